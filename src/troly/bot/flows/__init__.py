@@ -1,0 +1,1 @@
+"""Flows, one per job: pure state machines over a ``Step`` and a JSON draft."""

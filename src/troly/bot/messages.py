@@ -1,0 +1,76 @@
+"""The channel-blind message vocabulary: what comes in (``Incoming``) and what goes out (``Reply``).
+
+Flows see only these types, never a platform's. Must not import handlers or platform libraries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Channel = Literal["telegram", "zalo_bot", "zalo_oa", "web", "cli"]
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the user sent: its kind, a platform reference to fetch it, and its name."""
+
+    kind: Literal["photo", "document", "other"]
+    ref: str
+    name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message or button press from a user, whatever the channel.
+
+    ``choice`` holds a button's payload (short, ASCII); ``text`` what the user typed.
+    ``event_id`` identifies the platform delivery so a redelivery is handled once.
+    """
+
+    channel: Channel
+    user_id: str
+    text: str | None = None
+    choice: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    locale: str | None = None
+    event_id: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: either a ``choice`` payload sent back to the bot, or a ``url`` to open."""
+
+    label: str
+    choice: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.choice is None) == (self.url is None):
+            raise ValueError("a button has exactly one of choice or url")
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file to send with a reply (an .ics invite, a CSV report, a QR code)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to the user: plain text (channels escape it), button rows, a document."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    document: Document | None = None
+    kind: str = field(default="message")
+
+    def all_buttons(self) -> list[Button]:
+        """The buttons in reading order."""
+        return [button for row in self.buttons for button in row]

@@ -1,0 +1,83 @@
+"""All configuration, read from ``TROLY_*`` environment variables (pydantic-settings).
+
+Nothing is built at import time: the composition root constructs ``Settings()``; tests pass
+values directly. A channel is on when its token is set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "xxx", "your-token-here", "test"}
+
+
+class Settings(BaseSettings):
+    """The assistant's settings; every number a rule needs is here with its legal default."""
+
+    model_config = SettingsConfigDict(env_prefix="TROLY_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///troly.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    province: str = "Tỉnh Thanh Hóa"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_locale: Literal["vi", "en"] = "vi"
+
+    # Knowledge base and matching. The thresholds are guarded by the development question set
+    # (bench/retrieval.py and tests/test_golden.py), never tuned by hand alone.
+    knowledge_path: Path | None = None
+    answer_threshold: float = Field(0.50, ge=0, le=1)
+    choose_threshold: float = Field(0.34, ge=0, le=1)
+    answer_margin: float = Field(0.10, ge=0, le=1)
+    max_choices: int = Field(4, ge=2, le=4)
+    max_question_chars: int = Field(1000, ge=50)
+
+    # Telegram.
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_username: str | None = None
+    staff_chat_id: int | None = None
+
+    # Web chat and kiosk.
+    kiosk_idle_seconds: int = Field(120, ge=10)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        """Refuses placeholder secrets outside development."""
+        if self.environment != "production":
+            return self
+        for name in ("telegram_token", "telegram_webhook_secret"):
+            value = getattr(self, name)
+            if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+                raise ValueError(f"TROLY_{name.upper()} holds a placeholder, not a secret")
+        return self
+
+    @property
+    def async_database_url(self) -> str:
+        """The database URL with the async driver chosen for its dialect."""
+        return to_async_url(self.database_url)
+
+
+def to_async_url(url: str) -> str:
+    """Turns an ordinary database URL into one naming an async driver.
+
+    ``sqlite:///x.db`` becomes ``sqlite+aiosqlite:///x.db`` and ``postgresql://…`` becomes
+    ``postgresql+asyncpg://…``; a URL that already names a driver is kept.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"not a database URL: {url!r}")
+    if "+" in scheme:
+        return url
+    if scheme == "sqlite":
+        return f"sqlite+aiosqlite://{rest}"
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ValueError(f"unsupported database: {scheme!r} (use sqlite:// or postgresql://)")

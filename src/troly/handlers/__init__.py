@@ -1,0 +1,1 @@
+"""How people reach the bot: Telegram, Zalo, web chat and kiosk, staff console, CLI."""

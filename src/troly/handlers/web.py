@@ -1,0 +1,330 @@
+"""The web door: the chat page for phones and desktops, the service-center kiosk, procedure pages.
+
+Starlette routes over a ``ChatPort``; the JSON shape of ``/api/chat`` is the web channel's render.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+import segno
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from troly.bot.messages import Button, Incoming, Reply
+from troly.bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).with_name("web")
+SESSION_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+PROCEDURE_CODE_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
+DEEP_LINK_PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+URL_RE = re.compile(r"https?://[^\s<>\"']+")
+MAX_CHOICE_CHARS = 64
+MAX_BODY_BYTES = 64 * 1024
+QR_SCALE = 10
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+# Each API error says what went wrong and what to do, in Vietnamese then English.
+ERRORS = {
+    "bad_json": "Yêu cầu không hợp lệ: hãy gửi JSON dạng "
+    '{"session": "...", "text": "..."}. / Invalid request: send JSON such as '
+    '{"session": "...", "text": "..."}.',
+    "too_large": "Yêu cầu quá lớn: hãy gửi một câu hỏi ngắn hơn. / "
+    "Request too large: send a shorter question.",
+    "session": "Thiếu mã phiên hoặc mã phiên không hợp lệ: dùng 1–64 ký tự chữ, số, _ hoặc -. "
+    "Hãy tải lại trang. / Missing or invalid session: use 1 to 64 letters, digits, _ or -. "
+    "Reload the page.",
+    "empty": "Hãy nhập câu hỏi hoặc chọn một nút. / Type a question or press a button.",
+    "choice": "Lựa chọn không hợp lệ: hãy bấm lại một nút trên màn hình. / "
+    "Invalid choice: press one of the buttons on screen again.",
+    "mid": "Mã tin nhắn không hợp lệ: dùng tối đa 64 ký tự chữ, số, _ hoặc -. / "
+    "Invalid message id: use at most 64 letters, digits, _ or -.",
+    "too_long": "Câu hỏi quá dài (tối đa {limit} ký tự): hãy rút gọn rồi gửi lại. / "
+    "Question too long (at most {limit} characters): shorten it and send again.",
+    "busy": "Trợ lý đang gặp sự cố, hãy thử lại sau ít phút. / "
+    "The assistant has a problem, please try again in a few minutes.",
+}
+
+PAGE_TEXT = {
+    "vi": {
+        "ask": "Hỏi trợ lý về thủ tục này",
+        "scan": "Quét mã QR để hỏi trợ lý trên điện thoại",
+        "code": "Mã thủ tục",
+    },
+    "en": {
+        "ask": "Ask the assistant about this procedure",
+        "scan": "Scan the QR code to ask the assistant on your phone",
+        "code": "Procedure code",
+    },
+}
+
+
+class ChatPort(Protocol):
+    """What the web door needs from the bot."""
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handles one message and returns its replies (already committed)."""
+        ...
+
+    async def pending(self, channel: str, user_id: str) -> list[Reply]:
+        """Returns the replies queued for that user and marks them delivered."""
+        ...
+
+    def procedure_card(self, code: str, locale: str) -> Reply | None:
+        """Returns the answer card of one procedure, or None when the code is unknown."""
+        ...
+
+
+class ChatError(Exception):
+    """A request the chat API refuses, with its status and its bilingual message."""
+
+    def __init__(self, status: int, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.status = status
+        # Only messages with placeholders are formatted: others quote JSON braces.
+        self.message = ERRORS[key].format(**values) if values else ERRORS[key]
+
+
+class ContinueLinks:
+    """Builds the "continue on your phone" links: a Telegram deep link, else a web chat link."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._username = (settings.telegram_bot_username or "").lstrip("@") or None
+        base = settings.public_url or f"http://{settings.host}:{settings.port}"
+        self._base = base.rstrip("/")
+
+    @staticmethod
+    def payload(code: str | None) -> str | None:
+        """The Telegram start payload for a procedure (``1.001612`` → ``p_1_001612``), if any.
+
+        Telegram allows only ``[A-Za-z0-9_-]`` and at most 64 characters; a code that cannot
+        fit gives no payload, so the link still opens the bot on its welcome.
+        """
+        if not code:
+            return None
+        payload = "p_" + code.replace(".", "_")
+        return payload if DEEP_LINK_PAYLOAD_RE.fullmatch(payload) else None
+
+    def telegram(self, code: str | None = None) -> str | None:
+        """The Telegram deep link, or None when no bot username is set."""
+        if self._username is None:
+            return None
+        payload = self.payload(code)
+        start = f"?start={payload}" if payload else ""
+        return f"https://t.me/{self._username}{start}"
+
+    def web(self, code: str | None = None) -> str:
+        """The web chat link, opened on a procedure when a code is given."""
+        query = f"?p={code}" if code and PROCEDURE_CODE_RE.fullmatch(code) else ""
+        return f"{self._base}/{query}"
+
+    def continue_url(self, code: str | None = None) -> str:
+        """The best link to continue on a phone: Telegram when configured, else the web."""
+        return self.telegram(code) or self.web(code)
+
+
+def button_to_json(button: Button) -> dict[str, str]:
+    """Renders one button: ``{"label", "choice"}`` or ``{"label", "url"}``."""
+    if button.url is not None:
+        return {"label": button.label, "url": button.url}
+    return {"label": button.label, "choice": button.choice or ""}
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    """Renders one reply for the web chat: text, flat buttons, rows, optional document."""
+    rendered: dict[str, Any] = {
+        "text": reply.text,
+        "kind": reply.kind,
+        "buttons": [button_to_json(button) for button in reply.all_buttons()],
+        "rows": [[button_to_json(button) for button in row] for row in reply.buttons],
+    }
+    if reply.document is not None:
+        rendered["document"] = {
+            "filename": reply.document.filename,
+            "mime_type": reply.document.mime_type,
+            "data_base64": base64.b64encode(reply.document.content).decode("ascii"),
+        }
+    return rendered
+
+
+def to_incoming(body: object, *, max_chars: int) -> Incoming:
+    """Turns a decoded ``/api/chat`` body into an ``Incoming``, or raises ``ChatError``."""
+    if not isinstance(body, dict):
+        raise ChatError(400, "bad_json")
+    session = body.get("session")
+    if not isinstance(session, str) or not SESSION_RE.fullmatch(session):
+        raise ChatError(400, "session")
+    text, choice, mid = body.get("text"), body.get("choice"), body.get("mid")
+    if text is not None and not isinstance(text, str):
+        raise ChatError(400, "bad_json")
+    if choice is not None and (
+        not isinstance(choice, str)
+        or len(choice) > MAX_CHOICE_CHARS
+        or not choice.isascii()
+        or not choice.isprintable()
+    ):
+        raise ChatError(400, "choice")
+    if mid is not None and (not isinstance(mid, str) or not SESSION_RE.fullmatch(mid)):
+        raise ChatError(400, "mid")
+    text = text.strip() if text else None
+    if not text and not choice:
+        raise ChatError(400, "empty")
+    if text and len(text) > max_chars:
+        raise ChatError(413, "too_long", limit=max_chars)
+    locale = body.get("locale")
+    return Incoming(
+        channel="web",
+        user_id=session,
+        text=text or None,
+        choice=choice or None,
+        locale=locale if locale in ("vi", "en") else None,
+        event_id=mid,
+    )
+
+
+def linkify(text: str) -> Markup:
+    """Escapes plain text and makes its http(s) URLs clickable."""
+    parts: list[str] = []
+    position = 0
+    for match in URL_RE.finditer(text):
+        url = match.group(0).rstrip(".,;:!?)]}")
+        parts.append(escape(text[position : match.start()]))
+        href = escape(url)
+        parts.append(Markup('<a href="{0}" rel="noopener noreferrer">{0}</a>').format(href))
+        position = match.start() + len(url)
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def qr_png(link: str) -> bytes:
+    """A printable PNG QR code of a link."""
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=QR_SCALE, border=4)
+    return buffer.getvalue()
+
+
+def _error(error: ChatError) -> JSONResponse:
+    return JSONResponse({"error": error.message}, status_code=error.status)
+
+
+def _png(data: bytes) -> Response:
+    return Response(data, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+
+def _locale(request: Request, settings: Settings) -> str:
+    lang = request.query_params.get("lang")
+    return lang if lang in ("vi", "en") else settings.default_locale
+
+
+async def _read_json(request: Request) -> object:
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_BODY_BYTES:
+            raise ChatError(413, "too_large")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ChatError(400, "bad_json") from exc
+
+
+def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> list[BaseRoute]:
+    """The web chat, kiosk, procedure pages, QR codes, health check and static files."""
+    templates = Jinja2Templates(directory=ASSETS / "templates")
+
+    async def chat_page(request: Request) -> Response:
+        kiosk = request.query_params.get("kiosk") == "1"
+        code = request.query_params.get("p", "")
+        context = {
+            "kiosk": kiosk,
+            "idle_seconds": settings.kiosk_idle_seconds,
+            "max_chars": settings.max_question_chars,
+            "locale": settings.default_locale,
+            "procedure": code if PROCEDURE_CODE_RE.fullmatch(code) else "",
+            "province": settings.province,
+        }
+        return templates.TemplateResponse(request, "chat.html", context, headers=PAGE_HEADERS)
+
+    async def post_chat(request: Request) -> Response:
+        try:
+            incoming = to_incoming(await _read_json(request), max_chars=settings.max_question_chars)
+        except ChatError as error:
+            return _error(error)
+        try:
+            replies = await chat.handle(incoming)
+        except Exception:
+            logger.exception("web chat message failed")
+            return JSONResponse({"error": ERRORS["busy"]}, status_code=503)
+        return JSONResponse({"replies": [reply_to_json(reply) for reply in replies]})
+
+    async def get_pending(request: Request) -> Response:
+        session = request.query_params.get("session", "")
+        if not SESSION_RE.fullmatch(session):
+            return _error(ChatError(400, "session"))
+        replies = await chat.pending("web", session)
+        return JSONResponse({"replies": [reply_to_json(reply) for reply in replies]})
+
+    async def procedure_page(request: Request) -> Response:
+        code = request.path_params["code"]
+        locale = _locale(request, settings)
+        card = chat.procedure_card(code, locale) if PROCEDURE_CODE_RE.fullmatch(code) else None
+        if card is None:
+            return templates.TemplateResponse(
+                request, "not_found.html", {"code": code}, status_code=404, headers=PAGE_HEADERS
+            )
+        title, _, _ = card.text.partition("\n")
+        context = {
+            "code": code,
+            "title": title,
+            "body": linkify(card.text),
+            "links": [b for b in card.all_buttons() if b.url is not None],
+            "locale": locale,
+            "t": PAGE_TEXT[locale],
+            "province": settings.province,
+        }
+        return templates.TemplateResponse(request, "procedure.html", context, headers=PAGE_HEADERS)
+
+    async def procedure_qr(request: Request) -> Response:
+        code = request.path_params["code"]
+        if not PROCEDURE_CODE_RE.fullmatch(code) or chat.procedure_card(code, "vi") is None:
+            return JSONResponse({"error": "Không có thủ tục này. / No such procedure."}, 404)
+        return _png(qr_png(links.continue_url(code)))
+
+    async def continue_qr(request: Request) -> Response:
+        code = request.query_params.get("p") or None
+        if code is not None and not PROCEDURE_CODE_RE.fullmatch(code):
+            code = None
+        return _png(qr_png(links.continue_url(code)))
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return [
+        Route("/", chat_page, methods=["GET"]),
+        Route("/api/chat", post_chat, methods=["POST"]),
+        Route("/api/chat/pending", get_pending, methods=["GET"]),
+        Route("/p/{code}", procedure_page, methods=["GET"]),
+        Route("/p/{code}/qr.png", procedure_qr, methods=["GET"]),
+        Route("/qr/continue.png", continue_qr, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
+    ]

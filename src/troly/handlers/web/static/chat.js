@@ -1,0 +1,356 @@
+// Trợ lý Doanh nghiệp — web chat and kiosk page. Bot text is plain text: never innerHTML.
+(() => {
+  "use strict";
+
+  const TEXT = {
+    vi: {
+      title: "Trợ lý Doanh nghiệp",
+      conversation: "Cuộc trò chuyện",
+      label: "Câu hỏi của bạn",
+      placeholder: "Nhập câu hỏi, ví dụ: thành lập doanh nghiệp",
+      send: "Gửi",
+      typing: "Trợ lý đang trả lời…",
+      send_failed: "Không gửi được, thử lại.",
+      retry: "Thử lại",
+      too_long: "Câu hỏi quá dài, hãy rút gọn.",
+      download: "Tải tệp",
+      menu_ask: "Hỏi thủ tục",
+      menu_petition: "Gửi phản ánh, kiến nghị",
+      menu_booking: "Đăng ký gặp Chủ tịch tỉnh",
+      menu_help: "Hướng dẫn",
+      qr_alt: "Mã QR để tiếp tục trên điện thoại",
+      qr_caption: "Quét để tiếp tục trên điện thoại",
+      countdown: (s) => `Màn hình sẽ làm mới sau ${s} giây. Chạm vào màn hình để tiếp tục.`,
+    },
+    en: {
+      title: "Business Assistant",
+      conversation: "Conversation",
+      label: "Your question",
+      placeholder: "Type a question, e.g. register a company",
+      send: "Send",
+      typing: "The assistant is replying…",
+      send_failed: "Could not send, try again.",
+      retry: "Try again",
+      too_long: "The question is too long, please shorten it.",
+      download: "Download",
+      menu_ask: "Ask about a procedure",
+      menu_petition: "Send a petition",
+      menu_booking: "Meet the Chairman",
+      menu_help: "Help",
+      qr_alt: "QR code to continue on your phone",
+      qr_caption: "Scan to continue on your phone",
+      countdown: (s) => `The screen resets in ${s} s. Touch the screen to continue.`,
+    },
+  };
+  const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
+  const URL_RE = /https?:\/\/[^\s<>"']+/g;
+  const POLL_MS = 15000;
+  const COUNTDOWN_FROM = 15;
+
+  const body = document.body;
+  const kiosk = body.dataset.kiosk === "1";
+  const idleSeconds = Number(body.dataset.idle) || 120;
+  const maxChars = Number(body.dataset.maxChars) || 1000;
+  const defaultLocale = body.dataset.locale === "en" ? "en" : "vi";
+  const list = document.getElementById("messages");
+  const conversation = document.getElementById("conversation");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("question");
+  const countdown = document.getElementById("countdown");
+  const qr = document.getElementById("continue-qr");
+
+  const storage = (() => {
+    if (kiosk) return null; // a kiosk is shared: nothing survives a reset
+    try {
+      const probe = "troly.probe";
+      window.localStorage.setItem(probe, probe);
+      window.localStorage.removeItem(probe);
+      return window.localStorage;
+    } catch (_) {
+      return null;
+    }
+  })();
+
+  function randomId(bytes) {
+    const buffer = new Uint8Array(bytes);
+    window.crypto.getRandomValues(buffer);
+    return Array.from(buffer, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function loadSession() {
+    const saved = storage && storage.getItem("troly.session");
+    if (saved && SESSION_RE.test(saved)) return saved;
+    const fresh = randomId(16);
+    if (storage) storage.setItem("troly.session", fresh);
+    return fresh;
+  }
+
+  let session = loadSession();
+  let locale = (storage && storage.getItem("troly.locale")) || defaultLocale;
+  if (!(locale in TEXT)) locale = defaultLocale;
+  let lastProcedure = "";
+  let lastActivity = Date.now();
+  let armed = false; // the kiosk idle timer runs only once someone has used the screen
+  let inFlight = 0;
+
+  const t = (key) => TEXT[locale][key] || TEXT.vi[key] || key;
+
+  function applyLocale() {
+    document.documentElement.lang = locale;
+    document.querySelectorAll("[data-i18n]").forEach((el) => {
+      el.textContent = t(el.dataset.i18n);
+    });
+    document.querySelectorAll("[data-i18n-attr]").forEach((el) => {
+      const [attr, key] = el.dataset.i18nAttr.split(":");
+      el.setAttribute(attr, t(key));
+    });
+    document.querySelectorAll("[data-lang]").forEach((el) => {
+      el.setAttribute("aria-pressed", String(el.dataset.lang === locale));
+    });
+  }
+
+  function safeUrl(raw) {
+    try {
+      const url = new URL(raw, window.location.href);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function appendLinkified(parent, text) {
+    let position = 0;
+    for (const match of text.matchAll(URL_RE)) {
+      const url = match[0].replace(/[.,;:!?)\]}]+$/, "");
+      const href = safeUrl(url);
+      if (!href) continue;
+      parent.append(document.createTextNode(text.slice(position, match.index)));
+      const link = document.createElement("a");
+      link.href = href;
+      link.textContent = url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      parent.append(link);
+      position = match.index + url.length;
+    }
+    parent.append(document.createTextNode(text.slice(position)));
+  }
+
+  function scrollToEnd() {
+    conversation.scrollTop = conversation.scrollHeight;
+  }
+
+  function addBubble(who, text) {
+    const item = document.createElement("li");
+    item.className = `message ${who}`;
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    if (who === "bot") appendLinkified(bubble, text);
+    else bubble.textContent = text;
+    item.append(bubble);
+    list.append(item);
+    scrollToEnd();
+    return item;
+  }
+
+  function documentLink(doc) {
+    const bytes = Uint8Array.from(window.atob(doc.data_base64), (c) => c.charCodeAt(0));
+    const blob = new Blob([bytes], { type: doc.mime_type || "application/octet-stream" });
+    const link = document.createElement("a");
+    link.className = "document";
+    link.href = URL.createObjectURL(blob);
+    link.download = doc.filename;
+    link.textContent = `${t("download")}: ${doc.filename}`;
+    link.dataset.testid = "document";
+    return link;
+  }
+
+  function renderReply(reply) {
+    const item = addBubble("bot", reply.text || "");
+    if (reply.document) item.firstChild.append(document.createElement("br"), documentLink(reply.document));
+    const buttons = reply.buttons || [];
+    if (buttons.length) {
+      const group = document.createElement("div");
+      group.className = "buttons";
+      for (const spec of buttons) {
+        if (spec.url) {
+          const href = safeUrl(spec.url);
+          if (!href) continue;
+          const link = document.createElement("a");
+          link.className = "reply-button link";
+          link.href = href;
+          link.target = "_blank";
+          link.rel = "noopener noreferrer";
+          link.textContent = spec.label;
+          link.dataset.testid = "reply-button";
+          group.append(link);
+        } else if (spec.choice) {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.className = "reply-button";
+          button.textContent = spec.label;
+          button.dataset.choice = spec.choice;
+          button.dataset.testid = "reply-button";
+          button.addEventListener("click", () => send({ choice: spec.choice }, spec.label));
+          group.append(button);
+        }
+      }
+      item.append(group);
+    }
+    scrollToEnd();
+  }
+
+  function errorText(message) {
+    // The server's errors are "Vietnamese / English"; show the half in the page's language.
+    const cut = message.indexOf(" / ");
+    if (cut < 0) return message;
+    return locale === "en" ? message.slice(cut + 3) : message.slice(0, cut);
+  }
+
+  function showFailure(text, retry) {
+    const item = addBubble("error", text);
+    item.dataset.testid = "error";
+    if (retry) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "reply-button";
+      button.textContent = t("retry");
+      button.addEventListener("click", () => {
+        item.remove();
+        retry();
+      });
+      item.append(button);
+    }
+  }
+
+  function rememberProcedure(choice) {
+    const match = /^proc:([0-9A-Za-z][0-9A-Za-z._-]{0,39})$/.exec(choice || "");
+    if (!match) return;
+    lastProcedure = match[1];
+    if (qr) qr.src = `/qr/continue.png?p=${encodeURIComponent(lastProcedure)}`;
+  }
+
+  async function post(payload, forSession) {
+    inFlight += 1;
+    const typing = addBubble("typing", t("typing"));
+    try {
+      const response = await fetch("/api/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(payload),
+      });
+      const data = await response.json().catch(() => ({}));
+      if (forSession !== session) return; // the kiosk was reset meanwhile
+      if (!response.ok) {
+        const retryable = response.status >= 500;
+        showFailure(data.error ? errorText(data.error) : t("send_failed"),
+          retryable ? () => post(payload, forSession) : null);
+        return;
+      }
+      (data.replies || []).forEach(renderReply);
+      lastActivity = Date.now();
+    } catch (_) {
+      if (forSession === session) showFailure(t("send_failed"), () => post(payload, forSession));
+    } finally {
+      inFlight -= 1;
+      typing.remove();
+    }
+  }
+
+  function send(message, echo) {
+    if (message.text !== undefined && message.text.length > maxChars) {
+      showFailure(t("too_long"), null);
+      return;
+    }
+    if (echo) addBubble("user", echo);
+    rememberProcedure(message.choice);
+    // The same mid on a retry lets the server drop a message it already handled.
+    const payload = { session, locale, mid: randomId(12), ...message };
+    if (echo) armed = true;
+    lastActivity = Date.now();
+    post(payload, session);
+  }
+
+  async function poll() {
+    if (document.hidden || inFlight) return;
+    const forSession = session;
+    try {
+      const response = await fetch(`/api/chat/pending?session=${encodeURIComponent(session)}`);
+      if (!response.ok || forSession !== session) return;
+      const data = await response.json();
+      (data.replies || []).forEach(renderReply);
+    } catch (_) {
+      // Offline for a moment; the next poll tries again.
+    }
+  }
+
+  function resetKiosk() {
+    session = randomId(16);
+    lastProcedure = "";
+    armed = false;
+    list.replaceChildren();
+    input.value = "";
+    if (qr) qr.src = "/qr/continue.png";
+    if (countdown) countdown.hidden = true;
+    locale = defaultLocale;
+    applyLocale();
+    send({ choice: "start" }, null);
+  }
+
+  function tick() {
+    if (!armed) return;
+    const left = Math.ceil(idleSeconds - (Date.now() - lastActivity) / 1000);
+    if (left <= 0) {
+      resetKiosk();
+    } else if (left <= COUNTDOWN_FROM) {
+      countdown.textContent = TEXT[locale].countdown(left);
+      countdown.hidden = false;
+    } else {
+      countdown.hidden = true;
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) {
+      input.focus();
+      return;
+    }
+    input.value = "";
+    send({ text }, text);
+    input.focus();
+  });
+
+  document.querySelectorAll("[data-lang]").forEach((button) => {
+    button.addEventListener("click", () => {
+      if (button.dataset.lang === locale) return;
+      locale = button.dataset.lang;
+      if (storage) storage.setItem("troly.locale", locale);
+      if (kiosk) armed = true;
+      applyLocale();
+      send({ choice: `lang:${locale}` }, null);
+    });
+  });
+
+  document.querySelectorAll(".menu [data-choice]").forEach((button) => {
+    button.addEventListener("click", () => send({ choice: button.dataset.choice }, button.textContent.trim()));
+  });
+
+  if (kiosk) {
+    for (const name of ["pointerdown", "keydown", "input", "touchstart", "wheel"]) {
+      document.addEventListener(name, () => {
+        lastActivity = Date.now();
+        if (countdown) countdown.hidden = true;
+      }, { passive: true });
+    }
+    window.setInterval(tick, 250);
+  }
+
+  applyLocale();
+  const opening = body.dataset.procedure;
+  if (opening) send({ choice: `proc:${opening}` }, null);
+  else send({ choice: "start" }, null);
+  window.setInterval(poll, POLL_MS);
+  if (!kiosk) input.focus();
+})();

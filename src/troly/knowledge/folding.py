@@ -1,0 +1,122 @@
+"""Vietnamese text folding for matching: one canonical, diacritic-free form of a question.
+
+NFC, lower case, Telex/VNI leftovers repaired where unambiguous, diacritics stripped (đ -> d),
+punctuation and spacing normalised, abbreviations expanded. Imports nothing of ours but tables.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Container
+
+from troly.knowledge.abbreviations import ABBREVIATIONS, I_Y_VARIANTS, MISSPELLINGS
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_TELEX_TONE = "sfrxj"
+_VNI_DIGITS = re.compile(r"(?<=[a-z])[0-9]+|[0-9]+(?=[a-z])")
+_VOWELS = set("aeiouy")
+
+
+def strip_diacritics(text: str) -> str:
+    """Removes Vietnamese tone and vowel marks and turns đ into d ("Đăng ký" -> "Dang ky")."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    """Splits already-lowered, diacritic-free text into word tokens."""
+    return _TOKEN.findall(text)
+
+
+def basic_fold(text: str) -> str:
+    """NFC, lower case, no diacritics, punctuation as spaces, single spaces."""
+    text = unicodedata.normalize("NFC", text).lower()
+    return " ".join(tokens(strip_diacritics(text)))
+
+
+def telex_decode(token: str) -> str:
+    """Reads a token typed in Telex/VNI without the IME as the plain letters it meant.
+
+    "thanhf" -> "thanh", "laapj" -> "lap", "dduwowngf" -> "duong", "la65p" -> "lap".
+    """
+    word = _VNI_DIGITS.sub("", token) if any(c.isdigit() for c in token) else token
+    if len(word) > 1 and word[-1] in _TELEX_TONE and any(c in _VOWELS for c in word[:-1]):
+        word = word[:-1]
+    word = word.replace("dd", "d")
+    for doubled in ("aa", "ee", "oo"):
+        word = word.replace(doubled, doubled[0])
+    word = word.replace("uow", "uo").replace("aw", "a").replace("ow", "o").replace("uw", "u")
+    return word.replace("w", "u")
+
+
+def _looks_like_telex(token: str) -> bool:
+    if token.isdigit() or not any(c in _VOWELS for c in token):
+        return False
+    if any(c.isdigit() for c in token):
+        return True
+    return (
+        any(d in token for d in ("aa", "ee", "oo", "dd", "w"))
+        or token[-1] in _TELEX_TONE
+    )
+
+
+class Folder:
+    """Folds text to the canonical matching form, knowing which syllables are real words.
+
+    Args:
+        vocabulary: folded syllables known to be words (from the records); a Telex leftover
+            is repaired only when the token is not a word and its decoding is one.
+        protected: tokens never repaired (English words of the glossary such as "tax").
+        correct: optional typo corrector for tokens that are still unknown after repair.
+    """
+
+    def __init__(
+        self,
+        vocabulary: Container[str] = frozenset(),
+        *,
+        protected: Container[str] = frozenset(),
+        correct: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self._vocabulary = vocabulary
+        self._protected = protected
+        self._correct = correct
+
+    def fold(self, text: str) -> str:
+        """The folded form of ``text`` with abbreviations expanded."""
+        return " ".join(self.fold_tokens(text))
+
+    def fold_tokens(self, text: str) -> list[str]:
+        """The folded tokens of ``text`` with abbreviations expanded."""
+        lowered = unicodedata.normalize("NFC", text).lower()
+        out: list[str] = []
+        for raw in tokens(strip_diacritics(lowered)):
+            token = self._repair(raw)
+            expansion = ABBREVIATIONS.get(token)
+            if expansion is not None:
+                out.extend(expansion.split())
+            else:
+                out.append(I_Y_VARIANTS.get(token, token))
+        return _fix_misspellings(out)
+
+    def _repair(self, token: str) -> str:
+        if token in self._vocabulary or token in self._protected or token in ABBREVIATIONS:
+            return token
+        if _looks_like_telex(token):
+            decoded = telex_decode(token)
+            if decoded != token and decoded in self._vocabulary:
+                return decoded
+        if self._correct is not None and not token.isdigit():
+            corrected = self._correct(token)
+            if corrected is not None:
+                return corrected
+        return token
+
+
+def _fix_misspellings(words: list[str]) -> list[str]:
+    if len(words) < 2:
+        return words
+    text = " " + " ".join(words) + " "
+    for wrong, right in MISSPELLINGS.items():
+        text = text.replace(f" {wrong} ", f" {right} ")
+    return text.split()

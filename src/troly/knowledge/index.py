@@ -1,0 +1,332 @@
+"""The fuzzy procedure index and its decision: answer, offer choices, or say "I don't know".
+
+Lexical BM25F over syllables and syllable pairs of the folded name, results, field and agency;
+rapidfuzz repairs typos against the records' vocabulary and re-ranks the best candidates; the
+decision comes from how much of the question the best record explains, and by what margin.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from troly.knowledge.aspects import Aspect, detect_aspect
+from troly.knowledge.folding import Folder, basic_fold, tokens
+from troly.knowledge.glossary import ENGLISH, ENGLISH_STOPWORDS, SYNONYMS
+from troly.knowledge.records import KnowledgeBase, Procedure
+
+_CODE = re.compile(r"(?<![\d.])([1-3])[._ ]?(\d{6})(?![\d])")
+
+# Function words of questions; they still form pairs ("co quan") but score nothing alone.
+STOPWORDS = frozenset(
+    "thi la va cua cho co khong gi nao the nhu phai muon can o dau bao lau nhieu toi minh "
+    "em anh ban a oi nhe duoc roi se bi voi nay do khi neu hay hoac cac nhung mot moi gio "
+    "cung van ma vi sao ai ah vay day kia xin hoi giup oi vui long cam on lam ra ve "
+    "dang hien nay truong hop".split()
+)
+
+_FIELD_WEIGHTS = {"name": 1.0, "alias": 0.35, "where": 0.12}
+_K1 = 1.2
+_B = {"name": 0.55, "alias": 0.4, "where": 0.3}
+_SYNONYM_WEIGHT = 0.6
+_RERANK_DEPTH = 40
+
+
+class Decision(StrEnum):
+    """What to do with a question."""
+
+    ANSWER = "answer"
+    CHOOSE = "choose"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The decision's settings: confidence to answer, to offer choices, and the answer margin."""
+
+    answer: float = 0.50
+    choose: float = 0.34
+    margin: float = 0.10
+    max_choices: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A candidate procedure with its score in [0, 1]."""
+
+    procedure: Procedure
+    score: float
+
+    @property
+    def code(self) -> str:
+        """The procedure's national code."""
+        return self.procedure.code
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The outcome of a question: the decision, the ranked matches and what was understood."""
+
+    question: str
+    folded: str
+    aspect: Aspect
+    decision: Decision
+    matches: tuple[Match, ...]
+    choices: tuple[Match, ...] = ()
+
+    @property
+    def best(self) -> Match | None:
+        """The best match, if any."""
+        return self.matches[0] if self.matches else None
+
+    @property
+    def best_score(self) -> float:
+        """The best match's score, or 0."""
+        return self.matches[0].score if self.matches else 0.0
+
+
+@dataclass(slots=True)
+class _Doc:
+    procedure: Procedure
+    terms: dict[str, Counter[str]]
+    lengths: dict[str, int]
+    name_words: frozenset[str]
+    all_words: frozenset[str]
+    name_pairs: frozenset[str]
+    name_folded: str
+    prior: float
+
+
+@dataclass(slots=True)
+class _Query:
+    folded: str
+    aspect: Aspect
+    content: list[str]
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+def _pairs(words: Sequence[str]) -> list[str]:
+    return [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+class ProcedureIndex:
+    """Finds the procedure a question is about, tolerant of typing without diacritics."""
+
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+        self.kb = kb
+        self.thresholds = thresholds or Thresholds()
+        vocabulary = self._vocabulary(kb.procedures.values())
+        self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
+        for word in vocabulary:
+            self._vocab_by_len[len(word)].append(word)
+        self._typo_cache: dict[str, str | None] = {}
+        english_words = {w for phrase in ENGLISH for w in phrase.split()} | ENGLISH_STOPWORDS
+        self._english_words = frozenset(english_words)
+        self.folder = Folder(vocabulary, protected=self._english_words, correct=self._correct)
+        self._record_folder = Folder(vocabulary)
+        self._docs: list[_Doc] = [self._doc(p) for p in kb.procedures.values()]
+        self._postings: dict[str, dict[str, list[tuple[int, int]]]] = {
+            name: defaultdict(list) for name in _FIELD_WEIGHTS
+        }
+        totals = dict.fromkeys(_FIELD_WEIGHTS, 0)
+        for i, doc in enumerate(self._docs):
+            for fname, counter in doc.terms.items():
+                totals[fname] += doc.lengths[fname]
+                for term, tf in counter.items():
+                    self._postings[fname][term].append((i, tf))
+        n = max(len(self._docs), 1)
+        self._avg = {f: max(totals[f] / n, 1.0) for f in _FIELD_WEIGHTS}
+        df: Counter[str] = Counter()
+        for doc in self._docs:
+            df.update({t for counter in doc.terms.values() for t in counter})
+        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    # Building -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _vocabulary(procedures: Iterable[Procedure]) -> frozenset[str]:
+        words: set[str] = set()
+        for p in procedures:
+            for text in (p.name, p.field or "", p.agency or "", *p.results):
+                words.update(tokens(basic_fold(text)))
+        for phrase in (*SYNONYMS.values(), *ENGLISH.values()):
+            words.update(phrase.split())
+        return frozenset(w for w in words if not w.isdigit())
+
+    def _doc(self, p: Procedure) -> _Doc:
+        fold = self._record_folder.fold_tokens
+        name = fold(p.name)
+        alias = [w for text in (*p.results, p.field or "") for w in (*fold(text), "|")]
+        where = fold(" ".join(x for x in (p.agency, p.authority, " ".join(p.level_names)) if x))
+        fields = {"name": name, "alias": alias, "where": where}
+        terms: dict[str, Counter[str]] = {}
+        lengths: dict[str, int] = {}
+        for fname, words in fields.items():
+            clean = [w for w in words if w != "|"]
+            counter = Counter(w for w in clean if w not in STOPWORDS)
+            counter.update(pair for pair in _pairs(words) if "|" not in pair)
+            terms[fname] = counter
+            lengths[fname] = len(clean)
+        prior = 1.0 + 0.02 * bool({"tinh", "xa"} & set(p.levels)) + 0.01 * p.business_relevant
+        return _Doc(
+            procedure=p,
+            terms=terms,
+            lengths=lengths,
+            name_words=frozenset(name),
+            all_words=frozenset(name) | frozenset(alias),
+            name_pairs=frozenset(_pairs(name)),
+            name_folded=" ".join(name),
+            prior=prior,
+        )
+
+    def _correct(self, token: str) -> str | None:
+        """The vocabulary word one edit away from an unknown token (two for long ones)."""
+        if token in self._typo_cache:
+            return self._typo_cache[token]
+        result: str | None = None
+        if len(token) >= 3:
+            limit = 1 if len(token) < 7 else 2
+            candidates = [
+                w
+                for length in range(len(token) - limit, len(token) + limit + 1)
+                for w in self._vocab_by_len.get(length, ())
+            ]
+            best = process.extractOne(
+                token, candidates, scorer=Levenshtein.distance, score_cutoff=limit
+            )
+            if best is not None:
+                result = best[0]
+        if len(self._typo_cache) < 50_000:
+            self._typo_cache[token] = result
+        return result
+
+    # Questions ----------------------------------------------------------------------------
+
+    def understand(self, question: str) -> _Query:
+        """Folds a question, finds its aspect, and weighs its terms."""
+        words = tokens(basic_fold(question))
+        words = self._translate_english(words)
+        folded = " ".join(self.folder.fold_tokens(" ".join(words)))
+        aspect, rest = detect_aspect(folded)
+        content = rest.split()
+        weights: dict[str, float] = {}
+        for term in [w for w in content if w not in STOPWORDS] + _pairs(content):
+            weights[term] = 1.0
+        padded = f" {rest} "
+        for phrase, expansion in SYNONYMS.items():
+            if f" {phrase} " in padded:
+                extra = expansion.split()
+                for term in [w for w in extra if w not in STOPWORDS] + _pairs(extra):
+                    weights.setdefault(term, _SYNONYM_WEIGHT)
+        return _Query(folded=folded, aspect=aspect, content=content, weights=weights)
+
+    def _translate_english(self, words: list[str]) -> list[str]:
+        english = sum(1 for w in words if w in self._english_words)
+        if english < max(2, math.ceil(0.4 * len(words))):
+            return words
+        out: list[str] = []
+        i = 0
+        phrases = sorted(ENGLISH, key=lambda p: -len(p.split()))
+        while i < len(words):
+            for phrase in phrases:
+                size = len(phrase.split())
+                if words[i : i + size] == phrase.split():
+                    out.extend(ENGLISH[phrase].split())
+                    i += size
+                    break
+            else:
+                if words[i] not in ENGLISH_STOPWORDS:
+                    out.append(words[i])
+                i += 1
+        return out
+
+    def _scores(self, query: _Query) -> dict[int, float]:
+        scores: dict[int, float] = defaultdict(float)
+        for term, qweight in query.weights.items():
+            idf = self._idf.get(term)
+            if idf is None:
+                continue
+            for fname, fweight in _FIELD_WEIGHTS.items():
+                postings = self._postings[fname].get(term)
+                if not postings:
+                    continue
+                avg = self._avg[fname]
+                b = _B[fname]
+                for i, tf in postings:
+                    norm = 1 - b + b * self._docs[i].lengths[fname] / avg
+                    scores[i] += qweight * fweight * idf * tf * (_K1 + 1) / (tf + _K1 * norm)
+        return scores
+
+    def _self_score(self, query: _Query) -> float:
+        return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
+
+    def _coverage(self, query: _Query, doc: _Doc) -> tuple[float, float]:
+        words = [w for w in query.content if w not in STOPWORDS]
+        total = sum(self._idf.get(w, self._max_idf) for w in words)
+        if not total:
+            return 0.0, 0.0
+        covered = sum(self._idf.get(w, self._max_idf) for w in words if w in doc.all_words)
+        pairs = [p for p in _pairs(query.content) if p in self._idf]
+        pair_cov = sum(1 for p in pairs if p in doc.name_pairs) / len(pairs) if pairs else 0.0
+        return covered / total, pair_cov
+
+    def search(self, question: str, *, k: int = 3) -> SearchResult:
+        """Ranks procedures for a question and decides whether to answer, offer or decline."""
+        code_hit = self._by_code(question)
+        query = self.understand(question)
+        if code_hit is not None:
+            match = Match(code_hit, 1.0)
+            return SearchResult(
+                question, query.folded, query.aspect, Decision.ANSWER, (match,), ()
+            )
+        raw = self._scores(query)
+        if not raw:
+            return SearchResult(question, query.folded, query.aspect, Decision.UNKNOWN, ())
+        top = sorted(raw.items(), key=lambda item: -item[1])[:_RERANK_DEPTH]
+        self_score = self._self_score(query)
+        ranked: list[Match] = []
+        for i, score in top:
+            doc = self._docs[i]
+            coverage, pair_coverage = self._coverage(query, doc)
+            lexical = min(score / self_score, 1.0)
+            shape = fuzz.token_set_ratio(query.folded, doc.name_folded) / 100
+            final = (0.40 * lexical + 0.35 * coverage + 0.15 * pair_coverage + 0.10 * shape)
+            ranked.append(Match(doc.procedure, round(min(final * doc.prior, 1.0), 4)))
+        ranked.sort(key=lambda m: -m.score)
+        return self._decide(question, query, ranked, k)
+
+    def _decide(
+        self, question: str, query: _Query, ranked: list[Match], k: int
+    ) -> SearchResult:
+        t = self.thresholds
+        best = ranked[0].score
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        if best >= t.answer and best - second >= t.margin * best:
+            decision = Decision.ANSWER
+            choices: tuple[Match, ...] = ()
+        elif best >= t.choose:
+            decision = Decision.CHOOSE
+            near = [m for m in ranked if m.score >= max(t.choose, best - 0.15)]
+            choices = tuple(near[: t.max_choices])
+            if len(choices) < 2:
+                choices = tuple(ranked[:2])
+        else:
+            decision = Decision.UNKNOWN
+            choices = ()
+        return SearchResult(
+            question, query.folded, query.aspect, decision, tuple(ranked[:k]), choices
+        )
+
+    def _by_code(self, question: str) -> Procedure | None:
+        found = _CODE.search(question)
+        if found is None:
+            return None
+        return self.kb.get(f"{found.group(1)}.{found.group(2)}")
