@@ -53,7 +53,8 @@ def normalise_code(
     """Turns what a user typed into a canonical code, or None when it cannot be one.
 
     Accepts lower case, spaces, a missing or odd hyphen, and U for V: ``"pa 7k3m9q"`` and
-    ``"PA7K3M9Q"`` both give ``"PA-7K3M9Q"``.
+    ``"PA7K3M9Q"`` both give ``"PA-7K3M9Q"``. A typed separator ends the prefix; without
+    one, the last ``length`` symbols are the body.
 
     Args:
         raw: the user's text.
@@ -61,10 +62,16 @@ def normalise_code(
         prefixes: when given, the only prefixes accepted.
     """
     text = unicodedata.normalize("NFKC", raw).upper()
-    compact = "".join(c for c in text if not c.isspace() and c not in _SEPARATORS)
-    if len(compact) <= length:
+    groups = "".join(" " if c in _SEPARATORS else c for c in text).split()
+    if len(groups) > 1:
+        # A separator the user typed marks where the prefix ends: "PA-7K3M9" is one short.
+        prefix, body = groups[0], "".join(groups[1:])
+    else:
+        compact = "".join(groups)
+        prefix, body = compact[:-length], compact[-length:]
+    body = body.translate(_REPAIRS)
+    if not prefix or len(body) != length:
         return None
-    prefix, body = compact[:-length], compact[-length:].translate(_REPAIRS)
     if len(prefix) > _MAX_PREFIX or not set(prefix) <= _PREFIX_LETTERS:
         return None
     if prefixes is not None and prefix not in prefixes:

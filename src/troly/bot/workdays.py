@@ -121,8 +121,9 @@ class WorkCalendar:
 
     def working_days_between(self, a: datetime, b: datetime) -> float:
         """Measures the office time from ``a`` to ``b`` in working days (negative if b < a)."""
+        a, b = self._local(a), self._local(b)
         if b < a:
-            return -self.working_days_between(b, a)
+            return -self._office_time(b, a) / self._day_length
         return self._office_time(a, b) / self._day_length
 
     def point_in_time(self, start: datetime, deadline: datetime, fraction: float) -> datetime:
@@ -133,6 +134,7 @@ class WorkCalendar:
         """
         if not 0 <= fraction <= 1:
             raise ValueError("fraction must be between 0 and 1")
+        start, deadline = self._local(start), self._local(deadline)
         if deadline < start:
             raise ValueError("deadline must not be before start")
         return self._advance(start, self._office_time(start, deadline) * fraction)

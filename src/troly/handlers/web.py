@@ -291,11 +291,11 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
             return templates.TemplateResponse(
                 request, "not_found.html", {"code": code}, status_code=404, headers=PAGE_HEADERS
             )
-        title, _, _ = card.text.partition("\n")
+        title, _, rest = card.text.partition("\n")
         context = {
             "code": code,
             "title": title,
-            "body": linkify(card.text),
+            "body": linkify(rest.strip("\n")),
             "links": [b for b in card.all_buttons() if b.url is not None],
             "locale": locale,
             "t": PAGE_TEXT[locale],

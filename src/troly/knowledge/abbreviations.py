@@ -96,4 +96,11 @@ MISSPELLINGS: dict[str, str] = {
 }
 
 # "ky"/"ki", "ly"/"li", "my"/"mi" are one syllable spelt two ways; keep the y form.
-I_Y_VARIANTS: dict[str, str] = {"ki": "ky", "li": "ly", "mi": "my", "ti": "ty", "si": "sy", "hi": "hy"}
+I_Y_VARIANTS: dict[str, str] = {
+    "ki": "ky",
+    "li": "ly",
+    "mi": "my",
+    "ti": "ty",
+    "si": "sy",
+    "hi": "hy",
+}

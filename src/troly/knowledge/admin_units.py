@@ -20,8 +20,13 @@ from rapidfuzz import fuzz, process
 
 _DATA_FILE = "admin-units-2025.json.gz"
 _PROVINCE_PREFIXES = ("thanh pho", "tinh", "tp")
-_KIND_PREFIXES = (("dac khu", "special_zone"), ("phuong", "ward"), ("xa", "commune"),
-                  ("p", "ward"), ("x", "commune"))
+_KIND_PREFIXES = (
+    ("dac khu", "special_zone"),
+    ("phuong", "ward"),
+    ("xa", "commune"),
+    ("p", "ward"),
+    ("x", "commune"),
+)
 # Names people use for a province that its official name does not contain.
 _PROVINCE_ALIASES = {"hcm": "79", "tphcm": "79", "sai gon": "79", "saigon": "79"}
 
@@ -34,8 +39,11 @@ class CommuneKind(StrEnum):
     SPECIAL_ZONE = "special_zone"
 
 
-_KIND_BY_WORDS = {"Xã": CommuneKind.COMMUNE, "Phường": CommuneKind.WARD,
-                  "Đặc khu": CommuneKind.SPECIAL_ZONE}
+_KIND_BY_WORDS = {
+    "Xã": CommuneKind.COMMUNE,
+    "Phường": CommuneKind.WARD,
+    "Đặc khu": CommuneKind.SPECIAL_ZONE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +126,9 @@ class AdminUnits:
         if not communes or not bare:
             return []
         # "phuong liet" may be Phường Liệt or Phương Liệt: read it both ways.
-        readings = [(dict(_KIND_PREFIXES)[prefix], bare), (None, folded)] if prefix else [
-            (None, folded)
-        ]
+        readings = (
+            [(dict(_KIND_PREFIXES)[prefix], bare), (None, folded)] if prefix else [(None, folded)]
+        )
         typed = " ".join(unicodedata.normalize("NFC", text).casefold().split())
         best: dict[int, tuple[bool, bool, bool, float, str]] = {}
         for kind, query in readings:

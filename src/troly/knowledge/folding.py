@@ -55,10 +55,7 @@ def _looks_like_telex(token: str) -> bool:
         return False
     if any(c.isdigit() for c in token):
         return True
-    return (
-        any(d in token for d in ("aa", "ee", "oo", "dd", "w"))
-        or token[-1] in _TELEX_TONE
-    )
+    return any(d in token for d in ("aa", "ee", "oo", "dd", "w")) or token[-1] in _TELEX_TONE
 
 
 class Folder:

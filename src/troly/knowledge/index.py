@@ -7,6 +7,7 @@ decision comes from how much of the question the best record explains, and by wh
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -26,16 +27,159 @@ _CODE = re.compile(r"(?<![\d.])([1-3])[._ ]?(\d{6})(?![\d])")
 
 # Function words of questions; they still form pairs ("co quan") but score nothing alone.
 STOPWORDS = frozenset(
-    "thi la va cua cho co khong gi nao the nhu phai muon can o dau bao lau nhieu toi minh "
-    "em anh ban a oi nhe duoc roi se bi voi nay do khi neu hay hoac cac nhung mot moi gio "
-    "cung van ma vi sao ai ah vay day kia xin hoi giup oi vui long cam on lam ra ve "
-    "dang hien nay truong hop".split()
+    [
+        "thi",
+        "la",
+        "va",
+        "cua",
+        "cho",
+        "co",
+        "khong",
+        "gi",
+        "nao",
+        "the",
+        "nhu",
+        "phai",
+        "muon",
+        "can",
+        "o",
+        "dau",
+        "bao",
+        "lau",
+        "nhieu",
+        "toi",
+        "minh",
+        "em",
+        "anh",
+        "ban",
+        "a",
+        "oi",
+        "nhe",
+        "duoc",
+        "roi",
+        "se",
+        "bi",
+        "voi",
+        "nay",
+        "do",
+        "khi",
+        "neu",
+        "hay",
+        "hoac",
+        "cac",
+        "nhung",
+        "mot",
+        "moi",
+        "gio",
+        "cung",
+        "van",
+        "ma",
+        "vi",
+        "sao",
+        "ai",
+        "ah",
+        "vay",
+        "day",
+        "kia",
+        "xin",
+        "hoi",
+        "giup",
+        "oi",
+        "vui",
+        "long",
+        "cam",
+        "on",
+        "lam",
+        "ra",
+        "ve",
+        "dang",
+        "hien",
+        "nay",
+        "truong",
+        "hop",
+    ]
+)
+
+# Words of procedure names that say nothing about which procedure it is.
+NAME_BOILERPLATE = STOPWORDS | frozenset(
+    [
+        "thu",
+        "tuc",
+        "doi",
+        "voi",
+        "theo",
+        "trong",
+        "tren",
+        "cac",
+        "va",
+        "cua",
+        "hoac",
+        "truong",
+        "hop",
+        "quy",
+        "dinh",
+        "tai",
+        "khoan",
+        "diem",
+        "sau",
+        "day",
+        "goi",
+        "tat",
+        "la",
+        "duoc",
+    ]
+)
+
+# What a procedure does to its object. A question that names no such action means the base
+# procedure (register, issue); one that names an action wants a record with that action.
+ACTIONS = frozenset(
+    [
+        "cap_lai",
+        "cap_doi",
+        "thay_doi",
+        "dieu_chinh",
+        "gia_han",
+        "thu_hoi",
+        "cham_dut",
+        "tam_ngung",
+        "giai_the",
+        "hieu_dinh",
+        "bo_sung",
+        "chuyen_doi",
+        "huy",
+        "dung_thuc",
+        "xoa",
+        "cai_chinh",
+        "dinh_chinh",
+        "sua_doi",
+        "ky_lai",
+        "hop_nhat",
+        "sap_nhap",
+        "chuyen_nhuong",
+    ]
 )
 
 _FIELD_WEIGHTS = {"name": 1.0, "alias": 0.35, "where": 0.12}
 _K1 = 1.2
 _B = {"name": 0.55, "alias": 0.4, "where": 0.3}
 _SYNONYM_WEIGHT = 0.6
+_RUN_CAP = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How the re-ranking features add up (they sum to 1; see bench/tune.py)."""
+
+    lexical: float = 0.20
+    coverage: float = 0.30
+    pairs: float = 0.12
+    name: float = 0.12
+    shape: float = 0.06
+    action: float = 0.10
+    run: float = 0.10
+
+
+W = Weights()
 _RERANK_DEPTH = 40
 
 
@@ -101,6 +245,9 @@ class _Doc:
     all_words: frozenset[str]
     name_pairs: frozenset[str]
     name_folded: str
+    part_contents: tuple[tuple[str, ...], ...]
+    part_actions: tuple[frozenset[str], ...]
+    name_tokens: tuple[str, ...]
     prior: float
 
 
@@ -112,8 +259,41 @@ class _Query:
     weights: dict[str, float] = field(default_factory=dict)
 
 
+_PART_SPLIT = re.compile(r";|\.\s|\s-\s|\n")
+
+
+def name_parts(name: str) -> list[str]:
+    """Splits a name that lists several procedures ("A; B; C") into its parts."""
+    parts = [p.strip() for p in _PART_SPLIT.split(name) if len(p.split()) >= 2]
+    return parts or [name]
+
+
+def _longest_run(query: Sequence[str], name: Sequence[str]) -> int:
+    """The length of the longest run of words the question and the name share in order."""
+    best = 0
+    previous = [0] * (len(name) + 1)
+    for q in query:
+        current = [0] * (len(name) + 1)
+        for j, w in enumerate(name, start=1):
+            if q == w:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
+def _actions(words: Sequence[str]) -> frozenset[str]:
+    return frozenset(t for t in (*words, *_pairs(words)) if t in ACTIONS)
+
+
+def _agreement(asked: frozenset[str], done: frozenset[str]) -> float:
+    if asked == done:
+        return 1.0
+    return 0.5 if asked & done else 0.0
+
+
 def _pairs(words: Sequence[str]) -> list[str]:
-    return [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+    return [f"{a}_{b}" for a, b in itertools.pairwise(words)]
 
 
 class ProcedureIndex:
@@ -164,6 +344,7 @@ class ProcedureIndex:
     def _doc(self, p: Procedure) -> _Doc:
         fold = self._record_folder.fold_tokens
         name = fold(p.name)
+        name_parts_folded = [fold(part) for part in name_parts(p.name)]
         alias = [w for text in (*p.results, p.field or "") for w in (*fold(text), "|")]
         where = fold(" ".join(x for x in (p.agency, p.authority, " ".join(p.level_names)) if x))
         fields = {"name": name, "alias": alias, "where": where}
@@ -184,7 +365,13 @@ class ProcedureIndex:
             all_words=frozenset(name) | frozenset(alias),
             name_pairs=frozenset(_pairs(name)),
             name_folded=" ".join(name),
+            part_contents=tuple(
+                tuple(dict.fromkeys(w for w in part if w not in NAME_BOILERPLATE))
+                for part in name_parts_folded
+            ),
             prior=prior,
+            part_actions=tuple(_actions(part) for part in name_parts_folded),
+            name_tokens=tuple(name),
         )
 
     def _correct(self, token: str) -> str | None:
@@ -192,7 +379,7 @@ class ProcedureIndex:
         if token in self._typo_cache:
             return self._typo_cache[token]
         result: str | None = None
-        if len(token) >= 3:
+        if len(token) >= 4:
             limit = 1 if len(token) < 7 else 2
             candidates = [
                 w
@@ -268,15 +455,24 @@ class ProcedureIndex:
     def _self_score(self, query: _Query) -> float:
         return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
 
-    def _coverage(self, query: _Query, doc: _Doc) -> tuple[float, float]:
+    def _coverage(self, query: _Query, doc: _Doc) -> tuple[float, float, float]:
+        """How much of the question the record explains, of its word pairs, and of the name."""
         words = [w for w in query.content if w not in STOPWORDS]
-        total = sum(self._idf.get(w, self._max_idf) for w in words)
+        idf = self._idf
+        total = sum(idf.get(w, self._max_idf) for w in words)
         if not total:
-            return 0.0, 0.0
-        covered = sum(self._idf.get(w, self._max_idf) for w in words if w in doc.all_words)
-        pairs = [p for p in _pairs(query.content) if p in self._idf]
-        pair_cov = sum(1 for p in pairs if p in doc.name_pairs) / len(pairs) if pairs else 0.0
-        return covered / total, pair_cov
+            return 0.0, 0.0, 0.0
+        covered = sum(idf.get(w, self._max_idf) for w in words if w in doc.all_words)
+        pairs = [p for p in _pairs(query.content) if p in idf]
+        pair_total = sum(idf[p] for p in pairs)
+        pair_cov = sum(idf[p] for p in pairs if p in doc.name_pairs) / pair_total if pairs else 0.0
+        asked = set(query.weights)
+        name_cov = 0.0
+        for part in doc.part_contents:
+            part_total = sum(idf.get(w, 0.0) for w in part) or 1.0
+            part_cov = sum(idf.get(w, 0.0) for w in part if w in asked) / part_total
+            name_cov = max(name_cov, part_cov)
+        return covered / total, pair_cov, name_cov
 
     def search(self, question: str, *, k: int = 3) -> SearchResult:
         """Ranks procedures for a question and decides whether to answer, offer or decline."""
@@ -284,28 +480,37 @@ class ProcedureIndex:
         query = self.understand(question)
         if code_hit is not None:
             match = Match(code_hit, 1.0)
-            return SearchResult(
-                question, query.folded, query.aspect, Decision.ANSWER, (match,), ()
-            )
+            return SearchResult(question, query.folded, query.aspect, Decision.ANSWER, (match,), ())
         raw = self._scores(query)
         if not raw:
-            return SearchResult(question, query.folded, query.aspect, Decision.UNKNOWN, ())
+            return SearchResult(
+                question, query.folded, query.aspect, Decision.UNKNOWN, self._nearest(query, k)
+            )
         top = sorted(raw.items(), key=lambda item: -item[1])[:_RERANK_DEPTH]
         self_score = self._self_score(query)
+        asked_actions = frozenset(t for t in query.weights if t in ACTIONS)
         ranked: list[Match] = []
         for i, score in top:
             doc = self._docs[i]
-            coverage, pair_coverage = self._coverage(query, doc)
+            coverage, pair_coverage, name_coverage = self._coverage(query, doc)
             lexical = min(score / self_score, 1.0)
             shape = fuzz.token_set_ratio(query.folded, doc.name_folded) / 100
-            final = (0.40 * lexical + 0.35 * coverage + 0.15 * pair_coverage + 0.10 * shape)
+            action = max(_agreement(asked_actions, done) for done in doc.part_actions)
+            run = min(_longest_run(query.content, doc.name_tokens), _RUN_CAP) / _RUN_CAP
+            final = (
+                W.lexical * lexical
+                + W.coverage * coverage
+                + W.pairs * pair_coverage
+                + W.name * name_coverage
+                + W.shape * shape
+                + W.action * action
+                + W.run * run
+            )
             ranked.append(Match(doc.procedure, round(min(final * doc.prior, 1.0), 4)))
         ranked.sort(key=lambda m: -m.score)
         return self._decide(question, query, ranked, k)
 
-    def _decide(
-        self, question: str, query: _Query, ranked: list[Match], k: int
-    ) -> SearchResult:
+    def _decide(self, question: str, query: _Query, ranked: list[Match], k: int) -> SearchResult:
         t = self.thresholds
         best = ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
@@ -323,6 +528,15 @@ class ProcedureIndex:
             choices = ()
         return SearchResult(
             question, query.folded, query.aspect, decision, tuple(ranked[:k]), choices
+        )
+
+    def _nearest(self, query: _Query, k: int) -> tuple[Match, ...]:
+        """The names closest in spelling, for a question with no known word (never answered)."""
+        found = process.extract(
+            query.folded, [d.name_folded for d in self._docs], scorer=fuzz.WRatio, limit=k
+        )
+        return tuple(
+            Match(self._docs[i].procedure, round(score / 100 * 0.3, 4)) for _, score, i in found
         )
 
     def _by_code(self, question: str) -> Procedure | None:

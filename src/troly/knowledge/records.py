@@ -209,8 +209,11 @@ def parse_record(raw: Any) -> Procedure:
         legal_basis=tuple(_legal(x) for x in _list(raw, "can_cu_phap_ly")),
         conditions=_opt_str(raw, "yeu_cau_dieu_kien"),
         results=tuple(
-            name for x in _list(raw, "ket_qua") if isinstance(x, dict)
-            for name in [_opt_str(x, "name")] if name
+            name
+            for x in _list(raw, "ket_qua")
+            if isinstance(x, dict)
+            for name in [_opt_str(x, "name")]
+            if name
         ),
         online=bool(raw.get("co_kenh_truc_tuyen")),
         min_working_days=_opt_number(raw, "thoi_han_giai_quyet_ngay_lam_viec_min"),

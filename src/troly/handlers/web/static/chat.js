@@ -7,7 +7,7 @@
       title: "Trợ lý Doanh nghiệp",
       conversation: "Cuộc trò chuyện",
       label: "Câu hỏi của bạn",
-      placeholder: "Nhập câu hỏi, ví dụ: thành lập doanh nghiệp",
+      placeholder: "Nhập câu hỏi của bạn…",
       send: "Gửi",
       typing: "Trợ lý đang trả lời…",
       send_failed: "Không gửi được, thử lại.",
@@ -26,7 +26,7 @@
       title: "Business Assistant",
       conversation: "Conversation",
       label: "Your question",
-      placeholder: "Type a question, e.g. register a company",
+      placeholder: "Type your question…",
       send: "Send",
       typing: "The assistant is replying…",
       send_failed: "Could not send, try again.",
@@ -334,7 +334,8 @@
   });
 
   document.querySelectorAll(".menu [data-choice]").forEach((button) => {
-    button.addEventListener("click", () => send({ choice: button.dataset.choice }, button.textContent.trim()));
+    const label = button.querySelector("[data-i18n]") || button;
+    button.addEventListener("click", () => send({ choice: button.dataset.choice }, label.textContent.trim()));
   });
 
   if (kiosk) {

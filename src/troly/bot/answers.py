@@ -1,0 +1,100 @@
+"""Turns a knowledge-base search into what the user sees, and logs every question asked.
+
+The log keeps the folded question, the best code and score, the decision and the time, and
+nothing about who asked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from troly.bot.cards import render_card
+from troly.bot.messages import Button, Reply
+from troly.bot.storage.models import QuestionLog
+from troly.bot.texts import t
+from troly.knowledge.aspects import Aspect
+from troly.knowledge.index import Decision, ProcedureIndex, SearchResult
+
+MAX_CHOICE_LABEL = 60
+
+
+def log_question(
+    session: AsyncSession, result: SearchResult, *, channel: str, now: datetime
+) -> None:
+    """Adds the question's log row to the session (the caller's transaction commits it)."""
+    best = result.best
+    session.add(
+        QuestionLog(
+            asked_at=now,
+            channel=channel,
+            folded=result.folded[:1000],
+            aspect=result.aspect.value,
+            decision=result.decision.value,
+            best_code=best.code if best else None,
+            best_score=result.best_score,
+        )
+    )
+
+
+def search_and_log(
+    session: AsyncSession,
+    index: ProcedureIndex,
+    question: str,
+    *,
+    channel: str,
+    now: datetime,
+    k: int = 3,
+) -> SearchResult:
+    """Searches the knowledge base and logs the question in the same transaction."""
+    result = index.search(question, k=k)
+    log_question(session, result, channel=channel, now=now)
+    return result
+
+
+def choice_label(name: str) -> str:
+    """A button label for a procedure name, short enough for a phone."""
+    name = " ".join(name.split())
+    return name if len(name) <= MAX_CHOICE_LABEL else name[: MAX_CHOICE_LABEL - 1] + "…"
+
+
+def reply_for(result: SearchResult, locale: str) -> Reply:
+    """The reply to a question: the card, the choices, or "I don't know" with a person."""
+    if result.decision is Decision.ANSWER and result.best is not None:
+        procedure = result.best.procedure
+        return Reply(
+            render_card(procedure, aspect=result.aspect, locale=locale),
+            buttons=aspect_buttons(procedure.code, locale),
+            kind=f"procedure:{procedure.code}",
+        )
+    if result.decision is Decision.CHOOSE and result.choices:
+        lines = [t("ask.choose", locale)]
+        rows = []
+        for number, match in enumerate(result.choices, start=1):
+            p = match.procedure
+            lines.append(t("ask.choice_line", locale, number=number, name=p.name, code=p.code))
+            label = f"{number}. {choice_label(p.name)}"
+            rows.append((Button(label, choice=f"proc:{p.code}:{result.aspect.value}"),))
+        rows.append((Button(t("button.none_of_these", locale), choice="human"),))
+        return Reply("\n".join(lines), buttons=tuple(rows), kind="choose")
+    return Reply(
+        t("ask.unknown", locale),
+        buttons=((Button(t("button.talk_to_person", locale), choice="human"),),),
+        kind="unknown",
+    )
+
+
+def aspect_buttons(code: str, locale: str) -> tuple[tuple[Button, ...], ...]:
+    """Buttons under a card: the other aspects, and "not what I meant"."""
+    return (
+        (
+            Button(t("button.documents", locale), choice=f"docs:{code}"),
+            Button(t("button.time", locale), choice=f"asp:{code}:{Aspect.TIME.value}"),
+        ),
+        (
+            Button(t("button.fee", locale), choice=f"asp:{code}:{Aspect.FEE.value}"),
+            Button(t("button.where", locale), choice=f"asp:{code}:{Aspect.WHERE.value}"),
+        ),
+        (Button(t("button.not_this", locale), choice="human"),),
+    )

@@ -1,0 +1,177 @@
+"""The ``troly`` command line: ask, chat, serve, kb, db (and staff in later issues)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from troly.bot.answers import reply_for, search_and_log
+from troly.bot.messages import Reply
+from troly.bot.settings import Settings
+from troly.bot.storage.database import create_engine, current_revision, session_factory, upgrade
+from troly.bot.texts import normalise_locale, t
+from troly.knowledge.index import ProcedureIndex, SearchResult, Thresholds
+from troly.knowledge.records import load_knowledge
+
+logger = logging.getLogger("troly")
+
+
+def build_index(settings: Settings) -> ProcedureIndex:
+    """Loads the knowledge base and builds the index with the configured thresholds."""
+    kb = load_knowledge(settings.knowledge_path)
+    thresholds = Thresholds(
+        answer=settings.answer_threshold,
+        choose=settings.choose_threshold,
+        margin=settings.answer_margin,
+        max_choices=settings.max_choices,
+    )
+    return ProcedureIndex(kb, thresholds)
+
+
+def render_plain(reply: Reply) -> str:
+    """A reply as terminal text, buttons as numbered lines."""
+    lines = [reply.text]
+    buttons = reply.all_buttons()
+    if buttons:
+        lines.append("")
+        for number, button in enumerate(buttons, start=1):
+            target = button.url if button.url else ""
+            lines.append(f"  [{number}] {button.label} {target}".rstrip())
+    return "\n".join(lines)
+
+
+def result_json(result: SearchResult, reply: Reply) -> dict[str, object]:
+    """The JSON shape of ``troly ask --json`` (other checks rely on it)."""
+    return {
+        "question": result.question,
+        "decision": result.decision.value,
+        "matches": [
+            {"code": m.code, "name": m.procedure.name, "score": m.score} for m in result.matches
+        ],
+        "reply": reply.text,
+    }
+
+
+def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterator[str]:
+    if args.question == ["-"]:
+        for line in stdin:
+            yield line.rstrip("\n")
+    else:
+        yield " ".join(args.question)
+
+
+async def _ask(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    index = build_index(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        sessions = session_factory(engine)
+        zone = ZoneInfo(settings.timezone)
+        locale = normalise_locale(args.locale or settings.default_locale)
+        async with sessions.begin() as session:
+            for question in _questions(args, stdin):
+                result = search_and_log(
+                    session,
+                    index,
+                    question[: settings.max_question_chars],
+                    channel="cli",
+                    now=datetime.now(zone),
+                    k=args.k,
+                )
+                reply = reply_for(result, locale)
+                if len(question) > settings.max_question_chars:
+                    limit = settings.max_question_chars
+                    reply = Reply(t("ask.too_long", locale, length=len(question), limit=limit))
+                if args.json:
+                    out.write(json.dumps(result_json(result, reply), ensure_ascii=False) + "\n")
+                else:
+                    out.write(render_plain(reply) + "\n")
+                out.flush()
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _kb_stats(settings: Settings, out: TextIO) -> int:
+    kb = load_knowledge(settings.knowledge_path)
+    levels: Counter[str] = Counter(level for p in kb for level in p.levels)
+    fields: Counter[str] = Counter(p.field or "(không ghi)" for p in kb)
+    no_time = sum(
+        1 for p in kb if not any(c.time_text or c.working_days is not None for c in p.channels)
+    )
+    no_fee = sum(1 for p in kb if not any(f.known for c in p.channels for f in c.fees))
+    out.write(f"Thủ tục / procedures: {len(kb)}\n")
+    out.write(f"Bản ghi lỗi bị bỏ qua / malformed records skipped: {len(kb.problems)}\n")
+    for problem in kb.problems:
+        out.write(f"  - {problem.code} ({problem.field}): {problem.message}\n")
+    out.write("Theo cấp / by level:\n")
+    for level, count in levels.most_common():
+        out.write(f"  {level:6} {count}\n")
+    out.write(f"Thiếu thời hạn / missing processing time: {no_time}\n")
+    out.write(f"Thiếu phí / missing fee: {no_fee}\n")
+    out.write(f"Lĩnh vực / fields ({len(fields)}), top 20:\n")
+    for name, count in fields.most_common(20):
+        out.write(f"  {count:5}  {name}\n")
+    return 0
+
+
+async def _db(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        if args.db_command == "upgrade":
+            await upgrade(engine)
+        revision = await current_revision(engine)
+        out.write(f"database at revision {revision}\n")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``troly``."""
+    root = argparse.ArgumentParser(
+        prog="troly", description="Trợ lý Doanh nghiệp — the province's assistant for businesses"
+    )
+    sub = root.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="hỏi một câu về thủ tục / ask a procedure question")
+    ask.add_argument("question", nargs="+", help='the question, or "-" to read one per line')
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("-k", type=int, default=3, help="how many matches to list (default 3)")
+    ask.add_argument("--locale", choices=["vi", "en"], default=None)
+    kb = sub.add_parser("kb", help="the knowledge base")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_sub.add_parser("stats", help="counts by level and field, records missing time or fee")
+    db = sub.add_parser("db", help="the database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations")
+    db_sub.add_parser("current", help="show the current revision")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the ``troly`` command."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    settings = Settings()
+    if args.command == "ask":
+        if args.k < 1:
+            sys.stderr.write("-k must be at least 1\n")
+            return 2
+        return asyncio.run(_ask(args, settings, sys.stdout, sys.stdin))
+    if args.command == "kb":
+        return _kb_stats(settings, sys.stdout)
+    if args.command == "db":
+        return asyncio.run(_db(args, settings, sys.stdout))
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
