@@ -32,8 +32,8 @@ class Settings(BaseSettings):
     # Knowledge base and matching. The thresholds are guarded by the development question set
     # (bench/retrieval.py and tests/test_golden.py), never tuned by hand alone.
     knowledge_path: Path | None = None
-    answer_threshold: float = Field(0.50, ge=0, le=1)
-    choose_threshold: float = Field(0.34, ge=0, le=1)
+    scope_threshold: float = Field(0.60, ge=0, le=1)
+    answer_threshold: float = Field(0.55, ge=0, le=1)
     answer_margin: float = Field(0.10, ge=0, le=1)
     max_choices: int = Field(4, ge=2, le=4)
     max_question_chars: int = Field(1000, ge=50)

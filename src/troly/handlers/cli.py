@@ -28,8 +28,8 @@ def build_index(settings: Settings) -> ProcedureIndex:
     """Loads the knowledge base and builds the index with the configured thresholds."""
     kb = load_knowledge(settings.knowledge_path)
     thresholds = Thresholds(
+        scope=settings.scope_threshold,
         answer=settings.answer_threshold,
-        choose=settings.choose_threshold,
         margin=settings.answer_margin,
         max_choices=settings.max_choices,
     )

@@ -14,7 +14,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -166,9 +168,36 @@ _SYNONYM_WEIGHT = 0.6
 _RUN_CAP = 6
 
 
+# Logistic model of "the question is about a known procedure" over ``scope_evidence``:
+# (coefficients, intercept), fitted by bench/tune.py on the development questions.
+SCOPE_MODEL: tuple[tuple[float, ...], float] = (
+    (2.5279, 8.2956, 1.4426, 0.3856, 3.8412, 0.7031, -4.0621, -1.1749),
+    -2.8242,
+)
+
+
+class Features(NamedTuple):
+    """What the re-ranking knows of one candidate, each in [0, 1].
+
+    lexical: BM25F score over the question's best possible score; coverage: share of the
+    question's words (by IDF) the record has; pairs: share of its word pairs in the name;
+    name: share of the best name part the question mentions; shape: rapidfuzz token-set
+    ratio; action: whether the record does what the question asks (issue, re-issue, change,
+    dissolve...); run: longest run of words shared in order.
+    """
+
+    lexical: float
+    coverage: float
+    pairs: float
+    name: float
+    shape: float
+    action: float
+    run: float
+
+
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """How the re-ranking features add up (they sum to 1; see bench/tune.py)."""
+    """How the re-ranking features add up (they sum to 1; fitted by bench/tune.py)."""
 
     lexical: float = 0.20
     coverage: float = 0.30
@@ -178,9 +207,20 @@ class Weights:
     action: float = 0.10
     run: float = 0.10
 
+    def combine(self, f: Features) -> float:
+        """The candidate's score: the weighted sum of its features."""
+        return (
+            self.lexical * f.lexical
+            + self.coverage * f.coverage
+            + self.pairs * f.pairs
+            + self.name * f.name
+            + self.shape * f.shape
+            + self.action * f.action
+            + self.run * f.run
+        )
 
-W = Weights()
-_RERANK_DEPTH = 40
+
+_RERANK_DEPTH = 30
 
 
 class Decision(StrEnum):
@@ -193,10 +233,15 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """The decision's settings: confidence to answer, to offer choices, and the answer margin."""
+    """The decision's settings.
 
-    answer: float = 0.50
-    choose: float = 0.34
+    scope: the in-scope probability below which the answer is "I don't know"; answer: the best
+    score needed to answer outright; margin: how far ahead of the second it must be (as a
+    share of the best); max_choices: how many candidates "Ý bạn là…" offers.
+    """
+
+    scope: float = 0.60
+    answer: float = 0.55
     margin: float = 0.10
     max_choices: int = 4
 
@@ -299,9 +344,16 @@ def _pairs(words: Sequence[str]) -> list[str]:
 class ProcedureIndex:
     """Finds the procedure a question is about, tolerant of typing without diacritics."""
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        *,
+        weights: Weights | None = None,
+    ) -> None:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
+        self.weights = weights or Weights()
         vocabulary = self._vocabulary(kb.procedures.values())
         self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
         for word in vocabulary:
@@ -312,7 +364,7 @@ class ProcedureIndex:
         self.folder = Folder(vocabulary, protected=self._english_words, correct=self._correct)
         self._record_folder = Folder(vocabulary)
         self._docs: list[_Doc] = [self._doc(p) for p in kb.procedures.values()]
-        self._postings: dict[str, dict[str, list[tuple[int, int]]]] = {
+        postings: dict[str, dict[str, list[tuple[int, int]]]] = {
             name: defaultdict(list) for name in _FIELD_WEIGHTS
         }
         totals = dict.fromkeys(_FIELD_WEIGHTS, 0)
@@ -320,14 +372,28 @@ class ProcedureIndex:
             for fname, counter in doc.terms.items():
                 totals[fname] += doc.lengths[fname]
                 for term, tf in counter.items():
-                    self._postings[fname][term].append((i, tf))
+                    postings[fname][term].append((i, tf))
         n = max(len(self._docs), 1)
-        self._avg = {f: max(totals[f] / n, 1.0) for f in _FIELD_WEIGHTS}
+        avg = {f: max(totals[f] / n, 1.0) for f in _FIELD_WEIGHTS}
         df: Counter[str] = Counter()
         for doc in self._docs:
             df.update({t for counter in doc.terms.values() for t in counter})
         self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        # Each term's BM25F contribution to each record does not depend on the question, so
+        # it is computed once: a question's score is then a few vector additions.
+        self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, idf in self._idf.items():
+            per_doc: dict[int, float] = defaultdict(float)
+            for fname, fweight in _FIELD_WEIGHTS.items():
+                for i, tf in postings[fname].get(term, ()):
+                    norm = 1 - _B[fname] + _B[fname] * self._docs[i].lengths[fname] / avg[fname]
+                    per_doc[i] += fweight * idf * tf * (_K1 + 1) / (tf + _K1 * norm)
+            ids = np.fromiter(per_doc.keys(), dtype=np.int32, count=len(per_doc))
+            values = np.fromiter(per_doc.values(), dtype=np.float64, count=len(per_doc))
+            self._contributions[term] = (ids, values)
+        self._names_folded = [d.name_folded for d in self._docs]
+        self._prior_by_code = {d.procedure.code: d.prior for d in self._docs}
 
     # Building -----------------------------------------------------------------------------
 
@@ -435,22 +501,82 @@ class ProcedureIndex:
                 i += 1
         return out
 
-    def _scores(self, query: _Query) -> dict[int, float]:
-        scores: dict[int, float] = defaultdict(float)
+    def _scores(self, query: _Query) -> np.ndarray:
+        scores = np.zeros(len(self._docs), dtype=np.float64)
         for term, qweight in query.weights.items():
-            idf = self._idf.get(term)
-            if idf is None:
-                continue
-            for fname, fweight in _FIELD_WEIGHTS.items():
-                postings = self._postings[fname].get(term)
-                if not postings:
-                    continue
-                avg = self._avg[fname]
-                b = _B[fname]
-                for i, tf in postings:
-                    norm = 1 - b + b * self._docs[i].lengths[fname] / avg
-                    scores[i] += qweight * fweight * idf * tf * (_K1 + 1) / (tf + _K1 * norm)
+            found = self._contributions.get(term)
+            if found is not None:
+                ids, values = found
+                scores[ids] += qweight * values
         return scores
+
+    def prior(self, code: str) -> float:
+        """The small preference for province and commune procedures (and business ones)."""
+        return self._prior_by_code.get(code, 1.0)
+
+    def scope_evidence(self, question: str) -> list[float]:
+        """What says a question is about a procedure we know (for the in-scope model)."""
+        query = self.understand(question)
+        raw = self._scores(query)
+        if not raw.any():
+            return [0.0] * len(SCOPE_MODEL[0])
+        return self._evidence(query, self._candidates(query, raw))
+
+    def _evidence(self, query: _Query, candidates: list[tuple[_Doc, Features]]) -> list[float]:
+        scored = sorted(
+            ((self.weights.combine(f) * d.prior, d, f) for d, f in candidates),
+            key=lambda item: -item[0],
+        )
+        best, doc, f = scored[0]
+        second = scored[1][0] if len(scored) > 1 else 0.0
+        words = [w for w in query.content if w not in STOPWORDS]
+        uncovered = [self._idf.get(w, self._max_idf) for w in words if w not in doc.all_words]
+        pairs = [p for p in _pairs(query.content) if not any(w in STOPWORDS for w in p.split("_"))]
+        return [
+            best,
+            best - second,
+            f.coverage,
+            f.pairs,
+            f.name,
+            max(uncovered, default=0.0) / self._max_idf,
+            sum(1 for w in words if w not in self._idf) / max(len(words), 1),
+            sum(1 for p in pairs if p not in self._idf) / max(len(pairs), 1),
+        ]
+
+    def in_scope(self, evidence: Sequence[float]) -> float:
+        """The probability that the question is about a procedure in the knowledge base."""
+        coef, intercept = SCOPE_MODEL
+        z = intercept + sum(c * x for c, x in zip(coef, evidence, strict=True))
+        return 1 / (1 + math.exp(-z))
+
+    def candidate_features(self, question: str) -> list[tuple[Procedure, Features]]:
+        """The re-ranking features of the best lexical candidates (for tuning and debugging)."""
+        query = self.understand(question)
+        raw = self._scores(query)
+        if not raw.any():
+            return []
+        return [(doc.procedure, f) for doc, f in self._candidates(query, raw)]
+
+    def _candidates(self, query: _Query, raw: np.ndarray) -> list[tuple[_Doc, Features]]:
+        depth = min(_RERANK_DEPTH, int(np.count_nonzero(raw)))
+        top = np.argpartition(-raw, depth - 1)[:depth]
+        self_score = self._self_score(query)
+        asked_actions = frozenset(t for t in query.weights if t in ACTIONS)
+        out = []
+        for i in top:
+            doc = self._docs[int(i)]
+            coverage, pair_coverage, name_coverage = self._coverage(query, doc)
+            features = Features(
+                lexical=min(float(raw[i]) / self_score, 1.0),
+                coverage=coverage,
+                pairs=pair_coverage,
+                name=name_coverage,
+                shape=fuzz.token_set_ratio(query.folded, doc.name_folded) / 100,
+                action=max(_agreement(asked_actions, done) for done in doc.part_actions),
+                run=min(_longest_run(query.content, doc.name_tokens), _RUN_CAP) / _RUN_CAP,
+            )
+            out.append((doc, features))
+        return out
 
     def _self_score(self, query: _Query) -> float:
         return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
@@ -482,59 +608,43 @@ class ProcedureIndex:
             match = Match(code_hit, 1.0)
             return SearchResult(question, query.folded, query.aspect, Decision.ANSWER, (match,), ())
         raw = self._scores(query)
-        if not raw:
+        if not raw.any():
             return SearchResult(
                 question, query.folded, query.aspect, Decision.UNKNOWN, self._nearest(query, k)
             )
-        top = sorted(raw.items(), key=lambda item: -item[1])[:_RERANK_DEPTH]
-        self_score = self._self_score(query)
-        asked_actions = frozenset(t for t in query.weights if t in ACTIONS)
-        ranked: list[Match] = []
-        for i, score in top:
-            doc = self._docs[i]
-            coverage, pair_coverage, name_coverage = self._coverage(query, doc)
-            lexical = min(score / self_score, 1.0)
-            shape = fuzz.token_set_ratio(query.folded, doc.name_folded) / 100
-            action = max(_agreement(asked_actions, done) for done in doc.part_actions)
-            run = min(_longest_run(query.content, doc.name_tokens), _RUN_CAP) / _RUN_CAP
-            final = (
-                W.lexical * lexical
-                + W.coverage * coverage
-                + W.pairs * pair_coverage
-                + W.name * name_coverage
-                + W.shape * shape
-                + W.action * action
-                + W.run * run
-            )
-            ranked.append(Match(doc.procedure, round(min(final * doc.prior, 1.0), 4)))
+        candidates = self._candidates(query, raw)
+        ranked = [
+            Match(doc.procedure, round(min(self.weights.combine(f) * doc.prior, 1.0), 4))
+            for doc, f in candidates
+        ]
         ranked.sort(key=lambda m: -m.score)
-        return self._decide(question, query, ranked, k)
+        evidence = self._evidence(query, candidates)
+        return self._decide(question, query, ranked, k, evidence)
 
-    def _decide(self, question: str, query: _Query, ranked: list[Match], k: int) -> SearchResult:
+    def _decide(
+        self, question: str, query: _Query, ranked: list[Match], k: int, evidence: list[float]
+    ) -> SearchResult:
         t = self.thresholds
         best = ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        if best >= t.answer and best - second >= t.margin * best:
+        choices: tuple[Match, ...] = ()
+        if self.in_scope(evidence) < t.scope:
+            decision = Decision.UNKNOWN
+        elif best >= t.answer and best - second >= t.margin * best:
             decision = Decision.ANSWER
-            choices: tuple[Match, ...] = ()
-        elif best >= t.choose:
+        else:
             decision = Decision.CHOOSE
-            near = [m for m in ranked if m.score >= max(t.choose, best - 0.15)]
+            near = [m for m in ranked if m.score >= best - 0.15]
             choices = tuple(near[: t.max_choices])
             if len(choices) < 2:
                 choices = tuple(ranked[:2])
-        else:
-            decision = Decision.UNKNOWN
-            choices = ()
         return SearchResult(
             question, query.folded, query.aspect, decision, tuple(ranked[:k]), choices
         )
 
     def _nearest(self, query: _Query, k: int) -> tuple[Match, ...]:
         """The names closest in spelling, for a question with no known word (never answered)."""
-        found = process.extract(
-            query.folded, [d.name_folded for d in self._docs], scorer=fuzz.WRatio, limit=k
-        )
+        found = process.extract(query.folded, self._names_folded, scorer=fuzz.QRatio, limit=k)
         return tuple(
             Match(self._docs[i].procedure, round(score / 100 * 0.3, 4)) for _, score, i in found
         )
