@@ -5,8 +5,9 @@ Flows see only these types, never a platform's. Must not import handlers or plat
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Channel = Literal["telegram", "zalo_bot", "zalo_oa", "web", "cli"]
 
@@ -74,3 +75,39 @@ class Reply:
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order."""
         return [button for row in self.buttons for button in row]
+
+
+def reply_to_payload(reply: Reply) -> dict[str, Any]:
+    """A reply as JSON-ready data, for the outbox."""
+    data: dict[str, Any] = {
+        "text": reply.text,
+        "kind": reply.kind,
+        "buttons": [
+            [{"label": b.label, "choice": b.choice, "url": b.url} for b in row]
+            for row in reply.buttons
+        ],
+    }
+    if reply.document is not None:
+        data["document"] = {
+            "filename": reply.document.filename,
+            "mime_type": reply.document.mime_type,
+            "content": base64.b64encode(reply.document.content).decode("ascii"),
+        }
+    return data
+
+
+def reply_from_payload(data: dict[str, Any]) -> Reply:
+    """The reply stored by ``reply_to_payload``."""
+    document = None
+    if data.get("document"):
+        d = data["document"]
+        document = Document(d["filename"], base64.b64decode(d["content"]), d["mime_type"])
+    return Reply(
+        text=data["text"],
+        buttons=tuple(
+            tuple(Button(b["label"], choice=b.get("choice"), url=b.get("url")) for b in row)
+            for row in data.get("buttons", [])
+        ),
+        document=document,
+        kind=data.get("kind", "message"),
+    )

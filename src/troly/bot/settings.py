@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     max_choices: int = Field(4, ge=2, le=4)
     max_question_chars: int = Field(1000, ge=50)
 
+    # How to reach a person (shown until, and beside, the petition flow).
+    support_phone: str = "1800 1096"
+    support_hours: str = "giờ hành chính, thứ Hai – thứ Sáu"
+    support_place: str = "Trung tâm Phục vụ hành chính công tỉnh"
+
+    # Delivery: retries of failed sends, with backoff, honouring the platform's retry_after.
+    outbox_max_attempts: int = Field(8, ge=1)
+    outbox_tick_seconds: float = Field(2.0, gt=0)
+
     # Telegram.
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None

@@ -14,26 +14,15 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from troly.bot.answers import reply_for, search_and_log
+from troly.bot.knowledge import build_index
 from troly.bot.messages import Reply
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, current_revision, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
-from troly.knowledge.index import ProcedureIndex, SearchResult, Thresholds
+from troly.knowledge.index import SearchResult
 from troly.knowledge.records import load_knowledge
 
 logger = logging.getLogger("troly")
-
-
-def build_index(settings: Settings) -> ProcedureIndex:
-    """Loads the knowledge base and builds the index with the configured thresholds."""
-    kb = load_knowledge(settings.knowledge_path)
-    thresholds = Thresholds(
-        scope=settings.scope_threshold,
-        answer=settings.answer_threshold,
-        margin=settings.answer_margin,
-        max_choices=settings.max_choices,
-    )
-    return ProcedureIndex(kb, thresholds)
 
 
 def render_plain(reply: Reply) -> str:
@@ -135,6 +124,41 @@ async def _db(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+async def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from troly.handlers.app import create_app
+
+    app, _runtime = create_app(settings)
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level="info", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    channels = ["web"] + (["telegram"] if settings.telegram_token else [])
+    logger.warning(
+        "Trợ lý Doanh nghiệp on http://%s:%s (channels: %s; kiosk: /?kiosk=1)",
+        settings.host,
+        settings.port,
+        ", ".join(channels),
+    )
+    # uvicorn handles SIGINT/SIGTERM: it stops accepting, lets requests finish, then runs the
+    # lifespan shutdown (scheduler, Telegram, engine).
+    await server.serve()
+    return 0
+
+
+async def _chat(settings: Settings, out: TextIO, stdin: TextIO) -> int:
+    from troly.handlers.app import build_runtime
+    from troly.handlers.terminal import run_terminal_chat
+
+    runtime = build_runtime(settings)
+    try:
+        await upgrade(runtime.engine)
+        return await run_terminal_chat(runtime.dialogue, out=out, stdin=stdin)
+    finally:
+        await runtime.engine.dispose()
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``troly``."""
     root = argparse.ArgumentParser(
@@ -146,6 +170,8 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("-k", type=int, default=3, help="how many matches to list (default 3)")
     ask.add_argument("--locale", choices=["vi", "en"], default=None)
+    sub.add_parser("serve", help="chạy trợ lý: web chat, kiosk, Telegram / run the assistant")
+    sub.add_parser("chat", help="trò chuyện trong terminal / chat in the terminal")
     kb = sub.add_parser("kb", help="the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_sub.add_parser("stats", help="counts by level and field, records missing time or fee")
@@ -166,6 +192,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write("-k must be at least 1\n")
             return 2
         return asyncio.run(_ask(args, settings, sys.stdout, sys.stdin))
+    if args.command == "serve":
+        logging.getLogger("troly").setLevel(logging.INFO)
+        try:
+            return asyncio.run(_serve(settings))
+        except KeyboardInterrupt:
+            # uvicorn re-raises the signal after a clean shutdown; nothing is left half-done.
+            return 0
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, sys.stdout, sys.stdin))
     if args.command == "kb":
         return _kb_stats(settings, sys.stdout)
     if args.command == "db":

@@ -1,0 +1,186 @@
+"""The dialogue engine: one incoming message, one transaction, replies into the outbox.
+
+Loads the (channel, user) conversation under a lock, runs the router, writes the new state,
+the effects and the outbox rows, and commits. A redelivered event is recognised and dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from troly.bot.answers import log_question
+from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support
+from troly.bot.messages import Incoming, Reply, reply_to_payload
+from troly.bot.router import route
+from troly.bot.settings import Settings
+from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
+from troly.bot.texts import normalise_locale
+from troly.knowledge.index import ProcedureIndex
+
+logger = logging.getLogger(__name__)
+
+_LOCKS_KEPT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What handling a message produced: the outbox rows to deliver now, and their replies."""
+
+    outbox_ids: tuple[int, ...]
+    replies: tuple[Reply, ...]
+    duplicate: bool = False
+
+
+class Dialogue:
+    """Handles incoming messages for every channel through the same flows."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        index: ProcedureIndex,
+        settings: Settings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sessions = sessions
+        self._index = index
+        self._settings = settings
+        self._clock = clock
+        self._support = Support(
+            phone=settings.support_phone, hours=settings.support_hours, place=settings.support_place
+        )
+        # In-process ordering per user; the row lock orders messages across workers.
+        self._locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
+
+    def _lock(self, key: tuple[str, str]) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+            while len(self._locks) > _LOCKS_KEPT:
+                oldest, old_lock = next(iter(self._locks.items()))
+                if old_lock.locked():
+                    break
+                del self._locks[oldest]
+        else:
+            self._locks.move_to_end(key)
+        return lock
+
+    async def handle(self, incoming: Incoming) -> Handled:
+        """Handles one message in one transaction and returns what to deliver."""
+        async with self._lock((incoming.channel, incoming.user_id)):
+            for attempt in range(3):
+                try:
+                    return await self._handle_once(incoming)
+                except IntegrityError:
+                    if await self._already_processed(incoming):
+                        logger.info("duplicate %s event dropped", incoming.channel)
+                        return Handled((), (), duplicate=True)
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
+    async def _already_processed(self, incoming: Incoming) -> bool:
+        if incoming.event_id is None:
+            return False
+        async with self._sessions() as session:
+            found = await session.get(ProcessedEvent, (incoming.channel, incoming.event_id))
+            return found is not None
+
+    async def _handle_once(self, incoming: Incoming) -> Handled:
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            if incoming.event_id is not None:
+                session.add(
+                    ProcessedEvent(
+                        channel=incoming.channel, event_id=incoming.event_id, received_at=now
+                    )
+                )
+                await session.flush()
+            conversation = await self._conversation(session, incoming, now)
+            state = State(
+                flow=conversation.flow,
+                step=conversation.step,
+                draft=dict(conversation.draft or {}),
+                locale=conversation.locale,
+            )
+            context = Context(
+                index=self._index,
+                now=now,
+                max_question_chars=self._settings.max_question_chars,
+                support=self._support,
+                channel=incoming.channel,
+            )
+            outcome = route(state, incoming, context)
+            self._save(conversation, outcome, now)
+            self._apply_effects(session, outcome, incoming, now)
+            rows = [
+                OutboxMessage(
+                    channel=incoming.channel,
+                    recipient=incoming.user_id,
+                    payload=reply_to_payload(reply),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for reply in outcome.replies
+            ]
+            session.add_all(rows)
+            await session.flush()
+            ids = tuple(row.id for row in rows)
+        return Handled(ids, outcome.replies)
+
+    async def _conversation(
+        self, session: AsyncSession, incoming: Incoming, now: datetime
+    ) -> Conversation:
+        query = (
+            select(Conversation)
+            .where(Conversation.channel == incoming.channel)
+            .where(Conversation.user_id == incoming.user_id)
+            .with_for_update()
+        )
+        conversation = (await session.execute(query)).scalar_one_or_none()
+        if conversation is None:
+            conversation = Conversation(
+                channel=incoming.channel,
+                user_id=incoming.user_id,
+                locale=normalise_locale(incoming.locale or self._settings.default_locale),
+                flow=None,
+                step=None,
+                draft={},
+                version=0,
+                blocked=False,
+                created_at=now,
+                last_seen_at=now,
+            )
+            session.add(conversation)
+            await session.flush()
+        return conversation
+
+    @staticmethod
+    def _save(conversation: Conversation, outcome: Outcome, now: datetime) -> None:
+        state = outcome.state
+        conversation.flow = state.flow
+        conversation.step = state.step
+        conversation.draft = dict(state.draft)
+        conversation.locale = state.locale
+        conversation.version += 1
+        conversation.blocked = False
+        conversation.last_seen_at = now
+
+    @staticmethod
+    def _apply_effects(
+        session: AsyncSession, outcome: Outcome, incoming: Incoming, now: datetime
+    ) -> None:
+        for effect in outcome.effects:
+            if isinstance(effect, LogQuestion):
+                log_question(session, effect.result, channel=incoming.channel, now=now)

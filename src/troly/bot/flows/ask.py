@@ -1,0 +1,53 @@
+"""The ask flow: a question goes to the knowledge base; the card, choices or "I don't know".
+
+Pure: the search is done through the index in the context; logging is returned as an effect.
+"""
+
+from __future__ import annotations
+
+from troly.bot.answers import aspect_buttons, reply_for
+from troly.bot.cards import render_card
+from troly.bot.flows.base import Context, LogQuestion, Outcome, State
+from troly.bot.messages import Reply
+from troly.bot.texts import t
+from troly.knowledge.aspects import Aspect, detect_aspect
+from troly.knowledge.index import Decision
+
+
+def ask(state: State, text: str, ctx: Context) -> Outcome:
+    """Answers a free-text question, or the asked aspect of the procedure just shown."""
+    locale = state.locale
+    text = text.strip()
+    if not text:
+        return Outcome(state, (Reply(t("ask.empty", locale)),))
+    if len(text) > ctx.max_question_chars:
+        limit = ctx.max_question_chars
+        return Outcome(state, (Reply(t("ask.too_long", locale, length=len(text), limit=limit)),))
+    last_code = state.draft.get("last_code")
+    result = ctx.index.search(text)
+    effects = (LogQuestion(result),)
+    aspect, rest = detect_aspect(result.folded)
+    if isinstance(last_code, str) and aspect is not Aspect.GENERAL and not rest.strip():
+        follow_up = show_procedure(state, last_code, aspect, ctx)
+        return Outcome(follow_up.state, follow_up.replies, effects)
+    if aspect is not Aspect.GENERAL and not rest.strip():
+        return Outcome(state, (Reply(t("ask.which_procedure", locale)),), effects)
+    reply = reply_for(result, locale)
+    new_state = state
+    if result.decision is Decision.ANSWER and result.best is not None:
+        new_state = state.with_draft(last_code=result.best.code)
+    return Outcome(new_state, (reply,), effects)
+
+
+def show_procedure(
+    state: State, code: str, aspect: Aspect, ctx: Context, *, all_documents: bool = False
+) -> Outcome:
+    """Shows a procedure's card (from a button, a deep link or a follow-up question)."""
+    procedure = ctx.index.kb.get(code)
+    if procedure is None:
+        return Outcome(state, (Reply(t("ask.expired_choice", state.locale)),))
+    text = render_card(procedure, aspect=aspect, locale=state.locale, all_documents=all_documents)
+    reply = Reply(
+        text, buttons=aspect_buttons(code, state.locale), kind=f"procedure:{procedure.code}"
+    )
+    return Outcome(state.with_draft(last_code=code), (reply,))

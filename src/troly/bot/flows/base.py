@@ -1,0 +1,83 @@
+"""What every flow shares: the conversation state, the context a step runs in, and effects.
+
+A flow's step is a pure function ``(state, incoming, context) -> Outcome``: no database, no
+clock of its own, no platform. The engine applies the effects in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from troly.bot.messages import Incoming, Reply
+from troly.knowledge.index import ProcedureIndex, SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A conversation's state: the active flow and step, a small JSON draft, the locale."""
+
+    flow: str | None = None
+    step: str | None = None
+    draft: Mapping[str, Any] = field(default_factory=dict)
+    locale: str = "vi"
+
+    def with_draft(self, **values: Any) -> State:
+        """A copy with ``values`` merged into the draft."""
+        return replace(self, draft={**self.draft, **values})
+
+    def idle(self) -> State:
+        """The state with no active flow, keeping the locale and the last procedure shown."""
+        keep = {k: v for k, v in self.draft.items() if k == "last_code"}
+        return State(flow=None, step=None, draft=keep, locale=self.locale)
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """How to reach a person while no petition flow exists for the question."""
+
+    phone: str
+    hours: str
+    place: str
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a step may consult: the knowledge index, the time, limits, support contacts."""
+
+    index: ProcedureIndex
+    now: datetime
+    max_question_chars: int
+    support: Support
+    channel: str = "web"
+
+
+@dataclass(frozen=True, slots=True)
+class LogQuestion:
+    """Effect: record a knowledge-base question in the question log."""
+
+    result: SearchResult
+
+
+Effect = LogQuestion
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one step: the new state, the replies, the effects to apply."""
+
+    state: State
+    replies: tuple[Reply, ...] = ()
+    effects: tuple[Effect, ...] = ()
+
+
+def command_of(incoming: Incoming) -> tuple[str, str] | None:
+    """The command and its argument of a "/command arg" text ("/start@bot x" -> start, x)."""
+    text = (incoming.text or "").strip()
+    if not text.startswith("/"):
+        return None
+    head, _, arg = text[1:].partition(" ")
+    name = head.split("@", 1)[0].lower()
+    return (name, arg.strip()) if name else None

@@ -1,0 +1,71 @@
+"""Start, menu, help, language and cancel: the flow-less parts of a conversation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.messages import Button, Reply
+from troly.bot.texts import LOCALES, t
+
+
+def menu_buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
+    """The main menu as buttons."""
+    return (
+        (Button(t("menu.ask", locale), choice="menu:ask"),),
+        (Button(t("menu.human", locale), choice="human"),),
+        (
+            Button(t("menu.help", locale), choice="menu:help"),
+            Button(t("menu.language", locale), choice="lang:en" if locale == "vi" else "lang:vi"),
+        ),
+    )
+
+
+def welcome(state: State) -> Outcome:
+    """Greets the user and shows the menu."""
+    return Outcome(
+        state.idle(), (Reply(t("menu.welcome", state.locale), menu_buttons(state.locale)),)
+    )
+
+
+def main_menu(state: State) -> Outcome:
+    """Shows the menu (leaving any flow)."""
+    return Outcome(
+        state.idle(), (Reply(t("menu.title", state.locale), menu_buttons(state.locale)),)
+    )
+
+
+def help_text(state: State) -> Outcome:
+    """Says what the assistant can do and how."""
+    return Outcome(state, (Reply(t("menu.help_text", state.locale), menu_buttons(state.locale)),))
+
+
+def prompt_question(state: State) -> Outcome:
+    """Invites a procedure question."""
+    return Outcome(state.idle(), (Reply(t("menu.ask_prompt", state.locale)),))
+
+
+def set_language(state: State, locale: str) -> Outcome:
+    """Switches the conversation's language."""
+    if locale not in LOCALES:
+        return Outcome(state, (Reply(t("menu.language_unknown", state.locale)),))
+    new_state = replace(state, locale=locale)
+    return Outcome(new_state, (Reply(t("menu.language_set", locale), menu_buttons(locale)),))
+
+
+def cancel(state: State) -> Outcome:
+    """Abandons whatever was under way (``/huy``), from any step."""
+    key = "menu.cancelled" if state.flow else "menu.nothing_to_cancel"
+    return Outcome(state.idle(), (Reply(t(key, state.locale), menu_buttons(state.locale)),))
+
+
+def talk_to_person(state: State, ctx: Context) -> Outcome:
+    """Tells the user how to reach a support officer."""
+    s = ctx.support
+    text = t("menu.human_contact", state.locale, phone=s.phone, hours=s.hours, place=s.place)
+    return Outcome(state.idle(), (Reply(text, menu_buttons(state.locale)),))
+
+
+def expired(state: State) -> Outcome:
+    """Answers a button that no longer means anything (old message, unknown payload)."""
+    return Outcome(state, (Reply(t("menu.expired", state.locale), menu_buttons(state.locale)),))

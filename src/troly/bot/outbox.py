@@ -1,0 +1,244 @@
+"""Delivers outbox rows through each channel's sender, with retries that lose nothing.
+
+A row is claimed with a lease (``locked_until``) so two deliverers never send it twice at
+once; sent rows are marked in their own transaction. A failed send is retried with
+exponential backoff, or after the platform's ``retry_after``; a user who blocked the bot is
+marked and not retried. Rows of one recipient go out in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from troly.bot.messages import Reply, reply_from_payload
+from troly.bot.storage.models import Conversation, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+BASE_BACKOFF = 2.0
+MAX_BACKOFF = 600.0
+
+
+class RetryLater(Exception):
+    """The platform asked to wait (rate limit, temporary failure)."""
+
+    def __init__(self, reason: str, *, after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.after = after
+
+
+class Undeliverable(Exception):
+    """The message can never be delivered (blocked, chat gone, rejected content)."""
+
+    def __init__(self, reason: str, *, blocked: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.blocked = blocked
+
+
+class Sender(Protocol):
+    """A channel's way of delivering a reply to a recipient."""
+
+    async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
+        """Delivers the reply or raises ``RetryLater`` / ``Undeliverable``."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """Counts of one delivery pass."""
+
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+class Outbox:
+    """Claims and delivers outbox rows for the channels that have a sender."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        max_attempts: int = 8,
+    ) -> None:
+        self._sessions = sessions
+        self._senders = senders
+        self._clock = clock
+        self._max_attempts = max_attempts
+
+    async def deliver(self, ids: Iterable[int]) -> DeliveryReport:
+        """The fast path: delivers the rows just committed for one message."""
+        wanted = list(ids)
+        if not wanted:
+            return DeliveryReport()
+        return await self._deliver(OutboxMessage.id.in_(wanted))
+
+    async def deliver_due(self, *, limit: int = 200) -> DeliveryReport:
+        """The slow path: delivers rows that are due (retries, and rows a crash left behind)."""
+        return await self._deliver(None, limit=limit)
+
+    async def _deliver(self, only: object | None, *, limit: int = 200) -> DeliveryReport:
+        claimed = await self._claim(only, limit)
+        sent = retried = dead = 0
+        stalled: set[tuple[str, str]] = set()
+        for row_id, channel, recipient, thread, payload, attempts in claimed:
+            key = (channel, recipient)
+            if key in stalled:
+                await self._release(row_id)
+                continue
+            sender = self._senders[channel]
+            try:
+                await sender.send(recipient, reply_from_payload(payload), thread=thread)
+            except RetryLater as exc:
+                stalled.add(key)
+                if attempts + 1 >= self._max_attempts:
+                    await self._dead(row_id, exc.reason)
+                    dead += 1
+                else:
+                    await self._retry(row_id, attempts + 1, exc.reason, exc.after)
+                    retried += 1
+            except Undeliverable as exc:
+                await self._dead(row_id, exc.reason, blocked_user=key if exc.blocked else None)
+                dead += 1
+            else:
+                await self._sent(row_id)
+                sent += 1
+        return DeliveryReport(sent, retried, dead)
+
+    async def _claim(
+        self, only: object | None, limit: int
+    ) -> list[tuple[int, str, str, str | None, dict[str, Any], int]]:
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            query = (
+                select(OutboxMessage.id)
+                .where(OutboxMessage.status == "pending")
+                .where(OutboxMessage.channel.in_(list(self._senders)))
+                .where(or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+            if only is not None:
+                query = query.where(only)  # type: ignore[arg-type]
+            else:
+                query = query.where(OutboxMessage.next_attempt_at <= now)
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list((await session.execute(query)).scalars())
+            if not ids:
+                return []
+            # The lease: only rows still unclaimed are taken (one atomic UPDATE on SQLite).
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .where(or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+                .values(locked_until=now + LEASE)
+                .returning(
+                    OutboxMessage.id,
+                    OutboxMessage.channel,
+                    OutboxMessage.recipient,
+                    OutboxMessage.thread,
+                    OutboxMessage.payload,
+                    OutboxMessage.attempts,
+                )
+            )
+            rows = sorted(result.all(), key=lambda r: r[0])
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    async def _sent(self, row_id: int) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(status="sent", sent_at=self._clock(), locked_until=None)
+            )
+
+    async def _release(self, row_id: int) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(locked_until=None)
+            )
+
+    async def _retry(self, row_id: int, attempts: int, reason: str, after: float | None) -> None:
+        delay = after if after is not None else min(BASE_BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
+        logger.info("outbox %s retry %s in %.1fs: %s", row_id, attempts, delay, reason)
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(
+                    attempts=attempts,
+                    next_attempt_at=self._clock() + timedelta(seconds=delay),
+                    locked_until=None,
+                    last_error=reason[:500],
+                )
+            )
+
+    async def _dead(
+        self, row_id: int, reason: str, *, blocked_user: tuple[str, str] | None = None
+    ) -> None:
+        logger.warning("outbox %s undeliverable: %s", row_id, reason)
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(status="dead", locked_until=None, last_error=reason[:500])
+            )
+            if blocked_user is not None:
+                channel, recipient = blocked_user
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.channel == channel)
+                    .where(Conversation.user_id == recipient)
+                    .values(blocked=True)
+                )
+                # Nothing more can reach a user who blocked the bot until they write again.
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.channel == channel)
+                    .where(OutboxMessage.recipient == recipient)
+                    .where(OutboxMessage.status == "pending")
+                    .values(status="dead", last_error="recipient blocked the bot")
+                )
+
+    async def take_pending(self, channel: str, recipient: str) -> list[Reply]:
+        """Takes the undelivered replies of a pull channel (the web chat) and marks them sent."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.channel == channel)
+                .where(OutboxMessage.recipient == recipient)
+                .where(OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.id)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = list((await session.execute(query)).scalars())
+            for row in rows:
+                row.status = "sent"
+                row.sent_at = now
+            return [reply_from_payload(row.payload) for row in rows]
+
+    async def mark_sent(self, ids: Iterable[int]) -> None:
+        """Marks rows delivered by the response itself (the web chat's POST)."""
+        wanted = list(ids)
+        if not wanted:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(wanted))
+                .values(status="sent", sent_at=self._clock())
+            )

@@ -1,0 +1,346 @@
+"""The Telegram door (python-telegram-bot 22): polling or webhook, rendering, delivery.
+
+``to_incoming`` and ``render`` are pure and tested on literal JSON. Everything Telegram checks
+we check first: HTML escaped, 4,096 UTF-16 units per message, 64-byte callback data, every
+callback query answered. Only this module imports ``telegram``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import html
+import json
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from troly.bot.messages import Attachment, Incoming, Reply
+from troly.bot.outbox import RetryLater, Undeliverable
+from troly.bot.settings import Settings
+
+if TYPE_CHECKING:
+    from troly.handlers.app import Runtime
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_UNITS = 4096
+MAX_CALLBACK_BYTES = 64
+MAX_BUTTONS_PER_ROW = 8
+PER_CHAT_INTERVAL = 1.0
+WEBHOOK_PATH = "/telegram/webhook"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+COMMANDS = {
+    "vi": [
+        ("start", "Bắt đầu"),
+        ("menu", "Danh sách chức năng"),
+        ("hoi", "Hỏi về thủ tục hành chính"),
+        ("canbo", "Gặp cán bộ hỗ trợ"),
+        ("huy", "Hủy thao tác đang làm"),
+        ("trogiup", "Hướng dẫn sử dụng"),
+        ("en", "English"),
+    ],
+    "en": [
+        ("start", "Start"),
+        ("menu", "Features"),
+        ("hoi", "Ask about a procedure"),
+        ("canbo", "Talk to a support officer"),
+        ("huy", "Cancel what you are doing"),
+        ("trogiup", "Help"),
+        ("vi", "Tiếng Việt"),
+    ],
+}
+
+
+def utf16_units(text: str) -> int:
+    """The length of ``text`` as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT_UNITS) -> list[str]:
+    """Splits text into pieces of at most ``limit`` UTF-16 units, at paragraphs, lines or words."""
+    text = unicodedata.normalize("NFC", text)
+    pieces: list[str] = []
+    rest = text
+    while utf16_units(rest) > limit:
+        cut = _cut_point(rest, limit)
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    if rest.strip() or not pieces:
+        pieces.append(rest)
+    return [p for p in pieces if p] or [text[:1] or " "]
+
+
+def _cut_point(text: str, limit: int) -> int:
+    # The longest prefix within the limit, then back to a paragraph, a line or a space.
+    end = 0
+    units = 0
+    for i, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            break
+        end = i + 1
+    window = text[:end]
+    for separator in ("\n\n", "\n", " "):
+        at = window.rfind(separator)
+        if at > end // 2:
+            return at + len(separator)
+    return end
+
+
+def render(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """A reply as Telegram messages: escaped HTML pieces, the keyboard on the last one."""
+    pieces = [html.escape(p, quote=False) for p in split_text(reply.text)]
+    # Escaping can lengthen a piece ("<" becomes "&lt;") but Telegram counts after parsing.
+    keyboard = keyboard_for(reply)
+    return [(piece, keyboard if i == len(pieces) - 1 else None) for i, piece in enumerate(pieces)]
+
+
+def keyboard_for(reply: Reply) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of a reply; a button whose data would not fit is left out."""
+    rows = []
+    for row in reply.buttons:
+        buttons = []
+        for button in row[:MAX_BUTTONS_PER_ROW]:
+            if button.url is not None:
+                buttons.append(InlineKeyboardButton(button.label, url=button.url))
+            elif button.choice is not None:
+                if not 1 <= len(button.choice.encode("utf-8")) <= MAX_CALLBACK_BYTES:
+                    logger.error("callback data over %s bytes left out", MAX_CALLBACK_BYTES)
+                    continue
+                buttons.append(InlineKeyboardButton(button.label, callback_data=button.choice))
+        if buttons:
+            rows.append(buttons)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The channel-blind message of a Telegram update, or None for what we do not handle."""
+    event_id = str(update.update_id)
+    query = update.callback_query
+    if query is not None and query.data is not None:
+        message = query.message
+        chat = message.chat if message is not None else None
+        if chat is not None and chat.type != "private":
+            return None
+        return Incoming(
+            channel="telegram",
+            user_id=str(query.from_user.id),
+            choice=query.data,
+            locale=query.from_user.language_code,
+            event_id=event_id,
+        )
+    message = update.message or update.edited_message
+    if message is None or message.chat.type != "private" or message.from_user is None:
+        return None
+    attachments: list[Attachment] = []
+    if message.photo:
+        biggest = message.photo[-1]
+        attachments.append(Attachment("photo", biggest.file_id, size=biggest.file_size))
+    if message.document is not None:
+        doc = message.document
+        attachments.append(
+            Attachment(
+                "document",
+                doc.file_id,
+                name=doc.file_name,
+                mime_type=doc.mime_type,
+                size=doc.file_size,
+            )
+        )
+    text = message.text or message.caption
+    if text is None and not attachments:
+        return None
+    return Incoming(
+        channel="telegram",
+        user_id=str(message.chat.id),
+        text=text,
+        attachments=tuple(attachments),
+        locale=message.from_user.language_code,
+        event_id=event_id,
+        display_name=message.from_user.first_name,
+    )
+
+
+@dataclass
+class TelegramSender:
+    """Delivers replies through the Bot API, mapping its errors to the outbox's."""
+
+    application: Application  # type: ignore[type-arg]
+
+    def __post_init__(self) -> None:
+        self._last_sent: dict[str, float] = {}
+        self._chat_locks: dict[str, asyncio.Lock] = {}
+
+    async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
+        """Sends the reply's pieces (and document) in order, one chat at most once a second."""
+        lock = self._chat_locks.setdefault(recipient, asyncio.Lock())
+        async with lock:
+            bot = self.application.bot
+            thread_id = int(thread) if thread else None
+            try:
+                for text, keyboard in render(reply):
+                    await self._pace(recipient)
+                    await bot.send_message(
+                        chat_id=recipient,
+                        text=text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=keyboard,
+                        message_thread_id=thread_id,
+                        disable_web_page_preview=True,
+                    )
+                if reply.document is not None:
+                    await self._pace(recipient)
+                    await bot.send_document(
+                        chat_id=recipient,
+                        document=InputFile(
+                            reply.document.content, filename=reply.document.filename
+                        ),
+                        message_thread_id=thread_id,
+                    )
+            except RetryAfter as exc:
+                after = exc.retry_after
+                seconds = after.total_seconds() if hasattr(after, "total_seconds") else after
+                raise RetryLater("telegram flood control", after=float(seconds)) from exc
+            except Forbidden as exc:
+                raise Undeliverable(f"telegram forbidden: {exc.message}", blocked=True) from exc
+            except BadRequest as exc:
+                if "chat not found" in exc.message.lower():
+                    raise Undeliverable(f"telegram: {exc.message}", blocked=True) from exc
+                raise Undeliverable(f"telegram rejected the message: {exc.message}") from exc
+            except (TimedOut, NetworkError) as exc:
+                raise RetryLater(f"telegram network: {exc}") from exc
+
+    async def _pace(self, recipient: str) -> None:
+        # Telegram allows about one message a second in one chat before it answers 429.
+        last = self._last_sent.get(recipient)
+        now = time.monotonic()
+        if last is not None and now - last < PER_CHAT_INTERVAL:
+            await asyncio.sleep(PER_CHAT_INTERVAL - (now - last))
+        self._last_sent[recipient] = time.monotonic()
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The webhook's secret token: the configured one, or one derived from the bot token."""
+    if settings.telegram_webhook_secret is not None:
+        return settings.telegram_webhook_secret.get_secret_value()
+    assert settings.telegram_token is not None
+    digest = hashlib.sha256(b"troly-webhook:" + settings.telegram_token.get_secret_value().encode())
+    return digest.hexdigest()
+
+
+class TelegramDoor:
+    """The PTB ``Application`` wired to the dialogue: polling, or webhook inside Starlette."""
+
+    def __init__(self, *, settings: Settings, runtime: Runtime) -> None:
+        assert settings.telegram_token is not None
+        self._settings = settings
+        self._runtime = runtime
+        self._webhook = settings.public_url is not None
+        builder = (
+            ApplicationBuilder()
+            .token(settings.telegram_token.get_secret_value())
+            .rate_limiter(AIORateLimiter(max_retries=0))
+            .concurrent_updates(64)
+        )
+        if settings.telegram_api_url:
+            base = settings.telegram_api_url.rstrip("/")
+            builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+        if self._webhook:
+            builder = builder.updater(None)
+        self.application: Application = builder.build()  # type: ignore[type-arg]
+        self.application.add_handler(TypeHandler(Update, self.on_update))
+        self.application.add_error_handler(self.on_error)
+        self.sender = TelegramSender(self.application)
+        self._secret = webhook_secret(settings)
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Hands an update to the dialogue and delivers the replies at once."""
+        if update.callback_query is not None:
+            # Clients spin until the query is answered, whatever happens next.
+            try:
+                await update.callback_query.answer()
+            except BadRequest as exc:
+                logger.info("callback query already answered or expired: %s", exc.message)
+        incoming = to_incoming(update)
+        if incoming is None:
+            return
+        handled = await self._runtime.dialogue.handle(incoming)
+        if handled.outbox_ids:
+            await self._runtime.outbox.deliver(handled.outbox_ids)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Logs a failed update (without its text); the outbox retries deliveries."""
+        logger.error("telegram update failed: %r", context.error)
+
+    async def start(self) -> None:
+        """Starts the application: sets the webhook or starts polling; registers commands."""
+        app = self.application
+        await app.initialize()
+        await self._register_commands()
+        if self._webhook:
+            assert self._settings.public_url is not None
+            url = self._settings.public_url.rstrip("/") + WEBHOOK_PATH
+            await app.bot.set_webhook(
+                url=url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+            )
+            await app.start()
+        else:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=20)
+
+    async def stop(self) -> None:
+        """Stops polling, lets in-flight updates finish, and shuts the application down."""
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def _register_commands(self) -> None:
+        bot = self.application.bot
+        vi = [BotCommand(c, d) for c, d in COMMANDS["vi"]]
+        await bot.set_my_commands(vi)
+        await bot.set_my_commands(vi, language_code="vi")
+        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["en"]], language_code="en")
+
+    def routes(self) -> list[BaseRoute]:
+        """The webhook route (present only in webhook mode)."""
+        if not self._webhook:
+            return []
+        return [Route(WEBHOOK_PATH, self.on_webhook, methods=["POST"])]
+
+    async def on_webhook(self, request: Request) -> Response:
+        """Checks the secret in constant time, queues the update, answers 200 at once."""
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        try:
+            data: Any = json.loads(await request.body())
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError):
+            return JSONResponse({"error": "bad update"}, status_code=400)
+        if update is None:
+            return JSONResponse({"error": "bad update"}, status_code=400)
+        await self.application.update_queue.put(update)
+        return Response(status_code=200)
