@@ -92,8 +92,12 @@ class Outbox:
         claimed = await self._claim(only, limit)
         sent = retried = dead = 0
         stalled: set[tuple[str, str]] = set()
+        gone: set[tuple[str, str]] = set()
         for row_id, channel, recipient, thread, payload, attempts in claimed:
             key = (channel, recipient)
+            if key in gone:
+                dead += 1
+                continue
             if key in stalled:
                 await self._release(row_id)
                 continue
@@ -110,6 +114,8 @@ class Outbox:
                     retried += 1
             except Undeliverable as exc:
                 await self._dead(row_id, exc.reason, blocked_user=key if exc.blocked else None)
+                if exc.blocked:
+                    gone.add(key)
                 dead += 1
             else:
                 await self._sent(row_id)

@@ -13,6 +13,7 @@ import hmac
 import html
 import json
 import logging
+import os
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -252,6 +253,8 @@ class TelegramDoor:
 
     def __init__(self, *, settings: Settings, runtime: Runtime) -> None:
         assert settings.telegram_token is not None
+        # PTB 22 gives durations (retry_after) as timedeltas when asked to, without warnings.
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._settings = settings
         self._runtime = runtime
         self._webhook = settings.public_url is not None

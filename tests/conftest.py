@@ -1,0 +1,55 @@
+"""Shared fixtures: the real bundled knowledge base and its index, an in-memory database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from troly.bot.settings import Settings
+from troly.bot.storage.database import create_engine, session_factory, upgrade
+from troly.knowledge.index import ProcedureIndex
+from troly.knowledge.records import KnowledgeBase, load_knowledge
+
+# python-telegram-bot 22 warns on every RetryAfter unless durations are timedeltas; the
+# suite treats warnings as errors.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The knowledge base bundled with the package, loaded once per run."""
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def index(kb: KnowledgeBase) -> ProcedureIndex:
+    """The procedure index over the bundled knowledge base, with the default thresholds."""
+    return ProcedureIndex(kb)
+
+
+@pytest_asyncio.fixture
+async def engine() -> AsyncIterator[AsyncEngine]:
+    """An in-memory SQLite database at the head migration, disposed after the test."""
+    engine = create_engine("sqlite:///:memory:")
+    await upgrade(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The session factory over the in-memory database."""
+    return session_factory(engine)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Test settings with a SQLite file in the test's own directory."""
+    return Settings(database_url=f"sqlite:///{tmp_path / 'troly.db'}", environment="test")

@@ -1,0 +1,182 @@
+"""Transcripts through the channel-blind dialogue core: ask, menu, language, cancel."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from support import Chat, Clock, choices
+from troly.bot.dialogue import Dialogue
+from troly.bot.messages import Attachment, Incoming
+from troly.bot.settings import Settings
+from troly.bot.storage.models import Conversation, OutboxMessage, QuestionLog
+from troly.knowledge.index import ProcedureIndex
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def dialogue(
+    sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex, clock: Clock
+) -> Dialogue:
+    settings = Settings(environment="test", max_question_chars=500)
+    return Dialogue(sessions=sessions, index=index, settings=settings, clock=clock)
+
+
+@pytest.fixture
+def chat(dialogue: Dialogue) -> Chat:
+    return Chat(dialogue)
+
+
+async def test_start_greets_in_vietnamese_with_the_menu(chat: Chat) -> None:
+    [reply] = await chat.press("an", "start")
+    assert "Xin chào" in reply.text
+    assert "menu:ask" in choices(reply)
+    assert "human" in choices(reply)
+
+
+async def test_a_clear_question_gets_the_card_leading_with_the_asked_aspect(chat: Chat) -> None:
+    [reply] = await chat.say("an", "thủ tục khôi phục mã số thuế cần giấy tờ gì")
+    assert reply.kind == "procedure:1.008510"
+    lines = reply.text.splitlines()
+    assert lines[0] == "📄 Khôi phục mã số thuế"
+    assert reply.text.index("Hồ sơ cần chuẩn bị") < reply.text.index("Thời hạn giải quyết")
+    assert "docs:1.008510" in choices(reply)
+    assert "human" in choices(reply)
+
+
+async def test_a_follow_up_aspect_question_answers_for_the_procedure_just_shown(chat: Chat) -> None:
+    await chat.say("an", "khôi phục mã số thuế")
+    [reply] = await chat.say("an", "phí bao nhiêu")
+    assert reply.kind == "procedure:1.008510"
+    assert reply.text.index("Phí, lệ phí") < reply.text.index("Thời hạn giải quyết")
+
+
+async def test_an_aspect_question_with_no_procedure_asks_which_one(chat: Chat) -> None:
+    [reply] = await chat.say("binh", "mất bao lâu")
+    assert "thủ tục nào" in reply.text
+
+
+async def test_an_unclear_question_offers_choices_and_a_press_shows_the_card(chat: Chat) -> None:
+    [reply] = await chat.say("an", "đăng ký hộ kinh doanh")
+    assert reply.kind == "choose"
+    assert "Ý bạn là" in reply.text
+    procedure_choices = [c for c in choices(reply) if c.startswith("proc:")]
+    assert 2 <= len(procedure_choices) <= 4
+    [card] = await chat.press("an", procedure_choices[0])
+    assert card.kind == f"procedure:{procedure_choices[0].split(':')[1]}"
+
+
+async def test_an_out_of_scope_question_says_it_does_not_know_and_offers_a_person(
+    chat: Chat,
+) -> None:
+    [reply] = await chat.say("an", "hôm nay trời Hà Nội có lạnh không")
+    assert reply.kind == "unknown"
+    assert "chưa tìm thấy" in reply.text
+    [contact] = await chat.press("an", "human")
+    assert "1800 1096" in contact.text
+
+
+async def test_language_switch_sticks_for_the_conversation(chat: Chat) -> None:
+    [switched] = await chat.say("an", "/en")
+    assert switched.text == "Switched to English."
+    [reply] = await chat.say("an", "hello")
+    assert "Sorry" in reply.text
+    [back] = await chat.press("an", "lang:vi")
+    assert back.text == "Đã chuyển sang tiếng Việt."
+
+
+async def test_cancel_works_from_anywhere_and_always_answers(chat: Chat) -> None:
+    [nothing] = await chat.say("an", "/huy")
+    assert "Không có thao tác nào" in nothing.text
+    [word] = await chat.say("an", "hủy")
+    assert "menu:ask" in choices(word)
+
+
+async def test_deep_link_opens_a_procedure_card(chat: Chat) -> None:
+    [reply] = await chat.say("an", "/start p_1_001612")
+    assert reply.kind == "procedure:1.001612"
+    assert "Đăng ký thành lập hộ kinh doanh" in reply.text
+
+
+async def test_expired_or_unknown_buttons_get_help_not_silence(chat: Chat) -> None:
+    [gone] = await chat.press("an", "proc:9.999999")
+    assert "không tìm thấy thủ tục" in gone.text
+    [odd] = await chat.press("an", "zz:top")
+    assert "hết hiệu lực" in odd.text
+
+
+async def test_a_too_long_question_gets_a_polite_limit(chat: Chat) -> None:
+    [reply] = await chat.say("an", "thuế " * 200)
+    assert "dài quá" in reply.text
+    assert "500" in reply.text
+
+
+async def test_a_photo_without_text_gets_help(dialogue: Dialogue) -> None:
+    incoming = Incoming(channel="web", user_id="an", attachments=(Attachment("photo", "f1"),))
+    handled = await dialogue.handle(incoming)
+    assert "Cách dùng" in handled.replies[0].text
+
+
+async def test_unknown_command_gets_help(chat: Chat) -> None:
+    [reply] = await chat.say("an", "/xyz")
+    assert "Cách dùng" in reply.text
+
+
+async def test_a_redelivered_event_is_handled_once(
+    chat: Chat, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    first = await chat.say("an", "khôi phục mã số thuế", event_id="upd-1")
+    second = await chat.say("an", "khôi phục mã số thuế", event_id="upd-1")
+    assert len(first) == 1
+    assert second == []
+    async with sessions() as session:
+        outbox = await session.scalar(select(func.count()).select_from(OutboxMessage))
+        logged = await session.scalar(select(func.count()).select_from(QuestionLog))
+    assert outbox == 1
+    assert logged == 1
+
+
+async def test_every_button_payload_fits_telegram_callback_data(chat: Chat) -> None:
+    replies = [
+        *await chat.press("an", "start"),
+        *await chat.say("an", "đăng ký hộ kinh doanh"),
+        *await chat.say("an", "khôi phục mã số thuế"),
+        *await chat.say("an", "xyz không biết"),
+    ]
+    payloads = [c for reply in replies for c in choices(reply)]
+    assert payloads
+    assert all(1 <= len(c.encode("utf-8")) <= 64 for c in payloads)
+
+
+async def test_state_and_replies_are_written_in_one_transaction(
+    chat: Chat, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await chat.say("an", "khôi phục mã số thuế")
+    async with sessions() as session:
+        conversation = await session.scalar(select(Conversation))
+        rows = list(await session.scalars(select(OutboxMessage)))
+    assert conversation is not None
+    assert conversation.draft == {"last_code": "1.008510"}
+    assert conversation.version == 1
+    assert [r.status for r in rows] == ["pending"]
+    assert rows[0].payload["kind"] == "procedure:1.008510"
+
+
+async def test_one_users_messages_are_handled_in_order_under_concurrency(
+    dialogue: Dialogue, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    import asyncio
+
+    texts = [f"/hoi khôi phục mã số thuế {i}" for i in range(8)]
+    await asyncio.gather(
+        *(dialogue.handle(Incoming(channel="web", user_id="an", text=t)) for t in texts)
+    )
+    async with sessions() as session:
+        conversation = await session.scalar(select(Conversation))
+    assert conversation is not None
+    assert conversation.version == 8

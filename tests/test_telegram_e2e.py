@@ -1,0 +1,237 @@
+"""End to end: the real PTB Application (polling and webhook) against the fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from pydantic import SecretStr
+
+from fakes.telegram_server import TelegramFake
+from troly.bot.cards import render_card
+from troly.bot.messages import Incoming
+from troly.bot.settings import Settings
+from troly.handlers.app import create_app
+from troly.handlers.telegram import render, split_text, utf16_units, webhook_secret
+from troly.knowledge.aspects import Aspect
+
+USER = 1001
+DOCS = Aspect.DOCUMENTS
+
+
+def _settings(fake: TelegramFake, tmp_path: Path, **extra: object) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=f"sqlite:///{tmp_path / 'tg.db'}",
+        telegram_token=SecretStr(fake.token),
+        telegram_api_url=fake.base_url.removesuffix("/bot"),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[object]:
+    app, runtime = create_app(settings, scheduler=False)
+    async with app.router.lifespan_context(app):
+        yield runtime
+
+
+async def _button(message: dict[str, object], prefix: str) -> str:
+    markup = message["reply_markup"]
+    assert isinstance(markup, dict)
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            if button.get("callback_data", "").startswith(prefix):
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {prefix!r}")
+
+
+async def test_polling_bot_answers_a_question_and_a_button_press_breaking_no_rule(
+    tmp_path: Path,
+) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        async with running(_settings(fake, tmp_path)):
+            await fake.user_says(USER, "khôi phục mã số thuế cần giấy tờ gì")
+            [card] = await fake.wait_for_messages(USER, 1)
+            assert card["text"].startswith("📄 Khôi phục mã số thuế")
+            assert card["parse_mode"] == "HTML"
+            data = await _button(card, "docs:")
+            await fake.user_presses(USER, int(card["message_id"]), data)
+            messages = await fake.wait_for_messages(USER, 2)
+            assert "Hồ sơ cần chuẩn bị" in messages[1]["text"]
+            await fake.user_starts(USER, "p_1_001612")
+            messages = await fake.wait_for_messages(USER, 3)
+            assert "Đăng ký thành lập hộ kinh doanh" in messages[2]["text"]
+        assert fake.unanswered_callbacks() == []
+        assert fake.errors == []
+
+
+async def test_commands_are_registered_in_both_languages(tmp_path: Path) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        async with running(_settings(fake, tmp_path)):
+            calls = [c for c in fake.calls if c.method.lower() == "setmycommands"]
+        languages = sorted(str(c.params.get("language_code", "")) for c in calls)
+        assert languages == ["", "en", "vi"]
+        assert fake.errors == []
+
+
+async def test_a_card_longer_than_telegram_allows_is_split_and_escaped(tmp_path: Path) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        async with running(_settings(fake, tmp_path)) as runtime:
+            index = runtime.index  # type: ignore[attr-defined]
+            longest = max(
+                index.kb, key=lambda p: len(render_card(p, all_documents=True, aspect=DOCS))
+            )
+            assert len(render_card(longest, all_documents=True, aspect=DOCS)) > 4096
+            await fake.user_starts(USER, "p_" + longest.code.replace(".", "_"))
+            [card] = await fake.wait_for_messages(USER, 1)
+            data = await _button(card, "docs:")
+            await fake.user_presses(USER, int(card["message_id"]), data)
+            await fake.wait_until(lambda: len(fake.sent_to(USER)) >= 3, timeout=10)
+        pieces = fake.sent_to(USER)[1:]
+        assert all(utf16_units(p["text"]) <= 4096 for p in pieces)
+        assert fake.errors == []
+
+
+def test_user_text_with_html_characters_is_escaped() -> None:
+    from troly.bot.messages import Reply
+
+    [(text, _)] = render(Reply("Doanh thu <5 triệu & A > B"))
+    assert text == "Doanh thu &lt;5 triệu &amp; A &gt; B"
+
+
+def test_splitting_counts_utf16_units_and_prefers_line_breaks() -> None:
+    text = ("Dòng có dấu tiếng Việt 😀\n" * 400).strip()
+    pieces = split_text(text, limit=4096)
+    assert len(pieces) > 1
+    assert all(utf16_units(p) <= 4096 for p in pieces)
+    assert all(p.endswith("😀") for p in pieces)
+
+
+def _free_port() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+async def test_webhook_mode_checks_the_secret_and_handles_a_redelivery_once(
+    tmp_path: Path,
+) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        sock = _free_port()
+        port = sock.getsockname()[1]
+        settings = _settings(fake, tmp_path, public_url=f"http://127.0.0.1:{port}")
+        app, _ = create_app(settings, scheduler=False)
+        server = uvicorn.Server(
+            uvicorn.Config(app, log_level="warning", lifespan="on", log_config=None)
+        )
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            while not server.started:  # noqa: ASYNC110 - uvicorn exposes no startup event
+                await asyncio.sleep(0.02)
+            assert fake.webhook.url == f"http://127.0.0.1:{port}/telegram/webhook"
+            await fake.user_says(USER, "khôi phục mã số thuế")
+            [card] = await fake.wait_for_messages(USER, 1)
+            assert card["text"].startswith("📄 Khôi phục mã số thuế")
+
+            update = {
+                "update_id": 777,
+                "message": {
+                    "message_id": 5,
+                    "date": 1_700_000_000,
+                    "chat": {"id": USER, "type": "private"},
+                    "from": {"id": USER, "is_bot": False, "first_name": "An"},
+                    "text": "/trogiup",
+                },
+            }
+            url = f"http://127.0.0.1:{port}/telegram/webhook"
+            secret = webhook_secret(settings)
+            async with httpx.AsyncClient() as client:
+                wrong = await client.post(
+                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
+                )
+                first = await client.post(
+                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+                )
+                again = await client.post(
+                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+                )
+                garbage = await client.post(
+                    url, content=b"{", headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+                )
+            assert (wrong.status_code, first.status_code, again.status_code) == (403, 200, 200)
+            assert garbage.status_code == 400
+            await fake.wait_for_messages(USER, 2)
+            await asyncio.sleep(0.3)
+            helps = [m for m in fake.sent_to(USER) if "Cách dùng" in m["text"]]
+            assert len(helps) == 1
+        finally:
+            server.should_exit = True
+            await task
+        assert fake.errors == []
+
+
+async def test_a_flood_limited_send_is_retried_by_the_outbox(tmp_path: Path) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        async with running(_settings(fake, tmp_path)) as runtime:
+            fake.inject_429(times=1, retry_after=1, methods=["sendMessage"])
+            await fake.user_says(USER, "/trogiup")
+            await fake.wait_until(lambda: len(fake.injected) == 1, timeout=5)
+            assert fake.sent_to(USER) == []
+            await asyncio.sleep(1.1)
+            await runtime.tick()  # type: ignore[attr-defined]
+            [reply] = await fake.wait_for_messages(USER, 1)
+            assert "Cách dùng" in reply["text"]
+        assert fake.errors == []
+
+
+async def test_a_user_who_blocked_the_bot_is_not_retried(tmp_path: Path) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        async with running(_settings(fake, tmp_path)) as runtime:
+            await fake.user_says(USER, "/start")
+            await fake.wait_for_messages(USER, 1)
+            fake.block(USER)
+            # A reply produced while the user had blocked the bot (e.g. a scheduled one).
+            dialogue = runtime.dialogue  # type: ignore[attr-defined]
+            await dialogue.handle(Incoming(channel="telegram", user_id=str(USER), text="/menu"))
+            await dialogue.handle(Incoming(channel="telegram", user_id=str(USER), text="/help"))
+            await runtime.tick()  # type: ignore[attr-defined]
+            await runtime.tick()  # type: ignore[attr-defined]
+        assert [e.status for e in fake.errors] == [403]
+
+
+def test_the_update_json_shape_is_not_parsed_by_hand() -> None:
+    # to_incoming works on PTB objects; this guards the literal Telegram JSON it is fed.
+    from telegram import Bot, Update
+
+    from troly.handlers.telegram import to_incoming
+
+    data = json.loads(
+        '{"update_id": 9, "callback_query": {"id": "c1", "chat_instance": "x",'
+        ' "data": "docs:1.008510",'
+        ' "from": {"id": 5, "is_bot": false, "first_name": "B", "language_code": "en"},'
+        ' "message": {"message_id": 3, "date": 1, "chat": {"id": 5, "type": "private"}}}}'
+    )
+    incoming = to_incoming(Update.de_json(data, Bot("1:x")))
+    assert incoming is not None
+    assert (incoming.choice, incoming.user_id, incoming.locale, incoming.event_id) == (
+        "docs:1.008510",
+        "5",
+        "en",
+        "9",
+    )
+
+
+@pytest.mark.parametrize("payload", ["p_1_001612", "p_2_002042"])
+def test_deep_link_payloads_follow_telegrams_rules(payload: str) -> None:
+    import re
+
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload)
