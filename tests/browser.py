@@ -25,13 +25,15 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def serve(app: ASGIApp, *, startup_timeout: float = 10.0) -> Iterator[str]:
+def serve(
+    app: ASGIApp, *, startup_timeout: float = 30.0, lifespan: str = "off"
+) -> Iterator[str]:
     """Runs the app on a free local port and yields its base URL; stops it on exit."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

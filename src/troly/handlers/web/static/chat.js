@@ -166,6 +166,9 @@
   }
 
   function renderReply(reply) {
+    // A card tells which procedure it shows, so the kiosk QR can continue on it.
+    const shown = /^procedure:([0-9A-Za-z][0-9A-Za-z._-]{0,39})$/.exec(reply.kind || "");
+    if (shown) setProcedure(shown[1]);
     const item = addBubble("bot", reply.text || "");
     if (reply.document) item.firstChild.append(document.createElement("br"), documentLink(reply.document));
     const buttons = reply.buttons || [];
@@ -223,11 +226,14 @@
     }
   }
 
-  function rememberProcedure(choice) {
-    const match = /^proc:([0-9A-Za-z][0-9A-Za-z._-]{0,39})$/.exec(choice || "");
-    if (!match) return;
-    lastProcedure = match[1];
+  function setProcedure(code) {
+    lastProcedure = code;
     if (qr) qr.src = `/qr/continue.png?p=${encodeURIComponent(lastProcedure)}`;
+  }
+
+  function rememberProcedure(choice) {
+    const match = /^proc:([0-9A-Za-z][0-9A-Za-z._-]{0,39})(?::[a-z_]+)?$/.exec(choice || "");
+    if (match) setProcedure(match[1]);
   }
 
   async function post(payload, forSession) {
