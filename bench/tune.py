@@ -100,7 +100,8 @@ def main() -> None:
         before = rank_accuracy(rows, current)
         after = rank_accuracy(rows, best_w)
         print(
-            f"{label}: top1/top3 current {before[0]:.3f}/{before[1]:.3f} -> {after[0]:.3f}/{after[1]:.3f}"
+            f"{label}: top1/top3 current {before[0]:.3f}/{before[1]:.3f}"
+            f" -> {after[0]:.3f}/{after[1]:.3f}"
         )
 
     # In-scope model over the best candidate under the fitted weights, fitted on every set

@@ -25,9 +25,7 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def serve(
-    app: ASGIApp, *, startup_timeout: float = 30.0, lifespan: str = "off"
-) -> Iterator[str]:
+def serve(app: ASGIApp, *, startup_timeout: float = 30.0, lifespan: str = "off") -> Iterator[str]:
     """Runs the app on a free local port and yields its base URL; stops it on exit."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -63,7 +63,7 @@ _PATTERNS: list[tuple[Aspect, str]] = [
     (Aspect.LEGAL_BASIS, r"legal basis|which (law|decree|regulation)"),
     (
         Aspect.ONLINE,
-        r"(nop|lam|dang ky) (truc tuyen|online|qua mang)( duoc)?( khong)?|online duoc khong",
+        r"(nop |lam )?(truc tuyen|online|qua mang)( duoc)?( khong)?",
     ),
     (Aspect.ONLINE, r"online"),
     (Aspect.CONDITIONS, r"(can )?(dieu kien|yeu cau) (gi|nao|ra sao)"),

@@ -465,10 +465,13 @@ class ProcedureIndex:
 
     def understand(self, question: str) -> _Query:
         """Folds a question, finds its aspect, and weighs its terms."""
-        words = tokens(basic_fold(question))
-        words = self._translate_english(words)
+        original = tokens(basic_fold(question))
+        words = self._translate_english(original)
         folded = " ".join(self.folder.fold_tokens(" ".join(words)))
         aspect, rest = detect_aspect(folded)
+        if words is not original and aspect is Aspect.GENERAL:
+            # English aspect words ("how long", "fee") are dropped by the translation.
+            aspect, _ = detect_aspect(" ".join(original))
         content = rest.split()
         weights: dict[str, float] = {}
         for term in [w for w in content if w not in STOPWORDS] + _pairs(content):
@@ -604,20 +607,17 @@ class ProcedureIndex:
         """Ranks procedures for a question and decides whether to answer, offer or decline."""
         code_hit = self._by_code(question)
         query = self.understand(question)
-        if code_hit is not None:
-            match = Match(code_hit, 1.0)
-            return SearchResult(question, query.folded, query.aspect, Decision.ANSWER, (match,), ())
         raw = self._scores(query)
+        if code_hit is not None:
+            others = [m for m in self._rank(query, raw) if m.code != code_hit.code]
+            matches = (Match(code_hit, 1.0), *others[: k - 1])
+            return SearchResult(question, query.folded, query.aspect, Decision.ANSWER, matches)
         if not raw.any():
             return SearchResult(
                 question, query.folded, query.aspect, Decision.UNKNOWN, self._nearest(query, k)
             )
         candidates = self._candidates(query, raw)
-        ranked = [
-            Match(doc.procedure, round(min(self.weights.combine(f) * doc.prior, 1.0), 4))
-            for doc, f in candidates
-        ]
-        ranked.sort(key=lambda m: -m.score)
+        ranked = self._order(candidates)
         evidence = self._evidence(query, candidates)
         return self._decide(question, query, ranked, k, evidence)
 
@@ -641,6 +641,17 @@ class ProcedureIndex:
         return SearchResult(
             question, query.folded, query.aspect, decision, tuple(ranked[:k]), choices
         )
+
+    def _order(self, candidates: list[tuple[_Doc, Features]]) -> list[Match]:
+        ranked = [
+            Match(doc.procedure, round(min(self.weights.combine(f) * doc.prior, 1.0), 4))
+            for doc, f in candidates
+        ]
+        ranked.sort(key=lambda m: -m.score)
+        return ranked
+
+    def _rank(self, query: _Query, raw: np.ndarray) -> list[Match]:
+        return self._order(self._candidates(query, raw)) if raw.any() else []
 
     def _nearest(self, query: _Query, k: int) -> tuple[Match, ...]:
         """The names closest in spelling, for a question with no known word (never answered)."""
