@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -194,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_ask(args, settings, sys.stdout, sys.stdin))
     if args.command == "serve":
         logging.getLogger("troly").setLevel(logging.INFO)
+        # uvicorn shuts down cleanly on SIGTERM, then re-raises it: make that an exit code 0.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             return asyncio.run(_serve(settings))
         except KeyboardInterrupt:
