@@ -50,8 +50,12 @@ class Dialogue:
         index: ProcedureIndex,
         settings: Settings,
         clock: Callable[[], datetime],
+        write_lock: asyncio.Lock | None = None,
     ) -> None:
         self._sessions = sessions
+        # SQLite has one writer: waiting on an asyncio lock is fair and short, where its own
+        # busy handler sleeps and retries (seconds of tail latency under load).
+        self._write_lock = write_lock
         self._index = index
         self._settings = settings
         self._clock = clock
@@ -96,6 +100,12 @@ class Dialogue:
             return found is not None
 
     async def _handle_once(self, incoming: Incoming) -> Handled:
+        if self._write_lock is None:
+            return await self._transaction(incoming)
+        async with self._write_lock:
+            return await self._transaction(incoming)
+
+    async def _transaction(self, incoming: Incoming) -> Handled:
         now = self._clock()
         async with self._sessions.begin() as session:
             if incoming.event_id is not None:

@@ -8,6 +8,8 @@ marked and not retried. Rows of one recipient go out in order.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -71,8 +73,10 @@ class Outbox:
         senders: Mapping[str, Sender],
         clock: Callable[[], datetime],
         max_attempts: int = 8,
+        write_lock: asyncio.Lock | None = None,
     ) -> None:
         self._sessions = sessions
+        self._write_lock = write_lock
         self._senders = senders
         self._clock = clock
         self._max_attempts = max_attempts
@@ -121,6 +125,9 @@ class Outbox:
                 await self._sent(row_id)
                 sent += 1
         return DeliveryReport(sent, retried, dead)
+
+    def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._write_lock if self._write_lock is not None else contextlib.nullcontext()
 
     async def _claim(
         self, only: object | None, limit: int
@@ -242,7 +249,7 @@ class Outbox:
         wanted = list(ids)
         if not wanted:
             return
-        async with self._sessions.begin() as session:
+        async with self._writing(), self._sessions.begin() as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(wanted))

@@ -7,6 +7,7 @@ Nothing is built at import time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -88,10 +89,17 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = 
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     index = build_index(settings)
-    dialogue = Dialogue(sessions=sessions, index=index, settings=settings, clock=now)
+    write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+    dialogue = Dialogue(
+        sessions=sessions, index=index, settings=settings, clock=now, write_lock=write_lock
+    )
     senders: dict[str, Sender] = {}
     outbox = Outbox(
-        sessions=sessions, senders=senders, clock=now, max_attempts=settings.outbox_max_attempts
+        sessions=sessions,
+        senders=senders,
+        clock=now,
+        max_attempts=settings.outbox_max_attempts,
+        write_lock=write_lock,
     )
     return Runtime(
         settings=settings,
