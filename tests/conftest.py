@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -53,3 +54,16 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def settings(tmp_path: Path) -> Settings:
     """Test settings with a SQLite file in the test's own directory."""
     return Settings(database_url=f"sqlite:///{tmp_path / 'troly.db'}", environment="test")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium driven by Playwright (the browser tests skip without it)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 
-from browser import CHROMIUM, CHROMIUM_ARGS, serve
+from browser import CHROMIUM, serve
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.settings import Settings
 from troly.handlers.web import ContinueLinks, web_routes
@@ -60,16 +59,6 @@ class ScriptedChat:
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
         return Reply(CARD) if code == "1.001612" else None
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def run_app(chat: ScriptedChat, settings: Settings) -> Starlette:
