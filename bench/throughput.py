@@ -361,7 +361,10 @@ async def bench_web(args: argparse.Namespace, questions: list[str], tmp: str) ->
                     sent = time.perf_counter()
                     try:
                         # With a message id, as the chat page sends (retries are de-duplicated).
-                        body = {"session": session, "text": text, "mid": f"{session}-{j}"}
+                        mid = f"{session}-{'m' if run else 'w'}{j}"
+                        body = {"session": session, "text": text, "mid": mid}
+                        if args.no_mid:
+                            del body["mid"]
                         response = await c.post(url, json=body)
                     except httpx.HTTPError as exc:
                         if run is not None:
@@ -573,6 +576,7 @@ def main() -> None:
     parser.add_argument(
         "--tg-rate", type=float, default=20.0, help="offered messages/s of the paced telegram run"
     )
+    parser.add_argument("--no-mid", action="store_true", help="web messages without a message id")
     parser.add_argument("--in-process", action="store_true", help="serve the app in this loop")
     parser.add_argument("--profile", help="write the app's cProfile stats to this file")
     args = parser.parse_args()
