@@ -53,6 +53,7 @@ TARGET_RATE = 200.0  # messages/s
 TARGET_P99_MS = 150.0
 WEB_SECONDS = 30.0  # per run: no message is sent after this; the ones in flight finish
 TG_SECONDS = 25.0
+RAMP_SECONDS = 1.0
 REPLY_TIMEOUT = 15.0  # one message's reply, at most
 STARTUP_TIMEOUT = 30.0
 
@@ -307,7 +308,8 @@ def _shares(total: int, users: int) -> list[int]:
 class Load:
     """How a run offers its messages.
 
-    ``rate`` None: closed loop, each user sends its next message as soon as it has its reply.
+    ``rate`` None: closed loop, each user sends its next message as soon as it has its reply
+    (the users' first messages spread over ``RAMP_SECONDS``).
     Otherwise user ``i`` sends its ``j``-th message at ``start + (i + j * users) / rate`` (or
     when it has its previous reply, if later): the users are staggered, the total offered
     rate is ``rate``.
@@ -328,6 +330,10 @@ class Load:
             if at - start > self.seconds:
                 return False
             await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        elif j == 0:
+            # Users starting in lock-step queue in lock-step, which for the first seconds
+            # gives a few of them second-long waits: ramp up over RAMP_SECONDS instead.
+            await asyncio.sleep(user * RAMP_SECONDS / self.users)
         return time.perf_counter() - start <= self.seconds
 
 
