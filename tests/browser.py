@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
 @contextmanager
 def serve(app: ASGIApp, *, startup_timeout: float = 30.0, lifespan: str = "off") -> Iterator[str]:
     """Runs the app on a free local port and yields its base URL; stops it on exit."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

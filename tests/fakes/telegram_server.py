@@ -605,7 +605,7 @@ async def serve_asgi(app: ASGIApp, *, host: str = "127.0.0.1") -> AsyncIterator[
 
     Handy for webhook receivers in tests.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]

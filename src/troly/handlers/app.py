@@ -8,6 +8,7 @@ Nothing is built at import time.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -89,6 +90,8 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = 
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     index = build_index(settings)
+    # The index is built once and never freed: keep the collector from walking it every time.
+    gc.freeze()
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     dialogue = Dialogue(
         sessions=sessions, index=index, settings=settings, clock=now, write_lock=write_lock
