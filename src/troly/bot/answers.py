@@ -16,6 +16,7 @@ from troly.bot.storage.models import QuestionLog
 from troly.bot.texts import t
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import Decision, ProcedureIndex, SearchResult
+from troly.knowledge.records import Procedure
 
 MAX_CHOICE_LABEL = 60
 
@@ -62,12 +63,7 @@ def choice_label(name: str) -> str:
 def reply_for(result: SearchResult, locale: str) -> Reply:
     """The reply to a question: the card, the choices, or "I don't know" with a person."""
     if result.decision is Decision.ANSWER and result.best is not None:
-        procedure = result.best.procedure
-        return Reply(
-            render_card(procedure, aspect=result.aspect, locale=locale),
-            buttons=aspect_buttons(procedure.code, locale),
-            kind=f"procedure:{procedure.code}",
-        )
+        return card_reply(result.best.procedure, result.aspect, locale)
     if result.decision is Decision.CHOOSE and result.choices:
         lines = [t("ask.choose", locale)]
         rows = []
@@ -82,6 +78,17 @@ def reply_for(result: SearchResult, locale: str) -> Reply:
         t("ask.unknown", locale),
         buttons=((Button(t("button.talk_to_person", locale), choice="human"),),),
         kind="unknown",
+    )
+
+
+def card_reply(
+    procedure: Procedure, aspect: Aspect, locale: str, *, all_documents: bool = False
+) -> Reply:
+    """A procedure's card with the buttons for its other aspects."""
+    return Reply(
+        render_card(procedure, aspect=aspect, locale=locale, all_documents=all_documents),
+        buttons=aspect_buttons(procedure.code, locale),
+        kind=f"procedure:{procedure.code}",
     )
 
 

@@ -20,8 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
-from troly.bot.answers import aspect_buttons
-from troly.bot.cards import render_card
+from troly.bot.answers import card_reply
 from troly.bot.dialogue import Dialogue
 from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
@@ -56,9 +55,7 @@ class WebChat:
         procedure = self._index.kb.get(code)
         if procedure is None:
             return None
-        lang = normalise_locale(locale)
-        text = render_card(procedure, aspect=Aspect.GENERAL, locale=lang)
-        return Reply(text, buttons=aspect_buttons(code, lang), kind=f"procedure:{code}")
+        return card_reply(procedure, Aspect.GENERAL, normalise_locale(locale))
 
 
 @dataclass

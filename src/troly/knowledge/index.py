@@ -269,6 +269,12 @@ class SearchResult:
     decision: Decision
     matches: tuple[Match, ...]
     choices: tuple[Match, ...] = ()
+    content: tuple[str, ...] = ()
+
+    @property
+    def aspect_only(self) -> bool:
+        """Whether the question names an aspect ("phí bao nhiêu") and no procedure at all."""
+        return self.aspect is not Aspect.GENERAL and not self.content
 
     @property
     def best(self) -> Match | None:
@@ -286,7 +292,6 @@ class _Doc:
     procedure: Procedure
     terms: dict[str, Counter[str]]
     lengths: dict[str, int]
-    name_words: frozenset[str]
     all_words: frozenset[str]
     name_pairs: frozenset[str]
     name_folded: str
@@ -427,7 +432,6 @@ class ProcedureIndex:
             procedure=p,
             terms=terms,
             lengths=lengths,
-            name_words=frozenset(name),
             all_words=frozenset(name) | frozenset(alias),
             name_pairs=frozenset(_pairs(name)),
             name_folded=" ".join(name),
@@ -611,10 +615,22 @@ class ProcedureIndex:
         if code_hit is not None:
             others = [m for m in self._rank(query, raw) if m.code != code_hit.code]
             matches = (Match(code_hit, 1.0), *others[: k - 1])
-            return SearchResult(question, query.folded, query.aspect, Decision.ANSWER, matches)
+            return SearchResult(
+                question,
+                query.folded,
+                query.aspect,
+                Decision.ANSWER,
+                matches,
+                content=tuple(query.content),
+            )
         if not raw.any():
             return SearchResult(
-                question, query.folded, query.aspect, Decision.UNKNOWN, self._nearest(query, k)
+                question,
+                query.folded,
+                query.aspect,
+                Decision.UNKNOWN,
+                self._nearest(query, k),
+                content=tuple(query.content),
             )
         candidates = self._candidates(query, raw)
         ranked = self._order(candidates)
@@ -639,7 +655,13 @@ class ProcedureIndex:
             if len(choices) < 2:
                 choices = tuple(ranked[:2])
         return SearchResult(
-            question, query.folded, query.aspect, decision, tuple(ranked[:k]), choices
+            question,
+            query.folded,
+            query.aspect,
+            decision,
+            tuple(ranked[:k]),
+            choices,
+            content=tuple(query.content),
         )
 
     def _order(self, candidates: list[tuple[_Doc, Features]]) -> list[Match]:

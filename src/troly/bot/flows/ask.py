@@ -5,12 +5,11 @@ Pure: the search is done through the index in the context; logging is returned a
 
 from __future__ import annotations
 
-from troly.bot.answers import aspect_buttons, reply_for
-from troly.bot.cards import render_card
+from troly.bot.answers import card_reply, reply_for
 from troly.bot.flows.base import Context, LogQuestion, Outcome, State
 from troly.bot.messages import Reply
 from troly.bot.texts import t
-from troly.knowledge.aspects import Aspect, detect_aspect
+from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import Decision
 
 
@@ -26,11 +25,10 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
     last_code = state.draft.get("last_code")
     result = ctx.index.search(text)
     effects = (LogQuestion(result),)
-    aspect, rest = detect_aspect(result.folded)
-    if isinstance(last_code, str) and aspect is not Aspect.GENERAL and not rest.strip():
-        follow_up = show_procedure(state, last_code, aspect, ctx)
-        return Outcome(follow_up.state, follow_up.replies, effects)
-    if aspect is not Aspect.GENERAL and not rest.strip():
+    if result.aspect_only:
+        if isinstance(last_code, str):
+            follow_up = show_procedure(state, last_code, result.aspect, ctx)
+            return Outcome(follow_up.state, follow_up.replies, effects)
         return Outcome(state, (Reply(t("ask.which_procedure", locale)),), effects)
     reply = reply_for(result, locale)
     new_state = state
@@ -46,8 +44,5 @@ def show_procedure(
     procedure = ctx.index.kb.get(code)
     if procedure is None:
         return Outcome(state, (Reply(t("ask.expired_choice", state.locale)),))
-    text = render_card(procedure, aspect=aspect, locale=state.locale, all_documents=all_documents)
-    reply = Reply(
-        text, buttons=aspect_buttons(code, state.locale), kind=f"procedure:{procedure.code}"
-    )
+    reply = card_reply(procedure, aspect, state.locale, all_documents=all_documents)
     return Outcome(state.with_draft(last_code=code), (reply,))
