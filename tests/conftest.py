@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,27 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def settings(tmp_path: Path) -> Settings:
     """Test settings with a SQLite file in the test's own directory."""
     return Settings(database_url=f"sqlite:///{tmp_path / 'troly.db'}", environment="test")
+
+
+PG_SERVER = os.environ.get("TROLY_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+@pytest_asyncio.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one test (dropped after); skips when none answers."""
+    import asyncpg
+
+    try:
+        admin = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=3)
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {PG_SERVER}: {exc}")
+    name = f"troly_test_{secrets.token_hex(5)}"
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 @pytest.fixture(scope="module")

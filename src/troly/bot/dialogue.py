@@ -18,11 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from troly.bot.answers import log_question
-from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support
-from troly.bot.messages import Incoming, Reply, reply_to_payload
+from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
+from troly.bot.flows.base import Context, LogQuestion, State, Support
+from troly.bot.messages import Incoming, Reply
+from troly.bot.outbox import enqueue, enqueued
 from troly.bot.router import route
 from troly.bot.settings import Settings
-from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
+from troly.bot.storage.models import Conversation, ProcessedEvent
 from troly.bot.texts import normalise_locale
 from troly.knowledge.index import ProcedureIndex
 
@@ -38,6 +40,16 @@ class Handled:
     outbox_ids: tuple[int, ...]
     replies: tuple[Reply, ...]
     duplicate: bool = False
+    other_ids: tuple[int, ...] = ()
+    """Rows the effects wrote for other recipients (staff topics, another channel)."""
+
+
+async def _log_question(effect: LogQuestion, applied: Applied) -> EffectResult | None:
+    log_question(applied.session, effect.result, channel=applied.incoming.channel, now=applied.now)
+    return None
+
+
+BUILT_IN_APPLIERS: Appliers = {LogQuestion: _log_question}
 
 
 class Dialogue:
@@ -51,8 +63,10 @@ class Dialogue:
         settings: Settings,
         clock: Callable[[], datetime],
         write_lock: asyncio.Lock | None = None,
+        appliers: Appliers | None = None,
     ) -> None:
         self._sessions = sessions
+        self._appliers: Appliers = {**BUILT_IN_APPLIERS, **(appliers or {})}
         # SQLite has one writer: waiting on an asyncio lock is fair and short, where its own
         # busy handler sleeps and retries (seconds of tail latency under load).
         self._write_lock = write_lock
@@ -128,26 +142,29 @@ class Dialogue:
                 max_question_chars=self._settings.max_question_chars,
                 support=self._support,
                 channel=incoming.channel,
+                settings=self._settings,
+                user_id=incoming.user_id,
             )
             outcome = route(state, incoming, context)
-            self._save(conversation, outcome, now)
-            self._apply_effects(session, outcome, incoming, now)
+            applied = Applied(session, now, incoming, outcome.state, self._settings)
+            new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
+            replies = (*outcome.replies, *added)
+            self._save(conversation, new_state, now)
+            others = list(enqueued(session))
             rows = [
-                OutboxMessage(
+                enqueue(
+                    session,
                     channel=incoming.channel,
                     recipient=incoming.user_id,
-                    payload=reply_to_payload(reply),
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
+                    reply=reply,
+                    now=now,
                 )
-                for reply in outcome.replies
+                for reply in replies
             ]
-            session.add_all(rows)
             await session.flush()
             ids = tuple(row.id for row in rows)
-        return Handled(ids, outcome.replies)
+            other_ids = tuple(sorted(row.id for row in others))
+        return Handled(ids, replies, other_ids=other_ids)
 
     async def _conversation(
         self, session: AsyncSession, incoming: Incoming, now: datetime
@@ -177,8 +194,7 @@ class Dialogue:
         return conversation
 
     @staticmethod
-    def _save(conversation: Conversation, outcome: Outcome, now: datetime) -> None:
-        state = outcome.state
+    def _save(conversation: Conversation, state: State, now: datetime) -> None:
         conversation.flow = state.flow
         conversation.step = state.step
         conversation.draft = dict(state.draft)
@@ -186,11 +202,3 @@ class Dialogue:
         conversation.version += 1
         conversation.blocked = False
         conversation.last_seen_at = now
-
-    @staticmethod
-    def _apply_effects(
-        session: AsyncSession, outcome: Outcome, incoming: Incoming, now: datetime
-    ) -> None:
-        for effect in outcome.effects:
-            if isinstance(effect, LogQuestion):
-                log_question(session, effect.result, channel=incoming.channel, now=now)

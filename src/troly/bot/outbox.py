@@ -19,12 +19,13 @@ from typing import Any, Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from troly.bot.messages import Reply, reply_from_payload
+from troly.bot.messages import Reply, reply_from_payload, reply_to_payload
 from troly.bot.storage.models import Conversation, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+ENQUEUED = "troly.outbox.enqueued"
 BASE_BACKOFF = 2.0
 MAX_BACKOFF = 600.0
 
@@ -45,6 +46,37 @@ class Undeliverable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.blocked = blocked
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    channel: str,
+    recipient: str,
+    reply: Reply,
+    now: datetime,
+    thread: str | None = None,
+) -> OutboxMessage:
+    """Adds a reply for delivery to the caller's transaction (it is sent after the commit)."""
+    row = OutboxMessage(
+        channel=channel,
+        recipient=recipient,
+        thread=thread,
+        payload=reply_to_payload(reply),
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    session.info.setdefault(ENQUEUED, []).append(row)
+    return row
+
+
+def enqueued(session: AsyncSession) -> list[OutboxMessage]:
+    """The outbox rows ``enqueue`` added in this session (to deliver them after the commit)."""
+    rows: list[OutboxMessage] = session.info.get(ENQUEUED, [])
+    return rows
 
 
 class Sender(Protocol):

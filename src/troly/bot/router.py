@@ -1,80 +1,77 @@
 """Routes one incoming message to the right step: commands and buttons first, then the flow.
 
-Pure: ``route(state, incoming, context) -> Outcome``. ``/huy`` works from any step.
+Pure: ``route(state, incoming, context) -> Outcome``. ``/huy`` works from any step. Each job
+registers its commands, its button prefixes and its active-flow step in the tables below.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from troly.bot.flows import ask as ask_flow
 from troly.bot.flows import menu
-from troly.bot.flows.base import Context, Outcome, State, command_of
+from troly.bot.flows.base import Context, Outcome, State, Step, command_of
 from troly.bot.messages import Incoming
 from troly.knowledge.aspects import Aspect
 
 _DEEP_LINK_PROCEDURE = re.compile(r"^p_(\d)_(\d{6})$")
 _CANCEL_WORDS = {"huy", "hủy", "huỷ", "cancel", "thoat", "thoát"}
 
+Command = Callable[[State, str, Context], Outcome]
+"""A command's handler: the state, the text after the command, the context."""
+ChoiceHandler = Callable[[State, str, Context], Outcome]
+"""A button's handler: the state, the payload after ``prefix:``, the context."""
 
-def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
-    """Decides what the message means and runs it."""
-    if incoming.choice is not None:
-        return _choice(state, incoming.choice, ctx)
-    command = command_of(incoming)
-    if command is not None:
-        return _command(state, *command, ctx=ctx)
-    text = (incoming.text or "").strip()
-    if text.lower() in _CANCEL_WORDS:
-        return menu.cancel(state)
-    if not text and incoming.attachments:
+
+def _start(state: State, arg: str, ctx: Context) -> Outcome:
+    found = _DEEP_LINK_PROCEDURE.match(arg)
+    if found:
+        code = f"{found.group(1)}.{found.group(2)}"
+        return ask_flow.show_procedure(state.idle(), code, Aspect.GENERAL, ctx)
+    return menu.welcome(state)
+
+
+def _ask(state: State, arg: str, ctx: Context) -> Outcome:
+    return ask_flow.ask(state.idle(), arg, ctx) if arg else menu.prompt_question(state)
+
+
+def _language(state: State, arg: str, _ctx: Context) -> Outcome:
+    return menu.set_language(state, arg.lower() or ("en" if state.locale == "vi" else "vi"))
+
+
+COMMANDS: dict[str, Command] = {
+    "huy": lambda state, _arg, _ctx: menu.cancel(state),
+    "cancel": lambda state, _arg, _ctx: menu.cancel(state),
+    "start": _start,
+    "menu": lambda state, _arg, _ctx: menu.main_menu(state),
+    "help": lambda state, _arg, _ctx: menu.help_text(state),
+    "trogiup": lambda state, _arg, _ctx: menu.help_text(state),
+    "huongdan": lambda state, _arg, _ctx: menu.help_text(state),
+    "lang": _language,
+    "ngonngu": _language,
+    "en": lambda state, _arg, _ctx: menu.set_language(state, "en"),
+    "vi": lambda state, _arg, _ctx: menu.set_language(state, "vi"),
+    "hoi": _ask,
+    "ask": _ask,
+    "canbo": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
+    "hotro": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
+    "human": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
+}
+
+
+def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
+    if rest == "ask":
+        return menu.prompt_question(state)
+    if rest == "help":
         return menu.help_text(state)
-    return ask_flow.ask(state, text, ctx)
-
-
-def _command(state: State, name: str, arg: str, *, ctx: Context) -> Outcome:
-    if name in {"huy", "cancel"}:
-        return menu.cancel(state)
-    if name == "start":
-        found = _DEEP_LINK_PROCEDURE.match(arg)
-        if found:
-            code = f"{found.group(1)}.{found.group(2)}"
-            return ask_flow.show_procedure(state.idle(), code, Aspect.GENERAL, ctx)
-        return menu.welcome(state)
-    if name == "menu":
-        return menu.main_menu(state)
-    if name in {"help", "trogiup", "huongdan"}:
-        return menu.help_text(state)
-    if name in {"lang", "ngonngu"}:
-        return menu.set_language(state, arg.lower() or ("en" if state.locale == "vi" else "vi"))
-    if name in {"en", "vi"}:
-        return menu.set_language(state, name)
-    if name in {"hoi", "ask"}:
-        return ask_flow.ask(state, arg, ctx) if arg else menu.prompt_question(state)
-    if name in {"canbo", "hotro", "human"}:
+    if rest in {"petition", "booking", "human"}:
         return menu.talk_to_person(state, ctx)
-    return menu.help_text(state)
+    return menu.main_menu(state)
 
 
-def _choice(state: State, choice: str, ctx: Context) -> Outcome:
-    kind, _, rest = choice.partition(":")
-    if kind == "start":
-        return menu.welcome(state)
-    if kind == "cancel":
-        return menu.cancel(state)
-    if kind == "lang":
-        return menu.set_language(state, rest)
-    if kind == "menu":
-        if rest == "ask":
-            return menu.prompt_question(state)
-        if rest == "help":
-            return menu.help_text(state)
-        if rest in {"petition", "booking", "human"}:
-            return menu.talk_to_person(state, ctx)
-        return menu.main_menu(state)
-    if kind == "human":
-        return menu.talk_to_person(state, ctx)
-    if kind in {"proc", "asp", "docs"}:
+def _procedure_choice(kind: str) -> ChoiceHandler:
+    def handle(state: State, rest: str, ctx: Context) -> Outcome:
         code, _, aspect_name = rest.partition(":")
         try:
             aspect = Aspect(aspect_name) if aspect_name else Aspect.GENERAL
@@ -83,4 +80,42 @@ def _choice(state: State, choice: str, ctx: Context) -> Outcome:
         if kind == "docs":
             return ask_flow.show_procedure(state, code, Aspect.DOCUMENTS, ctx, all_documents=True)
         return ask_flow.show_procedure(state, code, aspect, ctx)
-    return menu.expired(state)
+
+    return handle
+
+
+CHOICES: dict[str, ChoiceHandler] = {
+    "start": lambda state, _rest, _ctx: menu.welcome(state),
+    "cancel": lambda state, _rest, _ctx: menu.cancel(state),
+    "lang": lambda state, rest, _ctx: menu.set_language(state, rest),
+    "menu": _menu_choice,
+    "human": lambda state, _rest, ctx: menu.talk_to_person(state, ctx),
+    "proc": _procedure_choice("proc"),
+    "asp": _procedure_choice("asp"),
+    "docs": _procedure_choice("docs"),
+}
+
+FLOWS: dict[str, Step] = {}
+"""The step that takes free text (and attachments) while a flow is active, by flow name."""
+
+
+def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
+    """Decides what the message means and runs it."""
+    if incoming.choice is not None:
+        kind, _, rest = incoming.choice.partition(":")
+        handler = CHOICES.get(kind)
+        return handler(state, rest, ctx) if handler is not None else menu.expired(state)
+    command = command_of(incoming)
+    if command is not None:
+        name, arg = command
+        found = COMMANDS.get(name)
+        return found(state, arg, ctx) if found is not None else menu.help_text(state)
+    text = (incoming.text or "").strip()
+    if text.lower() in _CANCEL_WORDS:
+        return menu.cancel(state)
+    step = FLOWS.get(state.flow) if state.flow is not None else None
+    if step is not None:
+        return step(state, incoming, ctx)
+    if not text and incoming.attachments:
+        return menu.help_text(state)
+    return ask_flow.ask(state, text, ctx)

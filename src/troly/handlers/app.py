@@ -21,13 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from troly.bot.answers import card_reply
-from troly.bot.dialogue import Dialogue
+from troly.bot.dialogue import Dialogue, Handled
+from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
 from troly.bot.outbox import Outbox, Sender
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale
+from troly.bot.wiring import effect_appliers, followup_handlers
 from troly.handlers.web import ContinueLinks, web_routes
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import ProcedureIndex
@@ -46,6 +48,8 @@ class WebChat:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         handled = await self._dialogue.handle(incoming)
         await self._outbox.mark_sent(handled.outbox_ids)
+        if handled.other_ids:
+            await self._outbox.deliver(handled.other_ids)
         return list(handled.replies)
 
     async def pending(self, channel: str, user_id: str) -> list[Reply]:
@@ -68,16 +72,28 @@ class Runtime:
     index: ProcedureIndex
     dialogue: Dialogue
     outbox: Outbox
+    followups: Followups
     clock: Callable[[], datetime]
     senders: dict[str, Sender] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
 
     async def tick(self) -> None:
-        """One scheduler tick: delivers what is due (retries, rows a crash left behind)."""
+        """One scheduler tick: runs due follow-ups, then delivers what is due (their messages,
+        retries, rows a crash left behind)."""
+        try:
+            await self.followups.run_due()
+        except Exception:
+            logger.exception("follow-up tick failed; the next tick retries")
         try:
             await self.outbox.deliver_due()
         except Exception:
             logger.exception("outbox tick failed; the next tick retries")
+
+    async def deliver(self, handled: Handled) -> None:
+        """Delivers at once what handling a message wrote to the outbox (the fast path)."""
+        ids = (*handled.outbox_ids, *handled.other_ids)
+        if ids:
+            await self.outbox.deliver(ids)
 
 
 def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Runtime:
@@ -91,7 +107,19 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = 
     gc.freeze()
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     dialogue = Dialogue(
-        sessions=sessions, index=index, settings=settings, clock=now, write_lock=write_lock
+        sessions=sessions,
+        index=index,
+        settings=settings,
+        clock=now,
+        write_lock=write_lock,
+        appliers=effect_appliers(settings),
+    )
+    followups = Followups(
+        sessions=sessions,
+        handlers=followup_handlers(settings),
+        clock=now,
+        settings=settings,
+        write_lock=write_lock,
     )
     senders: dict[str, Sender] = {}
     outbox = Outbox(
@@ -108,6 +136,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = 
         index=index,
         dialogue=dialogue,
         outbox=outbox,
+        followups=followups,
         clock=now,
         senders=senders,
     )

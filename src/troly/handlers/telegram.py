@@ -287,8 +287,7 @@ class TelegramDoor:
         if incoming is None:
             return
         handled = await self._runtime.dialogue.handle(incoming)
-        if handled.outbox_ids:
-            await self._runtime.outbox.deliver(handled.outbox_ids)
+        await self._runtime.deliver(handled)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Logs a failed update (without its text); the outbox retries deliveries."""

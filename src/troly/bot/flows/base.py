@@ -6,12 +6,13 @@ clock of its own, no platform. The engine applies the effects in the same transa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from troly.bot.messages import Incoming, Reply
+from troly.bot.settings import Settings
 from troly.knowledge.index import ProcedureIndex, SearchResult
 
 
@@ -52,6 +53,8 @@ class Context:
     max_question_chars: int
     support: Support
     channel: str = "web"
+    settings: Settings | None = None
+    user_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,10 @@ class LogQuestion:
     result: SearchResult
 
 
-Effect = LogQuestion
+# An effect is any frozen dataclass a step returns for the engine to apply in the message's
+# transaction: ``LogQuestion`` here; petitions and bookings define their own, each with an
+# applier registered with the dialogue (``Dialogue(appliers=...)``).
+Effect = object
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +77,9 @@ class Outcome:
     state: State
     replies: tuple[Reply, ...] = ()
     effects: tuple[Effect, ...] = ()
+
+
+Step = Callable[[State, Incoming, Context], Outcome]
 
 
 def command_of(incoming: Incoming) -> tuple[str, str] | None:

@@ -84,3 +84,32 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class Followup(Base):
+    """Something to do at a due time (a reminder, an escalation, a digest): durable truth.
+
+    A ticker claims due rows with a lease and marks them done in the same transaction as
+    their effects; ``key`` makes scheduling idempotent.
+    """
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        Index("ix_followups_due", "status", "due_at"),
+        Index("ix_followups_ref", "ref"),
+        UniqueConstraint("key", name="uq_followups_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    ref: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str | None] = mapped_column(String(160))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,242 @@
+"""Follow-ups: durable due times, claimed with a lease and run with their effects, once.
+
+``schedule`` adds a row in the caller's transaction (idempotent by ``key``). ``Followups``
+claims due rows (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: one atomic update) and runs
+each in its own transaction, marking it done only if its lease is still held, so a second
+ticker or a worker killed mid-run neither loses nor duplicates the database effects.
+APScheduler only ticks. Must not import handlers or platform libraries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from troly.bot.settings import Settings
+from troly.bot.storage.models import Followup
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=120)
+BASE_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowupRun:
+    """What a follow-up handler gets: the open transaction, its row, the time, the settings."""
+
+    session: AsyncSession
+    followup: Followup
+    now: datetime
+    settings: Settings
+
+
+FollowupHandler = Callable[[FollowupRun], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    """Counts of one pass over due follow-ups."""
+
+    done: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost_lease: int = 0
+
+
+async def schedule(
+    session: AsyncSession,
+    *,
+    kind: str,
+    ref: str,
+    due_at: datetime,
+    now: datetime,
+    key: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> bool:
+    """Adds a follow-up in the caller's transaction; False when ``key`` is already scheduled."""
+    if key is not None:
+        existing = await session.execute(select(Followup.id).where(Followup.key == key))
+        if existing.first() is not None:
+            return False
+    session.add(
+        Followup(
+            kind=kind,
+            ref=ref,
+            key=key,
+            payload=dict(payload or {}),
+            due_at=due_at,
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+    )
+    return True
+
+
+async def cancel(session: AsyncSession, *, ref: str, kinds: Collection[str] | None = None) -> int:
+    """Cancels the pending follow-ups of ``ref`` (of the given kinds); returns how many."""
+    statement = (
+        update(Followup)
+        .where(Followup.ref == ref)
+        .where(Followup.status == "pending")
+        .values(status="cancelled")
+    )
+    if kinds is not None:
+        statement = statement.where(Followup.kind.in_(list(kinds)))
+    result = await session.execute(statement)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def pending(session: AsyncSession, *, ref: str) -> list[Followup]:
+    """The pending follow-ups of ``ref``, soonest first."""
+    query = (
+        select(Followup)
+        .where(Followup.ref == ref)
+        .where(Followup.status == "pending")
+        .order_by(Followup.due_at, Followup.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+class Followups:
+    """Claims due follow-ups and runs each through the handler registered for its kind."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: Mapping[str, FollowupHandler],
+        clock: Callable[[], datetime],
+        settings: Settings,
+        write_lock: asyncio.Lock | None = None,
+        max_attempts: int = 6,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self._sessions = sessions
+        self._handlers = handlers
+        self._clock = clock
+        self._settings = settings
+        self._write_lock = write_lock
+        self._max_attempts = max_attempts
+        self._lease = lease
+
+    def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._write_lock if self._write_lock is not None else contextlib.nullcontext()
+
+    async def run_due(self, *, limit: int = 200) -> TickReport:
+        """Runs what is due now (or overdue after downtime), each once."""
+        claimed = await self.claim(limit=limit)
+        done = retried = failed = lost = 0
+        for row_id, lease in claimed:
+            outcome = await self.run_one(row_id, lease)
+            if outcome == "done":
+                done += 1
+            elif outcome == "retried":
+                retried += 1
+            elif outcome == "failed":
+                failed += 1
+            else:
+                lost += 1
+        return TickReport(done, retried, failed, lost)
+
+    async def claim(self, *, limit: int = 200) -> list[tuple[int, str]]:
+        """Takes a lease on up to ``limit`` due rows; returns their ids and the lease token."""
+        now = self._clock()
+        lease = secrets.token_hex(8)
+        async with self._writing(), self._sessions.begin() as session:
+            query = (
+                select(Followup.id)
+                .where(Followup.status == "pending")
+                .where(Followup.due_at <= now)
+                .where(or_(Followup.locked_until.is_(None), Followup.locked_until < now))
+                .order_by(Followup.due_at, Followup.id)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list((await session.execute(query)).scalars())
+            if not ids:
+                return []
+            result = await session.execute(
+                update(Followup)
+                .where(Followup.id.in_(ids))
+                .where(Followup.status == "pending")
+                .where(or_(Followup.locked_until.is_(None), Followup.locked_until < now))
+                .values(locked_until=now + self._lease, lease=lease)
+                .returning(Followup.id)
+            )
+            taken = sorted(result.scalars())
+        return [(row_id, lease) for row_id in taken]
+
+    async def run_one(self, row_id: int, lease: str) -> str:
+        """Runs one claimed follow-up; "done", "retried", "failed" or "lost" (lease gone)."""
+        try:
+            async with self._writing(), self._sessions.begin() as session:
+                query = (
+                    select(Followup)
+                    .where(Followup.id == row_id)
+                    .where(Followup.status == "pending")
+                    .where(Followup.lease == lease)
+                )
+                if session.get_bind().dialect.name == "postgresql":
+                    query = query.with_for_update()
+                row = (await session.execute(query)).scalar_one_or_none()
+                if row is None:
+                    return "lost"
+                handler = self._handlers.get(row.kind)
+                if handler is None:
+                    raise LookupError(f"no handler for follow-up kind {row.kind!r}")
+                now = self._clock()
+                await handler(FollowupRun(session, row, now, self._settings))
+                # Done only while the lease is ours: a worker whose lease expired and was taken
+                # by another rolls back its effects here instead of doubling them.
+                result = await session.execute(
+                    update(Followup)
+                    .where(Followup.id == row_id)
+                    .where(Followup.lease == lease)
+                    .where(Followup.status == "pending")
+                    .values(status="done", done_at=now, locked_until=None)
+                )
+                if not result.rowcount:  # type: ignore[attr-defined]
+                    raise _LeaseLost()
+        except _LeaseLost:
+            return "lost"
+        except Exception as exc:
+            logger.exception("follow-up %s failed", row_id)
+            return await self._failed(row_id, lease, exc)
+        return "done"
+
+    async def _failed(self, row_id: int, lease: str, exc: Exception) -> str:
+        now = self._clock()
+        async with self._writing(), self._sessions.begin() as session:
+            row = (
+                await session.execute(
+                    select(Followup).where(Followup.id == row_id).where(Followup.lease == lease)
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                return "lost"
+            row.attempts += 1
+            row.locked_until = None
+            row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if row.attempts >= self._max_attempts:
+                row.status = "failed"
+                return "failed"
+            delay = min(BASE_BACKOFF * 2 ** (row.attempts - 1), MAX_BACKOFF)
+            row.due_at = now + delay
+            return "retried"
+
+
+class _LeaseLost(Exception):
+    """Another worker holds this follow-up now; this run's effects are rolled back."""

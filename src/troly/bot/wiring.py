@@ -1,0 +1,23 @@
+"""What each job plugs into the core: effect appliers and follow-up handlers, by job.
+
+The composition root calls these once; a job adds its own entries here (one line each).
+Must not import handlers or platform libraries.
+"""
+
+from __future__ import annotations
+
+from troly.bot.effects import Appliers, EffectApplier
+from troly.bot.followups import FollowupHandler
+from troly.bot.settings import Settings
+
+
+def effect_appliers(settings: Settings) -> Appliers:
+    """The appliers of every job's effects (the built-in ones are the dialogue's own)."""
+    appliers: dict[type, EffectApplier] = {}
+    return appliers
+
+
+def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:
+    """The handler of every follow-up kind, by kind."""
+    handlers: dict[str, FollowupHandler] = {}
+    return handlers
