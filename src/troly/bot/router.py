@@ -11,6 +11,9 @@ from collections.abc import Callable
 
 from troly.bot.flows import ask as ask_flow
 from troly.bot.flows import menu
+from troly.bot.flows import petition as petition_flow
+from troly.bot.flows import staff as staff_flow
+from troly.bot.flows import status as status_flow
 from troly.bot.flows.base import Context, Outcome, State, Step, command_of
 from troly.bot.messages import Incoming
 from troly.knowledge.aspects import Aspect
@@ -36,6 +39,11 @@ def _ask(state: State, arg: str, ctx: Context) -> Outcome:
     return ask_flow.ask(state.idle(), arg, ctx) if arg else menu.prompt_question(state)
 
 
+def _petition(state: State, _arg: str, ctx: Context) -> Outcome:
+    question = state.draft.get("last_question")
+    return petition_flow.start(state, ctx, question=question if isinstance(question, str) else None)
+
+
 def _language(state: State, arg: str, _ctx: Context) -> Outcome:
     return menu.set_language(state, arg.lower() or ("en" if state.locale == "vi" else "vi"))
 
@@ -57,6 +65,9 @@ COMMANDS: dict[str, Command] = {
     "canbo": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
     "hotro": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
     "human": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
+    "phananh": lambda state, _arg, ctx: petition_flow.start(state, ctx),
+    "tracuu": status_flow.lookup,
+    "cuatoi": status_flow.mine,
 }
 
 
@@ -65,7 +76,9 @@ def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
         return menu.prompt_question(state)
     if rest == "help":
         return menu.help_text(state)
-    if rest in {"petition", "booking", "human"}:
+    if rest in {"petition", "human"}:
+        return _petition(state, "", ctx)
+    if rest == "booking":
         return menu.talk_to_person(state, ctx)
     return menu.main_menu(state)
 
@@ -89,13 +102,21 @@ CHOICES: dict[str, ChoiceHandler] = {
     "cancel": lambda state, _rest, _ctx: menu.cancel(state),
     "lang": lambda state, rest, _ctx: menu.set_language(state, rest),
     "menu": _menu_choice,
-    "human": lambda state, _rest, ctx: menu.talk_to_person(state, ctx),
+    "human": _petition,
+    "pf": petition_flow.on_choice,
+    "pb": status_flow.on_choice,
+    "ps": staff_flow.on_choice,
     "proc": _procedure_choice("proc"),
     "asp": _procedure_choice("asp"),
     "docs": _procedure_choice("docs"),
 }
 
-FLOWS: dict[str, Step] = {}
+FLOWS: dict[str, Step] = {
+    petition_flow.FLOW: petition_flow.on_text,
+    status_flow.ADD_FLOW: status_flow.on_add_text,
+    status_flow.RATE_FLOW: status_flow.on_comment,
+    staff_flow.FLOW: staff_flow.on_text,
+}
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
 

@@ -54,6 +54,19 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
     staff_chat_id: int | None = None
 
+    # Petitions (facts/rules.md "Petitions"): working days, Asia/Ho_Chi_Minh.
+    petition_assign_days: float = Field(1, gt=0)
+    petition_answer_days: float = Field(10, gt=0)
+    petition_reminder_points: tuple[float, ...] = (0.5, 0.8)
+    petition_apology_lead_days: float = Field(1, ge=1)
+    petition_extension_days: float = Field(5, gt=0)
+    petition_reopen_days: float = Field(5, gt=0)
+    petition_rating_delay_minutes: int = Field(60, ge=0)
+    petition_autoclose_days: float = Field(5, gt=0)
+    petition_max_description_chars: int = Field(2000, ge=100)
+    petition_max_attachments: int = Field(5, ge=0)
+    petition_digest_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$")
+
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)
 

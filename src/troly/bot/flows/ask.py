@@ -31,9 +31,10 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
             return Outcome(follow_up.state, follow_up.replies, effects)
         return Outcome(state, (Reply(t("ask.which_procedure", locale)),), effects)
     reply = reply_for(result, locale)
-    new_state = state
+    # An unanswered question is carried into a petition if the user asks for a person.
+    new_state = state.with_draft(last_question=text)
     if result.decision is Decision.ANSWER and result.best is not None:
-        new_state = state.with_draft(last_code=result.best.code)
+        new_state = state.with_draft(last_code=result.best.code, last_question=None)
     return Outcome(new_state, (reply,), effects)
 
 

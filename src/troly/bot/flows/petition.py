@@ -1,0 +1,316 @@
+"""The petition flow: from the topic to the confirmed summary, then the tracking code.
+
+Topic, description, files, commune, public or not, consent, identity, a summary to confirm
+or edit; the code is written by the ``SubmitPetition`` applier (it exists only once the row
+does).
+
+Pure: ``start`` and the handlers below return an ``Outcome``; no database, no clock.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from troly.bot.flows import identity
+from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.messages import Button, Incoming, Reply
+from troly.bot.petitions.communes import commune_by_code, find_communes
+from troly.bot.petitions.effects import SubmitPetition
+from troly.bot.petitions.topics import TOPICS, topic_buttons, topic_label
+from troly.bot.texts import t
+
+FLOW = "petition"
+PREFIX = "pf"
+DEFAULT_MAX_CHARS = 2000
+DEFAULT_MAX_FILES = 5
+
+
+class Step(StrEnum):
+    """Where the petition flow is waiting."""
+
+    TOPIC = "topic"
+    DESCRIPTION = "description"
+    FILES = "files"
+    COMMUNE = "commune"
+    PUBLIC = "public"
+    CONSENT = "consent"
+    NAME = "name"
+    TAX_CODE = "tax_code"
+    PHONE = "phone"
+    CONFIRM = "confirm"
+
+
+_EDITABLE = (Step.TOPIC, Step.DESCRIPTION, Step.FILES, Step.COMMUNE, Step.PUBLIC, Step.CONSENT)
+
+
+def _limits(ctx: Context) -> tuple[int, int]:
+    s = ctx.settings
+    if s is None:
+        return DEFAULT_MAX_CHARS, DEFAULT_MAX_FILES
+    return s.petition_max_description_chars, s.petition_max_attachments
+
+
+def _province(ctx: Context) -> str:
+    return ctx.settings.province if ctx.settings is not None else "Tỉnh Thanh Hóa"
+
+
+def _go(state: State, step: Step, **draft: Any) -> State:
+    return State(FLOW, step.value, {**state.draft, **draft}, state.locale)
+
+
+def start(state: State, ctx: Context, *, question: str | None = None) -> Outcome:
+    """Starts a petition; an unanswered question becomes its first description."""
+    locale = state.locale
+    carried = (question or "").strip()
+    draft: dict[str, Any] = {"attachments": []}
+    if carried:
+        draft["description"] = carried
+    new_state = State(FLOW, Step.TOPIC.value, draft, locale)
+    intro = t("petition.intro_carried" if carried else "petition.intro", locale, question=carried)
+    return Outcome(new_state, (Reply(intro, topic_buttons(f"{PREFIX}:topic:", locale)),))
+
+
+def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
+    """A button of the flow (``pf:<what>:<value>``)."""
+    if state.flow != FLOW:
+        return _expired(state)
+    what, _, value = payload.partition(":")
+    step = state.step
+    if what == "topic" and value in TOPICS and step == Step.TOPIC:
+        return _after(state.with_draft(topic=value), Step.TOPIC, ctx)
+    if what == "keep" and step == Step.DESCRIPTION and state.draft.get("description"):
+        return _after(state, Step.DESCRIPTION, ctx)
+    if what == "done" and step == Step.FILES:
+        return _after(state, Step.FILES, ctx)
+    if what == "commune" and step == Step.COMMUNE:
+        if value == "none":
+            return _after(state.with_draft(commune_code=None, commune_name=None), Step.COMMUNE, ctx)
+        commune = commune_by_code(_province(ctx), value)
+        if commune is None:
+            return _expired(state)
+        chosen = state.with_draft(commune_code=commune.code, commune_name=commune.name)
+        return _after(chosen, Step.COMMUNE, ctx)
+    if what == "public" and step == Step.PUBLIC and value in ("0", "1"):
+        return _after(state.with_draft(public=value == "1"), Step.PUBLIC, ctx)
+    if what == "consent" and step == Step.CONSENT and value in ("0", "1"):
+        if value == "0":
+            # Silence or "no" is not consent: nothing personal is kept (Luật 91/2025/QH15).
+            anonymous = state.with_draft(
+                consent=False, business_name=None, tax_code=None, phone=None
+            )
+            return _confirm(anonymous, note=t("petition.anonymous", state.locale))
+        return _ask(_go(state.with_draft(consent=True), Step.NAME), ctx)
+    if what == "skip" and step == Step.TAX_CODE:
+        return _ask(_go(state.with_draft(tax_code=None), Step.PHONE), ctx)
+    if what == "submit" and step == Step.CONFIRM:
+        return Outcome(state.idle(), (), (SubmitPetition(dict(state.draft)),))
+    if what == "edit" and step == Step.CONFIRM:
+        if not value:
+            return Outcome(state, (_edit_menu(state.locale),))
+        if value in {s.value for s in _EDITABLE}:
+            return _ask(_go(state, Step(value), editing=True), ctx)
+    return _expired(state)
+
+
+def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
+    """Free text (and files) while the flow waits for an answer."""
+    locale = state.locale
+    text = (incoming.text or "").strip()
+    step = state.step
+    max_chars, max_files = _limits(ctx)
+    if incoming.attachments and step in (Step.DESCRIPTION, Step.FILES):
+        files = list(state.draft.get("attachments", []))
+        room = max_files - len(files)
+        added = [
+            {"kind": a.kind, "ref": a.ref, "name": a.name, "mime_type": a.mime_type}
+            for a in incoming.attachments[: max(room, 0)]
+        ]
+        files.extend(added)
+        with_files = state.with_draft(attachments=files)
+        if step == Step.DESCRIPTION and text:
+            with_files = with_files.with_draft(description=text)
+            return _after(with_files, Step.DESCRIPTION, ctx)
+        key = (
+            "petition.files_full"
+            if len(added) < len(incoming.attachments)
+            else "petition.file_added"
+        )
+        reply = Reply(
+            t(key, locale, count=len(files), limit=max_files),
+            ((Button(t("petition.files_done", locale), choice=f"{PREFIX}:done"),),),
+        )
+        if step == Step.DESCRIPTION and not state.draft.get("description"):
+            return Outcome(with_files, (reply, Reply(t("petition.ask_description", locale))))
+        return Outcome(_go(with_files, Step.FILES), (reply,))
+    if step == Step.DESCRIPTION:
+        if not text:
+            return _ask(state, ctx)
+        if len(text) > max_chars:
+            message = t("petition.too_long", locale, length=len(text), limit=max_chars)
+            return Outcome(state, (Reply(message),))
+        return _after(state.with_draft(description=text), Step.DESCRIPTION, ctx)
+    if step == Step.COMMUNE:
+        return _commune(state, text, ctx)
+    if step == Step.NAME:
+        name, problem = identity.check_name(text, locale)
+        if problem is not None:
+            return Outcome(state, (problem,))
+        return _ask(_go(state, Step.TAX_CODE, business_name=name), ctx)
+    if step == Step.TAX_CODE:
+        code, problem = identity.check_tax_code(text, locale)
+        if problem is not None:
+            return Outcome(state, (problem,))
+        return _ask(_go(state, Step.PHONE, tax_code=code), ctx)
+    if step == Step.PHONE:
+        phone, problem = identity.check_phone(text, locale)
+        if problem is not None:
+            return Outcome(state, (problem,))
+        return _confirm(state.with_draft(phone=phone))
+    # A button is expected here: say so, and show the question again.
+    return _ask(state, ctx, reminder=True)
+
+
+def _commune(state: State, text: str, ctx: Context) -> Outcome:
+    locale = state.locale
+    found = find_communes(_province(ctx), text) if text else []
+    if len(found) == 1:
+        chosen = state.with_draft(commune_code=found[0].code, commune_name=found[0].name)
+        return _after(chosen, Step.COMMUNE, ctx)
+    none = (Button(t("petition.commune_none", locale), choice=f"{PREFIX}:commune:none"),)
+    if not found:
+        return Outcome(state, (Reply(t("petition.commune_not_found", locale), (none,)),))
+    rows = tuple((Button(c.name, choice=f"{PREFIX}:commune:{c.code}"),) for c in found)
+    return Outcome(state, (Reply(t("petition.commune_choose", locale), (*rows, none)),))
+
+
+_ORDER = (
+    Step.TOPIC,
+    Step.DESCRIPTION,
+    Step.FILES,
+    Step.COMMUNE,
+    Step.PUBLIC,
+    Step.CONSENT,
+)
+
+
+def _after(state: State, done: Step, ctx: Context) -> Outcome:
+    """Moves on from a step: to the summary when editing, else to the next question."""
+    if state.draft.get("editing"):
+        return _confirm(state)
+    following = _ORDER[_ORDER.index(done) + 1] if done != Step.CONSENT else Step.NAME
+    if following == Step.DESCRIPTION and state.draft.get("description"):
+        reply = Reply(
+            t("petition.keep_description", state.locale, text=state.draft["description"]),
+            ((Button(t("petition.keep", state.locale), choice=f"{PREFIX}:keep"),),),
+        )
+        return Outcome(_go(state, Step.DESCRIPTION), (reply,))
+    return _ask(_go(state, following), ctx)
+
+
+def _ask(state: State, ctx: Context, *, reminder: bool = False) -> Outcome:
+    """Asks the question of the state's step."""
+    locale = state.locale
+    step = Step(state.step) if state.step else Step.TOPIC
+    max_chars, max_files = _limits(ctx)
+    replies: list[Reply] = []
+    if reminder:
+        replies.append(Reply(t("petition.use_buttons", locale)))
+    if step == Step.TOPIC:
+        replies.append(
+            Reply(t("petition.ask_topic", locale), topic_buttons(f"{PREFIX}:topic:", locale))
+        )
+    elif step == Step.DESCRIPTION:
+        replies.append(Reply(t("petition.ask_description", locale, limit=max_chars)))
+    elif step == Step.FILES:
+        replies.append(
+            Reply(
+                t("petition.ask_files", locale, limit=max_files),
+                ((Button(t("petition.files_none", locale), choice=f"{PREFIX}:done"),),),
+            )
+        )
+    elif step == Step.COMMUNE:
+        none = Button(t("petition.commune_none", locale), choice=f"{PREFIX}:commune:none")
+        replies.append(
+            Reply(t("petition.ask_commune", locale, province=_province(ctx)), ((none,),))
+        )
+    elif step == Step.PUBLIC:
+        replies.append(
+            Reply(
+                t("petition.ask_public", locale),
+                (
+                    (Button(t("petition.public_yes", locale), choice=f"{PREFIX}:public:1"),),
+                    (Button(t("petition.public_no", locale), choice=f"{PREFIX}:public:0"),),
+                ),
+            )
+        )
+    elif step == Step.CONSENT:
+        replies.append(
+            identity.consent_reply(locale, purpose="petition.purpose", prefix=f"{PREFIX}:")
+        )
+    elif step == Step.NAME:
+        replies.append(Reply(t("identity.ask_name", locale)))
+    elif step == Step.TAX_CODE:
+        skip = Button(t("identity.no_tax_code", locale), choice=f"{PREFIX}:skip")
+        replies.append(Reply(t("identity.ask_tax_code", locale), ((skip,),)))
+    elif step == Step.PHONE:
+        replies.append(Reply(t("identity.ask_phone", locale)))
+    else:
+        return _confirm(state)
+    return Outcome(state, tuple(replies))
+
+
+def summary(draft: dict[str, Any] | Any, locale: str) -> str:
+    """The petition as the business will confirm it."""
+    lines = [
+        t("petition.summary_topic", locale, topic=topic_label(str(draft.get("topic")), locale)),
+        t("petition.summary_description", locale, text=draft.get("description", "")),
+        t("petition.summary_files", locale, count=len(draft.get("attachments") or [])),
+        t(
+            "petition.summary_commune",
+            locale,
+            commune=draft.get("commune_name") or t("petition.commune_unspecified", locale),
+        ),
+        t(
+            "petition.summary_public_yes" if draft.get("public") else "petition.summary_public_no",
+            locale,
+        ),
+    ]
+    if draft.get("consent"):
+        lines.append(
+            t(
+                "petition.summary_identity",
+                locale,
+                name=draft.get("business_name") or "—",
+                tax_code=draft.get("tax_code") or "—",
+                phone=draft.get("phone") or "—",
+            )
+        )
+    else:
+        lines.append(t("petition.summary_anonymous", locale))
+    return "\n".join(lines)
+
+
+def _confirm(state: State, *, note: str | None = None) -> Outcome:
+    locale = state.locale
+    confirming = _go(state, Step.CONFIRM, editing=False)
+    text = t("petition.confirm", locale, summary=summary(confirming.draft, locale))
+    buttons = (
+        (Button(t("petition.submit", locale), choice=f"{PREFIX}:submit"),),
+        (Button(t("petition.edit", locale), choice=f"{PREFIX}:edit"),),
+        (Button(t("petition.cancel", locale), choice="cancel"),),
+    )
+    replies = (Reply(note),) if note else ()
+    return Outcome(confirming, (*replies, Reply(text, buttons, kind="petition:confirm")))
+
+
+def _edit_menu(locale: str) -> Reply:
+    rows = tuple(
+        (Button(t(f"petition.edit_{step.value}", locale), choice=f"{PREFIX}:edit:{step.value}"),)
+        for step in _EDITABLE
+    )
+    return Reply(t("petition.edit_which", locale), rows)
+
+
+def _expired(state: State) -> Outcome:
+    return Outcome(state, (Reply(t("menu.expired", state.locale)),))

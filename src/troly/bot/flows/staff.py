@@ -1,0 +1,41 @@
+"""The staff's side in the staff group: card buttons, typed answers and new dates.
+
+Messages written in a petition's topic are relayed to the business.
+
+Pure: every action is a ``StaffAction`` effect; its applier checks the roster.
+"""
+
+from __future__ import annotations
+
+from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.messages import Incoming
+from troly.bot.petitions.effects import StaffAction
+
+FLOW = "staff"
+_TEXT_ACTIONS = {"new_date": "new_date", "answer": "answer_text"}
+
+
+def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
+    """A button on a petition card (``ps:<action>:<code>[:<arg>]``)."""
+    action, _, rest = payload.partition(":")
+    code, _, arg = rest.partition(":")
+    return Outcome(state, (), (StaffAction(code, action, arg or None),))
+
+
+def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
+    """What a staff member types: the awaited answer or new date, or a message to relay."""
+    text = (incoming.text or "").strip()
+    action = _TEXT_ACTIONS.get(state.step or "")
+    if state.flow == FLOW and action is not None:
+        code = str(state.draft.get("code", ""))
+        return Outcome(state.idle(), (), (StaffAction(code, action, text=text),))
+    return relay(state, incoming)
+
+
+def relay(state: State, incoming: Incoming) -> Outcome:
+    """A message written in a petition's topic goes to the business (staff only)."""
+    thread = getattr(incoming, "thread", None)
+    text = (incoming.text or "").strip()
+    if thread is None or not text:
+        return Outcome(state)
+    return Outcome(state, (), (StaffAction("", "relay", text=text, thread=str(thread)),))

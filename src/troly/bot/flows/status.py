@@ -1,0 +1,87 @@
+"""The business's side after filing: ``/tracuu``, ``/cuatoi``, adding information, rating.
+
+Pure: lookups and changes are effects; the appliers check that the petition is the asker's.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.messages import Button, Incoming, Reply
+from troly.bot.petitions.effects import (
+    AddInfo,
+    CommentRating,
+    ListMine,
+    LookupPetition,
+    RatePetition,
+    ReopenPetition,
+)
+from troly.bot.texts import t
+
+ADD_FLOW = "petition_add"
+RATE_FLOW = "petition_rate"
+MAX_INFO_CHARS = 2000
+
+
+class Step(StrEnum):
+    """Where the status flows wait."""
+
+    TEXT = "text"
+    COMMENT = "comment"
+
+
+def lookup(state: State, arg: str, _ctx: Context) -> Outcome:
+    """``/tracuu <code>``: asks for the code when it is missing."""
+    code = arg.strip()
+    if not code:
+        return Outcome(state, (Reply(t("petition.lookup_usage", state.locale)),))
+    return Outcome(state, (), (LookupPetition(code),))
+
+
+def mine(state: State, _arg: str, _ctx: Context) -> Outcome:
+    """``/cuatoi``: lists one's own petitions."""
+    return Outcome(state, (), (ListMine(),))
+
+
+def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
+    """A button under a petition message (``pb:<what>:<code>[:<n>]``)."""
+    locale = state.locale
+    what, _, rest = payload.partition(":")
+    code, _, value = rest.partition(":")
+    if what == "add" and code:
+        draft = {"code": code}
+        skip = Button(t("petition.cancel", locale), choice="cancel")
+        reply = Reply(t("petition.add_prompt", locale, code=code), ((skip,),))
+        return Outcome(State(ADD_FLOW, Step.TEXT.value, draft, locale), (reply,))
+    if what == "rate" and code and value in {"1", "2", "3", "4", "5"}:
+        return Outcome(state.idle(), (), (RatePetition(code, int(value)),))
+    if what == "reopen" and code:
+        return Outcome(state.idle(), (), (ReopenPetition(code),))
+    if what == "skip":
+        return Outcome(state.idle(), (Reply(t("petition.thanks", locale)),))
+    return Outcome(state, (Reply(t("menu.expired", locale)),))
+
+
+def on_add_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
+    """The information the business adds (text and files) goes to the petition's staff."""
+    locale = state.locale
+    text = (incoming.text or "").strip()
+    if not text and not incoming.attachments:
+        return Outcome(state, (Reply(t("petition.add_prompt", locale, code=state.draft["code"])),))
+    if len(text) > MAX_INFO_CHARS:
+        reply = Reply(t("petition.too_long", locale, length=len(text), limit=MAX_INFO_CHARS))
+        return Outcome(state, (reply,))
+    files = tuple(
+        {"kind": a.kind, "ref": a.ref, "name": a.name, "mime_type": a.mime_type}
+        for a in incoming.attachments
+    )
+    return Outcome(state.idle(), (), (AddInfo(str(state.draft["code"]), text, files),))
+
+
+def on_comment(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
+    """The optional comment after a rating."""
+    text = (incoming.text or "").strip()
+    if not text:
+        return Outcome(state.idle(), (Reply(t("petition.thanks", state.locale)),))
+    return Outcome(state.idle(), (), (CommentRating(str(state.draft["code"]), text),))

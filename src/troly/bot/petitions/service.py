@@ -1,0 +1,200 @@
+"""Recording petitions and telling people: codes, events, the staff topic, the business.
+
+Helpers run inside the caller's transaction and never commit. Logs carry codes only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from troly.bot.codes import new_code
+from troly.bot.messages import Reply
+from troly.bot.outbox import enqueue
+from troly.bot.petitions.model import Petition, PetitionEvent, Status
+from troly.bot.petitions.topics import topic_label
+from troly.bot.settings import Settings
+from troly.bot.staff_topics import open_topic
+from troly.bot.workdays import WorkCalendar
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "PA"
+STAFF_CHANNEL = "telegram"
+
+
+@cache
+def calendar(timezone: str) -> WorkCalendar:
+    """The working-day calendar of the province's time zone (built once)."""
+    return WorkCalendar(timezone)
+
+
+def work_calendar(settings: Settings) -> WorkCalendar:
+    """The working-day calendar for these settings."""
+    return calendar(settings.timezone)
+
+
+def day_text(moment: datetime, settings: Settings) -> str:
+    """A moment as the province reads a date: ``14/12/2026``."""
+    return moment.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y")
+
+
+def time_text(moment: datetime, settings: Settings) -> str:
+    """A moment as ``09:05 14/12/2026`` in the province's time."""
+    return moment.astimezone(ZoneInfo(settings.timezone)).strftime("%H:%M %d/%m/%Y")
+
+
+async def unused_code(session: AsyncSession) -> str:
+    """A fresh random tracking code not used yet (the unique key catches any race)."""
+    for _ in range(8):
+        code = new_code(PREFIX)
+        taken = await session.execute(select(Petition.id).where(Petition.code == code))
+        if taken.first() is None:
+            return code
+    raise RuntimeError("no free petition code after 8 tries")
+
+
+async def by_code(session: AsyncSession, code: str, *, lock: bool = False) -> Petition | None:
+    """The petition with this code (locked for update when asked)."""
+    query = select(Petition).where(Petition.code == code)
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def create(
+    session: AsyncSession,
+    draft: Mapping[str, Any],
+    *,
+    channel: str,
+    user_id: str,
+    locale: str,
+    now: datetime,
+    settings: Settings,
+) -> Petition:
+    """Records a new petition from a confirmed draft, with its first event."""
+    deadline = work_calendar(settings).add_working_days(now, settings.petition_answer_days)
+    consent = bool(draft.get("consent"))
+    petition = Petition(
+        code=await unused_code(session),
+        channel=channel,
+        user_id=user_id,
+        locale=locale,
+        topic=str(draft.get("topic") or "other"),
+        description=str(draft.get("description") or ""),
+        commune_code=draft.get("commune_code"),
+        commune_name=draft.get("commune_name"),
+        public=bool(draft.get("public")),
+        consent=consent,
+        # No consent, no personal data: only what the business agreed to is kept.
+        business_name=draft.get("business_name") if consent else None,
+        tax_code=draft.get("tax_code") if consent else None,
+        phone=draft.get("phone") if consent else None,
+        attachments=list(draft.get("attachments") or []),
+        status=Status.RECEIVED.value,
+        received_at=now,
+        deadline=deadline,
+        original_deadline=deadline,
+        round=1,
+        updated_at=now,
+    )
+    session.add(petition)
+    await session.flush()
+    record(
+        session,
+        petition,
+        now=now,
+        actor="business",
+        actor_id=user_id,
+        kind="filed",
+        to_status=Status.RECEIVED,
+    )
+    logger.info("petition %s filed", petition.code)
+    return petition
+
+
+def record(
+    session: AsyncSession,
+    petition: Petition,
+    *,
+    now: datetime,
+    actor: str,
+    kind: str,
+    actor_id: str | None = None,
+    to_status: Status | None = None,
+    note: str | None = None,
+) -> PetitionEvent:
+    """Adds an event to the audit trail, moving the status when ``to_status`` is given."""
+    before = petition.status
+    if to_status is not None:
+        petition.status = to_status.value
+    petition.updated_at = now
+    event = PetitionEvent(
+        petition_id=petition.id,
+        at=now,
+        actor=actor,
+        actor_id=actor_id,
+        kind=kind,
+        from_status=before if to_status is not None else None,
+        to_status=to_status.value if to_status is not None else None,
+        note=note,
+    )
+    session.add(event)
+    return event
+
+
+async def events_of(session: AsyncSession, petition: Petition) -> list[PetitionEvent]:
+    """The petition's events, oldest first."""
+    query = (
+        select(PetitionEvent)
+        .where(PetitionEvent.petition_id == petition.id)
+        .order_by(PetitionEvent.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+def topic_key(petition: Petition) -> str:
+    """The staff-topic key of a petition."""
+    return f"petition:{petition.code}"
+
+
+async def to_staff(
+    session: AsyncSession, petition: Petition, reply: Reply, *, now: datetime, settings: Settings
+) -> bool:
+    """Queues a message in the petition's forum topic; False when no staff group is set."""
+    if settings.staff_chat_id is None:
+        return False
+    chat = str(settings.staff_chat_id)
+    name = f"{petition.code} · {topic_label(petition.topic, 'vi')}"
+    thread = await open_topic(session, key=topic_key(petition), chat_id=chat, name=name, now=now)
+    enqueue(session, channel=STAFF_CHANNEL, recipient=chat, reply=reply, now=now, thread=thread)
+    return True
+
+
+def to_staff_chat(
+    session: AsyncSession, reply: Reply, *, now: datetime, settings: Settings
+) -> bool:
+    """Queues a message in the staff group's general topic (the digest)."""
+    if settings.staff_chat_id is None:
+        return False
+    enqueue(
+        session, channel=STAFF_CHANNEL, recipient=str(settings.staff_chat_id), reply=reply, now=now
+    )
+    return True
+
+
+def to_person(session: AsyncSession, user_id: str, reply: Reply, *, now: datetime) -> None:
+    """Queues a private message to a staff member."""
+    enqueue(session, channel=STAFF_CHANNEL, recipient=user_id, reply=reply, now=now)
+
+
+def to_business(session: AsyncSession, petition: Petition, reply: Reply, *, now: datetime) -> None:
+    """Queues a message to the business, on the channel it filed from."""
+    enqueue(session, channel=petition.channel, recipient=petition.user_id, reply=reply, now=now)

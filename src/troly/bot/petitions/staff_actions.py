@@ -1,0 +1,321 @@
+"""Staff actions on a petition from the staff group, each checked against the roster.
+
+Claim, reassign, new date, answer, close, and messages written in the topic relayed to the
+business.
+
+The roster is checked before anything else: a group member who is not on it cannot act.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+
+from troly.bot.effects import Applied, EffectResult
+from troly.bot.flows.base import State
+from troly.bot.messages import Button, Reply
+from troly.bot.petitions import render, roster
+from troly.bot.petitions import schedule as plan
+from troly.bot.petitions.effects import StaffAction
+from troly.bot.petitions.jobs import set_new_date
+from troly.bot.petitions.model import Petition, Status
+from troly.bot.petitions.service import (
+    STAFF_CHANNEL,
+    by_code,
+    day_text,
+    record,
+    to_business,
+    to_staff,
+    work_calendar,
+)
+from troly.bot.staff_topics import key_of_thread
+from troly.bot.texts import t
+
+logger = logging.getLogger(__name__)
+LO = render.STAFF_LOCALE
+STAFF_FLOW = "staff"
+_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*[,;:\-–]?\s*(.*)$", re.S)
+
+
+_Handler = Callable[[StaffAction, Applied, Petition, str], Awaitable[EffectResult | None]]
+
+
+def _say(key: str, **values: object) -> EffectResult:
+    return EffectResult(replies=(Reply(t(key, LO, **values)),))
+
+
+async def _petition_of(effect: StaffAction, applied: Applied) -> Petition | None:
+    if effect.code:
+        return await by_code(applied.session, effect.code, lock=True)
+    if effect.thread is None or applied.settings.staff_chat_id is None:
+        return None
+    key = await key_of_thread(
+        applied.session, chat_id=str(applied.settings.staff_chat_id), thread_id=effect.thread
+    )
+    if key is None or not key.startswith("petition:"):
+        return None
+    return await by_code(applied.session, key.partition(":")[2], lock=True)
+
+
+async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | None:
+    """Runs one staff action after checking the roster."""
+    inc = applied.incoming
+    role = await roster.role_of(applied.session, inc.channel, inc.user_id)
+    if role is None:
+        logger.info("petition action refused: not on the roster")
+        return _say("staff.not_allowed")
+    petition = await _petition_of(effect, applied)
+    if petition is None:
+        return None if effect.action == "relay" else _say("staff.unknown_petition")
+    handler = _ACTIONS.get(effect.action)
+    if handler is None:
+        return _say("staff.unknown_petition")
+    return await handler(effect, applied, petition, role)
+
+
+def _who(applied: Applied) -> str:
+    return applied.incoming.display_name or applied.incoming.user_id
+
+
+async def _claim(
+    effect: StaffAction, applied: Applied, p: Petition, role: str
+) -> EffectResult | None:
+    if not p.is_open:
+        return _say("staff.not_open", code=p.code)
+    if p.assignee == applied.incoming.user_id:
+        return _say("staff.already_yours", code=p.code)
+    return await _assign(applied, p, applied.incoming.user_id, _who(applied), kind="claimed")
+
+
+async def _assign(
+    applied: Applied, p: Petition, user_id: str, name: str, *, kind: str
+) -> EffectResult | None:
+    now, settings = applied.now, applied.settings
+    p.assignee, p.assignee_name = user_id, name
+    moving = Status.ASSIGNED if p.status in (Status.RECEIVED, Status.REOPENED) else None
+    record(
+        applied.session,
+        p,
+        now=now,
+        actor="staff",
+        actor_id=applied.incoming.user_id,
+        kind=kind,
+        to_status=moving,
+        note=name,
+    )
+    await plan.cancel_unassigned(applied.session, p)
+    text = t("staff.assigned", LO, code=p.code, name=name)
+    await to_staff(applied.session, p, Reply(text), now=now, settings=settings)
+    if kind == "claimed" and moving is not None:
+        to_business(
+            applied.session, p, Reply(t("petition.assigned", p.locale, code=p.code)), now=now
+        )
+    return None
+
+
+async def _reassign_menu(
+    effect: StaffAction, applied: Applied, p: Petition, role: str
+) -> EffectResult | None:
+    if role != roster.SUPERVISOR and p.assignee != applied.incoming.user_id:
+        return _say("staff.reassign_not_allowed")
+    people = await roster.members(applied.session, channel=STAFF_CHANNEL)
+    rows = tuple(
+        (Button(name, choice=f"ps:assign:{p.code}:{user_id}"),)
+        for user_id, name in people
+        if user_id != p.assignee
+    )
+    if not rows:
+        return _say("staff.nobody_to_assign")
+    return EffectResult(replies=(Reply(t("staff.reassign_to", LO, code=p.code), rows),))
+
+
+async def _assign_to(
+    effect: StaffAction, applied: Applied, p: Petition, role: str
+) -> EffectResult | None:
+    if role != roster.SUPERVISOR and p.assignee != applied.incoming.user_id:
+        return _say("staff.reassign_not_allowed")
+    if not p.is_open:
+        return _say("staff.not_open", code=p.code)
+    people = dict(await roster.members(applied.session, channel=STAFF_CHANNEL))
+    target = effect.arg or ""
+    if target not in people:
+        return _say("staff.not_on_roster")
+    return await _assign(applied, p, target, people[target], kind="reassigned")
+
+
+def _prompt(step: str, key: str) -> _Handler:
+    async def prompt(
+        effect: StaffAction, applied: Applied, p: Petition, role: str
+    ) -> EffectResult | None:
+        if not p.is_open:
+            return _say("staff.not_open", code=p.code)
+        if step == "new_date" and p.new_date_set:
+            return _say("staff.new_date_once", code=p.code)
+        state = State(STAFF_FLOW, step, {"code": p.code}, applied.state.locale)
+        reply = Reply(
+            t(key, LO, code=p.code, deadline=day_text(p.deadline, applied.settings)),
+            ((Button(t("staff.cancel", LO), choice="cancel"),),),
+        )
+        return EffectResult(replies=(reply,), state=state)
+
+    return prompt
+
+
+def parse_new_date(text: str) -> tuple[date, str] | None:
+    """``dd/mm/yyyy reason`` as a date and a reason (both required)."""
+    found = _DATE.match(text)
+    if found is None:
+        return None
+    day, month, year, reason = found.groups()
+    try:
+        when = date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    reason = " ".join(reason.split())
+    return (when, reason) if reason else None
+
+
+async def _new_date(
+    effect: StaffAction, applied: Applied, p: Petition, role: str
+) -> EffectResult | None:
+    now, settings = applied.now, applied.settings
+    if not p.is_open:
+        return _say("staff.not_open", code=p.code)
+    if p.new_date_set:
+        # One-stop rules: the date may be moved only once.
+        return _say("staff.new_date_once", code=p.code)
+    parsed = parse_new_date(effect.text or "")
+    if parsed is None:
+        return _say("staff.new_date_format")
+    when, reason = parsed
+    cal = work_calendar(settings)
+    if when <= p.deadline.astimezone(cal.tz).date() or not cal.is_working_day(when):
+        return _say("staff.new_date_invalid", deadline=day_text(p.deadline, settings))
+    moment = datetime.combine(when, cal.closes, tzinfo=cal.tz)
+    await set_new_date(
+        applied.session,
+        p,
+        moment,
+        now=now,
+        settings=settings,
+        reason=reason[:500],
+        actor="staff",
+        actor_id=applied.incoming.user_id,
+    )
+    return None
+
+
+async def _answer(
+    effect: StaffAction, applied: Applied, p: Petition, role: str
+) -> EffectResult | None:
+    now, settings = applied.now, applied.settings
+    text = (effect.text or "").strip()
+    if not p.is_open:
+        return _say("staff.not_open", code=p.code)
+    if not text:
+        return _say("staff.answer_empty")
+    p.answer, p.answered_at = text, now
+    if p.assignee is None:
+        p.assignee, p.assignee_name = applied.incoming.user_id, _who(applied)
+    record(
+        applied.session,
+        p,
+        now=now,
+        actor="staff",
+        actor_id=applied.incoming.user_id,
+        kind="answered",
+        to_status=Status.ANSWERED,
+        note=text,
+    )
+    message = t("petition.answer", p.locale, code=p.code, answer=text)
+    to_business(
+        applied.session,
+        p,
+        Reply(message, render.rating_buttons(p), kind="petition:answer"),
+        now=now,
+    )
+    await to_staff(
+        applied.session,
+        p,
+        Reply(t("staff.answered", LO, code=p.code, name=_who(applied))),
+        now=now,
+        settings=settings,
+    )
+    await plan.answered(applied.session, p, now=now, settings=settings)
+    return None
+
+
+async def _close(
+    effect: StaffAction, applied: Applied, p: Petition, role: str
+) -> EffectResult | None:
+    now = applied.now
+    if p.status == Status.CLOSED:
+        return _say("staff.not_open", code=p.code)
+    p.closed_at = now
+    record(
+        applied.session,
+        p,
+        now=now,
+        actor="staff",
+        actor_id=applied.incoming.user_id,
+        kind="closed",
+        to_status=Status.CLOSED,
+    )
+    await plan.stop_all(applied.session, p)
+    to_business(applied.session, p, Reply(t("petition.closed", p.locale, code=p.code)), now=now)
+    await to_staff(
+        applied.session,
+        p,
+        Reply(t("staff.closed", LO, code=p.code, name=_who(applied))),
+        now=now,
+        settings=applied.settings,
+    )
+    return None
+
+
+async def _relay(
+    effect: StaffAction, applied: Applied, p: Petition, role: str
+) -> EffectResult | None:
+    now = applied.now
+    text = (effect.text or "").strip()
+    if not text:
+        return None
+    if p.status == Status.CLOSED:
+        return _say("staff.relay_closed", code=p.code)
+    moving = Status.IN_PROGRESS if p.status in (Status.RECEIVED, Status.ASSIGNED) else None
+    if p.assignee is None:
+        p.assignee, p.assignee_name = applied.incoming.user_id, _who(applied)
+    record(
+        applied.session,
+        p,
+        now=now,
+        actor="staff",
+        actor_id=applied.incoming.user_id,
+        kind="staff_message",
+        to_status=moving,
+        note=text,
+    )
+    message = t("petition.from_staff", p.locale, code=p.code, text=text)
+    to_business(
+        applied.session,
+        p,
+        Reply(message, render.business_buttons(p), kind="petition:relay"),
+        now=now,
+    )
+    await plan.cancel_unassigned(applied.session, p)
+    return _say("staff.relayed")
+
+
+_ACTIONS: dict[str, _Handler] = {
+    "claim": _claim,
+    "reassign": _reassign_menu,
+    "assign": _assign_to,
+    "date": _prompt("new_date", "staff.new_date_prompt"),
+    "answer": _prompt("answer", "staff.answer_prompt"),
+    "new_date": _new_date,
+    "answer_text": _answer,
+    "close": _close,
+    "relay": _relay,
+}

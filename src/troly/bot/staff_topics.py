@@ -1,0 +1,98 @@
+"""Forum topics of the staff group, one per subject (a petition, a booking), by a stable key.
+
+A message for a topic is queued with ``thread="topic:<key>"``; the channel's sender resolves
+it through ``StaffTopics``, creating the forum topic on first delivery and storing its id.
+Must not import handlers or platform libraries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy import String, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from troly.bot.storage.models import Base
+from troly.bot.storage.types import UTCDateTime
+
+THREAD_PREFIX = "topic:"
+MAX_NAME = 128
+
+
+class StaffTopic(Base):
+    """A forum topic of the staff group for one subject (``petition:PA-7K3M9Q``).
+
+    Written with the topic's name when the first message for it is queued; the sender
+    creates the topic on first delivery and stores its ``thread_id`` here.
+    """
+
+    __tablename__ = "staff_topics"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(128))
+    thread_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+async def open_topic(
+    session: AsyncSession, *, key: str, chat_id: str, name: str, now: datetime
+) -> str:
+    """Makes sure the topic ``key`` is known (named ``name``); returns the outbox thread."""
+    if await session.get(StaffTopic, key) is None:
+        session.add(
+            StaffTopic(
+                key=key, chat_id=chat_id, name=name[:MAX_NAME], thread_id=None, created_at=now
+            )
+        )
+    return THREAD_PREFIX + key
+
+
+async def key_of_thread(session: AsyncSession, *, chat_id: str, thread_id: str) -> str | None:
+    """The subject key of a forum topic the bot created, or None."""
+    query = (
+        select(StaffTopic.key)
+        .where(StaffTopic.chat_id == chat_id)
+        .where(StaffTopic.thread_id == thread_id)
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+TopicCreator = Callable[[str], Awaitable[str]]
+"""Creates a forum topic with the given name and returns its thread id."""
+
+
+class StaffTopics:
+    """Resolves ``topic:<key>`` threads to forum thread ids, creating topics on first use."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def resolve(self, thread: str | None, create: TopicCreator) -> str | None:
+        """The platform thread id for ``thread`` (plain ids pass through unchanged)."""
+        if thread is None or not thread.startswith(THREAD_PREFIX):
+            return thread
+        key = thread[len(THREAD_PREFIX) :]
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            async with self._sessions() as session:
+                row = await session.get(StaffTopic, key)
+                if row is None:
+                    return None
+                if row.thread_id is not None:
+                    return row.thread_id
+                name = row.name
+            created = await create(name)
+            async with self._sessions.begin() as session:
+                # Another process may have created it first: keep the first, use it.
+                await session.execute(
+                    update(StaffTopic)
+                    .where(StaffTopic.key == key)
+                    .where(StaffTopic.thread_id.is_(None))
+                    .values(thread_id=created)
+                )
+                row = await session.get(StaffTopic, key, populate_existing=True)
+                return row.thread_id if row is not None else created
