@@ -124,9 +124,15 @@ FLOWS: dict[str, Step] = {
 STAFF_COMMANDS: dict[str, Command] = {
     "id": lambda state, _arg, ctx: menu.staff_whoami(state, ctx),
     "huy": lambda state, _arg, _ctx: menu.staff_cancel(state),
+    "tracuu": status_flow.lookup,
 }
-STAFF_CHOICES: dict[str, ChoiceHandler] = {}
-STAFF_FLOWS: dict[str, Step] = {}
+STAFF_CHOICES: dict[str, ChoiceHandler] = {
+    "ps": staff_flow.on_choice,
+}
+STAFF_FLOWS: dict[str, Step] = {
+    staff_flow.FLOW: staff_flow.on_text,
+    "": staff_flow.on_text,
+}
 """The step taking a staff member's free text in the group: by active flow, "" otherwise."""
 
 

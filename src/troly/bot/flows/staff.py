@@ -7,6 +7,7 @@ Pure: every action is a ``StaffAction`` effect; its applier checks the roster.
 
 from __future__ import annotations
 
+from troly.bot.flows import menu
 from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Incoming
 from troly.bot.petitions.effects import StaffAction
@@ -18,6 +19,8 @@ _TEXT_ACTIONS = {"new_date": "new_date", "answer": "answer_text"}
 def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
     """A button on a petition card (``ps:<action>:<code>[:<arg>]``)."""
     action, _, rest = payload.partition(":")
+    if action == "cancel":
+        return menu.staff_cancel(state)
     code, _, arg = rest.partition(":")
     return Outcome(state, (), (StaffAction(code, action, arg or None),))
 
@@ -34,7 +37,7 @@ def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
 
 def relay(state: State, incoming: Incoming) -> Outcome:
     """A message written in a petition's topic goes to the business (staff only)."""
-    thread = getattr(incoming, "thread", None)
+    thread = incoming.thread
     text = (incoming.text or "").strip()
     if thread is None or not text:
         return Outcome(state)

@@ -31,7 +31,6 @@ from troly.bot.petitions.service import (
     day_text,
     events_of,
     record,
-    to_business,
     to_staff,
     work_calendar,
 )
@@ -245,5 +244,3 @@ def appliers() -> dict[type, EffectApplier]:
         CommentRating: comment,
         StaffAction: staff_action,
     }
-
-

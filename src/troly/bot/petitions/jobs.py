@@ -88,7 +88,11 @@ async def on_apology(run: FollowupRun) -> None:
     if petition is None or not petition.is_open or petition.new_date_set:
         return
     cal = work_calendar(run.settings)
-    new_date = cal.add_working_days(petition.deadline, run.settings.petition_extension_days)
+    # N working days after the deadline's day (a 17:00 deadline would otherwise count as
+    # received after the cut-off and add a day).
+    deadline_day = petition.deadline.astimezone(cal.tz).date()
+    start = datetime.combine(deadline_day, cal.opens, tzinfo=cal.tz)
+    new_date = cal.add_working_days(start, run.settings.petition_extension_days)
     await set_new_date(
         run.session,
         petition,
@@ -98,6 +102,7 @@ async def on_apology(run: FollowupRun) -> None:
         reason=None,
         actor="system",
         actor_id=None,
+        running=run.followup.id,
     )
 
 
@@ -111,6 +116,7 @@ async def set_new_date(
     reason: str | None,
     actor: str,
     actor_id: str | None,
+    running: int | None = None,
 ) -> None:
     """Moves the deadline once, apologises to the business and tells the topic."""
     old = petition.deadline
@@ -138,7 +144,7 @@ async def set_new_date(
         reason=reason or t("staff.auto_reason", LO),
     )
     await to_staff(session, petition, Reply(staff_text), now=now, settings=settings)
-    await plan.moved_deadline(session, petition, now=now, settings=settings)
+    await plan.moved_deadline(session, petition, now=now, settings=settings, running=running)
     logger.info("petition %s new date set by %s", petition.code, actor)
 
 
@@ -187,7 +193,7 @@ async def on_autoclose(run: FollowupRun) -> None:
     to_business(run.session, petition, Reply(text), now=run.now)
     staff = t("staff.auto_closed", LO, code=petition.code)
     await to_staff(run.session, petition, Reply(staff), now=run.now, settings=run.settings)
-    await plan.stop_all(run.session, petition)
+    await plan.stop_all(run.session, petition, running=run.followup.id)
 
 
 def next_digest_at(after: datetime, settings: Settings) -> datetime:

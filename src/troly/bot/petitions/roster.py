@@ -7,17 +7,24 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot.staff import list_staff, staff_role
+
 AGENT = "agent"
 SUPERVISOR = "supervisor"
 
 
 async def role_of(session: AsyncSession, channel: str, user_id: str) -> str | None:
     """The staff role of a user, or None for anyone not on the roster."""
-    return None
+    return await staff_role(session, channel, user_id)
 
 
 async def members(
     session: AsyncSession, *, channel: str = "telegram", role: str | None = None
 ) -> list[tuple[str, str]]:
     """Staff on the roster (user id, display name), of one role when given."""
-    return []
+    people = await list_staff(session, role="supervisor" if role == SUPERVISOR else None)
+    return [
+        (m.user_id, m.name)
+        for m in people
+        if m.channel == channel and (role is None or m.role == role)
+    ]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from troly.bot.followups import cancel, schedule
+from troly.bot.followups import schedule
 from troly.bot.petitions.model import Petition
 from troly.bot.petitions.service import work_calendar
 from troly.bot.settings import Settings
+from troly.bot.storage.models import Followup
 
 UNASSIGNED = "petition.unassigned"
 REMIND = "petition.remind"
@@ -26,6 +28,30 @@ DIGEST = "petition.digest"
 
 WHILE_OPEN = (UNASSIGNED, REMIND, APOLOGY, OVERDUE)
 AFTER_ANSWER = (RATING, AUTOCLOSE)
+
+
+async def cancel(
+    session: AsyncSession,
+    *,
+    ref: str,
+    kinds: tuple[str, ...] | list[str] | None = None,
+    running: int | None = None,
+) -> None:
+    """Cancels pending follow-ups of ``ref``, except the one running now (``running``).
+
+    A handler that cancelled its own row would lose its lease and roll its effects back.
+    """
+    statement = (
+        update(Followup)
+        .where(Followup.ref == ref)
+        .where(Followup.status == "pending")
+        .values(status="cancelled")
+    )
+    if kinds is not None:
+        statement = statement.where(Followup.kind.in_(list(kinds)))
+    if running is not None:
+        statement = statement.where(Followup.id != running)
+    await session.execute(statement)
 
 
 def _key(petition: Petition, name: str) -> str:
@@ -76,10 +102,15 @@ async def schedule_open(
 
 
 async def moved_deadline(
-    session: AsyncSession, petition: Petition, *, now: datetime, settings: Settings
+    session: AsyncSession,
+    petition: Petition,
+    *,
+    now: datetime,
+    settings: Settings,
+    running: int | None = None,
 ) -> None:
     """After the one new date: old reminders go, one overdue alert at the new date stays."""
-    await cancel(session, ref=petition.code, kinds=WHILE_OPEN)
+    await cancel(session, ref=petition.code, kinds=WHILE_OPEN, running=running)
     await schedule(
         session,
         kind=OVERDUE,
@@ -116,9 +147,11 @@ async def answered(
     )
 
 
-async def stop_all(session: AsyncSession, petition: Petition) -> None:
+async def stop_all(
+    session: AsyncSession, petition: Petition, *, running: int | None = None
+) -> None:
     """Cancels every pending follow-up of the petition (closed)."""
-    await cancel(session, ref=petition.code)
+    await cancel(session, ref=petition.code, running=running)
 
 
 async def cancel_unassigned(session: AsyncSession, petition: Petition) -> None:

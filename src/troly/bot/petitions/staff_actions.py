@@ -65,7 +65,7 @@ async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | 
     role = await roster.role_of(applied.session, inc.channel, inc.user_id)
     if role is None:
         logger.info("petition action refused: not on the roster")
-        return _say("staff.not_allowed")
+        return _say("staff.not_authorised")
     petition = await _petition_of(effect, applied)
     if petition is None:
         return None if effect.action == "relay" else _say("staff.unknown_petition")
@@ -156,7 +156,7 @@ def _prompt(step: str, key: str) -> _Handler:
         state = State(STAFF_FLOW, step, {"code": p.code}, applied.state.locale)
         reply = Reply(
             t(key, LO, code=p.code, deadline=day_text(p.deadline, applied.settings)),
-            ((Button(t("staff.cancel", LO), choice="cancel"),),),
+            ((Button(t("staff.cancel", LO), choice="ps:cancel"),),),
         )
         return EffectResult(replies=(reply,), state=state)
 
