@@ -26,6 +26,7 @@ from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
 from troly.bot.outbox import Outbox, Sender
+from troly.bot.petitions.jobs import ensure_digest
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale
@@ -160,6 +161,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await upgrade(rt.engine)
+        if settings.staff_chat_id is not None:
+            async with rt.sessions.begin() as session:
+                await ensure_digest(session, now=rt.clock(), settings=settings)
         if telegram is not None:
             await telegram.start()
         if scheduler:

@@ -36,6 +36,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from troly.bot.messages import Attachment, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
 from troly.bot.settings import Settings
+from troly.bot.staff_topics import THREAD_PREFIX, StaffTopics
 
 if TYPE_CHECKING:
     from troly.handlers.app import Runtime
@@ -55,6 +56,9 @@ COMMANDS = {
         ("menu", "Danh sách chức năng"),
         ("hoi", "Hỏi về thủ tục hành chính"),
         ("canbo", "Gặp cán bộ hỗ trợ"),
+        ("phananh", "Gửi phản ánh, kiến nghị"),
+        ("tracuu", "Tra cứu phản ánh theo mã"),
+        ("cuatoi", "Phản ánh của tôi"),
         ("huy", "Hủy thao tác đang làm"),
         ("trogiup", "Hướng dẫn sử dụng"),
         ("en", "English"),
@@ -64,6 +68,9 @@ COMMANDS = {
         ("menu", "Features"),
         ("hoi", "Ask about a procedure"),
         ("canbo", "Talk to a support officer"),
+        ("phananh", "Send a petition"),
+        ("tracuu", "Look up a petition by code"),
+        ("cuatoi", "My petitions"),
         ("huy", "Cancel what you are doing"),
         ("trogiup", "Help"),
         ("vi", "Tiếng Việt"),
@@ -207,6 +214,8 @@ class TelegramSender:
     """Delivers replies through the Bot API, mapping its errors to the outbox's."""
 
     application: Application  # type: ignore[type-arg]
+    topics: StaffTopics | None = None
+    """Resolves ``topic:<key>`` threads, creating the staff group's forum topics."""
 
     def __post_init__(self) -> None:
         self._last_sent: dict[str, float] = {}
@@ -217,8 +226,8 @@ class TelegramSender:
         lock = self._chat_locks.setdefault(recipient, asyncio.Lock())
         async with lock:
             bot = self.application.bot
-            thread_id = int(thread) if thread else None
             try:
+                thread_id = await self._thread_id(recipient, thread)
                 for text, keyboard in render(reply):
                     await self._pace(recipient)
                     await bot.send_message(
@@ -250,6 +259,19 @@ class TelegramSender:
                 raise Undeliverable(f"telegram rejected the message: {exc.message}") from exc
             except (TimedOut, NetworkError) as exc:
                 raise RetryLater(f"telegram network: {exc}") from exc
+
+    async def _thread_id(self, recipient: str, thread: str | None) -> int | None:
+        """The forum topic to send to; a petition's topic is created on its first message."""
+        if thread is not None and thread.startswith(THREAD_PREFIX) and self.topics is not None:
+
+            async def create(name: str) -> str:
+                topic = await self.application.bot.create_forum_topic(chat_id=recipient, name=name)
+                return str(topic.message_thread_id)
+
+            thread = await self.topics.resolve(thread, create)
+        if thread is None or thread.startswith(THREAD_PREFIX):
+            return None
+        return int(thread)
 
     async def _pace(self, recipient: str) -> None:
         # Telegram allows about one message a second in one chat before it answers 429.
@@ -293,7 +315,7 @@ class TelegramDoor:
         self.application: Application = builder.build()  # type: ignore[type-arg]
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.application.add_error_handler(self.on_error)
-        self.sender = TelegramSender(self.application)
+        self.sender = TelegramSender(self.application, StaffTopics(runtime.sessions))
         self._secret = webhook_secret(settings)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from troly.bot.staff import list_staff, staff_role
+from troly.bot.staff import find_staff, list_staff, staff_role
 
 AGENT = "agent"
 SUPERVISOR = "supervisor"
@@ -16,6 +16,14 @@ SUPERVISOR = "supervisor"
 async def role_of(session: AsyncSession, channel: str, user_id: str) -> str | None:
     """The staff role of a user, or None for anyone not on the roster."""
     return await staff_role(session, channel, user_id)
+
+
+async def name_and_role(
+    session: AsyncSession, channel: str, user_id: str
+) -> tuple[str, str] | None:
+    """The roster name and role of a user, or None for anyone not on the roster."""
+    member = await find_staff(session, channel, user_id)
+    return None if member is None else (member.name, member.role)
 
 
 async def members(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, datetime
 
 from troly.bot.effects import Applied, EffectResult
@@ -62,10 +63,12 @@ async def _petition_of(effect: StaffAction, applied: Applied) -> Petition | None
 async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | None:
     """Runs one staff action after checking the roster."""
     inc = applied.incoming
-    role = await roster.role_of(applied.session, inc.channel, inc.user_id)
-    if role is None:
+    found = await roster.name_and_role(applied.session, inc.channel, inc.user_id)
+    if found is None:
         logger.info("petition action refused: not on the roster")
         return _say("staff.not_authorised")
+    name, role = found
+    applied = replace(applied, incoming=replace(inc, display_name=name))
     petition = await _petition_of(effect, applied)
     if petition is None:
         return None if effect.action == "relay" else _say("staff.unknown_petition")

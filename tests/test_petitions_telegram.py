@@ -1,0 +1,127 @@
+"""End to end through the fake Bot API: a business files a petition in its private chat; the
+card opens a new forum topic in the staff group; staff claim and answer there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from fakes.telegram_server import TelegramFake
+from troly.bot.settings import Settings
+from troly.bot.staff import add_staff
+from troly.handlers.app import create_app
+
+GROUP = -1001234
+BUSINESS = 1001
+AGENT = 11
+OUTSIDER = 99
+
+
+def _button(message: dict[str, Any], prefix: str) -> str:
+    for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+        for button in row:
+            if button.get("callback_data", "").startswith(prefix):
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {prefix!r} in {message.get('text')!r}")
+
+
+async def test_a_petition_through_telegram_business_chat_and_staff_topic(tmp_path: Path) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        fake.add_group(GROUP, "Cán bộ PAKN", forum=True, bot_can_manage_topics=True)
+        settings = Settings(
+            environment="test",
+            database_url=f"sqlite:///{tmp_path / 'tg.db'}",
+            telegram_token=SecretStr(fake.token),
+            telegram_api_url=fake.base_url.removesuffix("/bot"),
+            staff_chat_id=GROUP,
+        )
+        app, runtime = create_app(settings, scheduler=False)
+        async with app.router.lifespan_context(app):
+            async with runtime.sessions.begin() as session:
+                await add_staff(
+                    session,
+                    channel="telegram",
+                    user_id=str(AGENT),
+                    name="Lan",
+                    role="agent",
+                    now=runtime.clock(),
+                )
+
+            async def business_press(prefix: str) -> None:
+                last = fake.sent_to(BUSINESS)[-1]
+                await fake.user_presses(BUSINESS, int(last["message_id"]), _button(last, prefix))
+
+            async def business_waits(count: int) -> dict[str, Any]:
+                return (await fake.wait_for_messages(BUSINESS, count))[-1]
+
+            await fake.user_says(BUSINESS, "/phananh")
+            await business_waits(1)
+            await business_press("pf:topic:fire_safety")
+            await business_waits(2)
+            await fake.user_says(BUSINESS, "Thẩm duyệt PCCC nhà xưởng <2.000 m² & kho chậm 30 ngày")
+            await business_waits(3)
+            await business_press("pf:done")
+            await business_waits(4)
+            await business_press("pf:commune:none")
+            await business_waits(5)
+            await business_press("pf:public:0")
+            await business_waits(6)
+            await business_press("pf:consent:0")
+            summary = await business_waits(8)
+            assert "<2.000 m² & kho" in summary["text"]
+            await business_press("pf:submit")
+            filed = await business_waits(9)
+            code = filed["text"].split("Mã theo dõi: ")[1].split()[0]
+
+            # The card opened the petition's own topic, named after its code.
+            await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 1, timeout=10)
+            [card] = fake.sent_to(GROUP)
+            thread = card["message_thread_id"]
+            assert thread is not None
+            assert code in card["text"]
+            topic_calls = [c for c in fake.calls if c.method.lower() == "createforumtopic"]
+            assert [c.params.get("name") for c in topic_calls] == [f"{code} · PCCC"]
+
+            # Someone in the group who is not staff presses claim: refused in the topic.
+            await fake.user_presses(
+                OUTSIDER, int(card["message_id"]), f"ps:claim:{code}", chat_id=GROUP
+            )
+            await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 2, timeout=10)
+            refused = fake.sent_to(GROUP)[1]
+            assert "chưa có trong danh sách cán bộ" in refused["text"]
+            assert refused["message_thread_id"] == thread
+
+            await fake.user_presses(
+                AGENT, int(card["message_id"]), f"ps:claim:{code}", chat_id=GROUP
+            )
+            await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 3, timeout=10)
+            assert "Lan xử lý" in fake.sent_to(GROUP)[2]["text"]
+            await business_waits(10)
+
+            # Staff write in the topic: it reaches the business, which replies with a button.
+            await fake.group_member_says(
+                GROUP,
+                AGENT,
+                "Anh/chị gửi giúp bản vẽ mặt bằng.",
+                thread_id=thread,
+                first_name="Lan",
+            )
+            relayed = await business_waits(11)
+            assert "Anh/chị gửi giúp bản vẽ mặt bằng." in relayed["text"]
+            await business_press("pb:add:")
+            await business_waits(12)
+            await fake.user_says(BUSINESS, "Đã có bản vẽ, gửi bản giấy ngày mai")
+            await business_waits(13)
+            await fake.wait_until(
+                lambda: any("Đã có bản vẽ" in m["text"] for m in fake.sent_to(GROUP)), timeout=10
+            )
+            in_topic = [m for m in fake.sent_to(GROUP) if "Đã có bản vẽ" in m["text"]]
+            assert [m["message_thread_id"] for m in in_topic] == [thread]
+
+            await fake.user_says(BUSINESS, f"/tracuu {code}")
+            status = await business_waits(14)
+            assert "Đang xử lý" in status["text"]
+        assert fake.unanswered_callbacks() == []
+        assert fake.errors == []
