@@ -21,6 +21,7 @@ from troly.bot.messages import Incoming, Reply
 from troly.bot.settings import Settings
 from troly.bot.staff import acting_staff, add_staff, list_staff, remove_staff, staff_role
 from troly.bot.texts import t
+from troly.bot.wiring import effect_appliers
 from troly.handlers import cli
 from troly.handlers.app import create_app
 from troly.knowledge.index import ProcedureIndex
@@ -59,7 +60,7 @@ def dialogue(
         index=index,
         settings=Settings(environment="test"),
         clock=Clock(),
-        appliers={Poke: apply_poke},
+        appliers={**effect_appliers(Settings(environment="test")), Poke: apply_poke},
     )
 
 

@@ -65,6 +65,9 @@ async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | 
     inc = applied.incoming
     found = await roster.name_and_role(applied.session, inc.channel, inc.user_id)
     if found is None:
+        if effect.action == "relay":
+            # Chatter in the group from anyone off the roster is not the bot's business.
+            return None
         logger.info("petition action refused: not on the roster")
         return _say("staff.not_authorised")
     name, role = found
