@@ -351,3 +351,31 @@ async def test_the_daily_digest_runs_at_eight_on_working_days_once(world: World)
 
         [following] = await pending(session, ref="digest")
     assert following.due_at == datetime(2026, 12, 1, 8, 0, tzinfo=VN)
+
+
+async def test_only_a_supervisor_or_the_assignee_reassigns_and_staff_can_close(
+    world: World,
+) -> None:
+    await world.roster()
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.sent()
+    [refused] = await world.staff_press(AGENT, f"ps:reassign:{code}", thread=thread)
+    assert "Chỉ lãnh đạo" in refused.text
+    [menu] = await world.staff_press(SUPERVISOR, f"ps:reassign:{code}", thread=thread)
+    assert f"ps:assign:{code}:{AGENT}" in choices(menu)
+    await world.staff_press(SUPERVISOR, f"ps:assign:{code}:{AGENT}", thread=thread)
+    [assigned] = await world.sent()
+    assert assigned.text == f"👤 Lan xử lý phản ánh {code}."
+    [bogus] = await world.staff_press(SUPERVISOR, f"ps:assign:{code}:{OUTSIDER}", thread=thread)
+    assert "không có trong danh sách" in bogus.text
+    assert await world.staff_press(AGENT, f"ps:close:{code}", thread=thread) == []
+    closed = await world.sent()
+    assert {s.recipient for s in closed} == {GROUP, BUSINESS}
+    assert (await world.petition(code)).status == "closed"
+    [late] = await world.staff_say(AGENT, "Còn một ý nữa", thread=thread)
+    assert "đã đóng" in late.text
+    async with world.sessions() as session:
+        from troly.bot.followups import pending
+
+        assert await pending(session, ref=code) == []

@@ -5,6 +5,8 @@ Pure: the search is done through the index in the context; logging is returned a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from troly.bot.answers import card_reply, reply_for
 from troly.bot.flows.base import Context, LogQuestion, Outcome, State
 from troly.bot.messages import Reply
@@ -34,7 +36,8 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
     # An unanswered question is carried into a petition if the user asks for a person.
     new_state = state.with_draft(last_question=text)
     if result.decision is Decision.ANSWER and result.best is not None:
-        new_state = state.with_draft(last_code=result.best.code, last_question=None)
+        kept = {k: v for k, v in state.draft.items() if k != "last_question"}
+        new_state = replace(state, draft={**kept, "last_code": result.best.code})
     return Outcome(new_state, (reply,), effects)
 
 

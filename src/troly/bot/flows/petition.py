@@ -67,7 +67,9 @@ def start(state: State, ctx: Context, *, question: str | None = None) -> Outcome
     if carried:
         draft["description"] = carried
     new_state = State(FLOW, Step.TOPIC.value, draft, locale)
-    intro = t("petition.intro_carried" if carried else "petition.intro", locale, question=carried)
+    key = "petition.intro_carried" if carried else "petition.intro"
+    s = ctx.support
+    intro = t(key, locale, question=carried, phone=s.phone, hours=s.hours)
     return Outcome(new_state, (Reply(intro, topic_buttons(f"{PREFIX}:topic:", locale)),))
 
 
