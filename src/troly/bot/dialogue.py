@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from troly.bot.answers import log_question
 from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support
 from troly.bot.messages import Incoming, Reply, reply_to_payload
+from troly.bot.outbox import release_held
 from troly.bot.router import route
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
@@ -116,6 +117,10 @@ class Dialogue:
                 )
                 await session.flush()
             conversation = await self._conversation(session, incoming, now)
+            # Replies held outside a platform's window go out now, before the new ones.
+            released = await release_held(
+                session, channel=incoming.channel, recipient=incoming.user_id, now=now
+            )
             state = State(
                 flow=conversation.flow,
                 step=conversation.step,
@@ -146,7 +151,7 @@ class Dialogue:
             ]
             session.add_all(rows)
             await session.flush()
-            ids = tuple(row.id for row in rows)
+            ids = (*released, *(row.id for row in rows))
         return Handled(ids, outcome.replies)
 
     async def _conversation(

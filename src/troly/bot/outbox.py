@@ -3,7 +3,9 @@
 A row is claimed with a lease (``locked_until``) so two deliverers never send it twice at
 once; sent rows are marked in their own transaction. A failed send is retried with
 exponential backoff, or after the platform's ``retry_after``; a user who blocked the bot is
-marked and not retried. Rows of one recipient go out in order.
+marked and not retried. Rows of one recipient go out in order. A channel with an interaction
+window (the Zalo OA: 7 days) is not tried outside it: the row is held, "waiting for the user",
+and released to pending when that user next writes (``release_held``, in their transaction).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from troly.bot.storage.models import Conversation, OutboxMessage
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+HELD = "held"
+WAITING_FOR_USER = "waiting for the user"
 BASE_BACKOFF = 2.0
 MAX_BACKOFF = 600.0
 
@@ -47,6 +51,14 @@ class Undeliverable(Exception):
         self.blocked = blocked
 
 
+class Held(Exception):
+    """The platform will not deliver until the user writes again (outside its window)."""
+
+    def __init__(self, reason: str = WAITING_FOR_USER) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Sender(Protocol):
     """A channel's way of delivering a reply to a recipient."""
 
@@ -61,6 +73,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    held: int = 0
 
 
 class Outbox:
@@ -74,8 +87,11 @@ class Outbox:
         clock: Callable[[], datetime],
         max_attempts: int = 8,
         write_lock: asyncio.Lock | None = None,
+        windows: Mapping[str, timedelta] | None = None,
     ) -> None:
+        # windows: per channel, how long after the user's last message a send may be tried.
         self._sessions = sessions
+        self._windows = dict(windows or {})
         self._write_lock = write_lock
         self._senders = senders
         self._clock = clock
@@ -94,9 +110,10 @@ class Outbox:
 
     async def _deliver(self, only: object | None, *, limit: int = 200) -> DeliveryReport:
         claimed = await self._claim(only, limit)
-        sent = retried = dead = 0
+        sent = retried = dead = held = 0
         stalled: set[tuple[str, str]] = set()
         gone: set[tuple[str, str]] = set()
+        waiting: set[tuple[str, str]] = set()
         for row_id, channel, recipient, thread, payload, attempts in claimed:
             key = (channel, recipient)
             if key in gone:
@@ -105,9 +122,19 @@ class Outbox:
             if key in stalled:
                 await self._release(row_id)
                 continue
+            if key in waiting or not await self._within_window(channel, recipient):
+                # Order is kept: nothing overtakes a held row of the same user.
+                waiting.add(key)
+                await self._hold(row_id, WAITING_FOR_USER)
+                held += 1
+                continue
             sender = self._senders[channel]
             try:
                 await sender.send(recipient, reply_from_payload(payload), thread=thread)
+            except Held as exc:
+                waiting.add(key)
+                await self._hold(row_id, exc.reason)
+                held += 1
             except RetryLater as exc:
                 stalled.add(key)
                 if attempts + 1 >= self._max_attempts:
@@ -124,7 +151,7 @@ class Outbox:
             else:
                 await self._sent(row_id)
                 sent += 1
-        return DeliveryReport(sent, retried, dead)
+        return DeliveryReport(sent, retried, dead, held)
 
     def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._write_lock if self._write_lock is not None else contextlib.nullcontext()
@@ -175,6 +202,27 @@ class Outbox:
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
                 .values(status="sent", sent_at=self._clock(), locked_until=None)
+            )
+
+    async def _within_window(self, channel: str, recipient: str) -> bool:
+        window = self._windows.get(channel)
+        if window is None:
+            return True
+        async with self._sessions() as session:
+            last_seen = await session.scalar(
+                select(Conversation.last_seen_at)
+                .where(Conversation.channel == channel)
+                .where(Conversation.user_id == recipient)
+            )
+        return last_seen is not None and self._clock() - last_seen <= window
+
+    async def _hold(self, row_id: int, reason: str) -> None:
+        logger.info("outbox %s held: %s", row_id, reason)
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(status=HELD, locked_until=None, last_error=reason[:500])
             )
 
     async def _release(self, row_id: int) -> None:
@@ -255,3 +303,18 @@ class Outbox:
                 .where(OutboxMessage.id.in_(wanted))
                 .values(status="sent", sent_at=self._clock())
             )
+
+
+async def release_held(
+    session: AsyncSession, *, channel: str, recipient: str, now: datetime
+) -> list[int]:
+    """Puts the user's held rows back to pending (they just wrote); returns their ids in order."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel)
+        .where(OutboxMessage.recipient == recipient)
+        .where(OutboxMessage.status == HELD)
+        .values(status="pending", next_attempt_at=now, locked_until=None)
+        .returning(OutboxMessage.id)
+    )
+    return sorted(result.scalars())

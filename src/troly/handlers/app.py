@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from troly.bot.answers import card_reply
+from troly.bot.choices import ChoiceMenus
 from troly.bot.dialogue import Dialogue
 from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
@@ -29,6 +30,7 @@ from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale
 from troly.handlers.web import ContinueLinks, web_routes
+from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import ProcedureIndex
 
@@ -71,6 +73,7 @@ class Runtime:
     clock: Callable[[], datetime]
     senders: dict[str, Sender] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
+    write_lock: asyncio.Lock | None = None
 
     async def tick(self) -> None:
         """One scheduler tick: delivers what is due (retries, rows a crash left behind)."""
@@ -100,6 +103,8 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = 
         clock=now,
         max_attempts=settings.outbox_max_attempts,
         write_lock=write_lock,
+        # Zalo OA consultation messages may be sent only this long after the user's last message.
+        windows={"zalo_oa": timedelta(days=settings.zalo_oa_window_days)},
     )
     return Runtime(
         settings=settings,
@@ -110,6 +115,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = 
         outbox=outbox,
         clock=now,
         senders=senders,
+        write_lock=write_lock,
     )
 
 
@@ -127,12 +133,20 @@ def create_app(
         telegram = TelegramDoor(settings=settings, runtime=rt)
         rt.senders["telegram"] = telegram.sender
         routes = [*telegram.routes(), *routes]
+    zalo_bot, zalo_oa = _zalo_doors(settings, rt)
+    for door in (zalo_bot, zalo_oa):
+        if door is not None:
+            routes = [*door.routes(), *routes]
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await upgrade(rt.engine)
         if telegram is not None:
             await telegram.start()
+        if zalo_oa is not None:
+            await zalo_oa.start()
+        if zalo_bot is not None:
+            await zalo_bot.start()
         if scheduler:
             rt.scheduler = AsyncIOScheduler(timezone=settings.timezone)
             rt.scheduler.add_job(
@@ -142,6 +156,10 @@ def create_app(
                 max_instances=1,
                 coalesce=True,
             )
+            if zalo_oa is not None:
+                rt.scheduler.add_job(
+                    zalo_oa.keep_token_fresh, "interval", minutes=10, max_instances=1, coalesce=True
+                )
             rt.scheduler.start()
         await rt.tick()
         try:
@@ -151,6 +169,35 @@ def create_app(
                 rt.scheduler.shutdown(wait=True)
             if telegram is not None:
                 await telegram.stop()
+            for door in (zalo_bot, zalo_oa):
+                if door is not None:
+                    await door.stop()
             await rt.engine.dispose()
 
     return Starlette(routes=routes, lifespan=lifespan), rt
+
+
+def _zalo_doors(settings: Settings, rt: Runtime) -> tuple[ZaloBotDoor | None, ZaloOADoor | None]:
+    """The Zalo doors whose tokens are set, registered as senders."""
+    if settings.zalo_bot_token is None and settings.zalo_oa_refresh_token is None:
+        return None, None
+    from troly.handlers.zalo.common import Road
+
+    menus = ChoiceMenus(sessions=rt.sessions, clock=rt.clock, write_lock=rt.write_lock)
+    road = Road(dialogue=rt.dialogue, outbox=rt.outbox, menus=menus)
+    bot = oa = None
+    if settings.zalo_bot_token is not None:
+        from troly.handlers.zalo.bot import CHANNEL as BOT_CHANNEL
+        from troly.handlers.zalo.bot import ZaloBotDoor
+
+        bot = ZaloBotDoor(settings=settings, road=road, menus=menus)
+        rt.senders[BOT_CHANNEL] = bot.sender
+    if settings.zalo_oa_refresh_token is not None:
+        from troly.handlers.zalo.oa import CHANNEL as OA_CHANNEL
+        from troly.handlers.zalo.oa import ZaloOADoor
+
+        oa = ZaloOADoor(
+            settings=settings, road=road, menus=menus, sessions=rt.sessions, clock=rt.clock
+        )
+        rt.senders[OA_CHANNEL] = oa.sender
+    return bot, oa

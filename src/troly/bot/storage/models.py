@@ -84,3 +84,35 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class ZaloToken(Base):
+    """An OAuth token pair (the Zalo OA's), refreshed under a row lock; survives restarts.
+
+    The refresh token works once: whoever refreshes must hold the row (PostgreSQL
+    ``FOR UPDATE``; SQLite's write lock) so two workers never spend the same one.
+    """
+
+    __tablename__ = "zalo_tokens"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    access_token: Mapped[str] = mapped_column(String(1024))
+    refresh_token: Mapped[str] = mapped_column(String(1024))
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    seed_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChoiceMenu(Base):
+    """The numbered choices last shown to a user on a channel without buttons ("1" picks one).
+
+    Kept in the database, not in memory, so the answer works after a restart and on any worker.
+    """
+
+    __tablename__ = "choice_menus"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    choices: Mapped[list[str]] = mapped_column(JSON)
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,40 @@
+"""Zalo: the OA's OAuth tokens and the numbered choices last shown to a user.
+
+Revision ID: 0006
+Revises: 0002
+Create Date: 2026-11-30
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+# The head of the zalo branch; the lead re-chains migrations at merge.
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "zalo_tokens",
+        sa.Column("name", sa.String(32), primary_key=True),
+        sa.Column("access_token", sa.String(1024), nullable=False),
+        sa.Column("refresh_token", sa.String(1024), nullable=False),
+        sa.Column("access_expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("seed_hash", sa.String(64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "choice_menus",
+        sa.Column("channel", sa.String(16), primary_key=True),
+        sa.Column("user_id", sa.String(64), primary_key=True),
+        sa.Column("choices", sa.JSON(), nullable=False),
+        sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("choice_menus")
+    op.drop_table("zalo_tokens")

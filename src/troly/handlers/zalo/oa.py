@@ -1,0 +1,346 @@
+"""The Zalo Official Account door: signed webhook, customer-service messages, OAuth tokens.
+
+The webhook is checked with ``X-ZEvent-Signature`` = sha256(app_id + raw body + timestamp + OA
+secret), with or without the ``mac=`` prefix, in constant time; it is answered 200 at once and
+the work happens after the acknowledgement. Errors come as HTTP 200 with a negative ``error``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from troly.bot.choices import ChoiceMenus
+from troly.bot.messages import Attachment, Button, Channel, Incoming, Reply
+from troly.bot.outbox import Held, RetryLater, Undeliverable
+from troly.bot.settings import Settings
+from troly.bot.tokens import Grant, TokenRefreshFailed, TokenStore
+from troly.handlers.zalo.common import MAX_TEXT, Road, render_numbered
+
+logger = logging.getLogger(__name__)
+
+CHANNEL: Channel = "zalo_oa"
+WEBHOOK_PATH = "/zalo/oa"
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+TOKEN_NAME = "zalo_oa"
+MAX_BODY_BYTES = 256 * 1024
+# Community code assumes 5 buttons per message; the real limit is unconfirmed.
+MAX_BUTTONS = 5
+MAX_BUTTON_TITLE = 100
+
+EXPIRED_TOKEN = {-216, -220}
+OUTSIDE_WINDOW = {-230, -232}
+RATE_LIMITED = -32
+NOT_FOLLOWER = -213
+RATE_LIMIT_BACKOFF = 60.0
+_ATTACHMENT_EVENTS = {
+    "user_send_image": "photo",
+    "user_send_file": "document",
+    "user_send_audio": "other",
+    "user_send_video": "other",
+    "user_send_sticker": "other",
+    "user_send_gif": "other",
+    "user_send_link": "other",
+    "user_send_location": "other",
+    "user_send_business_card": "other",
+}
+
+
+def expected_signature(raw: bytes, *, app_id: str, timestamp: str, oa_secret: str) -> str:
+    """The lowercase hex SHA-256 of app id + raw body + timestamp + OA secret key."""
+    return hashlib.sha256(
+        app_id.encode() + raw + timestamp.encode() + oa_secret.encode()
+    ).hexdigest()
+
+
+def signature_ok(raw: bytes, header: str | None, *, app_id: str, oa_secret: str) -> bool:
+    """Whether a webhook body carries a valid signature (``mac=`` prefix optional)."""
+    if not header:
+        return False
+    given = header.strip()
+    given = given[4:] if given.lower().startswith("mac=") else given
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    body_app = str(data.get("app_id", ""))
+    timestamp = str(data.get("timestamp", ""))
+    # The app id comes from the body but must be ours; the comparison stays constant-time.
+    want = expected_signature(raw, app_id=app_id, timestamp=timestamp, oa_secret=oa_secret)
+    same_app = hmac.compare_digest(body_app.encode(), app_id.encode())
+    return hmac.compare_digest(given.lower().encode(), want.encode()) and same_app
+
+
+def to_incoming(data: dict[str, Any]) -> Incoming | None:
+    """The channel-blind message of an OA webhook event, or None for events we ignore.
+
+    Echoes of the OA's own messages (``oa_send_*``), delivery and seen receipts, unfollows and
+    unknown events give None. A follow (or "chat now") starts the conversation with the welcome.
+    """
+    event = str(data.get("event_name", ""))
+    timestamp = str(data.get("timestamp", ""))
+    if event in {"follow", "user_click_chatnow"}:
+        follower = data.get("follower") or data.get("sender") or {}
+        user = follower.get("id") if isinstance(follower, dict) else None
+        user = user or data.get("user_id")
+        if not user:
+            return None
+        event_id = f"{event}:{user}:{timestamp}"
+        return Incoming(channel=CHANNEL, user_id=str(user), choice="start", event_id=event_id)
+    if event != "user_send_text" and event not in _ATTACHMENT_EVENTS:
+        return None
+    sender = data.get("sender") or {}
+    message = data.get("message") or {}
+    if not isinstance(sender, dict) or not isinstance(message, dict) or not sender.get("id"):
+        return None
+    msg_id = message.get("msg_id")
+    event_id = str(msg_id) if msg_id else f"{event}:{sender['id']}:{timestamp}"
+    text = message.get("text") if isinstance(message.get("text"), str) else None
+    attachments: list[Attachment] = []
+    if event in _ATTACHMENT_EVENTS:
+        kind = _ATTACHMENT_EVENTS[event]
+        for item in message.get("attachments") or []:
+            payload = item.get("payload") if isinstance(item, dict) else None
+            url = payload.get("url") if isinstance(payload, dict) else None
+            attachments.append(
+                Attachment(
+                    "photo" if kind == "photo" else "document" if kind == "document" else "other",
+                    str(url or event_id),
+                )
+            )
+        attachments = attachments or [Attachment("other", event_id)]
+    elif text is None:
+        return None
+    return Incoming(
+        channel=CHANNEL,
+        user_id=str(sender["id"]),
+        text=text,
+        attachments=tuple(attachments),
+        event_id=event_id,
+    )
+
+
+def _button(button: Button) -> dict[str, Any]:
+    title = button.label[:MAX_BUTTON_TITLE]
+    if button.url is not None:
+        return {"title": title, "type": "oa.open.url", "payload": {"url": button.url}}
+    return {"title": title, "type": "oa.query.show", "payload": button.choice}
+
+
+def render(reply: Reply, locale: str = "vi") -> tuple[list[dict[str, Any]], list[str]]:
+    """A reply as ``message`` objects (≤ 2,000 characters each) and the choices they offer.
+
+    Up to five buttons are Zalo buttons (``oa.query.show`` with the choice as its payload,
+    ``oa.open.url`` for links) on the last piece; more are numbered lines.
+    """
+    buttons = reply.all_buttons()
+    if len(buttons) > MAX_BUTTONS:
+        numbered = render_numbered(reply, locale)
+        return [{"text": piece} for piece in numbered.pieces], numbered.choices
+    plain = Reply(reply.text, document=reply.document, kind=reply.kind)
+    pieces = render_numbered(plain, locale, limit=MAX_TEXT).pieces
+    messages: list[dict[str, Any]] = [{"text": piece} for piece in pieces]
+    if buttons:
+        messages[-1]["attachment"] = {
+            "type": "template",
+            "payload": {"buttons": [_button(b) for b in buttons]},
+        }
+    return messages, [b.choice for b in buttons if b.choice is not None]
+
+
+class ZaloOAError(Exception):
+    """A negative ``error`` in the answer's body."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"zalo oa error {code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class ZaloOAClient:
+    """The OA Open API over httpx: customer-service messages and the OAuth v4 refresh."""
+
+    def __init__(self, *, settings: Settings, client: httpx.AsyncClient) -> None:
+        assert settings.zalo_oa_app_id is not None and settings.zalo_oa_app_secret is not None
+        self._api = settings.zalo_oa_api_url.rstrip("/")
+        self._oauth = settings.zalo_oa_oauth_url.rstrip("/")
+        self._app_id = settings.zalo_oa_app_id
+        self._app_secret = settings.zalo_oa_app_secret
+        self._client = client
+
+    async def send_cs(self, access_token: str, user_id: str, message: dict[str, Any]) -> None:
+        """Sends one consultation message; a non-zero ``error`` raises ``ZaloOAError``."""
+        response = await self._client.post(
+            f"{self._api}/v3.0/oa/message/cs",
+            json={"recipient": {"user_id": user_id}, "message": message},
+            headers={"access_token": access_token},
+        )
+        body = _json(response)
+        error = _int(body.get("error", -1 if response.status_code != 200 else 0))
+        if error != 0 or response.status_code != 200:
+            raise ZaloOAError(error or -response.status_code, str(body.get("message", "")))
+
+    async def refresh(self, refresh_token: str) -> Grant:
+        """Trades the (single-use) refresh token for a new pair."""
+        try:
+            response = await self._client.post(
+                f"{self._oauth}/v4/oa/access_token",
+                data={
+                    "app_id": self._app_id,
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh_token,
+                },
+                headers={"secret_key": self._app_secret.get_secret_value()},
+            )
+        except httpx.HTTPError as exc:
+            raise TokenRefreshFailed(f"network: {type(exc).__name__}") from exc
+        body = _json(response)
+        access, new_refresh = body.get("access_token"), body.get("refresh_token")
+        if not access or not new_refresh:
+            raise TokenRefreshFailed(f"refused: {body.get('error')} {body.get('message', '')}")
+        # expires_in comes as a string ("90000").
+        return Grant(str(access), str(new_refresh), float(str(body.get("expires_in", "3600"))))
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class ZaloOASender:
+    """Delivers replies as consultation messages, mapping Zalo's error codes to the outbox's."""
+
+    def __init__(self, *, client: ZaloOAClient, tokens: TokenStore, menus: ChoiceMenus) -> None:
+        self._client = client
+        self._tokens = tokens
+        self._menus = menus
+
+    async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
+        """Sends the reply's pieces in order; an expired token is refreshed and retried once."""
+        messages, choices = render(reply, await self._menus.locale(CHANNEL, recipient))
+        try:
+            for message in messages:
+                await self._send_one(recipient, message)
+        except ZaloOAError as exc:
+            raise _outbox_error(exc) from exc
+        except TokenRefreshFailed as exc:
+            logger.error("zalo oa token refresh failed: %s", exc)
+            raise RetryLater(f"zalo oa token refresh failed: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise RetryLater(f"zalo oa network: {type(exc).__name__}") from exc
+        await self._menus.remember(CHANNEL, recipient, choices)
+
+    async def _send_one(self, recipient: str, message: dict[str, Any]) -> None:
+        token = await self._tokens.access_token()
+        try:
+            await self._client.send_cs(token, recipient, message)
+        except ZaloOAError as exc:
+            if exc.code not in EXPIRED_TOKEN:
+                raise
+            logger.info("zalo oa access token rejected (%s): refreshing", exc.code)
+            token = await self._tokens.access_token(rejected=token)
+            await self._client.send_cs(token, recipient, message)
+
+
+def _outbox_error(exc: ZaloOAError) -> Exception:
+    if exc.code in OUTSIDE_WINDOW:
+        return Held(f"waiting for the user (zalo oa {exc.code}: outside the interaction window)")
+    if exc.code == RATE_LIMITED:
+        return RetryLater("zalo oa rate limited", after=RATE_LIMIT_BACKOFF)
+    if exc.code == NOT_FOLLOWER:
+        return Undeliverable("zalo oa: the user does not follow the OA", blocked=True)
+    if exc.code == -201:
+        return Undeliverable(f"zalo oa rejected the message: {exc.message}")
+    return RetryLater(f"zalo oa error {exc.code}: {exc.message}")
+
+
+class ZaloOADoor:
+    """The OA wired to the dialogue: the signed webhook route, the sender, the token store."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        road: Road,
+        menus: ChoiceMenus,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime],
+    ) -> None:
+        assert settings.zalo_oa_app_id is not None and settings.zalo_oa_secret is not None
+        self._settings = settings
+        self._road = road
+        self._app_id = settings.zalo_oa_app_id
+        self._oa_secret = settings.zalo_oa_secret.get_secret_value()
+        self._http = httpx.AsyncClient(timeout=10.0, trust_env=False)
+        self.client = ZaloOAClient(settings=settings, client=self._http)
+        self.tokens = TokenStore(
+            name=TOKEN_NAME,
+            sessions=sessions,
+            refresher=self.client.refresh,
+            clock=clock,
+            ahead=timedelta(seconds=settings.zalo_oa_refresh_ahead_seconds),
+        )
+        self.sender = ZaloOASender(client=self.client, tokens=self.tokens, menus=menus)
+
+    def routes(self) -> list[BaseRoute]:
+        """The webhook route."""
+        return [Route(WEBHOOK_PATH, self.on_webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Seeds the token store from the settings (the database wins after a first refresh)."""
+        refresh = self._settings.zalo_oa_refresh_token
+        assert refresh is not None
+        access = self._settings.zalo_oa_access_token
+        await self.tokens.seed(
+            refresh_token=refresh.get_secret_value(),
+            access_token=access.get_secret_value() if access is not None else None,
+        )
+
+    async def stop(self) -> None:
+        """Closes the HTTP client."""
+        await self._http.aclose()
+
+    async def keep_token_fresh(self) -> None:
+        """A scheduler job: refreshes ahead of expiry even when nobody writes."""
+        try:
+            await self.tokens.refresh_if_due()
+        except TokenRefreshFailed as exc:
+            logger.error("zalo oa token refresh failed: %s", exc)
+
+    async def on_webhook(self, request: Request) -> Response:
+        """Verifies the signature over the raw bytes, answers 200 at once, works after."""
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "too large"}, status_code=413)
+        header = request.headers.get(SIGNATURE_HEADER)
+        if not signature_ok(raw, header, app_id=self._app_id, oa_secret=self._oa_secret):
+            return JSONResponse({"error": "bad signature"}, status_code=401)
+        data = json.loads(raw)
+        incoming = to_incoming(data)
+        if incoming is None:
+            return Response(status_code=200)
+        return Response(status_code=200, background=BackgroundTask(self._road.handle, incoming))
