@@ -83,15 +83,21 @@ class Runtime:
             logger.exception("outbox tick failed; the next tick retries")
 
 
-def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Runtime:
-    """Builds the collaborators (no I/O beyond loading the knowledge base)."""
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    index: ProcedureIndex | None = None,
+) -> Runtime:
+    """Builds the collaborators (no I/O beyond loading the knowledge base, unless given)."""
     zone = ZoneInfo(settings.timezone)
     now = clock or (lambda: datetime.now(zone))
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    index = build_index(settings)
-    # The index is built once and never freed: keep the collector from walking it every time.
-    gc.freeze()
+    if index is None:
+        index = build_index(settings)
+        # The index is built once and never freed: keep the collector from walking it.
+        gc.freeze()
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     dialogue = Dialogue(
         sessions=sessions, index=index, settings=settings, clock=now, write_lock=write_lock
