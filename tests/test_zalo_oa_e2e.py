@@ -52,6 +52,10 @@ async def test_ask_flow_on_the_oa_question_card_number_button_and_cancel(
 
         [time_aspect] = await chat.tap(card, 1)
         assert "Thời hạn giải quyết" in time_aspect.text
+        await chat.say("mất bao lâu")  # the last menu now comes from this answer
+
+        [where] = await chat.tap(card, 3)  # a button higher up the chat still works
+        assert "Nơi nộp hồ sơ" in where.text
 
         [cancelled] = await chat.say("/huy")
         assert cancelled.text.startswith("Không có thao tác nào đang dở")

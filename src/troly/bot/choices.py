@@ -48,15 +48,21 @@ def numbered_lines(buttons: Sequence[Button], locale: str) -> tuple[list[str], l
     return lines, choices
 
 
-def pick(text: str | None, choices: Sequence[str]) -> str | None:
-    """The choice a typed reply means: its number ("1", " 2. "), or a button's own payload."""
+RECENT_KEPT = 40
+
+
+def pick(text: str | None, choices: Sequence[str], recent: Sequence[str] = ()) -> str | None:
+    """The choice a typed reply means: its number in the last menu, or a recent button's payload.
+
+    A Zalo button (``oa.query.show``) sends its payload as the user's text.
+    """
     if text is None:
         return None
     typed = text.strip().rstrip(".)")
     if typed.isdigit() and 1 <= int(typed) <= len(choices):
         return choices[int(typed) - 1]
     stripped = text.strip()
-    return stripped if stripped in choices else None
+    return stripped if stripped in choices or stripped in recent else None
 
 
 class ChoiceMenus:
@@ -99,11 +105,14 @@ class ChoiceMenus:
                                     channel=channel,
                                     user_id=user_id,
                                     choices=list(choices),
+                                    recent=list(choices),
                                     shown_at=self._clock(),
                                 )
                             )
                         else:
+                            older = [c for c in menu.recent or [] if c not in choices]
                             menu.choices = list(choices)
+                            menu.recent = [*choices, *older][:RECENT_KEPT]
                             menu.shown_at = self._clock()
                     return
                 except IntegrityError:
@@ -116,7 +125,8 @@ class ChoiceMenus:
         async with self._sessions() as session:
             menu = await session.get(ChoiceMenu, (incoming.channel, incoming.user_id))
             choices = list(menu.choices) if menu is not None else []
-        choice = pick(incoming.text, choices)
+            recent = list(menu.recent or []) if menu is not None else []
+        choice = pick(incoming.text, choices, recent)
         if choice is None:
             return incoming
         return Incoming(

@@ -115,4 +115,6 @@ class ChoiceMenu(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     choices: Mapped[list[str]] = mapped_column(JSON)
+    # Payloads of earlier menus too: a Zalo button tapped higher up the chat still works.
+    recent: Mapped[list[str]] = mapped_column(JSON, default=list)
     shown_at: Mapped[datetime] = mapped_column(UTCDateTime())

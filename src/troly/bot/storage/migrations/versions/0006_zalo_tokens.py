@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(16), primary_key=True),
         sa.Column("user_id", sa.String(64), primary_key=True),
         sa.Column("choices", sa.JSON(), nullable=False),
+        sa.Column("recent", sa.JSON(), nullable=False),
         sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
     )
 
