@@ -12,6 +12,7 @@ from pydantic import SecretStr, ValidationError
 from support import Clock
 from troly.bot.choices import ChoiceMenus, numbered_hint, pick
 from troly.bot.messages import Button, Incoming, Reply
+from troly.bot.outbox import Held, RetryLater, Undeliverable
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.handlers.zalo import bot, oa
@@ -252,3 +253,27 @@ def test_placeholder_zalo_secrets_are_refused_in_production(name: str) -> None:
 def test_a_zalo_bot_webhook_secret_must_be_8_to_256_characters() -> None:
     with pytest.raises(ValidationError, match="8 to 256"):
         Settings(environment="test", zalo_bot_webhook_secret=SecretStr("short"))
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "detail"),
+    [
+        (-230, "Held", "waiting for the user"),
+        (-232, "Held", "waiting for the user"),
+        (-32, "RetryLater", 60.0),
+        (-213, "Undeliverable", True),
+        (-201, "Undeliverable", False),
+        (-211, "RetryLater", None),
+    ],
+)
+def test_oa_error_codes_map_to_the_outbox_outcomes(code: int, kind: str, detail: object) -> None:
+    from troly.handlers.zalo.oa import ZaloOAError, _outbox_error
+
+    error = _outbox_error(ZaloOAError(code, "x"))
+    assert type(error).__name__ == kind
+    if isinstance(error, Held):
+        assert error.reason.startswith(str(detail))
+    elif isinstance(error, RetryLater):
+        assert error.after == detail
+    elif isinstance(error, Undeliverable):
+        assert error.blocked is detail
