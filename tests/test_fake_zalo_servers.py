@@ -270,3 +270,22 @@ async def test_bot_fake_voice_is_for_private_chats_only(chat_type: str) -> None:
         await fake.push(fake.update("g1", text="hi", chat_type=chat_type))
         answer = await _call(fake, "sendVoice", {"chat_id": "g1", "voice_url": "https://x/a.aac"})
     assert answer["ok"] is False
+
+
+async def test_media_and_photos_must_be_urls_the_fakes_can_download() -> None:
+    media = {"template_type": "media", "elements": [{"media_type": "image", "url": ""}]}
+    clock = Clock()
+    async with ZaloOAFake(clock=clock) as fake, receiver(404) as (url, _):
+        fake.last_interaction[USER] = clock()
+        media["elements"][0]["url"] = url
+        body = {"recipient": {"user_id": USER},
+                "message": {"attachment": {"type": "template", "payload": media}}}  # fmt: skip
+        missing = await _cs(fake, body, access_token=fake.access_token)
+    assert missing.json()["error"] == -201
+    async with ZaloBotFake() as bot:
+        await bot.user_says("u1", "xin chào")
+        not_url = await _call(bot, "sendPhoto", {"chat_id": "u1", "photo": "ma-qr.png"})
+        private = await _call(
+            bot, "sendPhoto", {"chat_id": "u1", "photo": "https://10.0.0.1/a.png"}
+        )
+    assert (not_url["ok"], private["ok"]) == (False, False)

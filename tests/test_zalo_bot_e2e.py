@@ -11,7 +11,11 @@ from pydantic import SecretStr
 
 from fakes.zalo_bot_server import ZaloBotFake
 from troly.bot.cards import render_card
+from troly.bot.messages import Document, Reply, reply_to_payload
 from troly.bot.settings import Settings
+from troly.bot.storage.models import OutboxMessage
+from troly.handlers.app import Runtime
+from troly.handlers.web import qr_png
 from troly.handlers.zalo.bot import webhook_secret
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import ProcedureIndex
@@ -125,3 +129,59 @@ async def test_unsupported_group_and_unknown_events_are_acknowledged(
 def test_the_webhook_secret_follows_the_platforms_length_rule() -> None:
     settings = Settings(environment="test", zalo_bot_token=SecretStr("123:abc"))
     assert 8 <= len(webhook_secret(settings)) <= 256
+
+
+async def test_a_qr_code_goes_as_a_photo_by_url_and_other_files_as_links(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    async with ZaloBotFake() as fake, bot_app(tmp_path, fake, index=index) as rt:
+        chat = BotChat(rt, fake, USER)
+        await chat.say("/trogiup")
+        qr = Document("ma-qr.png", qr_png("https://troly.example.vn/?p=1.001612"), "image/png")
+        invite = Document("buoi-tiep.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+        await _queue(rt, USER, Reply("Mã QR để tiếp tục trên điện thoại", document=qr))
+        await _queue(rt, USER, Reply("Lịch buổi tiếp doanh nghiệp", document=invite))
+        await rt.tick()
+        [text, photo, caption, link] = fake.sent_to(USER)[1:]
+        assert (text["kind"], photo["kind"], caption["kind"]) == ("text", "photo", "text")
+        assert photo["size"] == len(qr.content)  # the fake downloaded it from our URL
+        assert link["text"].startswith("📎 buoi-tiep.ics: http://127.0.0.1:")
+        async with httpx.AsyncClient() as client:
+            served = await client.get(link["text"].split(": ", 1)[1])
+            unknown = await client.get(photo["photo"][:-4] + "0000")
+        assert (served.status_code, served.content) == (200, invite.content)
+        assert served.headers["content-type"].startswith("text/calendar")
+        assert unknown.status_code == 404
+    assert fake.errors == []
+
+
+async def test_without_a_public_address_a_file_is_announced_not_sent(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    async with ZaloBotFake() as fake, bot_app(tmp_path, fake, webhook=False, index=index) as rt:
+        chat = BotChat(rt, fake, USER)
+        await chat.say("/trogiup")
+        qr = Document("ma-qr.png", qr_png("https://troly.example.vn"), "image/png")
+        await _queue(rt, USER, Reply("Mã QR", document=qr))
+        await rt.tick()
+        [_, text, note] = fake.sent_to(USER)
+        assert text["text"] == "Mã QR"
+        assert note["text"].startswith("(Tệp đính kèm chưa gửi được qua Zalo")
+    assert fake.errors == []
+
+
+async def _queue(rt: Runtime, user: str, reply: Reply) -> None:
+    """Writes a reply into the outbox the way a follow-up does."""
+    now = rt.clock()
+    async with rt.sessions.begin() as session:
+        session.add(
+            OutboxMessage(
+                channel="zalo_bot",
+                recipient=user,
+                payload=reply_to_payload(reply),
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from fakes.zalo_oa_server import ZaloOAFake
 from support import Clock
 from troly.bot.cards import render_card
-from troly.bot.messages import Reply, reply_to_payload
+from troly.bot.messages import Document, Reply, reply_to_payload
 from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
 from troly.handlers.app import Runtime
+from troly.handlers.web import qr_png
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import ProcedureIndex
 from zalo_support import OAChat, oa_app
@@ -288,3 +289,34 @@ def test_the_literal_webhook_body_keeps_big_ids_as_strings() -> None:
         "2d758cb5e222177a4e35",
         "mst",
     )
+
+
+async def test_a_qr_code_goes_as_a_media_template_zalo_can_fetch(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock()
+    async with (
+        ZaloOAFake(clock=clock) as fake,
+        oa_app(tmp_path, fake, clock, index=index, public=True) as rt,
+    ):
+        chat = OAChat(rt, fake, USER)
+        await chat.say("/trogiup")
+        qr = Document("ma-qr.png", qr_png("https://troly.example.vn/?p=1.001612"), "image/png")
+        async with rt.sessions.begin() as session:
+            session.add(
+                OutboxMessage(
+                    channel="zalo_oa",
+                    recipient=USER,
+                    payload=reply_to_payload(Reply("Mã QR", document=qr)),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=clock(),
+                    created_at=clock(),
+                )
+            )
+        await rt.tick()
+        [_, text, media] = fake.sent_to(USER)
+        assert text.text == "Mã QR"
+        assert media.media_url.startswith(f"{rt.settings.public_url}/zalo/files/")
+        assert fake.fetched == [qr.content]
+    assert fake.errors == []

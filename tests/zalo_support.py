@@ -117,10 +117,17 @@ async def oa_app(
     clock: Callable[[], datetime] | None = None,
     *,
     index: ProcedureIndex | None = None,
+    public: bool = False,
     **extra: Any,
 ) -> AsyncIterator[Runtime]:
-    """The app with the OA door on, the fake's webhook pointing at it."""
-    make = lambda _: oa_settings(fake, tmp_path, **extra)  # noqa: E731
+    """The app with the OA door on, the fake's webhook pointing at it.
+
+    ``public`` gives the app its own address as ``public_url`` (files served to Zalo by URL).
+    """
+
+    def make(url: str) -> Settings:
+        return oa_settings(fake, tmp_path, public_url=url if public else None, **extra)
+
     async with serve_app(make, clock=clock, index=index) as (rt, url):
         fake.webhook_url = f"{url}/zalo/oa"
         yield rt
@@ -198,7 +205,7 @@ class OAChat(ZaloChat):
         self.fake = fake
 
     def seen(self) -> list[Said]:
-        return [Said(m.text, m.buttons) for m in self.fake.sent_to(self.user)]
+        return [Said(m.text or m.media_url, m.buttons) for m in self.fake.sent_to(self.user)]
 
     async def _send(self, text: str) -> None:
         delivery = await self.fake.user_says(self.user, text)
@@ -221,7 +228,9 @@ class BotChat(ZaloChat):
         self.fake = fake
 
     def seen(self) -> list[Said]:
-        return [Said(str(m.get("text") or "")) for m in self.fake.sent_to(self.user)]
+        return [
+            Said(str(m.get("text") or m.get("photo") or "")) for m in self.fake.sent_to(self.user)
+        ]
 
     async def _send(self, text: str) -> None:
         await self.fake.user_says(self.user, text)

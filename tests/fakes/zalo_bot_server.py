@@ -5,7 +5,8 @@ rules of /work/shared/facts/channels.md ("What a local fake server must enforce"
 fake"): ``/bot<token>/<method>`` with POST JSON; answers ``{ok, result}`` or
 ``{ok: false, error_code, description}`` *with HTTP 200*; ``chat_id`` a string and text of
 1–2,000 characters; ``parse_mode`` markdown or html; ``sendChatAction`` typing only;
-``sendVoice`` .aac in private chats only; ``setWebhook`` needs both fields, a secret of 8–256
+``sendVoice`` .aac in private chats only; ``sendPhoto`` takes a URL the fake downloads (loopback
+only in ``local_mode``); ``setWebhook`` needs both fields, a secret of 8–256
 characters and a public HTTPS URL (loopback allowed only in ``local_mode``); ``getUpdates``
 fails while a webhook is set or while another poll is open; webhook deliveries carry
 ``X-Bot-Api-Secret-Token``, have no update id, and are sent again when not answered 200 in
@@ -367,10 +368,30 @@ class ZaloBotFake:
     async def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
         chat_id = self._chat(p)
         photo = p.get("photo")
-        if not isinstance(photo, str) or not photo:
-            raise _Failure(400, "photo is required (fake wording)")
+        if not isinstance(photo, str) or not photo.startswith(("https://", "http://")):
+            raise _Failure(400, "photo must be a URL (fake wording)")
         caption = self._text(p.get("caption"), "caption", required=False)
-        return self._record(chat_id, "photo", photo=photo, text=caption)
+        content = await self._fetch(photo)
+        return self._record(chat_id, "photo", photo=photo, text=caption, size=len(content))
+
+    async def _fetch(self, url: str) -> bytes:
+        """Downloads the photo as Zalo would; loopback only in local mode, never elsewhere."""
+        loopback = (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost")
+        if not loopback:
+            if not is_public_https(url):
+                raise _Failure(400, "photo URL must be public HTTPS (fake wording)")
+            return b""  # the fake does not go to the internet
+        if not self.local_mode:
+            raise _Failure(400, "photo URL must be public HTTPS (fake wording)")
+        try:
+            async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+                response = await client.get(url)
+        except httpx.HTTPError:
+            raise _Failure(400, "photo URL cannot be fetched (fake wording)") from None
+        kind = response.headers.get("content-type", "")
+        if response.status_code != 200 or not kind.startswith("image/"):
+            raise _Failure(400, "photo URL is not an image (fake wording)")
+        return response.content
 
     async def _m_sendSticker(self, p: dict[str, Any]) -> Any:
         chat_id = self._chat(p)

@@ -6,8 +6,9 @@ fake"): the ``access_token`` header (``Authorization: Bearer`` alone is refused)
 HTTP 200 with a negative ``error``, ``expires_in`` as a string, a single-use refresh token whose
 use also kills the old access token, the 7-day window (and the 48-hour free tier) on a
 settable clock, a rate limit answering ``-32`` with ``X-RateLimit-*`` headers, the body and
-button shapes, and a webhook emitter signing the raw bytes with ``mac=sha256(...)`` that sends
-an event again, with a ``num_retry`` header, when the receiver does not answer 200 in time.
+button shapes, media templates whose image URL must be fetchable, and a webhook emitter
+signing the raw bytes with ``mac=sha256(...)`` that sends an event again, with a
+``num_retry`` header, when the receiver does not answer 200 in time.
 Error codes are Zalo's where known; messages marked "fake wording" are ours.
 """
 
@@ -75,6 +76,13 @@ class SentMessage:
         return str(self.message.get("text", ""))
 
     @property
+    def media_url(self) -> str:
+        """The image URL of a media template ("" for other messages)."""
+        payload = (self.message.get("attachment") or {}).get("payload") or {}
+        elements = payload.get("elements") or [{}]
+        return str(elements[0].get("url", ""))
+
+    @property
     def buttons(self) -> list[dict[str, Any]]:
         """The template's buttons (empty without an attachment)."""
         attachment = self.message.get("attachment") or {}
@@ -100,6 +108,22 @@ def signature(raw: bytes, *, app_id: str, timestamp: str, oa_secret: str) -> str
     return hashlib.sha256(
         app_id.encode() + raw + timestamp.encode() + oa_secret.encode()
     ).hexdigest()
+
+
+async def fetch_image(url: str) -> bytes:
+    """Downloads an image the way Zalo does before showing it; a failure is a -201."""
+    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise _Failure(-201, "media url must be https (fake wording)")
+    try:
+        async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+            response = await client.get(url)
+    except httpx.HTTPError:
+        raise _Failure(-201, "media url cannot be fetched (fake wording)") from None
+    if response.status_code != 200 or not response.headers.get("content-type", "").startswith(
+        "image/"
+    ):
+        raise _Failure(-201, "media url is not an image (fake wording)")
+    return response.content
 
 
 class ZaloOAFake:
@@ -143,6 +167,7 @@ class ZaloOAFake:
         self.deliveries: list[Delivery] = []
         self.refresh_calls: list[str] = []  # "ok" or why it failed
         self.last_interaction: dict[str, datetime] = {}
+        self.fetched: list[bytes] = []  # images Zalo downloaded from the bot's URLs
         self.followers: set[str] = set()
         self.require_follow = False
 
@@ -447,7 +472,7 @@ class ZaloOAFake:
                 body = json.loads(await request.body())
             except ValueError:
                 raise _Failure(-201, "Body is not JSON (fake wording)") from None
-            user_id, message = self._check_body(body)
+            user_id, message = await self._check_body(body)
             now = self.clock()
             last = self.last_interaction.get(user_id)
             if last is None:
@@ -480,7 +505,17 @@ class ZaloOAFake:
             raise _Failure(-32, "The request rate exceeded the limit")
         self._calls.append(now)
 
-    def _check_body(self, body: Any) -> tuple[str, dict[str, Any]]:
+    async def _check_media(self, payload: dict[str, Any]) -> None:
+        elements = payload.get("elements")
+        if not isinstance(elements, list) or len(elements) != 1:
+            raise _Failure(-201, "a media template has one element (fake wording)")
+        [element] = elements
+        url = element.get("url") if isinstance(element, dict) else None
+        if element.get("media_type") != "image" or not isinstance(url, str):
+            raise _Failure(-201, "media element needs media_type image and url (fake wording)")
+        self.fetched.append(await fetch_image(url))
+
+    async def _check_body(self, body: Any) -> tuple[str, dict[str, Any]]:
         if not isinstance(body, dict):
             raise _Failure(-201, "Body must be an object (fake wording)")
         recipient = body.get("recipient")
@@ -500,13 +535,16 @@ class ZaloOAFake:
             if len(unicodedata.normalize("NFC", text)) > MAX_TEXT:
                 raise _Failure(-201, "message.text is longer than 2000 characters (fake wording)")
         if attachment is not None:
-            self._check_attachment(attachment)
+            await self._check_attachment(attachment)
         return user_id, message
 
-    def _check_attachment(self, attachment: Any) -> None:
+    async def _check_attachment(self, attachment: Any) -> None:
         if not isinstance(attachment, dict) or attachment.get("type") != "template":
             raise _Failure(-201, "attachment.type must be template (fake wording)")
         payload = attachment.get("payload")
+        if isinstance(payload, dict) and payload.get("template_type") == "media":
+            await self._check_media(payload)
+            return
         buttons = payload.get("buttons") if isinstance(payload, dict) else None
         if not isinstance(buttons, list) or not buttons:
             raise _Failure(-201, "payload.buttons must be a non-empty list (fake wording)")

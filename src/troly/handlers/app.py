@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,10 +20,12 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from troly.bot.answers import card_reply
 from troly.bot.choices import ChoiceMenus
 from troly.bot.dialogue import Dialogue
+from troly.bot.files import FileShelf
 from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
 from troly.bot.outbox import Outbox, Sender
@@ -139,7 +142,8 @@ def create_app(
         telegram = TelegramDoor(settings=settings, runtime=rt)
         rt.senders["telegram"] = telegram.sender
         routes = [*telegram.routes(), *routes]
-    zalo_bot, zalo_oa = _zalo_doors(settings, rt)
+    zalo_bot, zalo_oa, zalo_files = _zalo_doors(settings, rt)
+    routes = [*zalo_files, *routes]
     for door in (zalo_bot, zalo_oa):
         if door is not None:
             routes = [*door.routes(), *routes]
@@ -183,27 +187,45 @@ def create_app(
     return Starlette(routes=routes, lifespan=lifespan), rt
 
 
-def _zalo_doors(settings: Settings, rt: Runtime) -> tuple[ZaloBotDoor | None, ZaloOADoor | None]:
-    """The Zalo doors whose tokens are set, registered as senders."""
-    if settings.zalo_bot_token is None and settings.zalo_oa_refresh_token is None:
-        return None, None
-    from troly.handlers.zalo.common import Road
+def _zalo_doors(
+    settings: Settings, rt: Runtime
+) -> tuple[ZaloBotDoor | None, ZaloOADoor | None, list[BaseRoute]]:
+    """The Zalo doors whose tokens are set, registered as senders, and the file route."""
+    secrets_set = [
+        secret.get_secret_value()
+        for secret in (settings.zalo_bot_token, settings.zalo_oa_secret)
+        if secret is not None
+    ]
+    if not secrets_set:
+        return None, None, []
+    from troly.handlers.zalo.common import Road, ZaloFiles
 
     menus = ChoiceMenus(sessions=rt.sessions, clock=rt.clock, write_lock=rt.write_lock)
     road = Road(dialogue=rt.dialogue, outbox=rt.outbox, menus=menus)
+    # Every worker derives the same key for the file URLs from the Zalo secrets.
+    file_key = hashlib.sha256(("troly-files:" + ":".join(secrets_set)).encode()).digest()
+    shelf = FileShelf(
+        sessions=rt.sessions, clock=rt.clock, secret=file_key, write_lock=rt.write_lock
+    )
+    files = ZaloFiles(shelf=shelf, public_url=settings.public_url)
     bot = oa = None
     if settings.zalo_bot_token is not None:
         from troly.handlers.zalo.bot import CHANNEL as BOT_CHANNEL
         from troly.handlers.zalo.bot import ZaloBotDoor
 
-        bot = ZaloBotDoor(settings=settings, road=road, menus=menus)
+        bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files)
         rt.senders[BOT_CHANNEL] = bot.sender
     if settings.zalo_oa_refresh_token is not None:
         from troly.handlers.zalo.oa import CHANNEL as OA_CHANNEL
         from troly.handlers.zalo.oa import ZaloOADoor
 
         oa = ZaloOADoor(
-            settings=settings, road=road, menus=menus, sessions=rt.sessions, clock=rt.clock
+            settings=settings,
+            road=road,
+            menus=menus,
+            files=files,
+            sessions=rt.sessions,
+            clock=rt.clock,
         )
         rt.senders[OA_CHANNEL] = oa.sender
-    return bot, oa
+    return bot, oa, files.routes()

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from troly.bot.storage.types import UTCDateTime
@@ -118,3 +127,18 @@ class ChoiceMenu(Base):
     # Payloads of earlier menus too: a Zalo button tapped higher up the chat still works.
     recent: Mapped[list[str]] = mapped_column(JSON, default=list)
     shown_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SharedFile(Base):
+    """A file a reply carries, kept so a platform that takes only URLs (Zalo) can fetch it.
+
+    The key is a keyed hash of the content: unguessable, and the same file is stored once.
+    """
+
+    __tablename__ = "shared_files"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

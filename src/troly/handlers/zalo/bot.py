@@ -25,7 +25,14 @@ from troly.bot.choices import ChoiceMenus
 from troly.bot.messages import Attachment, Channel, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
 from troly.bot.settings import Settings
-from troly.handlers.zalo.common import Numbered, Road, render_numbered
+from troly.handlers.zalo.common import (
+    Numbered,
+    Road,
+    ZaloFiles,
+    document_text,
+    is_photo,
+    render_numbered,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -126,16 +133,25 @@ class ZaloBotClient:
 class ZaloBotSender:
     """Delivers replies with sendMessage and records the numbered choices shown."""
 
-    def __init__(self, *, client: ZaloBotClient, menus: ChoiceMenus) -> None:
+    def __init__(self, *, client: ZaloBotClient, menus: ChoiceMenus, files: ZaloFiles) -> None:
         self._client = client
         self._menus = menus
+        self._files = files
 
     async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
-        """Sends the reply's pieces in order; maps the platform's errors to the outbox's."""
-        rendered = render(reply, await self._menus.locale(CHANNEL, recipient))
+        """Sends the reply's pieces in order, then its document (a photo by URL, or a link)."""
+        locale = await self._menus.locale(CHANNEL, recipient)
+        rendered = render(reply, locale)
         try:
             for piece in rendered.pieces:
                 await self._client.call("sendMessage", {"chat_id": recipient, "text": piece})
+            if reply.document is not None:
+                url = await self._files.url_for(reply.document)
+                if url is not None and is_photo(reply.document):
+                    await self._client.call("sendPhoto", {"chat_id": recipient, "photo": url})
+                else:
+                    text = document_text(reply.document, url, locale)
+                    await self._client.call("sendMessage", {"chat_id": recipient, "text": text})
         except ZaloBotError as exc:
             if exc.code == 429:
                 raise RetryLater("zalo bot rate limited", after=30.0) from exc
@@ -152,7 +168,9 @@ class ZaloBotSender:
 class ZaloBotDoor:
     """The Zalo Bot wired to the dialogue: a webhook route, or polling with getUpdates."""
 
-    def __init__(self, *, settings: Settings, road: Road, menus: ChoiceMenus) -> None:
+    def __init__(
+        self, *, settings: Settings, road: Road, menus: ChoiceMenus, files: ZaloFiles
+    ) -> None:
         assert settings.zalo_bot_token is not None
         self._settings = settings
         self._road = road
@@ -164,7 +182,7 @@ class ZaloBotDoor:
             token=settings.zalo_bot_token.get_secret_value(),
             client=self._http,
         )
-        self.sender = ZaloBotSender(client=self.client, menus=menus)
+        self.sender = ZaloBotSender(client=self.client, menus=menus, files=files)
         self._poller: asyncio.Task[None] | None = None
 
     def routes(self) -> list[BaseRoute]:

@@ -7,12 +7,19 @@ accept is never too long for Zalo.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from troly.bot.choices import ChoiceMenus, numbered_lines
 from troly.bot.dialogue import Dialogue
-from troly.bot.messages import Incoming, Reply
+from troly.bot.files import FileShelf
+from troly.bot.messages import Document, Incoming, Reply
 from troly.bot.outbox import Outbox
 from troly.bot.texts import t
 
@@ -66,11 +73,59 @@ def render_numbered(reply: Reply, locale: str, *, limit: int = MAX_TEXT) -> Numb
     """A reply as text pieces; buttons become "1. …" lines and "Trả lời 1, 2 hoặc 3."."""
     lines, choices = numbered_lines(reply.all_buttons(), locale)
     text = reply.text
-    if reply.document is not None:
-        text = f"{text}\n\n{t('zalo.document_unavailable', locale)}"
     if lines:
         text = text + "\n\n" + "\n".join(lines)
     return Numbered(split_text(text, limit), choices)
+
+
+FILE_PATH = "/zalo/files/{key}"
+_FILE_KEY = re.compile(r"[0-9a-f]{40}")
+
+
+class ZaloFiles:
+    """Serves reply documents at unguessable URLs: Zalo sends photos and links by URL only."""
+
+    def __init__(self, *, shelf: FileShelf, public_url: str | None) -> None:
+        self._shelf = shelf
+        self._base = public_url.rstrip("/") if public_url else None
+
+    async def url_for(self, document: Document) -> str | None:
+        """The public URL of a document (stored first), or None without a public address."""
+        if self._base is None:
+            return None
+        key = await self._shelf.put(document)
+        return self._base + FILE_PATH.format(key=key)
+
+    def routes(self) -> list[BaseRoute]:
+        """The file route (only with a public address)."""
+        if self._base is None:
+            return []
+        return [Route(FILE_PATH, self.on_file, methods=["GET", "HEAD"])]
+
+    async def on_file(self, request: Request) -> Response:
+        """Sends a stored document, or 404."""
+        key = request.path_params["key"]
+        document = await self._shelf.get(key) if _FILE_KEY.fullmatch(key) else None
+        if document is None:
+            return Response("not found", status_code=404, media_type="text/plain")
+        headers = {
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(document.filename)}",
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+        }
+        return Response(document.content, media_type=document.mime_type, headers=headers)
+
+
+def document_text(document: Document, url: str | None, locale: str) -> str:
+    """The line that stands for a document that cannot be sent as a photo: a link, or a note."""
+    if url is None:
+        return t("zalo.document_unavailable", locale)
+    return t("zalo.document_link", locale, filename=document.filename, url=url)
+
+
+def is_photo(document: Document) -> bool:
+    """Whether Zalo can show the document as a photo (the QR codes are PNG)."""
+    return document.mime_type in {"image/png", "image/jpeg"}
 
 
 class Road:

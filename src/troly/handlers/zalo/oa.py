@@ -25,7 +25,14 @@ from troly.bot.messages import Button, Reply
 from troly.bot.outbox import Held, RetryLater, Undeliverable
 from troly.bot.settings import Settings
 from troly.bot.tokens import Grant, TokenRefreshFailed, TokenStore
-from troly.handlers.zalo.common import MAX_TEXT, Road, render_numbered
+from troly.handlers.zalo.common import (
+    MAX_TEXT,
+    Road,
+    ZaloFiles,
+    document_text,
+    is_photo,
+    render_numbered,
+)
 from troly.handlers.zalo.oa_events import CHANNEL, expected_signature, signature_ok, to_incoming
 
 __all__ = [
@@ -82,6 +89,12 @@ def render(reply: Reply, locale: str = "vi") -> tuple[list[dict[str, Any]], list
             "payload": {"buttons": [_button(b) for b in buttons]},
         }
     return messages, [b.choice for b in buttons if b.choice is not None]
+
+
+def media_message(url: str) -> dict[str, Any]:
+    """A photo by URL, as the OA's media template."""
+    payload = {"template_type": "media", "elements": [{"media_type": "image", "url": url}]}
+    return {"attachment": {"type": "template", "payload": payload}}
 
 
 class ZaloOAError(Exception):
@@ -156,14 +169,24 @@ def _int(value: Any) -> int:
 class ZaloOASender:
     """Delivers replies as consultation messages, mapping Zalo's error codes to the outbox's."""
 
-    def __init__(self, *, client: ZaloOAClient, tokens: TokenStore, menus: ChoiceMenus) -> None:
+    def __init__(
+        self, *, client: ZaloOAClient, tokens: TokenStore, menus: ChoiceMenus, files: ZaloFiles
+    ) -> None:
         self._client = client
         self._tokens = tokens
         self._menus = menus
+        self._files = files
 
     async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
         """Sends the reply's pieces in order; an expired token is refreshed and retried once."""
-        messages, choices = render(reply, await self._menus.locale(CHANNEL, recipient))
+        locale = await self._menus.locale(CHANNEL, recipient)
+        messages, choices = render(reply, locale)
+        if reply.document is not None:
+            url = await self._files.url_for(reply.document)
+            if url is not None and is_photo(reply.document):
+                messages.append(media_message(url))
+            else:
+                messages.append({"text": document_text(reply.document, url, locale)})
         try:
             for message in messages:
                 await self._send_one(recipient, message)
@@ -209,6 +232,7 @@ class ZaloOADoor:
         settings: Settings,
         road: Road,
         menus: ChoiceMenus,
+        files: ZaloFiles,
         sessions: async_sessionmaker[AsyncSession],
         clock: Callable[[], datetime],
     ) -> None:
@@ -226,7 +250,7 @@ class ZaloOADoor:
             clock=clock,
             ahead=timedelta(seconds=settings.zalo_oa_refresh_ahead_seconds),
         )
-        self.sender = ZaloOASender(client=self.client, tokens=self.tokens, menus=menus)
+        self.sender = ZaloOASender(client=self.client, tokens=self.tokens, menus=menus, files=files)
 
     def routes(self) -> list[BaseRoute]:
         """The webhook route."""

@@ -1,4 +1,4 @@
-"""Zalo: the OA's OAuth tokens and the numbered choices last shown to a user.
+"""Zalo: the OA's OAuth tokens, the numbered choices last shown to a user, shared files.
 
 Revision ID: 0006
 Revises: 0002
@@ -34,8 +34,17 @@ def upgrade() -> None:
         sa.Column("recent", sa.JSON(), nullable=False),
         sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "shared_files",
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("filename", sa.String(255), nullable=False),
+        sa.Column("mime_type", sa.String(100), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("shared_files")
     op.drop_table("choice_menus")
     op.drop_table("zalo_tokens")
