@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from troly.bot.messages import Reply, reply_from_payload
@@ -109,6 +109,7 @@ class Outbox:
         return await self._deliver(None, limit=limit)
 
     async def _deliver(self, only: object | None, *, limit: int = 200) -> DeliveryReport:
+        started = self._clock()
         claimed = await self._claim(only, limit)
         sent = retried = dead = held = 0
         stalled: set[tuple[str, str]] = set()
@@ -125,16 +126,16 @@ class Outbox:
             if key in waiting or not await self._within_window(channel, recipient):
                 # Order is kept: nothing overtakes a held row of the same user.
                 waiting.add(key)
-                await self._hold(row_id, WAITING_FOR_USER)
-                held += 1
+                window = self._windows.get(channel)
+                cutoff = started - window if window is not None else started
+                held += await self._hold(row_id, WAITING_FOR_USER, unless_seen_after=cutoff)
                 continue
             sender = self._senders[channel]
             try:
                 await sender.send(recipient, reply_from_payload(payload), thread=thread)
             except Held as exc:
                 waiting.add(key)
-                await self._hold(row_id, exc.reason)
-                held += 1
+                held += await self._hold(row_id, exc.reason, unless_seen_after=started)
             except RetryLater as exc:
                 stalled.add(key)
                 if attempts + 1 >= self._max_attempts:
@@ -216,14 +217,29 @@ class Outbox:
             )
         return last_seen is not None and self._clock() - last_seen <= window
 
-    async def _hold(self, row_id: int, reason: str) -> None:
-        logger.info("outbox %s held: %s", row_id, reason)
+    async def _hold(self, row_id: int, reason: str, *, unless_seen_after: datetime) -> int:
+        # A user who wrote meanwhile has released their held rows already: this one stays
+        # pending instead (the next tick sends it), so it cannot be stranded.
+        came_back = (
+            select(Conversation.id)
+            .where(Conversation.channel == OutboxMessage.channel)
+            .where(Conversation.user_id == OutboxMessage.recipient)
+            .where(Conversation.last_seen_at > unless_seen_after)
+        )
         async with self._sessions.begin() as session:
-            await session.execute(
+            result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
+                .where(~exists(came_back))
                 .values(status=HELD, locked_until=None, last_error=reason[:500])
             )
+            if getattr(result, "rowcount", 0) == 1:
+                logger.info("outbox %s held: %s", row_id, reason)
+                return 1
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(locked_until=None)
+            )
+            return 0
 
     async def _release(self, row_id: int) -> None:
         async with self._sessions.begin() as session:
