@@ -320,3 +320,24 @@ async def test_a_qr_code_goes_as_a_media_template_zalo_can_fetch(
         assert media.media_url.startswith(f"{rt.settings.public_url}/zalo/files/")
         assert fake.fetched == [qr.content]
     assert fake.errors == []
+
+
+async def test_the_webhook_is_acknowledged_before_the_slow_work(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock()
+    # The first refresh takes 2.5 s: longer than Zalo waits for the webhook's 200.
+    async with (
+        ZaloOAFake(clock=clock, refresh_delay=2.5) as fake,
+        oa_app(tmp_path, fake, clock, index=index) as rt,
+    ):
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        delivery = await fake.user_says(USER, "/trogiup")
+        acknowledged = loop.time() - started
+        assert delivery.status == 200 and delivery.num_retry == 0
+        assert acknowledged < 1.0
+        [reply] = await OAChat(rt, fake, USER).settle(0)
+        assert reply.text.startswith("Cách dùng")
+        assert len(fake.deliveries) == 1  # never sent again
+    assert fake.errors == []
