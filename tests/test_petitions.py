@@ -379,3 +379,33 @@ async def test_only_a_supervisor_or_the_assignee_reassigns_and_staff_can_close(
         from troly.bot.followups import pending
 
         assert await pending(session, ref=code) == []
+
+
+async def test_the_business_sees_and_erases_its_personal_data(world: World) -> None:
+    await world.say("/phananh")
+    await world.press("pf:topic:tax")
+    await world.say("Hoàn thuế chậm")
+    await world.press("pf:done")
+    await world.press("pf:commune:none")
+    await world.press("pf:public:0")
+    await world.press("pf:consent:1")
+    await world.say("Công ty TNHH ABC")
+    await world.say(VALID_TAX_CODE)
+    await world.say("0912345678")
+    [filed] = await world.press("pf:submit")
+    code = filed.text.split("Mã theo dõi: ")[1].split()[0]
+    [shown] = await world.say("/dulieu")
+    assert "Công ty TNHH ABC" in shown.text and "0912345678" in shown.text
+    assert await world.say("/dulieu", user="777") != [shown]
+    [erased] = await world.press("pb:erase")
+    assert "1 phản ánh" in erased.text
+    petition = await world.petition(code)
+    assert (petition.consent, petition.business_name, petition.tax_code, petition.phone) == (
+        False,
+        None,
+        None,
+        None,
+    )
+    assert petition.status == "received"
+    [none] = await world.say("/dulieu")
+    assert "không lưu thông tin cá nhân" in none.text

@@ -68,6 +68,7 @@ COMMANDS: dict[str, Command] = {
     "phananh": lambda state, _arg, ctx: petition_flow.start(state, ctx),
     "tracuu": status_flow.lookup,
     "cuatoi": status_flow.mine,
+    "dulieu": status_flow.my_data,
 }
 
 

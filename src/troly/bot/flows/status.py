@@ -12,10 +12,12 @@ from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.effects import (
     AddInfo,
     CommentRating,
+    EraseMyData,
     ListMine,
     LookupPetition,
     RatePetition,
     ReopenPetition,
+    ShowMyData,
 )
 from troly.bot.texts import t
 
@@ -44,6 +46,11 @@ def mine(state: State, _arg: str, _ctx: Context) -> Outcome:
     return Outcome(state, (), (ListMine(),))
 
 
+def my_data(state: State, _arg: str, _ctx: Context) -> Outcome:
+    """``/dulieu``: what personal data is kept, with a button to erase it."""
+    return Outcome(state, (), (ShowMyData(),))
+
+
 def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
     """A button under a petition message (``pb:<what>:<code>[:<n>]``)."""
     locale = state.locale
@@ -58,6 +65,8 @@ def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
         return Outcome(state.idle(), (), (RatePetition(code, int(value)),))
     if what == "reopen" and code:
         return Outcome(state.idle(), (), (ReopenPetition(code),))
+    if what == "erase":
+        return Outcome(state.idle(), (), (EraseMyData(),))
     if what == "skip":
         return Outcome(state.idle(), (Reply(t("petition.thanks", locale)),))
     return Outcome(state, (Reply(t("menu.expired", locale)),))

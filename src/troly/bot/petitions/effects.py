@@ -74,3 +74,13 @@ class StaffAction:
     text: str | None = None
     thread: str | None = None
     """For a message written in a topic: the topic it was written in."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShowMyData:
+    """Show the personal data kept in the asker's petitions (name, tax code, phone)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EraseMyData:
+    """Erase that personal data and withdraw consent; the petitions stay, anonymous."""
