@@ -22,7 +22,8 @@ def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
     if action == "cancel":
         return menu.staff_cancel(state)
     code, _, arg = rest.partition(":")
-    return Outcome(state, (), (StaffAction(code, action, arg or None),))
+    # A new button press ends any answer or date being typed for another petition.
+    return Outcome(state.idle(), (), (StaffAction(code, action, arg or None),))
 
 
 def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
