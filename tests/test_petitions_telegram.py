@@ -125,3 +125,38 @@ async def test_a_petition_through_telegram_business_chat_and_staff_topic(tmp_pat
             assert "Đang xử lý" in status["text"]
         assert fake.unanswered_callbacks() == []
         assert fake.errors == []
+
+
+async def test_without_topics_the_card_still_reaches_the_staff_group(tmp_path: Path) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        fake.add_group(GROUP, "Cán bộ PAKN", supergroup=True)
+        settings = Settings(
+            environment="test",
+            database_url=f"sqlite:///{tmp_path / 'tg.db'}",
+            telegram_token=SecretStr(fake.token),
+            telegram_api_url=fake.base_url.removesuffix("/bot"),
+            staff_chat_id=GROUP,
+        )
+        app, _runtime = create_app(settings, scheduler=False)
+        async with app.router.lifespan_context(app):
+
+            async def press(prefix: str, then: int) -> None:
+                last = fake.sent_to(BUSINESS)[-1]
+                await fake.user_presses(BUSINESS, int(last["message_id"]), _button(last, prefix))
+                await fake.wait_for_messages(BUSINESS, then)
+
+            await fake.user_says(BUSINESS, "/phananh")
+            await fake.wait_for_messages(BUSINESS, 1)
+            await press("pf:topic:tax", 2)
+            await fake.user_says(BUSINESS, "Hoàn thuế GTGT chậm")
+            await fake.wait_for_messages(BUSINESS, 3)
+            await press("pf:done", 4)
+            await press("pf:commune:none", 5)
+            await press("pf:public:1", 6)
+            await press("pf:consent:0", 8)
+            await press("pf:submit", 9)
+            await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 1, timeout=10)
+            [card] = fake.sent_to(GROUP)
+            assert "Phản ánh PA-" in card["text"]
+            assert card.get("message_thread_id") is None
+        assert [e for e in fake.errors if "forum" not in str(e).lower()] == []

@@ -270,7 +270,12 @@ class TelegramSender:
                 topic = await self.application.bot.create_forum_topic(chat_id=recipient, name=name)
                 return str(topic.message_thread_id)
 
-            thread = await self.topics.resolve(thread, create)
+            try:
+                thread = await self.topics.resolve(thread, create)
+            except BadRequest as exc:
+                # Topics off, or the bot lacks can_manage_topics: the group still hears of it.
+                logger.warning("forum topic not created, sending to the group: %s", exc.message)
+                return None
         if thread is None or thread.startswith(THREAD_PREFIX):
             return None
         return int(thread)
