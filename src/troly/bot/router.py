@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from troly.bot.flows import ask as ask_flow
-from troly.bot.flows import menu
+from troly.bot.flows import booking, menu, screening
 from troly.bot.flows.base import Context, Outcome, State, Step, command_of
 from troly.bot.messages import Incoming
 from troly.knowledge.aspects import Aspect
@@ -57,6 +57,9 @@ COMMANDS: dict[str, Command] = {
     "canbo": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
     "hotro": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
     "human": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
+    "dangky": booking.start,
+    "lichcuatoi": booking.my_bookings,
+    "tracuu": booking.look_up,
 }
 
 
@@ -65,7 +68,9 @@ def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
         return menu.prompt_question(state)
     if rest == "help":
         return menu.help_text(state)
-    if rest in {"petition", "booking", "human"}:
+    if rest == "booking":
+        return booking.start(state)
+    if rest in {"petition", "human"}:
         return menu.talk_to_person(state, ctx)
     return menu.main_menu(state)
 
@@ -93,9 +98,11 @@ CHOICES: dict[str, ChoiceHandler] = {
     "proc": _procedure_choice("proc"),
     "asp": _procedure_choice("asp"),
     "docs": _procedure_choice("docs"),
+    "book": booking.on_choice,
+    "scr": screening.on_choice,
 }
 
-FLOWS: dict[str, Step] = {}
+FLOWS: dict[str, Step] = {booking.FLOW: booking.on_text, screening.FLOW: screening.on_text}
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
 

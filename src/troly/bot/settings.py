@@ -54,6 +54,30 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
     staff_chat_id: int | None = None
 
+    # The chairman's monthly dialogue sessions (facts/rules.md: defaults are the third
+    # Thursday at 14:00, 20 seats, registration closing 3 working days before).
+    session_weekday: int = Field(3, ge=0, le=6)
+    session_nth: int = Field(3, ge=1, le=5)
+    session_time: str = Field("14:00", pattern=r"^\d{1,2}:\d{2}$")
+    session_minutes: int = Field(180, ge=15)
+    session_place: str = "Hội trường UBND tỉnh"
+    session_seats: int = Field(20, ge=1)
+    session_months_ahead: int = Field(2, ge=1, le=12)
+    session_opens_days_before: int = Field(30, ge=1)
+    session_closes_working_days_before: float = Field(3, ge=0)
+    session_departments: list[str] = [
+        "Sở Tài chính",
+        "Sở Nông nghiệp và Môi trường",
+        "Sở Xây dựng",
+        "Thuế tỉnh",
+        "Ban Quản lý Khu kinh tế Nghi Sơn và các khu công nghiệp",
+    ]
+    booking_question_max_chars: int = Field(500, ge=50)
+    booking_cancel_hours_before: int = Field(24, ge=0)
+    booking_reminder_working_days: float = Field(3, ge=0)
+    booking_reminder_hours: int = Field(24, ge=1)
+    promise_reminder_working_days: float = Field(3, ge=0)
+
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)
 
