@@ -138,8 +138,12 @@ def on_choice(state: State, rest: str, ctx: Context) -> Outcome:
     if action == "saved" and _at(state, Step.SAVED):
         if arg == "use":
             return Outcome(state, (), (UseSaved(),))
-        effects: tuple[object, ...] = (ForgetSaved(),) if arg == "forget" else ()
-        return _ask(state, Step.TAX_CODE, effects=effects)
+        if arg == "forget":
+            # The applier confirms the deletion and asks for the tax code.
+            return Outcome(
+                State(FLOW, Step.TAX_CODE, state.draft, state.locale), (), (ForgetSaved(),)
+            )
+        return _ask(state, Step.TAX_CODE)
     if action == "t" and _at(state, Step.TOPIC) and arg in TOPIC_KEYS:
         return _ask(state.with_draft(topic=arg), Step.QUESTION)
     if action == "keep" and _at(state, Step.REMEMBER):
@@ -162,9 +166,9 @@ def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
         except TaxCodeError as error:
             return Outcome(state, (Reply(t(f"booking.tax_{error.reason}", locale)),))
         session_id = int(state.draft["session_id"])
-        new = state.with_draft(tax_code=tax_code.value)
-        asked = _ask(new, Step.NAME)
-        return Outcome(asked.state, asked.replies, (CheckExisting(session_id, tax_code.value),))
+        # The applier asks for the name, or shows this business's existing booking.
+        new = State(FLOW, Step.NAME, {**state.draft, "tax_code": tax_code.value}, locale)
+        return Outcome(new, (), (CheckExisting(session_id, tax_code.value),))
     if step in (Step.NAME, Step.REPRESENTATIVE):
         low, high = NAME_LIMITS
         if not low <= len(text) <= high:
@@ -266,7 +270,7 @@ def _consented(state: State) -> Outcome:
     return _ask(state, Step.TAX_CODE)
 
 
-def _ask(state: State, step: Step, *, effects: tuple[object, ...] = ()) -> Outcome:
+def _ask(state: State, step: Step) -> Outcome:
     locale = state.locale
     new = State(FLOW, step, state.draft, locale)
     if step == Step.TOPIC:
@@ -287,7 +291,7 @@ def _ask(state: State, step: Step, *, effects: tuple[object, ...] = ()) -> Outco
         return _consented(state) if step == Step.SAVED else start(state)
     else:
         reply = Reply(t(f"booking.ask_{step.value}", locale))
-    return Outcome(new, (reply,), effects)
+    return Outcome(new, (reply,))
 
 
 def _restart_details(state: State) -> State:
