@@ -94,7 +94,7 @@ class Dialogue:
 
     async def handle(self, incoming: Incoming) -> Handled:
         """Handles one message in one transaction and returns what to deliver."""
-        async with self._lock((incoming.channel, incoming.user_id)):
+        async with self._lock((incoming.channel, incoming.conversation_key)):
             for attempt in range(3):
                 try:
                     return await self._handle_once(incoming)
@@ -155,9 +155,10 @@ class Dialogue:
                 enqueue(
                     session,
                     channel=incoming.channel,
-                    recipient=incoming.user_id,
+                    recipient=incoming.reply_to,
                     reply=reply,
                     now=now,
+                    thread=incoming.thread,
                 )
                 for reply in replies
             ]
@@ -172,14 +173,14 @@ class Dialogue:
         query = (
             select(Conversation)
             .where(Conversation.channel == incoming.channel)
-            .where(Conversation.user_id == incoming.user_id)
+            .where(Conversation.user_id == incoming.conversation_key)
             .with_for_update()
         )
         conversation = (await session.execute(query)).scalar_one_or_none()
         if conversation is None:
             conversation = Conversation(
                 channel=incoming.channel,
-                user_id=incoming.user_id,
+                user_id=incoming.conversation_key,
                 locale=normalise_locale(incoming.locale or self._settings.default_locale),
                 flow=None,
                 step=None,

@@ -29,6 +29,8 @@ class Incoming:
 
     ``choice`` holds a button's payload (short, ASCII); ``text`` what the user typed.
     ``event_id`` identifies the platform delivery so a redelivery is handled once.
+    ``chat_id`` is set when the message comes from a group (the staff group) rather than a
+    private chat, and ``thread`` names the group's topic; replies go back there.
     """
 
     channel: Channel
@@ -39,6 +41,23 @@ class Incoming:
     locale: str | None = None
     event_id: str | None = None
     display_name: str | None = None
+    chat_id: str | None = None
+    thread: str | None = None
+
+    @property
+    def in_group(self) -> bool:
+        """Whether the message comes from a group chat (the staff group)."""
+        return self.chat_id is not None
+
+    @property
+    def conversation_key(self) -> str:
+        """Whose conversation this is: the user, or the user within a group."""
+        return self.user_id if self.chat_id is None else f"{self.chat_id}/{self.user_id}"
+
+    @property
+    def reply_to(self) -> str:
+        """Where replies go: the private chat, or the group."""
+        return self.user_id if self.chat_id is None else self.chat_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,9 +105,21 @@ CHOICES: dict[str, ChoiceHandler] = {
 FLOWS: dict[str, Step] = {booking.FLOW: booking.on_text, screening.FLOW: screening.on_text}
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
+# The staff group: only staff actions are understood there, and the bot stays quiet about
+# anything else (it reads every message of the group as an admin).
+STAFF_COMMANDS: dict[str, Command] = {
+    "id": lambda state, _arg, ctx: menu.staff_whoami(state, ctx),
+    "huy": lambda state, _arg, _ctx: menu.staff_cancel(state),
+}
+STAFF_CHOICES: dict[str, ChoiceHandler] = {}
+STAFF_FLOWS: dict[str, Step] = {}
+"""The step taking a staff member's free text in the group: by active flow, "" otherwise."""
+
 
 def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     """Decides what the message means and runs it."""
+    if incoming.in_group:
+        return route_staff(state, incoming, ctx)
     if incoming.choice is not None:
         kind, _, rest = incoming.choice.partition(":")
         handler = CHOICES.get(kind)
@@ -126,3 +138,18 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     if not text and incoming.attachments:
         return menu.help_text(state)
     return ask_flow.ask(state, text, ctx)
+
+
+def route_staff(state: State, incoming: Incoming, ctx: Context) -> Outcome:
+    """Routes a message or button press from the staff group (authorised by the appliers)."""
+    if incoming.choice is not None:
+        kind, _, rest = incoming.choice.partition(":")
+        handler = STAFF_CHOICES.get(kind)
+        return handler(state, rest, ctx) if handler is not None else menu.staff_expired(state)
+    command = command_of(incoming)
+    if command is not None:
+        name, arg = command
+        found = STAFF_COMMANDS.get(name)
+        return found(state, arg, ctx) if found is not None else Outcome(state)
+    step = STAFF_FLOWS.get(state.flow or "")
+    return step(state, incoming, ctx) if step is not None else Outcome(state)

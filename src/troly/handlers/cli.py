@@ -1,4 +1,4 @@
-"""The ``troly`` command line: ask, chat, serve, kb, db (and staff in later issues)."""
+"""The ``troly`` command line: ask, chat, serve, kb, db, staff."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from troly.bot.messages import Reply
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, current_revision, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
+from troly.handlers import staff_cli
 from troly.knowledge.index import SearchResult
 from troly.knowledge.records import load_knowledge
 
@@ -180,6 +181,7 @@ def parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
     db_sub.add_parser("current", help="show the current revision")
+    staff_cli.add_parser(sub)
     return root
 
 
@@ -208,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _kb_stats(settings, sys.stdout)
     if args.command == "db":
         return asyncio.run(_db(args, settings, sys.stdout))
+    if args.command == "staff":
+        return asyncio.run(staff_cli.run(args, settings, sys.stdout))
     return 2
 
 

@@ -133,24 +133,36 @@ def keyboard_for(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def to_incoming(update: Update) -> Incoming | None:
-    """The channel-blind message of a Telegram update, or None for what we do not handle."""
+def to_incoming(update: Update, *, staff_chat_id: int | None = None) -> Incoming | None:
+    """The channel-blind message of a Telegram update, or None for what we do not handle.
+
+    Private chats are the businesses'; of groups, only the staff group is heard, as messages
+    carrying the group (``chat_id``) and the forum topic (``thread``).
+    """
     event_id = str(update.update_id)
     query = update.callback_query
     if query is not None and query.data is not None:
         message = query.message
         chat = message.chat if message is not None else None
-        if chat is not None and chat.type != "private":
+        group = _staff_group(chat, staff_chat_id)
+        if chat is not None and chat.type != "private" and group is None:
             return None
+        thread = getattr(message, "message_thread_id", None) if group is not None else None
         return Incoming(
             channel="telegram",
             user_id=str(query.from_user.id),
             choice=query.data,
             locale=query.from_user.language_code,
             event_id=event_id,
+            display_name=query.from_user.first_name,
+            chat_id=group,
+            thread=str(thread) if thread is not None else None,
         )
     message = update.message or update.edited_message
-    if message is None or message.chat.type != "private" or message.from_user is None:
+    if message is None or message.from_user is None or message.from_user.is_bot:
+        return None
+    group = _staff_group(message.chat, staff_chat_id)
+    if message.chat.type != "private" and group is None:
         return None
     attachments: list[Attachment] = []
     if message.photo:
@@ -170,15 +182,24 @@ def to_incoming(update: Update) -> Incoming | None:
     text = message.text or message.caption
     if text is None and not attachments:
         return None
+    thread = message.message_thread_id if group is not None and message.is_topic_message else None
     return Incoming(
         channel="telegram",
-        user_id=str(message.chat.id),
+        user_id=str(message.from_user.id) if group is not None else str(message.chat.id),
         text=text,
         attachments=tuple(attachments),
         locale=message.from_user.language_code,
         event_id=event_id,
         display_name=message.from_user.first_name,
+        chat_id=group,
+        thread=str(thread) if thread is not None else None,
     )
+
+
+def _staff_group(chat: Any, staff_chat_id: int | None) -> str | None:
+    if chat is None or staff_chat_id is None or chat.type == "private":
+        return None
+    return str(chat.id) if chat.id == staff_chat_id else None
 
 
 @dataclass
@@ -283,7 +304,7 @@ class TelegramDoor:
                 await update.callback_query.answer()
             except BadRequest as exc:
                 logger.info("callback query already answered or expired: %s", exc.message)
-        incoming = to_incoming(update)
+        incoming = to_incoming(update, staff_chat_id=self._settings.staff_chat_id)
         if incoming is None:
             return
         handled = await self._runtime.dialogue.handle(incoming)

@@ -70,3 +70,19 @@ def talk_to_person(state: State, ctx: Context) -> Outcome:
 def expired(state: State) -> Outcome:
     """Answers a button that no longer means anything (old message, unknown payload)."""
     return Outcome(state, (Reply(t("menu.expired", state.locale), menu_buttons(state.locale)),))
+
+
+def staff_whoami(state: State, ctx: Context) -> Outcome:
+    """Tells a group member their user id (for ``troly staff add``)."""
+    return Outcome(state, (Reply(t("staff.whoami", state.locale, user_id=ctx.user_id)),))
+
+
+def staff_cancel(state: State) -> Outcome:
+    """Abandons a staff action under way in the group (a reason being typed)."""
+    key = "staff.cancelled" if state.flow else "menu.nothing_to_cancel"
+    return Outcome(state.idle(), (Reply(t(key, state.locale)),))
+
+
+def staff_expired(state: State) -> Outcome:
+    """Answers a staff button that no longer means anything."""
+    return Outcome(state, (Reply(t("staff.expired", state.locale)),))

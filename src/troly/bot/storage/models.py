@@ -113,3 +113,22 @@ class Followup(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class StaffMember(Base):
+    """A support officer allowed to act on petitions and bookings, with a role.
+
+    ``role`` is "agent" (claims and answers) or "supervisor" (also reassigns, is alerted on
+    escalations). Only people on this roster can act from the staff group.
+    """
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("channel", "user_id", name="uq_staff_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
