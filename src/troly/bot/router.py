@@ -99,10 +99,9 @@ CHOICES: dict[str, ChoiceHandler] = {
     "asp": _procedure_choice("asp"),
     "docs": _procedure_choice("docs"),
     "book": booking.on_choice,
-    "scr": screening.on_choice,
 }
 
-FLOWS: dict[str, Step] = {booking.FLOW: booking.on_text, screening.FLOW: screening.on_text}
+FLOWS: dict[str, Step] = {booking.FLOW: booking.on_text}
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
 # The staff group: only staff actions are understood there, and the bot stays quiet about
@@ -111,8 +110,8 @@ STAFF_COMMANDS: dict[str, Command] = {
     "id": lambda state, _arg, ctx: menu.staff_whoami(state, ctx),
     "huy": lambda state, _arg, _ctx: menu.staff_cancel(state),
 }
-STAFF_CHOICES: dict[str, ChoiceHandler] = {}
-STAFF_FLOWS: dict[str, Step] = {}
+STAFF_CHOICES: dict[str, ChoiceHandler] = {"scr": screening.on_choice}
+STAFF_FLOWS: dict[str, Step] = {screening.FLOW: screening.on_text}
 """The step taking a staff member's free text in the group: by active flow, "" otherwise."""
 
 

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from troly.bot.effects import Appliers, EffectApplier
 from troly.bot.followups import FollowupHandler
+from troly.bot.sessions import appliers as session_appliers
+from troly.bot.sessions import jobs as session_jobs
 from troly.bot.settings import Settings
 
 
 def effect_appliers(settings: Settings) -> Appliers:
     """The appliers of every job's effects (the built-in ones are the dialogue's own)."""
     appliers: dict[type, EffectApplier] = {}
+    appliers.update(session_appliers.appliers())
     return appliers
 
 
 def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:
     """The handler of every follow-up kind, by kind."""
     handlers: dict[str, FollowupHandler] = {}
+    handlers.update(session_jobs.handlers())
     return handlers
