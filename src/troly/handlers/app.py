@@ -26,6 +26,7 @@ from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
 from troly.bot.outbox import Outbox, Sender
+from troly.bot.sessions.jobs import start_planning
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale
@@ -160,6 +161,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await upgrade(rt.engine)
+        await start_planning(rt.sessions, now=rt.clock(), settings=settings)
         if telegram is not None:
             await telegram.start()
         if scheduler:

@@ -6,9 +6,10 @@ Each runs inside the follow-up's transaction. Must not import handlers or platfo
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from troly.bot import followups
 from troly.bot.followups import FollowupHandler, FollowupRun
@@ -41,16 +42,28 @@ async def on_plan(run: FollowupRun) -> None:
 async def plan(session: AsyncSession, *, now: datetime, settings: Settings) -> None:
     """Plans sessions by rule and schedules tomorrow's planning (both idempotent)."""
     await service.plan_sessions(session, now=now, settings=settings)
-    tomorrow = (now + timedelta(days=1)).astimezone(service.work_calendar(settings).tz).date()
+    zone = service.work_calendar(settings).tz
+    tomorrow = (now + timedelta(days=1)).astimezone(zone).date()
     await followups.schedule(
         session,
         kind=service.PLAN_KIND,
         ref="sessions",
-        due_at=datetime.combine(tomorrow, datetime.min.time(), tzinfo=now.tzinfo)
-        + timedelta(hours=1),
+        due_at=datetime.combine(tomorrow, time(1, 0), tzinfo=zone),
         now=now,
         key=f"sessions.plan:{tomorrow.isoformat()}",
     )
+
+
+async def start_planning(
+    sessions: async_sessionmaker[AsyncSession], *, now: datetime, settings: Settings
+) -> None:
+    """Plans sessions by rule when the service starts, and from then on every day."""
+    try:
+        async with sessions.begin() as session:
+            await plan(session, now=now, settings=settings)
+    except IntegrityError:
+        # Another worker starting at the same moment planned them: nothing is missing.
+        logger.info("sessions already planned by another worker")
 
 
 async def on_booking_reminder(run: FollowupRun) -> None:
