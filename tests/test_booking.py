@@ -267,7 +267,8 @@ async def test_a_full_session_waitlists_and_a_cancellation_promotes_the_next_in_
     web, staff = Chat(dialogue, "web"), StaffChat(dialogue, STAFF_CHAT)
     await make_staff(sessions, "telegram", "staff1", clock())
     codes = tax_codes()
-    first = await register(web, "an", next(codes))
+    an_tax_code = next(codes)
+    first = await register(web, "an", an_tax_code)
     second = await register(web, "binh", next(codes))
     third = await register(web, "chi", next(codes))
     assert "Cán bộ sẽ xem xét" in first
@@ -301,6 +302,11 @@ async def test_a_full_session_waitlists_and_a_cancellation_promotes_the_next_in_
     assert "chưa được chấp nhận" in told.text
     assert "thẩm quyền" in told.text
     assert (await booking(sessions, code_in(third))).status == "pending"
+
+    # The business that cancelled may register again, under the same code, at the back.
+    again = await register(web, "an", an_tax_code)
+    assert "danh sách chờ, vị trí số 1" in again
+    assert code_in(again) == code_in(first)
 
 
 async def test_a_decline_reason_can_be_typed_and_a_merge_confirms_under_the_topic(

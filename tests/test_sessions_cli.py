@@ -140,6 +140,7 @@ async def test_staff_run_a_session_from_the_command_line(
     assert code == 0
     assert "Buổi tiếp doanh nghiệp 09:00 25/12/2026 — Nhà khách" in table
     assert "Xây dựng: 1" in table
+    assert "Thành phần / attending: Sở Tài chính" in table
     assert "0987654321" not in table  # the representative's phone stays out of reports
     code, exported = await troly(settings, clock(), "report", "4", "--csv")
     rows = list(csv.DictReader(io.StringIO(exported)))

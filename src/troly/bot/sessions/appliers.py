@@ -15,7 +15,14 @@ from troly.bot.flows import screening
 from troly.bot.messages import Button, Reply
 from troly.bot.sessions import notices, promises, service
 from troly.bot.sessions import screening as screening_service
-from troly.bot.sessions.model import LIVE, Booking, BusinessProfile, DialogueSession, Promise
+from troly.bot.sessions.model import (
+    LIVE,
+    Booking,
+    BookingStatus,
+    BusinessProfile,
+    DialogueSession,
+    Promise,
+)
 from troly.bot.staff import acting_staff, staff_role
 from troly.bot.texts import t
 
@@ -295,7 +302,7 @@ async def _remember(
 
 async def _existing(applied: Applied, session_id: int, tax_code: str) -> EffectResult | None:
     booking = await service.find_booking(applied.session, session_id=session_id, tax_code=tax_code)
-    if booking is None:
+    if booking is None or booking.status == BookingStatus.CANCELLED:
         return None
     row = await applied.session.get(DialogueSession, session_id)
     assert row is not None

@@ -81,7 +81,7 @@ async def session_report(
             "business": booking.business_name,
             "tax_code": booking.tax_code,
             "topic": topic_label(booking.topic, "vi"),
-            "status": booking.status,
+            "status": "cancelled_late" if booking.cancelled_late else booking.status,
             "conclusion": booking.conclusion or "",
         }
         empty = {"promise": "", "department": "", "due": "", "promise_status": ""}
@@ -102,4 +102,6 @@ async def session_report(
             )
     raised = Counter(topic_label(b.topic, "vi") for b in bookings if b.status == "attended")
     title = f"Buổi tiếp doanh nghiệp {notices.session_label(row, settings)} ({row.status})"
+    if row.departments:
+        title += "\nThành phần / attending: " + ", ".join(row.departments)
     return Report(title, tuple(rows), tuple(raised.most_common()))

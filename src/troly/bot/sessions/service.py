@@ -180,7 +180,7 @@ async def book_seat(
     if row is None or not row.is_open_for_registration(now):
         raise RegistrationClosed(row)
     existing = await find_booking(session, session_id=session_id, tax_code=details["tax_code"])
-    if existing is not None:
+    if existing is not None and existing.status != BookingStatus.CANCELLED:
         return Booked(existing, new=False, position=await waitlist_position(session, existing))
     seat = await session.execute(
         update(DialogueSession)
@@ -199,26 +199,22 @@ async def book_seat(
             .returning(DialogueSession.waitlist_next)
         )
         waitlist_seq = int(numbered.scalar_one())
-    booking = Booking(
-        code=new_code("DT"),
-        session_id=session_id,
-        channel=channel,
-        user_id=user_id,
-        locale=locale,
-        tax_code=details["tax_code"],
-        business_name=details["business_name"],
-        representative=details["representative"],
-        phone=details["phone"],
-        topic=details["topic"],
-        question=details["question"],
-        status=BookingStatus.WAITLISTED if waitlist_seq is not None else BookingStatus.PENDING,
-        waitlist_seq=waitlist_seq,
-        merged=False,
-        cancelled_late=False,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(booking)
+    # A business that cancelled may register again: its row is reused (one per session).
+    booking = existing or Booking(code=new_code("DT"), session_id=session_id, created_at=now)
+    booking.channel, booking.user_id, booking.locale = channel, user_id, locale
+    booking.tax_code = details["tax_code"]
+    booking.business_name = details["business_name"]
+    booking.representative = details["representative"]
+    booking.phone = details["phone"]
+    booking.topic = details["topic"]
+    booking.question = details["question"]
+    booking.status = BookingStatus.WAITLISTED if waitlist_seq is not None else BookingStatus.PENDING
+    booking.waitlist_seq = waitlist_seq
+    booking.merged = booking.cancelled_late = False
+    booking.decline_reason = booking.screened_by = None
+    booking.updated_at = now
+    if existing is None:
+        session.add(booking)
     await session.flush()
     logger.info("booking %s made (%s)", booking.code, booking.status)
     return Booked(booking, new=True, position=await waitlist_position(session, booking))
