@@ -22,7 +22,7 @@ from booking_support import (
 from staff_support import StaffChat, make_staff
 from support import VN, Chat, Clock, choices
 from troly.bot.dialogue import Dialogue
-from troly.bot.sessions import promises, service
+from troly.bot.sessions import promises, seats, service
 from troly.bot.sessions.model import Booking, DialogueSession
 from troly.bot.settings import Settings
 from troly.bot.workdays import WorkCalendar
@@ -85,7 +85,7 @@ def code_in(text: str) -> str:
 
 async def booking(sessions: async_sessionmaker[AsyncSession], code: str) -> Booking:
     async with sessions() as session:
-        found = await service.booking_by_code(session, code)
+        found = await seats.booking_by_code(session, code)
         assert found is not None
         return found
 
@@ -178,7 +178,7 @@ async def test_a_booking_from_registration_to_a_promise_done(
             1,
             0,
         )
-        b = await service.booking_by_code(session, code)
+        b = await seats.booking_by_code(session, code)
         assert b is not None
         promise = await promises.record_conclusion(
             session,
@@ -229,7 +229,7 @@ async def test_an_overdue_promise_is_escalated_and_the_business_gets_an_apology(
 ) -> None:
     code = code_in(await register(web, "an", next(tax_codes())))
     async with sessions.begin() as session:
-        b = await service.booking_by_code(session, code)
+        b = await seats.booking_by_code(session, code)
         assert b is not None
         b.status = "attended"
         promise = await promises.record_conclusion(

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from troly.bot.sessions import notices, promises, report, service
+from troly.bot.sessions import notices, promises, report, seats, service
 from troly.bot.sessions.model import Booking, DialogueSession
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
@@ -166,7 +166,7 @@ async def _list(
 async def _conclude(
     session: AsyncSession, args: argparse.Namespace, settings: Settings, out: TextIO, now: datetime
 ) -> int:
-    booking = await service.booking_by_code(session, args.code.strip().upper())
+    booking = await seats.booking_by_code(session, args.code.strip().upper())
     if booking is None:
         out.write(f"no such booking: {args.code}\n")
         return 1

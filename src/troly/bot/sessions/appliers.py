@@ -13,7 +13,7 @@ from troly.bot.effects import Applied, EffectApplier, EffectResult
 from troly.bot.flows import booking as flow
 from troly.bot.flows import screening
 from troly.bot.messages import Button, Reply
-from troly.bot.sessions import notices, promises, service
+from troly.bot.sessions import notices, promises, seats, service
 from troly.bot.sessions import screening as screening_service
 from troly.bot.sessions.model import (
     LIVE,
@@ -118,7 +118,7 @@ async def book(effect: flow.Book, applied: Applied) -> EffectResult:
         return EffectResult((Reply(t("booking.expired", locale)),))
     details = {k: str(draft[k]) for k in _BOOKING_FIELDS}
     try:
-        booked = await service.book_seat(
+        booked = await seats.book_seat(
             session,
             session_id=int(draft["session_id"]),
             channel=applied.incoming.channel,
@@ -127,7 +127,7 @@ async def book(effect: flow.Book, applied: Applied) -> EffectResult:
             details=details,
             now=now,
         )
-    except service.RegistrationClosed as closed:
+    except seats.RegistrationClosed as closed:
         return EffectResult((await _refused(session, closed.dialogue_session, applied),))
     row = await session.get(DialogueSession, booked.booking.session_id)
     assert row is not None
@@ -161,7 +161,7 @@ async def my_bookings(_effect: flow.MyBookings, applied: Applied) -> EffectResul
     lines: list[str] = []
     buttons: list[tuple[Button, ...]] = []
     for booking, row in found:
-        position = await service.waitlist_position(session, booking)
+        position = await seats.waitlist_position(session, booking)
         lines.append(notices.status_line(booking, row, settings, position))
         if booking.status in LIVE and applied.now < row.starts_at:
             label = t("booking.cancel_code", locale, code=booking.code)
@@ -185,7 +185,7 @@ async def cancel_booking(effect: flow.CancelBooking, applied: Applied) -> Effect
         return EffectResult(
             (Reply(t("booking.cannot_cancel", locale, code=booking.code, status=status)),)
         )
-    await service.cancel_booking(session, booking, now=now, settings=applied.settings)
+    await seats.cancel_booking(session, booking, now=now, settings=applied.settings)
     key = "booking.cancelled_late" if booking.cancelled_late else "booking.cancelled"
     return EffectResult((Reply(t(key, locale, code=booking.code)),))
 
@@ -203,12 +203,12 @@ async def look_up(effect: flow.LookUp, applied: Applied) -> EffectResult:
         if owner is None or not (is_staff or _owns(owner, applied)):
             return not_found
         return EffectResult((Reply(_promise_line(promise, applied)),))
-    booking = await service.booking_by_code(session, effect.code)
+    booking = await seats.booking_by_code(session, effect.code)
     if booking is None or not (is_staff or _owns(booking, applied)):
         return not_found
     row = await session.get(DialogueSession, booking.session_id)
     assert row is not None
-    position = await service.waitlist_position(session, booking)
+    position = await seats.waitlist_position(session, booking)
     return EffectResult((Reply(notices.status_line(booking, row, settings, position)),))
 
 
@@ -264,7 +264,7 @@ def _owns(booking: Booking, applied: Applied) -> bool:
 
 
 async def _owned(applied: Applied, code: str) -> Booking | None:
-    booking = await service.booking_by_code(applied.session, code)
+    booking = await seats.booking_by_code(applied.session, code)
     return booking if booking is not None and _owns(booking, applied) else None
 
 
@@ -301,12 +301,12 @@ async def _remember(
 
 
 async def _existing(applied: Applied, session_id: int, tax_code: str) -> EffectResult | None:
-    booking = await service.find_booking(applied.session, session_id=session_id, tax_code=tax_code)
+    booking = await seats.find_booking(applied.session, session_id=session_id, tax_code=tax_code)
     if booking is None or booking.status == BookingStatus.CANCELLED:
         return None
     row = await applied.session.get(DialogueSession, session_id)
     assert row is not None
-    position = await service.waitlist_position(applied.session, booking)
+    position = await seats.waitlist_position(applied.session, booking)
     line = notices.status_line(booking, row, applied.settings, position)
     reply = Reply(t("booking.already", _locale(applied), line=line))
     return EffectResult((reply,), applied.state.idle())

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from troly.bot import followups
 from troly.bot.followups import FollowupHandler, FollowupRun
 from troly.bot.messages import Reply
-from troly.bot.sessions import notices, promises, service
+from troly.bot.sessions import notices, promises, seats, service
 from troly.bot.sessions.model import Booking, BookingStatus, DialogueSession
 from troly.bot.settings import Settings
 from troly.bot.texts import t
@@ -68,7 +68,7 @@ async def start_planning(
 
 async def on_booking_reminder(run: FollowupRun) -> None:
     """Reminds a confirmed business of its session (skipped when moved or cancelled)."""
-    booking = await service.booking_by_code(run.session, run.followup.ref)
+    booking = await seats.booking_by_code(run.session, run.followup.ref)
     if booking is None or booking.status != BookingStatus.CONFIRMED:
         return
     row = await run.session.get(DialogueSession, booking.session_id)

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.messages import Reply
-from troly.bot.sessions import notices, service
+from troly.bot.sessions import notices, seats, service
 from troly.bot.sessions.model import SEATED, Booking, BookingStatus, DialogueSession
 from troly.bot.settings import Settings
 from troly.bot.texts import t
@@ -73,7 +73,7 @@ async def decline(
     logger.info("booking %s declined", booking.code)
     promoted = None
     if held_seat:
-        promoted = await service.release_seat(session, row, now=now, settings=settings)
+        promoted = await seats.release_seat(session, row, now=now, settings=settings)
     text = t("staff.declined", "vi", code=booking.code)
     if promoted is not None:
         text += "\n" + t("staff.promoted", "vi", code=promoted.code)
@@ -91,7 +91,7 @@ async def screen(
     settings: Settings,
 ) -> Reply | None:
     """Runs one screening action from the staff group; None when the code is unknown."""
-    booking = await service.booking_by_code(session, code)
+    booking = await seats.booking_by_code(session, code)
     if booking is None:
         return None
     if action == "ok":
