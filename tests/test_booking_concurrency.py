@@ -25,6 +25,7 @@ from troly.bot.dialogue import Dialogue
 from troly.bot.messages import Incoming, Reply
 from troly.bot.sessions import service
 from troly.bot.sessions.model import Booking, DialogueSession
+from troly.bot.staff import add_staff
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.storage.models import OutboxMessage
 from troly.knowledge.index import ProcedureIndex
@@ -189,3 +190,53 @@ async def test_on_sqlite_ten_double_taps_book_once(
         await run_double_taps(factories, index, taps=10, write_lock=asyncio.Lock())
     finally:
         await sqlite_file.dispose()
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_cancellation_racing_an_approval_leaves_counts_right(
+    pg_url: str, index: ProcedureIndex
+) -> None:
+    engines = [create_engine(pg_url) for _ in range(2)]
+    try:
+        await upgrade(engines[0])
+        factories = [session_factory(engine) for engine in engines]
+        settings = session_settings(session_seats=10)
+        clock = Clock(OPENING)
+        session_id = await december_session(factories[0], 10)
+        async with factories[0].begin() as session:
+            await add_staff(
+                session, channel="telegram", user_id="9", name="Lan", role="agent", now=clock()
+            )
+        codes = tax_codes()
+        users = [f"r{n}" for n in range(10)]
+        await seed_at_confirm(
+            factories[0],
+            users=[(u, confirm_draft(session_id, next(codes), n)) for n, u in enumerate(users)],
+            now=clock(),
+        )
+        business, staff = (dialogue_for(f, index, settings, clock) for f in factories)
+        made = await confirm_all([business], users)
+        booked = {u: r.text[r.text.index("DT-") :][:9] for u, r in made.items()}
+
+        async def cancel(user: str) -> None:
+            choice = f"book:cancel:{booked[user]}"
+            await business.handle(Incoming(channel="web", user_id=user, choice=choice))
+
+        async def approve(user: str) -> None:
+            incoming = Incoming(
+                channel="telegram",
+                user_id="9",
+                choice=f"scr:ok:{booked[user]}",
+                chat_id=str(STAFF_CHAT),
+            )
+            await staff.handle(incoming)
+
+        await asyncio.gather(*(f(u) for u in users for f in (cancel, approve)))
+        async with factories[0]() as session:
+            statuses = set((await session.execute(select(Booking.status))).scalars())
+            row = await session.get(DialogueSession, session_id)
+        assert statuses == {"cancelled"}
+        assert row is not None and row.seats_left == 10
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -186,6 +186,10 @@ async def cancel_booking(effect: flow.CancelBooking, applied: Applied) -> Effect
             (Reply(t("booking.cannot_cancel", locale, code=booking.code, status=status)),)
         )
     await seats.cancel_booking(session, booking, now=now, settings=applied.settings)
+    if booking.status != BookingStatus.CANCELLED:  # staff acted on it a moment before
+        status = t(f"booking.status_{booking.status}", locale)
+        reply = t("booking.cannot_cancel", locale, code=booking.code, status=status)
+        return EffectResult((Reply(reply),))
     key = "booking.cancelled_late" if booking.cancelled_late else "booking.cancelled"
     return EffectResult((Reply(t(key, locale, code=booking.code)),))
 

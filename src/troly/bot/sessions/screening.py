@@ -32,15 +32,16 @@ async def approve(
     topic: str | None = None,
 ) -> Reply:
     """Confirms a pending booking (merged into ``topic`` when given); returns staff's reply."""
-    if booking.status != BookingStatus.PENDING:
-        return _already(booking)
     row = await _session_of(session, booking)
+    pending = (BookingStatus.PENDING,)
+    if not await seats.transition(
+        session, booking, to=BookingStatus.CONFIRMED, from_=pending, now=now
+    ):
+        return _already(booking)
     if topic is not None:
         booking.topic = topic
         booking.merged = True
-    booking.status = BookingStatus.CONFIRMED
     booking.screened_by = staff_id
-    booking.updated_at = now
     await session.flush()
     await service.schedule_reminders(session, booking, row, now=now, settings=settings)
     notices.to_business(session, booking, notices.confirmed(booking, row, settings), now=now)
@@ -60,14 +61,15 @@ async def decline(
     settings: Settings,
 ) -> Reply:
     """Declines a pending or waitlisted booking with a reason; the seat goes to the next."""
-    if booking.status not in (*SEATED, BookingStatus.WAITLISTED):
-        return _already(booking)
     row = await _session_of(session, booking)
-    held_seat = booking.status in SEATED
-    booking.status = BookingStatus.DECLINED
+    declined = BookingStatus.DECLINED
+    held_seat = await seats.transition(session, booking, to=declined, from_=SEATED, now=now)
+    if not held_seat and not await seats.transition(
+        session, booking, to=declined, from_=(BookingStatus.WAITLISTED,), now=now
+    ):
+        return _already(booking)
     booking.decline_reason = reason[:500]
     booking.screened_by = staff_id
-    booking.updated_at = now
     await session.flush()
     notices.to_business(session, booking, notices.declined(booking, reason), now=now)
     logger.info("booking %s declined", booking.code)

@@ -8,6 +8,7 @@ whose lock orders the waitlist. Must not import handlers or platform libraries.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -139,32 +140,70 @@ async def release_seat(
     )
     if now >= row.starts_at or row.status == SessionStatus.CANCELLED:
         return None
-    query = (
-        select(Booking)
-        .where(Booking.session_id == row.id)
-        .where(Booking.status == BookingStatus.WAITLISTED)
-        .order_by(Booking.waitlist_seq)
-        .limit(1)
-    )
-    promoted = (await session.execute(query)).scalar_one_or_none()
-    if promoted is None:
-        return None
-    seat = await session.execute(
-        update(DialogueSession)
-        .where(DialogueSession.id == row.id)
-        .where(DialogueSession.seats_left > 0)
-        .values(seats_left=DialogueSession.seats_left - 1)
-        .returning(DialogueSession.id)
-    )
-    if seat.first() is None:
-        return None
-    promoted.status = BookingStatus.PENDING
-    promoted.updated_at = now
-    await session.flush()
+    # The session row is locked by the update above: one promotion at a time per session.
+    while True:
+        query = (
+            select(Booking.id)
+            .where(Booking.session_id == row.id)
+            .where(Booking.status == BookingStatus.WAITLISTED)
+            .order_by(Booking.waitlist_seq)
+            .limit(1)
+        )
+        candidate = (await session.execute(query)).scalar_one_or_none()
+        if candidate is None:
+            return None
+        seat = await session.execute(
+            update(DialogueSession)
+            .where(DialogueSession.id == row.id)
+            .where(DialogueSession.seats_left > 0)
+            .values(seats_left=DialogueSession.seats_left - 1)
+            .returning(DialogueSession.id)
+        )
+        if seat.first() is None:
+            return None
+        promoted = await session.get(Booking, candidate)
+        assert promoted is not None
+        if await transition(
+            session, promoted, to=BookingStatus.PENDING, from_=(BookingStatus.WAITLISTED,), now=now
+        ):
+            break
+        # Cancelled or declined meanwhile: the seat goes back and the next one is tried.
+        await session.execute(
+            update(DialogueSession)
+            .where(DialogueSession.id == row.id)
+            .values(seats_left=DialogueSession.seats_left + 1)
+        )
     logger.info("booking %s promoted from the waitlist", promoted.code)
     notices.to_business(session, promoted, notices.promoted(promoted, row, settings), now=now)
     notices.to_staff(session, settings, notices.screening_card(promoted, row, settings), now=now)
     return promoted
+
+
+async def transition(
+    session: AsyncSession,
+    booking: Booking,
+    *,
+    to: str,
+    from_: Collection[str],
+    now: datetime,
+) -> bool:
+    """Moves a booking to ``to`` only if it is still in one of ``from_`` (one atomic update).
+
+    Two people acting on one booking at once (the business cancels while staff approve) can
+    not both win: the loser gets False and the booking as it now is.
+    """
+    await session.flush()
+    result = await session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id)
+        .where(Booking.status.in_(list(from_)))
+        .values(status=to, updated_at=now)
+        .returning(Booking.id)
+        .execution_options(synchronize_session=False)
+    )
+    moved = result.first() is not None
+    await session.refresh(booking)
+    return moved
 
 
 async def cancel_booking(
@@ -173,10 +212,14 @@ async def cancel_booking(
     """The business cancels: late when inside the cancellation window; the seat goes on."""
     row = await session.get(DialogueSession, booking.session_id)
     assert row is not None
-    held_seat = booking.status in SEATED
-    booking.status = BookingStatus.CANCELLED
+    held_seat = await transition(
+        session, booking, to=BookingStatus.CANCELLED, from_=SEATED, now=now
+    )
+    if not held_seat and not await transition(
+        session, booking, to=BookingStatus.CANCELLED, from_=(BookingStatus.WAITLISTED,), now=now
+    ):
+        return None
     booking.cancelled_late = now > cancel_deadline(row, settings)
-    booking.updated_at = now
     await followups.cancel(session, ref=booking.code)
     await session.flush()
     logger.info("booking %s cancelled (late: %s)", booking.code, booking.cancelled_late)
