@@ -379,6 +379,7 @@ async def test_remembered_details_are_offered_next_time_and_can_be_deleted(
     await web.press("an", f"book:s:{second_id}")
     [saved] = await web.press("an", "book:consent:yes")
     assert "book:saved:use" in choices(saved)
+    assert "Công ty TNHH Sông Mã, Lê Văn Bình, 0912345678" in saved.text
     [topics] = await web.press("an", "book:saved:use")
     assert "book:t:thue" in choices(topics)
     await web.press("an", "book:t:thue")

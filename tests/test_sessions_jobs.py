@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from booking_support import OPENING, followups_for, session_settings
-from support import VN, Clock
+from booking_support import OPENING, dialogue_for, followups_for, session_settings, tax_codes
+from support import VN, Chat, Clock, choices
 from troly.bot.followups import pending
 from troly.bot.sessions.jobs import start_planning
-from troly.bot.sessions.model import DialogueSession
+from troly.bot.sessions.model import Booking, BusinessProfile, DialogueSession
+from troly.knowledge.index import ProcedureIndex
 
 
 async def statuses(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
@@ -56,3 +57,35 @@ async def test_a_session_goes_planned_open_closed_held_by_the_clock(
         clock.now = moment
         await followups.run_due()
         assert (await statuses(sessions))["2026-12"] == expected
+
+
+async def test_personal_data_is_erased_after_the_retention_and_the_rest_kept(
+    sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex
+) -> None:
+    settings = session_settings(booking_retention_days=30)
+    clock = Clock(OPENING)
+    web = Chat(dialogue_for(sessions, index, settings, clock), "web")
+    await start_planning(sessions, now=clock(), settings=settings)
+    [listing] = await web.say("an", "/dangky")
+    await web.press("an", choices(listing)[0])
+    await web.press("an", "book:consent:yes")
+    for text in (next(tax_codes()), "Công ty A", "Nguyễn An", "0912345678"):
+        await web.say("an", text)
+    await web.press("an", "book:t:thue")
+    await web.say("an", "Hoàn thuế chậm")
+    await web.press("an", "book:keep:yes")
+    await web.press("an", "book:confirm")
+
+    clock.now = datetime(2027, 1, 15, 9, 0, tzinfo=VN)  # 29 days after the session
+    await followups_for(sessions, settings, clock).run_due()
+    async with sessions() as session:
+        [kept] = (await session.execute(select(Booking))).scalars()
+    assert (kept.representative, kept.phone) == ("Nguyễn An", "0912345678")
+    clock.now = datetime(2027, 1, 18, 9, 0, tzinfo=VN)
+    await followups_for(sessions, settings, clock).run_due()
+    async with sessions() as session:
+        [erased] = (await session.execute(select(Booking))).scalars()
+        profiles = list((await session.execute(select(BusinessProfile))).scalars())
+    assert (erased.representative, erased.phone) == ("", "")
+    assert (erased.business_name, erased.code) == ("Công ty A", kept.code)
+    assert profiles == []

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     booking_reminder_working_days: float = Field(3, ge=0)
     booking_reminder_hours: int = Field(24, ge=1)
     promise_reminder_working_days: float = Field(3, ge=0)
+    # Personal data law (Luật 91/2025/QH15): the representative's name and phone, and the
+    # remembered details, are kept only this long after the session / the last consent.
+    booking_retention_days: int = Field(365, ge=1)
 
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)

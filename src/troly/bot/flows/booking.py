@@ -266,7 +266,8 @@ def _consented(state: State) -> Outcome:
             ),
         )
         new = State(FLOW, Step.SAVED, state.draft, state.locale)
-        return Outcome(new, (Reply(t("booking.saved_prompt", state.locale), buttons),))
+        held = str(state.draft["saved"])
+        return Outcome(new, (Reply(t("booking.saved_prompt", state.locale, held=held), buttons),))
     return _ask(state, Step.TAX_CODE)
 
 

@@ -56,7 +56,9 @@ async def show_sessions(_effect: flow.ShowSessions, applied: Applied) -> EffectR
         for row in rows
     ]
     text = t("booking.choose_session", locale, sessions="\n".join(lines))
-    saved = await _profile(session, applied) is not None
+    profile = await _profile(session, applied)
+    # What is held is shown before it is used (the data subject sees what we keep).
+    saved = _held(profile.details) if profile is not None else ""
     state = applied.state.with_draft(saved=saved)
     return EffectResult((Reply(text, tuple(buttons), kind="booking:sessions"),), state)
 
@@ -76,7 +78,7 @@ async def use_saved(_effect: flow.UseSaved, applied: Applied) -> EffectResult:
     profile = await _profile(applied.session, applied)
     state = applied.state
     if profile is None:
-        outcome = flow.ask_consent(state.with_draft(saved=False))
+        outcome = flow.ask_consent(state.with_draft(saved=""))
         return EffectResult(outcome.replies, outcome.state)
     details = {k: str(profile.details[k]) for k in _DETAILS if k in profile.details}
     existing = await _existing(applied, int(state.draft["session_id"]), details.get("tax_code", ""))
@@ -93,7 +95,7 @@ async def forget_saved(_effect: flow.ForgetSaved, applied: Applied) -> EffectRes
         .where(BusinessProfile.channel == applied.incoming.channel)
         .where(BusinessProfile.user_id == applied.incoming.user_id)
     )
-    state = applied.state.with_draft(saved=False)
+    state = applied.state.with_draft(saved="")
     return EffectResult((Reply(t("booking.saved_forgotten", _locale(applied))),), state)
 
 
@@ -255,6 +257,10 @@ def appliers() -> dict[type, EffectApplier]:
         flow.LookUp: look_up,
         screening.Screen: screen,
     }
+
+
+def _held(details: dict[str, object]) -> str:
+    return ", ".join(str(details.get(k, "")) for k in _DETAILS if details.get(k))
 
 
 def _locale(applied: Applied) -> str:

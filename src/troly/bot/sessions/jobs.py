@@ -40,8 +40,9 @@ async def on_plan(run: FollowupRun) -> None:
 
 
 async def plan(session: AsyncSession, *, now: datetime, settings: Settings) -> None:
-    """Plans sessions by rule and schedules tomorrow's planning (both idempotent)."""
+    """Plans sessions by rule, erases expired personal data, schedules tomorrow's run."""
     await service.plan_sessions(session, now=now, settings=settings)
+    await service.forget_personal_data(session, now=now, settings=settings)
     zone = service.work_calendar(settings).tz
     tomorrow = (now + timedelta(days=1)).astimezone(zone).date()
     await followups.schedule(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot import followups
@@ -20,6 +20,7 @@ from troly.bot.sessions import notices
 from troly.bot.sessions.model import (
     Booking,
     BookingStatus,
+    BusinessProfile,
     DialogueSession,
     SessionStatus,
 )
@@ -269,3 +270,29 @@ async def _schedule_status(session: AsyncSession, row: DialogueSession, now: dat
             now=now,
             key=f"{session_ref(row.id)}:{name}:{row.sequence}",
         )
+
+
+async def forget_personal_data(
+    session: AsyncSession, *, now: datetime, settings: Settings
+) -> tuple[int, int]:
+    """Erases personal data past the retention; returns (bookings, remembered businesses).
+
+    The representative's name and phone go once the session ended longer ago than the
+    retention; remembered details go when their consent is older than it.
+    """
+    cutoff = now - timedelta(days=settings.booking_retention_days)
+    ended = select(DialogueSession.id).where(DialogueSession.ends_at < cutoff)
+    bookings = await session.execute(
+        update(Booking)
+        .where(Booking.session_id.in_(ended))
+        .where(Booking.phone != "")
+        .values(representative="", phone="")
+        .execution_options(synchronize_session=False)
+    )
+    profiles = await session.execute(
+        delete(BusinessProfile).where(BusinessProfile.consented_at < cutoff)
+    )
+    erased = (int(bookings.rowcount or 0), int(profiles.rowcount or 0))  # type: ignore[attr-defined]
+    if any(erased):
+        logger.info("personal data erased: %s bookings, %s remembered businesses", *erased)
+    return erased
