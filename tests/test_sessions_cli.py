@@ -182,6 +182,10 @@ async def test_cancelling_from_the_command_line_tells_the_businesses(
     [told] = await an.new()
     assert "đã bị huỷ" in told.text
     assert await troly(settings, clock(), "cancel", "99") == (1, "no such session: 99\n")
+    assert await troly(settings, clock(), "create", "--at", "2026-11-30 14:00") == (
+        2,
+        "2026-11-30 14:00 is in the past: a session starts in the future\n",
+    )
     assert await troly(settings, clock(), "promise-done", "CK-2345AB") == (
         1,
         "no such promise: CK-2345AB\n",

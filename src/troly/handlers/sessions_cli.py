@@ -79,16 +79,20 @@ async def _run(
     zone = ZoneInfo(settings.timezone)
     if command == "list":
         return await _list(session, settings, out, now, everything=args.all)
+    starts_at = _local(args.at, zone) if command in ("create", "move") else None
+    if starts_at is not None and starts_at <= now:
+        out.write(f"{args.at} is in the past: a session starts in the future\n")
+        return 2
     if command == "plan":
         created = await service.plan_sessions(session, now=now, settings=settings)
         for row in created:
             out.write(f"created {row.id}\t{notices.session_label(row, settings)}\n")
         out.write(f"{len(created)} created\n")
         return 0
-    if command == "create":
+    if command == "create" and starts_at is not None:
         created_row = await service.create_session(
             session,
-            starts_at=_local(args.at, zone),
+            starts_at=starts_at,
             now=now,
             settings=settings,
             place=args.place,
@@ -112,11 +116,11 @@ async def _run(
         out.write(f"no such session: {args.id}\n")
         return 1
     row = found
-    if command == "move":
+    if command == "move" and starts_at is not None:
         told = await service.move_session(
             session,
             row,
-            starts_at=_local(args.at, zone),
+            starts_at=starts_at,
             now=now,
             settings=settings,
             place=args.place,
