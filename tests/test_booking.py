@@ -25,6 +25,7 @@ from troly.bot.dialogue import Dialogue
 from troly.bot.sessions import promises, seats, service
 from troly.bot.sessions.model import Booking, DialogueSession
 from troly.bot.settings import Settings
+from troly.bot.staff import add_staff
 from troly.bot.workdays import WorkCalendar
 from troly.knowledge.index import ProcedureIndex
 
@@ -243,6 +244,10 @@ async def test_an_overdue_promise_is_escalated_and_the_business_gets_an_apology(
             settings=settings,
         )
         assert promise is not None
+    async with sessions.begin() as session:
+        await add_staff(
+            session, channel="telegram", user_id="7", name="Minh", role="supervisor", now=clock()
+        )
     group, business = Inbox(sessions, str(STAFF_CHAT)), Inbox(sessions, "an")
     await group.new()
     await business.new()
@@ -251,6 +256,7 @@ async def test_an_overdue_promise_is_escalated_and_the_business_gets_an_apology(
     reminder, escalation = await group.new()
     assert "Nhắc Thuế tỉnh" in reminder.text
     assert "Quá hạn" in escalation.text
+    assert "lãnh đạo đôn đốc: Minh" in escalation.text
     [apology] = await business.new()
     assert "Xin lỗi" in apology.text
     [status] = await web.say("an", f"/tracuu {promise.code}")

@@ -17,6 +17,7 @@ from troly.bot.messages import Reply
 from troly.bot.sessions import notices, promises, seats, service
 from troly.bot.sessions.model import Booking, BookingStatus, DialogueSession
 from troly.bot.settings import Settings
+from troly.bot.staff import list_staff
 from troly.bot.texts import t
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ async def on_promise_overdue(run: FollowupRun) -> None:
     promise = await promises.promise_by_code(run.session, run.followup.ref)
     if promise is None or promise.status == "done":
         return
+    supervisors = await list_staff(run.session, role="supervisor")
     text = t(
         "staff.promise_overdue",
         "vi",
@@ -107,6 +109,7 @@ async def on_promise_overdue(run: FollowupRun) -> None:
         department=promise.department,
         content=promise.content,
         due=notices.when(promise.due_at, run.settings),
+        supervisors=", ".join(m.name for m in supervisors) or "—",
     )
     notices.to_staff(run.session, run.settings, Reply(text), now=run.now)
     booking = await run.session.get(Booking, promise.booking_id)
