@@ -99,6 +99,11 @@ async def test_staff_run_a_session_from_the_command_line(
     assert code == 0
     assert "4\t09:00 24/12/2026 — Nhà khách\t2/5\topen\tconfirmed=2" in listing
 
+    code, guests = await troly(settings, clock(), "guests", "4")
+    assert sorted(guests.splitlines()) == sorted(
+        f"{c}\tCông ty {u}\tTrần Thị Hoa\t0987654321" for c, u in ((came, "an"), (absent, "binh"))
+    )
+
     an = Inbox(sessions, "an")
     await an.new()
     assert await troly(settings, clock(), "move", "4", "--at", "2026-12-25 09:00") == (

@@ -52,6 +52,8 @@ def add_parser(sub: Any) -> None:
     done.add_argument("--note")
     minutes = s.add_parser("minutes", help="đã có biên bản / the minutes are recorded")
     minutes.add_argument("id", type=int)
+    guests = s.add_parser("guests", help="danh sách khách mời / who to let in (names, phones)")
+    guests.add_argument("id", type=int)
     rep = s.add_parser("report", help="báo cáo buổi / the session report")
     rep.add_argument("id", type=int)
     rep.add_argument("--csv", action="store_true", help="CSV instead of a table")
@@ -136,6 +138,15 @@ async def _run(
     elif command == "minutes":
         await promises.record_minutes(session, row, now=now)
         out.write(f"session {row.id}: minutes recorded\n")
+    elif command == "guests":
+        query = (
+            select(Booking)
+            .where(Booking.session_id == row.id)
+            .where(Booking.status.in_(["confirmed", "attended"]))
+            .order_by(Booking.business_name)
+        )
+        for b in (await session.execute(query)).scalars():
+            out.write(f"{b.code}\t{b.business_name}\t{b.representative}\t{b.phone}\n")
     elif command == "report":
         built = await report.session_report(session, row, now=now, settings=settings)
         out.write(built.csv() if args.csv else built.table())
