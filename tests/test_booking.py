@@ -536,3 +536,7 @@ async def test_a_cancellation_inside_the_window_is_recorded_late(
     clock.now += timedelta(days=1)
     [mine] = await web.say("an", "/lichcuatoi")
     assert "đã huỷ" in mine.text
+    await web.say("an", "/en")
+    [mine_in_english] = await web.say("an", "/lichcuatoi")
+    assert f"Your bookings:\n• {code} — 14:00 17/12/2026" in mine_in_english.text
+    assert mine_in_english.text.endswith(": cancelled")

@@ -132,7 +132,7 @@ async def book(effect: flow.Book, applied: Applied) -> EffectResult:
     row = await session.get(DialogueSession, booked.booking.session_id)
     assert row is not None
     if not booked.new:
-        line = notices.status_line(booked.booking, row, settings, booked.position)
+        line = notices.status_line(booked.booking, row, settings, booked.position, locale=locale)
         return EffectResult((Reply(t("booking.already", locale, line=line)),))
     await _remember(session, applied, details if draft.get("remember") else None)
     if booked.position is None:
@@ -226,7 +226,9 @@ async def _existing(applied: Applied, session_id: int, tax_code: str) -> EffectR
     row = await applied.session.get(DialogueSession, session_id)
     assert row is not None
     position = await seats.waitlist_position(applied.session, booking)
-    line = notices.status_line(booking, row, applied.settings, position)
+    line = notices.status_line(
+        booking, row, applied.settings, position, locale=applied.state.locale
+    )
     reply = Reply(t("booking.already", _locale(applied), line=line))
     return EffectResult((reply,), applied.state.idle())
 

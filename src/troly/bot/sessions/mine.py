@@ -36,7 +36,9 @@ async def my_bookings(_effect: flow.MyBookings, applied: Applied) -> EffectResul
     buttons: list[tuple[Button, ...]] = []
     for booking, row in found:
         position = await seats.waitlist_position(session, booking)
-        lines.append(notices.status_line(booking, row, settings, position))
+        lines.append(
+            notices.status_line(booking, row, settings, position, locale=applied.state.locale)
+        )
         if booking.status in LIVE and applied.now < row.starts_at:
             label = t("booking.cancel_code", locale, code=booking.code)
             buttons.append((Button(label, choice=f"book:cancel:{booking.code}"),))
@@ -87,7 +89,9 @@ async def look_up(effect: flow.LookUp, applied: Applied) -> EffectResult:
     row = await session.get(DialogueSession, booking.session_id)
     assert row is not None
     position = await seats.waitlist_position(session, booking)
-    return EffectResult((Reply(notices.status_line(booking, row, settings, position)),))
+    return EffectResult(
+        (Reply(notices.status_line(booking, row, settings, position, locale=applied.state.locale)),)
+    )
 
 
 def _owns(booking: Booking, applied: Applied) -> bool:

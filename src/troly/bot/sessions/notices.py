@@ -205,10 +205,14 @@ def promise_recorded(booking: Booking, promise: Promise, settings: Settings) -> 
 
 
 def status_line(
-    booking: Booking, row: DialogueSession, settings: Settings, position: int | None
+    booking: Booking,
+    row: DialogueSession,
+    settings: Settings,
+    position: int | None,
+    *,
+    locale: str,
 ) -> str:
-    """One line of ``/lichcuatoi``: code, session, status."""
-    locale = booking.locale
+    """One line of ``/lichcuatoi``: code, session, status (in the reader's language)."""
     status = t(f"booking.status_{booking.status}", locale)
     if position is not None:
         status = t("booking.status_waitlisted_at", locale, position=position)
