@@ -21,7 +21,7 @@ from troly.bot.answers import log_question
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
 from troly.bot.flows.base import Context, LogQuestion, State, Support
 from troly.bot.messages import Incoming, Reply
-from troly.bot.outbox import enqueue, enqueued
+from troly.bot.outbox import enqueue, enqueued, release_held
 from troly.bot.router import route
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, ProcessedEvent
@@ -130,6 +130,10 @@ class Dialogue:
                 )
                 await session.flush()
             conversation = await self._conversation(session, incoming, now)
+            # Replies held outside a platform's window go out now, before the new ones.
+            released = await release_held(
+                session, channel=incoming.channel, recipient=incoming.user_id, now=now
+            )
             state = State(
                 flow=conversation.flow,
                 step=conversation.step,
@@ -163,7 +167,7 @@ class Dialogue:
                 for reply in replies
             ]
             await session.flush()
-            ids = tuple(row.id for row in rows)
+            ids = (*released, *(row.id for row in rows))
             other_ids = tuple(sorted(row.id for row in others))
         return Handled(ids, replies, other_ids=other_ids)
 

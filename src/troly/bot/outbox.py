@@ -3,7 +3,9 @@
 A row is claimed with a lease (``locked_until``) so two deliverers never send it twice at
 once; sent rows are marked in their own transaction. A failed send is retried with
 exponential backoff, or after the platform's ``retry_after``; a user who blocked the bot is
-marked and not retried. Rows of one recipient go out in order.
+marked and not retried. Rows of one recipient go out in order. A channel with an interaction
+window (the Zalo OA: 7 days) is not tried outside it: the row is held, "waiting for the user",
+and released to pending when that user next writes (``release_held``, in their transaction).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from troly.bot.messages import Reply, reply_from_payload, reply_to_payload
@@ -26,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 ENQUEUED = "troly.outbox.enqueued"
+HELD = "held"
+WAITING_FOR_USER = "waiting for the user"
 BASE_BACKOFF = 2.0
 MAX_BACKOFF = 600.0
 
@@ -79,6 +83,14 @@ def enqueued(session: AsyncSession) -> list[OutboxMessage]:
     return rows
 
 
+class Held(Exception):
+    """The platform will not deliver until the user writes again (outside its window)."""
+
+    def __init__(self, reason: str = WAITING_FOR_USER) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Sender(Protocol):
     """A channel's way of delivering a reply to a recipient."""
 
@@ -93,6 +105,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    held: int = 0
 
 
 class Outbox:
@@ -106,8 +119,11 @@ class Outbox:
         clock: Callable[[], datetime],
         max_attempts: int = 8,
         write_lock: asyncio.Lock | None = None,
+        windows: Mapping[str, timedelta] | None = None,
     ) -> None:
+        # windows: per channel, how long after the user's last message a send may be tried.
         self._sessions = sessions
+        self._windows = dict(windows or {})
         self._write_lock = write_lock
         self._senders = senders
         self._clock = clock
@@ -125,10 +141,12 @@ class Outbox:
         return await self._deliver(None, limit=limit)
 
     async def _deliver(self, only: object | None, *, limit: int = 200) -> DeliveryReport:
+        started = self._clock()
         claimed = await self._claim(only, limit)
-        sent = retried = dead = 0
+        sent = retried = dead = held = 0
         stalled: set[tuple[str, str]] = set()
         gone: set[tuple[str, str]] = set()
+        waiting: set[tuple[str, str]] = set()
         for row_id, channel, recipient, thread, payload, attempts in claimed:
             key = (channel, recipient)
             if key in gone:
@@ -137,9 +155,19 @@ class Outbox:
             if key in stalled:
                 await self._release(row_id)
                 continue
+            if key in waiting or not await self._within_window(channel, recipient):
+                # Order is kept: nothing overtakes a held row of the same user.
+                waiting.add(key)
+                window = self._windows.get(channel)
+                cutoff = started - window if window is not None else started
+                held += await self._hold(row_id, WAITING_FOR_USER, unless_seen_after=cutoff)
+                continue
             sender = self._senders[channel]
             try:
                 await sender.send(recipient, reply_from_payload(payload), thread=thread)
+            except Held as exc:
+                waiting.add(key)
+                held += await self._hold(row_id, exc.reason, unless_seen_after=started)
             except RetryLater as exc:
                 stalled.add(key)
                 if attempts + 1 >= self._max_attempts:
@@ -156,7 +184,7 @@ class Outbox:
             else:
                 await self._sent(row_id)
                 sent += 1
-        return DeliveryReport(sent, retried, dead)
+        return DeliveryReport(sent, retried, dead, held)
 
     def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._write_lock if self._write_lock is not None else contextlib.nullcontext()
@@ -208,6 +236,42 @@ class Outbox:
                 .where(OutboxMessage.id == row_id)
                 .values(status="sent", sent_at=self._clock(), locked_until=None)
             )
+
+    async def _within_window(self, channel: str, recipient: str) -> bool:
+        window = self._windows.get(channel)
+        if window is None:
+            return True
+        async with self._sessions() as session:
+            last_seen = await session.scalar(
+                select(Conversation.last_seen_at)
+                .where(Conversation.channel == channel)
+                .where(Conversation.user_id == recipient)
+            )
+        return last_seen is not None and self._clock() - last_seen <= window
+
+    async def _hold(self, row_id: int, reason: str, *, unless_seen_after: datetime) -> int:
+        # A user who wrote meanwhile has released their held rows already: this one stays
+        # pending instead (the next tick sends it), so it cannot be stranded.
+        came_back = (
+            select(Conversation.id)
+            .where(Conversation.channel == OutboxMessage.channel)
+            .where(Conversation.user_id == OutboxMessage.recipient)
+            .where(Conversation.last_seen_at > unless_seen_after)
+        )
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .where(~exists(came_back))
+                .values(status=HELD, locked_until=None, last_error=reason[:500])
+            )
+            if getattr(result, "rowcount", 0) == 1:
+                logger.info("outbox %s held: %s", row_id, reason)
+                return 1
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(locked_until=None)
+            )
+            return 0
 
     async def _release(self, row_id: int) -> None:
         async with self._sessions.begin() as session:
@@ -287,3 +351,18 @@ class Outbox:
                 .where(OutboxMessage.id.in_(wanted))
                 .values(status="sent", sent_at=self._clock())
             )
+
+
+async def release_held(
+    session: AsyncSession, *, channel: str, recipient: str, now: datetime
+) -> list[int]:
+    """Puts the user's held rows back to pending (they just wrote); returns their ids in order."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.channel == channel)
+        .where(OutboxMessage.recipient == recipient)
+        .where(OutboxMessage.status == HELD)
+        .values(status="pending", next_attempt_at=now, locked_until=None)
+        .returning(OutboxMessage.id)
+    )
+    return sorted(result.scalars())

@@ -12,6 +12,16 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+_SECRETS = (
+    "telegram_token",
+    "telegram_webhook_secret",
+    "zalo_bot_token",
+    "zalo_bot_webhook_secret",
+    "zalo_oa_app_secret",
+    "zalo_oa_secret",
+    "zalo_oa_refresh_token",
+    "zalo_oa_access_token",
+)
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "xxx", "your-token-here", "test"}
 
 
@@ -81,15 +91,45 @@ class Settings(BaseSettings):
     # remembered details, are kept only this long after the session / the last consent.
     booking_retention_days: int = Field(365, ge=1)
 
+    # Zalo Bot (the Telegram-like bot platform): on when the token is set.
+    zalo_bot_token: SecretStr | None = None
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_bot_webhook_secret: SecretStr | None = None
+    zalo_bot_poll_timeout: int = Field(30, ge=0, le=60)
+
+    # Zalo Official Account: on when the (first) refresh token is set; the database owns the
+    # tokens after the first refresh.
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: SecretStr | None = None
+    zalo_oa_secret: SecretStr | None = None
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_access_token: SecretStr | None = None
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_window_days: int = Field(7, ge=1, le=7)
+    zalo_oa_refresh_ahead_seconds: int = Field(3600, ge=60)
+
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        """Refuses placeholder secrets outside development."""
+        """Refuses incomplete Zalo settings, and placeholder secrets outside development."""
+        if self.zalo_oa_refresh_token is not None:
+            missing = [
+                f"TROLY_{name.upper()}"
+                for name in ("zalo_oa_app_id", "zalo_oa_app_secret", "zalo_oa_secret")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(f"the Zalo OA door also needs {', '.join(missing)}")
+        if self.zalo_bot_webhook_secret is not None:
+            length = len(self.zalo_bot_webhook_secret.get_secret_value())
+            if not 8 <= length <= 256:
+                raise ValueError("TROLY_ZALO_BOT_WEBHOOK_SECRET must be 8 to 256 characters")
         if self.environment != "production":
             return self
-        for name in ("telegram_token", "telegram_webhook_secret"):
+        for name in _SECRETS:
             value = getattr(self, name)
             if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
                 raise ValueError(f"TROLY_{name.upper()} holds a placeholder, not a secret")

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from troly.bot.answers import card_reply
+from troly.bot.choices import ChoiceMenus
 from troly.bot.dialogue import Dialogue, Handled
+from troly.bot.files import FileShelf
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
@@ -32,6 +36,7 @@ from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale
 from troly.bot.wiring import effect_appliers, followup_handlers
 from troly.handlers.web import ContinueLinks, web_routes
+from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import ProcedureIndex
 
@@ -77,6 +82,7 @@ class Runtime:
     clock: Callable[[], datetime]
     senders: dict[str, Sender] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
+    write_lock: asyncio.Lock | None = None
 
     async def tick(self) -> None:
         """One scheduler tick: runs due follow-ups, then delivers what is due (their messages,
@@ -97,15 +103,21 @@ class Runtime:
             await self.outbox.deliver(ids)
 
 
-def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Runtime:
-    """Builds the collaborators (no I/O beyond loading the knowledge base)."""
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    index: ProcedureIndex | None = None,
+) -> Runtime:
+    """Builds the collaborators (no I/O beyond loading the knowledge base, unless given)."""
     zone = ZoneInfo(settings.timezone)
     now = clock or (lambda: datetime.now(zone))
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    index = build_index(settings)
-    # The index is built once and never freed: keep the collector from walking it every time.
-    gc.freeze()
+    if index is None:
+        index = build_index(settings)
+        # The index is built once and never freed: keep the collector from walking it.
+        gc.freeze()
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     dialogue = Dialogue(
         sessions=sessions,
@@ -129,6 +141,8 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = 
         clock=now,
         max_attempts=settings.outbox_max_attempts,
         write_lock=write_lock,
+        # Zalo OA consultation messages may be sent only this long after the user's last message.
+        windows={"zalo_oa": timedelta(days=settings.zalo_oa_window_days)},
     )
     return Runtime(
         settings=settings,
@@ -140,6 +154,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] | None = 
         followups=followups,
         clock=now,
         senders=senders,
+        write_lock=write_lock,
     )
 
 
@@ -157,6 +172,11 @@ def create_app(
         telegram = TelegramDoor(settings=settings, runtime=rt)
         rt.senders["telegram"] = telegram.sender
         routes = [*telegram.routes(), *routes]
+    zalo_bot, zalo_oa, zalo_files = _zalo_doors(settings, rt)
+    routes = [*zalo_files, *routes]
+    for door in (zalo_bot, zalo_oa):
+        if door is not None:
+            routes = [*door.routes(), *routes]
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -164,6 +184,10 @@ def create_app(
         await start_planning(rt.sessions, now=rt.clock(), settings=settings)
         if telegram is not None:
             await telegram.start()
+        if zalo_oa is not None:
+            await zalo_oa.start()
+        if zalo_bot is not None:
+            await zalo_bot.start()
         if scheduler:
             rt.scheduler = AsyncIOScheduler(timezone=settings.timezone)
             rt.scheduler.add_job(
@@ -173,6 +197,10 @@ def create_app(
                 max_instances=1,
                 coalesce=True,
             )
+            if zalo_oa is not None:
+                rt.scheduler.add_job(
+                    zalo_oa.keep_token_fresh, "interval", minutes=10, max_instances=1, coalesce=True
+                )
             rt.scheduler.start()
         await rt.tick()
         try:
@@ -182,6 +210,53 @@ def create_app(
                 rt.scheduler.shutdown(wait=True)
             if telegram is not None:
                 await telegram.stop()
+            for door in (zalo_bot, zalo_oa):
+                if door is not None:
+                    await door.stop()
             await rt.engine.dispose()
 
     return Starlette(routes=routes, lifespan=lifespan), rt
+
+
+def _zalo_doors(
+    settings: Settings, rt: Runtime
+) -> tuple[ZaloBotDoor | None, ZaloOADoor | None, list[BaseRoute]]:
+    """The Zalo doors whose tokens are set, registered as senders, and the file route."""
+    secrets_set = [
+        secret.get_secret_value()
+        for secret in (settings.zalo_bot_token, settings.zalo_oa_secret)
+        if secret is not None
+    ]
+    if not secrets_set:
+        return None, None, []
+    from troly.handlers.zalo.common import Road, ZaloFiles
+
+    menus = ChoiceMenus(sessions=rt.sessions, clock=rt.clock, write_lock=rt.write_lock)
+    road = Road(dialogue=rt.dialogue, outbox=rt.outbox, menus=menus)
+    # Every worker derives the same key for the file URLs from the Zalo secrets.
+    file_key = hashlib.sha256(("troly-files:" + ":".join(secrets_set)).encode()).digest()
+    shelf = FileShelf(
+        sessions=rt.sessions, clock=rt.clock, secret=file_key, write_lock=rt.write_lock
+    )
+    files = ZaloFiles(shelf=shelf, public_url=settings.public_url)
+    bot = oa = None
+    if settings.zalo_bot_token is not None:
+        from troly.handlers.zalo.bot import CHANNEL as BOT_CHANNEL
+        from troly.handlers.zalo.bot import ZaloBotDoor
+
+        bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files)
+        rt.senders[BOT_CHANNEL] = bot.sender
+    if settings.zalo_oa_refresh_token is not None:
+        from troly.handlers.zalo.oa import CHANNEL as OA_CHANNEL
+        from troly.handlers.zalo.oa import ZaloOADoor
+
+        oa = ZaloOADoor(
+            settings=settings,
+            road=road,
+            menus=menus,
+            files=files,
+            sessions=rt.sessions,
+            clock=rt.clock,
+        )
+        rt.senders[OA_CHANNEL] = oa.sender
+    return bot, oa, files.routes()

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from troly.bot.storage.types import UTCDateTime
@@ -132,3 +141,52 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ZaloToken(Base):
+    """An OAuth token pair (the Zalo OA's), refreshed under a row lock; survives restarts.
+
+    The refresh token works once: whoever refreshes must hold the row (PostgreSQL
+    ``FOR UPDATE``; SQLite's write lock) so two workers never spend the same one.
+    """
+
+    __tablename__ = "zalo_tokens"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    access_token: Mapped[str] = mapped_column(String(1024))
+    refresh_token: Mapped[str] = mapped_column(String(1024))
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    seed_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChoiceMenu(Base):
+    """The numbered choices last shown to a user on a channel without buttons ("1" picks one).
+
+    Kept in the database, not in memory, so the answer works after a restart and on any worker.
+    """
+
+    __tablename__ = "choice_menus"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    choices: Mapped[list[str]] = mapped_column(JSON)
+    # Payloads of earlier menus too: a Zalo button tapped higher up the chat still works.
+    recent: Mapped[list[str]] = mapped_column(JSON, default=list)
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SharedFile(Base):
+    """A file a reply carries, kept so a platform that takes only URLs (Zalo) can fetch it.
+
+    The key is a keyed hash of the content: unguessable, and the same file is stored once.
+    """
+
+    __tablename__ = "shared_files"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
