@@ -50,7 +50,7 @@ async def seed(url: str, n: int, *, batch: int = 2000) -> None:
                         "channel": "telegram",
                         "user_id": str(100000 + start + i),
                         "locale": "vi",
-                        "topic": "tax",
+                        "topic": "thue",
                         "description": "bench",
                         "public": False,
                         "consent": False,

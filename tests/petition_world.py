@@ -184,7 +184,7 @@ class World:
     async def file(self, description: str = "Hồ sơ cấp phép xây dựng quá hạn 20 ngày") -> str:
         """Files an anonymous petition the short way; returns its code."""
         await self.say("/phananh")
-        await self.press("pf:topic:construction")
+        await self.press("pf:topic:xaydung")
         await self.say(description)
         await self.press("pf:done")
         await self.press("pf:commune:none")

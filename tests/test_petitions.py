@@ -30,8 +30,8 @@ async def test_the_whole_life_of_a_petition(world: World) -> None:
     await world.roster()
     [intro] = await world.say("/phananh")
     assert "lĩnh vực nào" in intro.text
-    assert "pf:topic:land" in choices(intro)
-    [ask] = await world.press("pf:topic:land")
+    assert "pf:topic:datdai" in choices(intro)
+    [ask] = await world.press("pf:topic:datdai")
     assert "mô tả" in ask.text
     [files] = await world.say("Doanh nghiệp chờ cấp giấy chứng nhận quyền sử dụng đất đã 3 tháng")
     assert "pf:done" in choices(files)
@@ -266,7 +266,7 @@ async def test_the_talk_to_a_person_button_carries_the_unanswered_question_over(
     assert "human" in choices(unknown)
     [intro] = await world.press("human")
     assert "«xin giấy phép nuôi cá sấu trong nhà kính»" in intro.text
-    [keep] = await world.press("pf:topic:other")
+    [keep] = await world.press("pf:topic:khac")
     assert "pf:keep" in choices(keep)
     [files] = await world.press("pf:keep")
     assert "pf:done" in choices(files)
@@ -274,7 +274,7 @@ async def test_the_talk_to_a_person_button_carries_the_unanswered_question_over(
 
 async def test_a_description_over_the_limit_is_refused_with_its_length(world: World) -> None:
     await world.say("/phananh")
-    await world.press("pf:topic:tax")
+    await world.press("pf:topic:thue")
     [too_long] = await world.say("x" * 2500)
     assert "2500 ký tự, tối đa 2000" in too_long.text
     [next_step] = await world.say("Hoàn thuế GTGT chậm")
@@ -285,7 +285,7 @@ async def test_refusing_consent_keeps_no_personal_data_and_editing_returns_to_th
     world: World,
 ) -> None:
     await world.say("/phananh")
-    await world.press("pf:topic:tax")
+    await world.press("pf:topic:thue")
     await world.say("Hoàn thuế chậm")
     await world.press("pf:done")
     await world.press("pf:commune:none")
@@ -383,7 +383,7 @@ async def test_only_a_supervisor_or_the_assignee_reassigns_and_staff_can_close(
 
 async def test_the_business_sees_and_erases_its_personal_data(world: World) -> None:
     await world.say("/phananh")
-    await world.press("pf:topic:tax")
+    await world.press("pf:topic:thue")
     await world.say("Hoàn thuế chậm")
     await world.press("pf:done")
     await world.press("pf:commune:none")

@@ -58,7 +58,7 @@ async def test_a_petition_through_telegram_business_chat_and_staff_topic(tmp_pat
 
             await fake.user_says(BUSINESS, "/phananh")
             await business_waits(1)
-            await business_press("pf:topic:fire_safety")
+            await business_press("pf:topic:pccc")
             await business_waits(2)
             await fake.user_says(BUSINESS, "Thẩm duyệt PCCC nhà xưởng <2.000 m² & kho chậm 30 ngày")
             await business_waits(3)
@@ -82,7 +82,9 @@ async def test_a_petition_through_telegram_business_chat_and_staff_topic(tmp_pat
             assert thread is not None
             assert code in card["text"]
             topic_calls = [c for c in fake.calls if c.method.lower() == "createforumtopic"]
-            assert [c.params.get("name") for c in topic_calls] == [f"{code} · PCCC"]
+            assert [c.params.get("name") for c in topic_calls] == [
+                f"{code} · Phòng cháy, chữa cháy (PCCC)"
+            ]
 
             # Someone in the group who is not staff presses claim: refused in the topic.
             await fake.user_presses(
@@ -147,7 +149,7 @@ async def test_without_topics_the_card_still_reaches_the_staff_group(tmp_path: P
 
             await fake.user_says(BUSINESS, "/phananh")
             await fake.wait_for_messages(BUSINESS, 1)
-            await press("pf:topic:tax", 2)
+            await press("pf:topic:thue", 2)
             await fake.user_says(BUSINESS, "Hoàn thuế GTGT chậm")
             await fake.wait_for_messages(BUSINESS, 3)
             await press("pf:done", 4)

@@ -45,7 +45,7 @@ async def test_ask_flow_on_the_zalo_bot_with_numbered_choices_and_cancel(
 
         [cancelled] = await chat.say("/huy")
         assert cancelled.text.startswith("Không có thao tác nào đang dở")
-        assert "Trả lời 1, 2, 3 hoặc 4 để chọn." in cancelled.text
+        assert "Trả lời 1, 2, 3, 4 hoặc 5 để chọn." in cancelled.text
     assert fake.errors == []
     assert all(d.secret_header == webhook_secret(rt.settings) for d in fake.deliveries)
 

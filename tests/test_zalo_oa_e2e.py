@@ -60,7 +60,7 @@ async def test_ask_flow_on_the_oa_question_card_number_button_and_cancel(
 
         [cancelled] = await chat.say("/huy")
         assert cancelled.text.startswith("Không có thao tác nào đang dở")
-        assert len(cancelled.buttons) == 4
+        assert len(cancelled.buttons) == 5
     assert fake.refresh_calls == ["ok"]
     assert fake.errors == []
 

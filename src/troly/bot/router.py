@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from troly.bot.codes import normalise_code
 from troly.bot.flows import ask as ask_flow
-from troly.bot.flows import menu
+from troly.bot.flows import booking, menu, screening
 from troly.bot.flows import petition as petition_flow
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows import status as status_flow
@@ -44,6 +45,13 @@ def _petition(state: State, _arg: str, ctx: Context) -> Outcome:
     return petition_flow.start(state, ctx, question=question if isinstance(question, str) else None)
 
 
+def _look_up(state: State, arg: str, ctx: Context) -> Outcome:
+    """``/tracuu``: a petition code (PA-) to the petitions, others to the bookings."""
+    if not arg.strip() or normalise_code(arg, prefixes=("PA",)) is not None:
+        return status_flow.lookup(state, arg, ctx)
+    return booking.look_up(state, arg, ctx)
+
+
 def _language(state: State, arg: str, _ctx: Context) -> Outcome:
     return menu.set_language(state, arg.lower() or ("en" if state.locale == "vi" else "vi"))
 
@@ -66,9 +74,11 @@ COMMANDS: dict[str, Command] = {
     "hotro": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
     "human": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
     "phananh": lambda state, _arg, ctx: petition_flow.start(state, ctx),
-    "tracuu": status_flow.lookup,
     "cuatoi": status_flow.mine,
     "dulieu": status_flow.my_data,
+    "dangky": booking.start,
+    "lichcuatoi": booking.my_bookings,
+    "tracuu": _look_up,
 }
 
 
@@ -77,10 +87,10 @@ def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
         return menu.prompt_question(state)
     if rest == "help":
         return menu.help_text(state)
+    if rest == "booking":
+        return booking.start(state)
     if rest in {"petition", "human"}:
         return _petition(state, "", ctx)
-    if rest == "booking":
-        return menu.talk_to_person(state, ctx)
     return menu.main_menu(state)
 
 
@@ -110,9 +120,11 @@ CHOICES: dict[str, ChoiceHandler] = {
     "proc": _procedure_choice("proc"),
     "asp": _procedure_choice("asp"),
     "docs": _procedure_choice("docs"),
+    "book": booking.on_choice,
 }
 
 FLOWS: dict[str, Step] = {
+    booking.FLOW: booking.on_text,
     petition_flow.FLOW: petition_flow.on_text,
     status_flow.ADD_FLOW: status_flow.on_add_text,
     status_flow.RATE_FLOW: status_flow.on_comment,
@@ -128,9 +140,11 @@ STAFF_COMMANDS: dict[str, Command] = {
     "tracuu": status_flow.lookup,
 }
 STAFF_CHOICES: dict[str, ChoiceHandler] = {
+    "scr": screening.on_choice,
     "ps": staff_flow.on_choice,
 }
 STAFF_FLOWS: dict[str, Step] = {
+    screening.FLOW: screening.on_text,
     staff_flow.FLOW: staff_flow.on_text,
     "": staff_flow.on_text,
 }

@@ -77,6 +77,33 @@ class Settings(BaseSettings):
     petition_max_attachments: int = Field(5, ge=0)
     petition_digest_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$")
 
+    # The chairman's monthly dialogue sessions (facts/rules.md: defaults are the third
+    # Thursday at 14:00, 20 seats, registration closing 3 working days before).
+    session_weekday: int = Field(3, ge=0, le=6)
+    session_nth: int = Field(3, ge=1, le=5)
+    session_time: str = Field("14:00", pattern=r"^\d{1,2}:\d{2}$")
+    session_minutes: int = Field(180, ge=15)
+    session_place: str = "Hội trường UBND tỉnh"
+    session_seats: int = Field(20, ge=1)
+    session_months_ahead: int = Field(2, ge=1, le=12)
+    session_opens_days_before: int = Field(30, ge=1)
+    session_closes_working_days_before: float = Field(3, ge=0)
+    session_departments: list[str] = [
+        "Sở Tài chính",
+        "Sở Nông nghiệp và Môi trường",
+        "Sở Xây dựng",
+        "Thuế tỉnh",
+        "Ban Quản lý Khu kinh tế Nghi Sơn và các khu công nghiệp",
+    ]
+    booking_question_max_chars: int = Field(500, ge=50)
+    booking_cancel_hours_before: int = Field(24, ge=0)
+    booking_reminder_working_days: float = Field(3, ge=0)
+    booking_reminder_hours: int = Field(24, ge=1)
+    promise_reminder_working_days: float = Field(3, ge=0)
+    # Personal data law (Luật 91/2025/QH15): the representative's name and phone, and the
+    # remembered details, are kept only this long after the session / the last consent.
+    booking_retention_days: int = Field(365, ge=1)
+
     # Zalo Bot (the Telegram-like bot platform): on when the token is set.
     zalo_bot_token: SecretStr | None = None
     zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"

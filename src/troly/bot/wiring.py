@@ -10,6 +10,8 @@ from troly.bot.effects import Appliers, EffectApplier
 from troly.bot.followups import FollowupHandler
 from troly.bot.petitions import appliers as petition_appliers
 from troly.bot.petitions import jobs as petition_jobs
+from troly.bot.sessions import appliers as session_appliers
+from troly.bot.sessions import jobs as session_jobs
 from troly.bot.settings import Settings
 
 
@@ -17,6 +19,7 @@ def effect_appliers(settings: Settings) -> Appliers:
     """The appliers of every job's effects (the built-in ones are the dialogue's own)."""
     appliers: dict[type, EffectApplier] = {}
     appliers.update(petition_appliers.appliers())
+    appliers.update(session_appliers.appliers())
     return appliers
 
 
@@ -24,4 +27,5 @@ def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:
     """The handler of every follow-up kind, by kind."""
     handlers: dict[str, FollowupHandler] = {}
     handlers.update(petition_jobs.handlers())
+    handlers.update(session_jobs.handlers())
     return handlers

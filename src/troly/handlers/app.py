@@ -31,6 +31,7 @@ from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
 from troly.bot.outbox import Outbox, Sender
 from troly.bot.petitions.jobs import ensure_digest
+from troly.bot.sessions.jobs import start_planning
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale
@@ -184,6 +185,7 @@ def create_app(
         if settings.staff_chat_id is not None:
             async with rt.sessions.begin() as session:
                 await ensure_digest(session, now=rt.clock(), settings=settings)
+        await start_planning(rt.sessions, now=rt.clock(), settings=settings)
         if telegram is not None:
             await telegram.start()
         if zalo_oa is not None:

@@ -20,7 +20,7 @@ from troly.bot.messages import Reply
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, current_revision, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
-from troly.handlers import staff_cli
+from troly.handlers import sessions_cli, staff_cli
 from troly.knowledge.index import SearchResult
 from troly.knowledge.records import load_knowledge
 
@@ -182,6 +182,7 @@ def parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply migrations")
     db_sub.add_parser("current", help="show the current revision")
     staff_cli.add_parser(sub)
+    sessions_cli.add_parser(sub)
     return root
 
 
@@ -212,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_db(args, settings, sys.stdout))
     if args.command == "staff":
         return asyncio.run(staff_cli.run(args, settings, sys.stdout))
+    if args.command == "sessions":
+        return asyncio.run(sessions_cli.run(args, settings, sys.stdout))
     return 2
 
 

@@ -13,6 +13,7 @@ def menu_buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
     """The main menu as buttons."""
     return (
         (Button(t("menu.ask", locale), choice="menu:ask"),),
+        (Button(t("menu.booking", locale), choice="menu:booking"),),
         (Button(t("menu.human", locale), choice="human"),),
         (
             Button(t("menu.help", locale), choice="menu:help"),

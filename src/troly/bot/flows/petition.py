@@ -17,7 +17,7 @@ from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.communes import commune_by_code, find_communes
 from troly.bot.petitions.effects import SubmitPetition
-from troly.bot.petitions.topics import TOPICS, topic_buttons, topic_label
+from troly.bot.petitions.topics import TOPIC_KEYS, topic_buttons, topic_label
 from troly.bot.texts import t
 
 FLOW = "petition"
@@ -79,7 +79,7 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
         return _expired(state)
     what, _, value = payload.partition(":")
     step = state.step
-    if what == "topic" and value in TOPICS and step == Step.TOPIC:
+    if what == "topic" and value in TOPIC_KEYS and step == Step.TOPIC:
         return _after(state.with_draft(topic=value), Step.TOPIC, ctx)
     if what == "keep" and step == Step.DESCRIPTION and state.draft.get("description"):
         return _after(state, Step.DESCRIPTION, ctx)

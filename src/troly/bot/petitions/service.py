@@ -87,7 +87,7 @@ async def create(
         channel=channel,
         user_id=user_id,
         locale=locale,
-        topic=str(draft.get("topic") or "other"),
+        topic=str(draft.get("topic") or "khac"),
         description=str(draft.get("description") or ""),
         commune_code=draft.get("commune_code"),
         commune_name=draft.get("commune_name"),

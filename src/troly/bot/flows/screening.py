@@ -1,0 +1,47 @@
+"""Staff screening of bookings from the staff group: the buttons and the typed decline reason.
+
+Pure: the roster check and the changes are the ``Screen`` effect's applier's work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.messages import Incoming, Reply
+from troly.bot.texts import t
+
+FLOW = "screen"
+REASON = "reason"
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """Effect: a staff member screens a booking (ok, no, nr, merge, mt or a typed reason)."""
+
+    action: str
+    code: str
+    arg: str = ""
+
+
+def on_choice(state: State, rest: str, _ctx: Context) -> Outcome:
+    """Handles ``scr:<action>:<code>[:<arg>]`` buttons."""
+    action, _, tail = rest.partition(":")
+    code, _, arg = tail.partition(":")
+    if not code:
+        return Outcome(state, (Reply(t("booking.expired", state.locale)),))
+    return Outcome(state, (), (Screen(action, code, arg),))
+
+
+def ask_reason(state: State, code: str) -> State:
+    """The state in which the staff member's next message is the decline reason."""
+    return State(flow=FLOW, step=REASON, draft={"code": code}, locale=state.locale)
+
+
+def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
+    """Takes the typed reason for declining the booking being screened."""
+    text = (incoming.text or "").strip()
+    code = str(state.draft.get("code", ""))
+    if not text or not code:
+        return Outcome(state.idle(), (Reply(t("booking.expired", state.locale)),))
+    return Outcome(state.idle(), (), (Screen("text", code, text[:500]),))

@@ -1,0 +1,229 @@
+"""What the dialogue sessions say: to a business, to the staff group; the ``.ics`` invite.
+
+Pure builders of ``Reply`` plus two ``enqueue`` helpers. Must not import handlers or platform
+libraries.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from troly.bot.invite import calendar_invite
+from troly.bot.messages import Button, Document, Reply
+from troly.bot.outbox import enqueue
+from troly.bot.sessions.model import Booking, DialogueSession, Promise
+from troly.bot.settings import Settings
+from troly.bot.texts import t
+from troly.bot.topics import TOPICS, topic_label
+
+DECLINE_REASONS = ("scope", "petition", "incomplete")
+"""Preset reasons for declining a booking (``booking.reason_<key>`` in the catalogues)."""
+
+
+def when(moment: datetime, settings: Settings) -> str:
+    """A moment as the province reads it: ``14:00 ngày 17/12/2026``."""
+    local = moment.astimezone(ZoneInfo(settings.timezone))
+    return f"{local:%H:%M} {local:%d/%m/%Y}"
+
+
+def session_label(row: DialogueSession, settings: Settings) -> str:
+    """One line naming a session: its time and place."""
+    return f"{when(row.starts_at, settings)} — {row.place}"
+
+
+def to_business(session: AsyncSession, booking: Booking, reply: Reply, *, now: datetime) -> None:
+    """Queues a message to the business that made the booking."""
+    enqueue(session, channel=booking.channel, recipient=booking.user_id, reply=reply, now=now)
+
+
+def to_staff(session: AsyncSession, settings: Settings, reply: Reply, *, now: datetime) -> None:
+    """Queues a message to the staff group (nothing when no group is configured)."""
+    if settings.staff_chat_id is None:
+        return
+    enqueue(
+        session, channel="telegram", recipient=str(settings.staff_chat_id), reply=reply, now=now
+    )
+
+
+def booked(
+    booking: Booking, row: DialogueSession, settings: Settings, position: int | None
+) -> Reply:
+    """The reply to a new booking: its code, and either screening or the waitlist."""
+    locale = booking.locale
+    label = session_label(row, settings)
+    if position is not None:
+        text = t("booking.waitlisted", locale, code=booking.code, session=label, position=position)
+    else:
+        text = t("booking.pending", locale, code=booking.code, session=label)
+    return Reply(text, (_mine_button(locale),), kind="booking:made")
+
+
+def screening_card(booking: Booking, row: DialogueSession, settings: Settings) -> Reply:
+    """The card staff screen: the business, the topic, the question, three actions."""
+    text = t(
+        "staff.booking_card",
+        "vi",
+        code=booking.code,
+        session=session_label(row, settings),
+        business=booking.business_name,
+        tax_code=booking.tax_code,
+        topic=topic_label(booking.topic, "vi"),
+        question=booking.question,
+        seats_left=row.seats_left,
+    )
+    code = booking.code
+    buttons = (
+        (
+            Button(t("staff.approve", "vi"), choice=f"scr:ok:{code}"),
+            Button(t("staff.decline", "vi"), choice=f"scr:no:{code}"),
+        ),
+        (Button(t("staff.merge", "vi"), choice=f"scr:merge:{code}"),),
+    )
+    return Reply(text, buttons, kind="staff:booking")
+
+
+def decline_reasons(code: str) -> Reply:
+    """The preset reasons to decline, and how to type another."""
+    buttons = tuple(
+        (Button(t(f"booking.reason_{key}", "vi"), choice=f"scr:nr:{code}:{key}"),)
+        for key in DECLINE_REASONS
+    )
+    return Reply(t("staff.decline_prompt", "vi", code=code), buttons)
+
+
+def merge_topics(code: str) -> Reply:
+    """The topics a booking can be merged with."""
+    buttons = [Button(vi, choice=f"scr:mt:{code}:{key}") for key, vi, _en in TOPICS]
+    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    return Reply(t("staff.merge_prompt", "vi", code=code), rows)
+
+
+def confirmed(booking: Booking, row: DialogueSession, settings: Settings) -> Reply:
+    """The confirmation: the details, what to bring, the cancel button and the invite."""
+    locale = booking.locale
+    text = t(
+        "booking.confirmed",
+        locale,
+        code=booking.code,
+        when=when(row.starts_at, settings),
+        place=row.place,
+        topic=topic_label(booking.topic, locale),
+    )
+    if booking.merged:
+        text += "\n" + t("booking.merged", locale, topic=topic_label(booking.topic, locale))
+    return Reply(
+        text,
+        ((Button(t("booking.cancel_button", locale), choice=f"book:cancel:{booking.code}"),),),
+        document=invite(booking, row, settings),
+        kind="booking:confirmed",
+    )
+
+
+def invite(booking: Booking, row: DialogueSession, settings: Settings) -> Document:
+    """The ``.ics`` invite of a confirmed booking (same UID on every update)."""
+    content = calendar_invite(
+        uid=f"{booking.code}@troly",
+        title=t("booking.invite_title", booking.locale),
+        start=row.starts_at.astimezone(ZoneInfo(settings.timezone)),
+        duration=row.ends_at - row.starts_at,
+        location=row.place,
+        description=t(
+            "booking.invite_description",
+            booking.locale,
+            code=booking.code,
+            topic=topic_label(booking.topic, booking.locale),
+        ),
+        stamp=row.updated_at if row.sequence else None,
+        sequence=row.sequence,
+    )
+    return Document(f"{booking.code}.ics", content, "text/calendar")
+
+
+def declined(booking: Booking, reason: str) -> Reply:
+    """Tells the business its booking was declined, and why."""
+    return Reply(t("booking.declined", booking.locale, code=booking.code, reason=reason))
+
+
+def promoted(booking: Booking, row: DialogueSession, settings: Settings) -> Reply:
+    """Tells a waitlisted business a seat has opened for it."""
+    label = session_label(row, settings)
+    return Reply(t("booking.promoted", booking.locale, code=booking.code, session=label))
+
+
+def moved(booking: Booking, row: DialogueSession, settings: Settings) -> Reply:
+    """Tells a business its session moved (a new invite when it was confirmed)."""
+    text = t(
+        "booking.session_moved",
+        booking.locale,
+        code=booking.code,
+        when=when(row.starts_at, settings),
+        place=row.place,
+    )
+    document = invite(booking, row, settings) if booking.status == "confirmed" else None
+    return Reply(text, document=document, kind="booking:moved")
+
+
+def session_cancelled(booking: Booking, row: DialogueSession) -> Reply:
+    """Tells a business its session was cancelled."""
+    return Reply(t("booking.session_cancelled", booking.locale, code=booking.code))
+
+
+def reminder(booking: Booking, row: DialogueSession, settings: Settings, *, now: datetime) -> Reply:
+    """The reminder before the session: time, place, what to bring; cancel while it may."""
+    locale = booking.locale
+    text = t(
+        "booking.reminder",
+        locale,
+        code=booking.code,
+        when=when(row.starts_at, settings),
+        place=row.place,
+    )
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if now < row.starts_at - timedelta(hours=settings.booking_cancel_hours_before):
+        buttons = (
+            (Button(t("booking.cancel_button", locale), choice=f"book:cancel:{booking.code}"),),
+        )
+    return Reply(text, buttons, kind="booking:reminder")
+
+
+def promise_recorded(booking: Booking, promise: Promise, settings: Settings) -> Reply:
+    """Tells the business what was promised, by whom, by when, and the code to follow it."""
+    return Reply(
+        t(
+            "promise.recorded",
+            booking.locale,
+            code=promise.code,
+            booking=booking.code,
+            department=promise.department,
+            content=promise.content,
+            due=when(promise.due_at, settings),
+        )
+    )
+
+
+def status_line(
+    booking: Booking,
+    row: DialogueSession,
+    settings: Settings,
+    position: int | None,
+    *,
+    locale: str,
+) -> str:
+    """One line of ``/lichcuatoi``: code, session, status (in the reader's language)."""
+    status = t(f"booking.status_{booking.status}", locale)
+    if position is not None:
+        status = t("booking.status_waitlisted_at", locale, position=position)
+    return t(
+        "booking.line",
+        locale,
+        code=booking.code,
+        session=session_label(row, settings),
+        status=status,
+    )
+
+
+def _mine_button(locale: str) -> tuple[Button, ...]:
+    return (Button(t("booking.mine_button", locale), choice="book:mine"),)
