@@ -243,7 +243,7 @@ async def test_a_petition_filed_on_the_friday_before_tet_counts_no_tet_day(
 async def test_a_user_cannot_read_another_users_petition_by_code(world: World) -> None:
     code = await world.file()
     [theirs] = await world.say(f"/tracuu {code}", user="777")
-    [nonexistent] = await world.say("/tracuu PA-2222222", user="777")
+    [nonexistent] = await world.say("/tracuu pa 222222", user="777")
     [made_up] = await world.say("/tracuu PA-ZZZZZZ", user="777")
     assert theirs.text == made_up.text == nonexistent.text
     assert code not in theirs.text
