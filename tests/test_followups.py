@@ -182,3 +182,18 @@ async def test_on_postgresql_three_workers_share_due_followups_without_duplicate
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_one_failing_followup_in_a_batch_keeps_its_neighbours_effects(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock()
+    async with sessions.begin() as session:
+        for n in range(4):
+            await schedule(session, kind="remind", ref=f"B{n}", due_at=clock(), now=clock())
+        await schedule(session, kind="explode", ref="B-bad", due_at=clock(), now=clock())
+    report = await runner(sessions, clock, batch=10).run_due()
+    assert (report.done, report.retried) == (4, 1)
+    async with sessions() as session:
+        recipients = sorted((await session.execute(select(OutboxMessage.recipient))).scalars())
+    assert recipients == ["B0", "B1", "B2", "B3"]

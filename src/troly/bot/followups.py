@@ -122,6 +122,7 @@ class Followups:
         write_lock: asyncio.Lock | None = None,
         max_attempts: int = 6,
         lease: timedelta = LEASE,
+        batch: int = 50,
     ) -> None:
         self._sessions = sessions
         self._handlers = handlers
@@ -130,25 +131,77 @@ class Followups:
         self._write_lock = write_lock
         self._max_attempts = max_attempts
         self._lease = lease
+        self._batch = max(1, batch)
 
     def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._write_lock if self._write_lock is not None else contextlib.nullcontext()
 
     async def run_due(self, *, limit: int = 200) -> TickReport:
-        """Runs what is due now (or overdue after downtime), each once."""
+        """Runs what is due now (or overdue after downtime), each once.
+
+        Claimed rows run a batch to a transaction (one commit for many follow-ups); when any
+        of them fails the batch is rolled back whole and its rows run one by one, so a
+        failing follow-up delays its neighbours but never takes their effects with it.
+        """
         claimed = await self.claim(limit=limit)
         done = retried = failed = lost = 0
-        for row_id, lease in claimed:
-            outcome = await self.run_one(row_id, lease)
-            if outcome == "done":
-                done += 1
-            elif outcome == "retried":
-                retried += 1
-            elif outcome == "failed":
-                failed += 1
-            else:
-                lost += 1
+        for start in range(0, len(claimed), self._batch):
+            chunk = claimed[start : start + self._batch]
+            if len(chunk) > 1:
+                batch = await self._run_batch(chunk)
+                if batch is not None:
+                    done += batch[0]
+                    lost += batch[1]
+                    continue
+            for row_id, lease in chunk:
+                outcome = await self.run_one(row_id, lease)
+                if outcome == "done":
+                    done += 1
+                elif outcome == "retried":
+                    retried += 1
+                elif outcome == "failed":
+                    failed += 1
+                else:
+                    lost += 1
         return TickReport(done, retried, failed, lost)
+
+    async def _run_batch(self, chunk: list[tuple[int, str]]) -> tuple[int, int] | None:
+        """Runs claimed rows in one transaction: (done, lost), or None when any failed."""
+        ids = [row_id for row_id, _ in chunk]
+        leases = {lease for _, lease in chunk}
+        try:
+            async with self._writing(), self._sessions.begin() as session:
+                query = (
+                    select(Followup)
+                    .where(Followup.id.in_(ids))
+                    .where(Followup.status == "pending")
+                    .where(Followup.lease.in_(leases))
+                    .order_by(Followup.id)
+                )
+                if session.get_bind().dialect.name == "postgresql":
+                    query = query.with_for_update()
+                rows = list((await session.execute(query)).scalars())
+                now = self._clock()
+                for row in rows:
+                    handler = self._handlers.get(row.kind)
+                    if handler is None:
+                        raise LookupError(f"no handler for follow-up kind {row.kind!r}")
+                    await handler(FollowupRun(session, row, now, self._settings))
+                mine = [row.id for row in rows]
+                if mine:
+                    result = await session.execute(
+                        update(Followup)
+                        .where(Followup.id.in_(mine))
+                        .where(Followup.lease.in_(leases))
+                        .where(Followup.status == "pending")
+                        .values(status="done", done_at=now, locked_until=None)
+                    )
+                    if result.rowcount != len(mine):  # type: ignore[attr-defined]
+                        raise _LeaseLost()
+        except Exception:
+            logger.info("a batch of %s follow-ups failed; running them one by one", len(chunk))
+            return None
+        return len(mine), len(chunk) - len(mine)
 
     async def claim(self, *, limit: int = 200) -> list[tuple[int, str]]:
         """Takes a lease on up to ``limit`` due rows; returns their ids and the lease token."""
