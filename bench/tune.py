@@ -161,8 +161,9 @@ def main() -> None:
             f"cross-validated fit {cv[0] / max(n, 1):.3f}/{cv[1] / max(n, 1):.3f}"
         )
     fitted = fit_listwise(rows, args.l2)
-    print("weights:", ", ".join(f"{n}={v:.3f}" for n, v in zip(names, fitted, strict=True)))
-    print("Weights defaults:", ", ".join(f"{n}: float = {v:.3f}" for n, v in zip(names, fitted, strict=True)))
+    print("Weights defaults:")
+    for n, v in zip(names, fitted, strict=True):
+        print(f"    {n}: float = {v:.3f}")
     whole = rank_accuracy(rows, fitted)
     print(f"fitted on everything, measured on everything: {whole[0]:.3f}/{whole[1]:.3f}")
 
@@ -176,9 +177,11 @@ def main() -> None:
         train = [i for i in range(len(y)) if i not in held]
         coef, intercept = fit_logistic(x[train], y[train], l2=args.scope_l2)
         probs[test] = 1 / (1 + np.exp(-(x[test] @ coef + intercept)))
-    current_probs = np.array([tuned.in_scope(list(e)) for e in x]) if len(
-        SCOPE_MODEL[0]
-    ) == x.shape[1] else None
+    current_probs = (
+        np.array([tuned.in_scope(list(e)) for e in x])
+        if len(SCOPE_MODEL[0]) == x.shape[1]
+        else None
+    )
     for cut in (0.4, 0.5, args.cut, 0.7):
         oos = probs[y == 0] < cut
         ins = probs[y == 1] < cut
@@ -190,7 +193,10 @@ def main() -> None:
         chosen = np.array([source[i] == name for i in range(len(y))])
         oos = probs[chosen & (y == 0)] < args.cut
         ins = probs[chosen & (y == 1)] < args.cut
-        print(f"{name}, cut {args.cut}: cross-validated out-of-scope unknown {oos.mean():.3f}, in-scope unknown {ins.mean():.3f}")
+        print(
+            f"{name}, cut {args.cut}: cross-validated out-of-scope unknown {oos.mean():.3f}, "
+            f"in-scope unknown {ins.mean():.3f}"
+        )
     if current_probs is not None:
         print(
             f"current SCOPE_MODEL, cut {args.cut}: out-of-scope unknown "

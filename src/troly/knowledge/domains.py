@@ -1,0 +1,230 @@
+"""Topics of the ministries the knowledge base does not cover, and the words that name them.
+
+The bundled records come from six ministries and the State Bank; the data README lists what
+is *not* covered (Bộ Y tế, Bộ Công Thương, labour of Bộ Nội vụ, culture and tourism,
+education, science and technology). A question naming one of these topics is very likely
+out of scope even when its generic words ("cấp", "giấy phép", "chứng chỉ hành nghề") match a
+record. This is a maintained lexicon, written per domain from what those ministries license
+(not from any question set); it feeds the in-scope model as one piece of evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A domain the records do not cover: its folded terms, and optionally a context.
+
+    A topic is named when one of ``terms`` occurs in the folded question and, if ``context``
+    is given, one of the context phrases occurs too ("nhà hàng" only says food safety of the
+    health sector next to "an toàn thực phẩm").
+    """
+
+    name: str
+    terms: tuple[str, ...]
+    context: tuple[str, ...] = ()
+
+
+# Terms already used by covered records (karaoke and hotels for fire safety and security,
+# "đào tạo" for driving schools, "xăng dầu", "vật liệu nổ") are deliberately left out.
+UNCOVERED_TOPICS: tuple[Topic, ...] = (
+    Topic(
+        "health (Bộ Y tế)",
+        (
+            "kham benh",
+            "chua benh",
+            "bac sy",
+            "y sy",
+            "dieu duong",
+            "ho sinh",
+            "luong y",
+            "phong kham",
+            "benh vien",
+            "tram y te",
+            "nha thuoc",
+            "quay thuoc",
+            "hieu thuoc",
+            "thuoc tay",
+            "thuoc dong y",
+            "duoc sy",
+            "hanh nghe duoc",
+            "kinh doanh duoc",
+            "my pham",
+            "thiet bi y te",
+            "nha khoa",
+            "tham my vien",
+            "phau thuat tham my",
+            "xet nghiem",
+            "tiem chung",
+            "so y te",
+            "bo y te",
+            "nganh y te",
+            "ben y te",
+            "co so y te",
+            "thuc pham chuc nang",
+            "thuc pham bao ve suc khoe",
+        ),
+    ),
+    Topic(
+        "food safety of the health sector",
+        (
+            "y te",
+            "quan an",
+            "nha hang",
+            "bep an",
+            "an uong",
+            "quan pho",
+            "quan com",
+            "quan nhau",
+            "quan ca phe",
+            "tiem banh",
+            "cang tin",
+            "suat an",
+            "nuoc uong",
+            "nuoc dong chai",
+            "nuoc da",
+            "phu gia",
+        ),
+        context=("an toan thuc pham", "ve sinh thuc pham", "ve sinh an toan thuc pham"),
+    ),
+    Topic(
+        "industry and trade (Bộ Công Thương)",
+        (
+            "ruou",
+            "thuoc la",
+            "khuyen mai",
+            "ban hang da cap",
+            "kinh doanh da cap",
+            "nhuong quyen thuong mai",
+            "sieu thi",
+            "trung tam thuong mai",
+            "hoat dong dien luc",
+            "mua ban dien",
+            "khi dau mo hoa long",
+        ),
+    ),
+    Topic(
+        "labour and employment (Bộ Nội vụ)",
+        (
+            "giay phep lao dong",
+            "lao dong nuoc ngoai",
+            "nguoi nuoc ngoai lam viec",
+            "noi quy lao dong",
+            "thang luong",
+            "bang luong",
+            "dich vu viec lam",
+            "gioi thieu viec lam",
+            "trung tam viec lam",
+            "xuat khau lao dong",
+            "cho thue lai lao dong",
+            "thoa uoc lao dong",
+            "tranh chap lao dong",
+            "cong doan",
+        ),
+    ),
+    Topic(
+        "culture, sports and tourism",
+        (
+            "bieu dien",
+            "nghe thuat",
+            "ca nhac",
+            "le hoi",
+            "lu hanh",
+            "huong dan vien du lich",
+            "hang sao",
+            "quang cao",
+            "bang ron",
+            "di tich",
+            "bao tang",
+            "thu vien",
+            "bao chi",
+            "tap chi",
+            "xuat ban",
+            "co so in",
+            "dien anh",
+            "chieu phim",
+            "tro choi dien tu",
+            "game",
+            "phong gym",
+            "vo thuat",
+            "be boi",
+            "nhiep anh",
+            "my thuat",
+        ),
+    ),
+    Topic(
+        "education and vocational training",
+        (
+            "truong hoc",
+            "mam non",
+            "mau giao",
+            "nha tre",
+            "nhom tre",
+            "tieu hoc",
+            "trung hoc",
+            "dai hoc",
+            "cao dang",
+            "trung cap",
+            "giao duc",
+            "trung tam ngoai ngu",
+            "ngoai ngu",
+            "day them",
+            "hoc them",
+            "du hoc",
+            "giao vien",
+            "hoc sinh",
+            "van bang",
+            "bang tot nghiep",
+        ),
+    ),
+    Topic(
+        "science, technology, intellectual property and telecoms",
+        (
+            "nhan hieu",
+            "thuong hieu",
+            "sang che",
+            "kieu dang cong nghiep",
+            "so huu tri tue",
+            "ban quyen",
+            "quyen tac gia",
+            "chi dan dia ly",
+            "ma vach",
+            "do luong",
+            "vien thong",
+            "tan so",
+            "ten mien",
+            "chu ky so",
+            "website",
+            "mang xa hoi",
+            "chuyen giao cong nghe",
+        ),
+    ),
+    Topic(
+        "consular affairs (Bộ Ngoại giao)",
+        ("hop phap hoa lanh su", "chung nhan lanh su"),
+    ),
+)
+
+
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+
+
+_COMPILED = tuple(
+    (_phrase_pattern(t.terms), _phrase_pattern(t.context) if t.context else None)
+    for t in UNCOVERED_TOPICS
+)
+
+
+def uncovered_terms(folded: str) -> list[str]:
+    """The terms of uncovered topics that a folded question names, in order of the topics."""
+    found: list[str] = []
+    for terms, context in _COMPILED:
+        if context is not None and context.search(folded) is None:
+            continue
+        found.extend(m.group(0) for m in terms.finditer(folded))
+    return found
