@@ -312,6 +312,9 @@ class _Query:
     aspect: Aspect
     content: list[str]
     weights: dict[str, float] = field(default_factory=dict)
+    # Everyday phrases of the question that a synonym rewrote: (their words, the records'
+    # words). A record with the records' words explains the phrase as well as its own words.
+    rewrites: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)
 
 
 _PART_SPLIT = re.compile(r";|\.\s|\s-\s|\n")
@@ -487,12 +490,19 @@ class ProcedureIndex:
         for term in [w for w in content if w not in STOPWORDS] + _pairs(content):
             weights[term] = 1.0
         padded = f" {rest} "
+        rewrites = []
         for phrase, expansion in SYNONYMS.items():
             if f" {phrase} " in padded:
                 extra = expansion.split()
                 for term in [w for w in extra if w not in STOPWORDS] + _pairs(extra):
                     weights.setdefault(term, _SYNONYM_WEIGHT)
-        return _Query(folded=folded, aspect=aspect, content=content, weights=weights)
+                said = frozenset(w for w in phrase.split() if w not in STOPWORDS)
+                meant = frozenset(w for w in extra if w not in STOPWORDS)
+                if said and meant:
+                    rewrites.append((said, meant))
+        return _Query(
+            folded=folded, aspect=aspect, content=content, weights=weights, rewrites=rewrites
+        )
 
     def _translate_english(self, words: list[str]) -> list[str]:
         english = sum(1 for w in words if w in self._english_words)
@@ -603,7 +613,11 @@ class ProcedureIndex:
         total = sum(idf.get(w, self._max_idf) for w in words)
         if not total:
             return 0.0, 0.0, 0.0
-        covered = sum(idf.get(w, self._max_idf) for w in words if w in doc.all_words)
+        explained = set(doc.all_words)
+        for said, meant in query.rewrites:
+            if meant <= doc.all_words:
+                explained |= said
+        covered = sum(idf.get(w, self._max_idf) for w in words if w in explained)
         pairs = [p for p in _pairs(query.content) if p in idf]
         pair_total = sum(idf[p] for p in pairs)
         pair_cov = sum(idf[p] for p in pairs if p in doc.name_pairs) / pair_total if pairs else 0.0
