@@ -209,6 +209,49 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
 )
 
 
+# Specialised sectors among the covered records. A business owner who does not name one of
+# these means the ordinary procedure ("giải thể công ty" is not the securities fund's), so a
+# record naming a sector the question does not is a less likely answer.
+SPECIALISED_SECTORS: tuple[str, ...] = (
+    "chung khoan",
+    "quy dau tu",
+    "ngan hang thuong mai",
+    "to chuc tin dung",
+    "tai chinh vi mo",
+    "ngoai hoi",
+    "trung gian thanh toan",
+    "thong tin tin dung",
+    "hang khong",
+    "tau bay",
+    "tau bien",
+    "duong sat",
+    "vu khi",
+    "vat lieu no",
+    "cong cu ho tro",
+    "luat su",
+    "cong ty luat",
+    "cong chung",
+    "thua phat lai",
+    "giam dinh tu phap",
+    "quan tai vien",
+    "trong tai",
+    "hoa giai thuong mai",
+    "kiem toan",
+    "doanh nghiep bao hiem",
+    "kinh doanh bao hiem",
+    "cai nghien",
+    "con nuoi",
+    "quoc tich",
+    "nguoi co cong",
+    "kho bac",
+    "quan doi",
+    "cong an nhan dan",
+    "ra nuoc ngoai",
+    "dau khi",
+    "xo so",
+)
+
+
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
     return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
@@ -228,3 +271,11 @@ def uncovered_terms(folded: str) -> list[str]:
             continue
         found.extend(m.group(0) for m in terms.finditer(folded))
     return found
+
+
+_SECTORS = _phrase_pattern(SPECIALISED_SECTORS)
+
+
+def specialised_sectors(folded: str) -> frozenset[str]:
+    """The specialised sectors a folded text names."""
+    return frozenset(m.group(0) for m in _SECTORS.finditer(folded))

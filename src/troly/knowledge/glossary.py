@@ -297,6 +297,7 @@ SYNONYMS: dict[str, str] = {
     "mo chi nhanh": "thanh lap chi nhanh",
     "mo cn": "thanh lap chi nhanh",
     "lap cn": "thanh lap chi nhanh",
+    "dong cn": "cham dut hoat dong chi nhanh",
     "giay phep kinh doanh": "giay chung nhan dang ky doanh nghiep ho kinh doanh",
     "so do": "giay chung nhan quyen su dung dat",
     "so hong": "giay chung nhan quyen so huu nha o",
@@ -387,3 +388,10 @@ SYNONYMS: dict[str, str] = {
     "gop cong ty": "hop nhat sap nhap doanh nghiep",
     "ban cong ty": "chuyen nhuong doanh nghiep",
 }
+
+# Everyday sentence shapes (folded regexes) -> the records' words, added like SYNONYMS:
+# "chuyển công ty TNHH thành công ty cổ phần" is a conversion (chuyển đổi).
+PATTERN_SYNONYMS: tuple[tuple[str, str], ...] = (
+    (r"\bchuyen (?:[a-z0-9]+ ){1,8}thanh\b", "chuyen doi"),
+    (r"\bdoi (?:[a-z0-9]+ ){1,8}(?:thanh|sang)\b", "chuyen doi"),
+)
