@@ -279,3 +279,95 @@ _SECTORS = _phrase_pattern(SPECIALISED_SECTORS)
 def specialised_sectors(folded: str) -> frozenset[str]:
     """The specialised sectors a folded text names."""
     return frozenset(m.group(0) for m in _SECTORS.finditer(folded))
+
+
+# The legal forms of a business, by the folded words that name them. A question about a
+# household business wants the household-business procedure, not the enterprise one.
+BUSINESS_FORMS: dict[str, tuple[str, ...]] = {
+    "household": ("ho kinh doanh",),
+    "cooperative": ("hop tac xa", "to hop tac"),
+    "enterprise": ("doanh nghiep", "cong ty"),
+}
+_FORMS = tuple((form, _phrase_pattern(words)) for form, words in BUSINESS_FORMS.items())
+
+
+def business_forms(folded: str) -> frozenset[str]:
+    """The legal forms of business (household, cooperative, enterprise) a folded text names."""
+    return frozenset(form for form, pattern in _FORMS if pattern.search(folded) is not None)
+
+
+# Words that make a sentence about an administrative procedure at all: its acts, its papers,
+# its money and its offices. Small talk ("chào bạn", "kết quả bóng đá") names none of them.
+PROCEDURE_WORDS: tuple[str, ...] = (
+    "thu tuc",
+    "ho so",
+    "giay to",
+    "giay",
+    "dang ky",
+    "cap",
+    "xin",
+    "nop",
+    "khai",
+    "thong bao",
+    "de nghi",
+    "xac nhan",
+    "chung thuc",
+    "chung nhan",
+    "chung chi",
+    "giay phep",
+    "phep",
+    "the",
+    "so",
+    "thanh lap",
+    "giai the",
+    "tam ngung",
+    "cham dut",
+    "thay doi",
+    "dieu chinh",
+    "gia han",
+    "bo sung",
+    "chuyen doi",
+    "chuyen nhuong",
+    "hoan",
+    "thue",
+    "phi",
+    "le phi",
+    "hai quan",
+    "bao hiem",
+    "hop dong",
+    "tham dinh",
+    "tham duyet",
+    "nghiem thu",
+    "kiem dinh",
+    "kiem tra",
+    "giai quyet",
+    "huong",
+    "che do",
+    "ma so",
+    "co quan",
+    "uy ban nhan dan",
+    "so",
+    "phong",
+    "cuc",
+    "doanh nghiep",
+    "cong ty",
+    "ho kinh doanh",
+    "hop tac xa",
+    "chi nhanh",
+    "du an",
+    "dat",
+    "nha",
+    "xay dung",
+    "register",
+    "permit",
+    "licence",
+    "license",
+    "certificate",
+    "procedure",
+)
+_PROCEDURE_WORDS = _phrase_pattern(PROCEDURE_WORDS)
+
+
+def names_procedure_words(folded: str) -> bool:
+    """Whether a folded question uses any word of administrative procedures."""
+    return _PROCEDURE_WORDS.search(folded) is not None

@@ -21,7 +21,12 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from troly.knowledge.aspects import Aspect, detect_aspect
-from troly.knowledge.domains import specialised_sectors, uncovered_terms
+from troly.knowledge.domains import (
+    business_forms,
+    names_procedure_words,
+    specialised_sectors,
+    uncovered_terms,
+)
 from troly.knowledge.folding import Folder, basic_fold, tokens
 from troly.knowledge.glossary import ENGLISH, ENGLISH_STOPWORDS, PATTERN_SYNONYMS, SYNONYMS
 from troly.knowledge.records import KnowledgeBase, Procedure
@@ -169,15 +174,15 @@ _SYNONYM_WEIGHT = 0.6
 _RUN_CAP = 6
 
 
-EVIDENCE_SIZE = 9
+EVIDENCE_SIZE = 10
 _TOPIC = 8  # the evidence: the question names an uncovered topic the best match does not explain
 
 # Logistic model of "the question is about a known procedure" over ``scope_evidence``:
 # (coefficients, intercept), fitted by bench/tune.py on the development and held-out questions
 # together (its cross-validated numbers are the honest ones).
 SCOPE_MODEL: tuple[tuple[float, ...], float] = (
-    (4.6844, 1.4400, 2.4857, 0.6167, 2.4330, 0.4430, -7.2177, -1.0739, -4.3847),
-    -2.6113,
+    (4.3415, 1.2673, 2.0132, 0.3535, 2.0895, 0.0255, -5.2052, -0.8683, -4.6699, 1.9615),
+    -3.5119,
 )
 
 
@@ -189,7 +194,9 @@ class Features(NamedTuple):
     name: share of the best name part the question mentions; shape: rapidfuzz token-set
     ratio; action: whether the record does what the question asks (issue, re-issue, change,
     dissolve...); run: longest run of words shared in order; general: 1 unless the record
-    names a specialised sector (securities, banks, aviation...) the question does not.
+    names a specialised sector (securities, banks, aviation...) the question does not; form:
+    whether the record is for the legal form of business the question names (household
+    business, cooperative, enterprise), 0.5 when the record names none.
     """
 
     lexical: float
@@ -200,6 +207,7 @@ class Features(NamedTuple):
     action: float
     run: float
     general: float
+    form: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,14 +218,15 @@ class Weights:
     questions; its cross-validated accuracy is the honest estimate).
     """
 
-    lexical: float = 0.158
-    coverage: float = 0.166
-    pairs: float = 0.153
-    name: float = 0.184
-    shape: float = 0.079
-    action: float = 0.086
-    run: float = 0.081
-    general: float = 0.094
+    lexical: float = 0.146
+    coverage: float = 0.154
+    pairs: float = 0.141
+    name: float = 0.173
+    shape: float = 0.073
+    action: float = 0.083
+    run: float = 0.076
+    general: float = 0.090
+    form: float = 0.064
 
     def combine(self, f: Features) -> float:
         """The candidate's score: the weighted sum of its features."""
@@ -230,6 +239,7 @@ class Weights:
             + self.action * f.action
             + self.run * f.run
             + self.general * f.general
+            + self.form * f.form
         )
 
 
@@ -314,6 +324,7 @@ class _Doc:
     prior: float
     text: str
     sectors: frozenset[str]
+    forms: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -359,6 +370,12 @@ def _agreement(asked: frozenset[str], done: frozenset[str]) -> float:
     if asked == done:
         return 1.0
     return 0.5 if asked & done else 0.0
+
+
+def _form_agreement(asked: frozenset[str], named: frozenset[str]) -> float:
+    if not asked or asked & named:
+        return 1.0
+    return 0.0 if named else 0.5
 
 
 def _pairs(words: Sequence[str]) -> list[str]:
@@ -463,6 +480,7 @@ class ProcedureIndex:
             name_tokens=tuple(name),
             text=" " + " ".join(w for w in (*name, *alias) if w != "|") + " ",
             sectors=specialised_sectors(" ".join(name)),
+            forms=business_forms(" ".join(name)),
         )
 
     def _correct(self, token: str) -> str | None:
@@ -577,12 +595,14 @@ class ProcedureIndex:
             best,
             best - second,
             f.coverage,
-            f.pairs,
+            # Of all the question's word pairs, not only those some record has.
+            sum(1 for p in pairs if p in doc.name_pairs) / max(len(pairs), 1),
             f.name,
             max(uncovered, default=0.0) / self._max_idf,
             sum(1 for w in words if w not in self._idf) / max(len(words), 1),
             sum(1 for p in pairs if p not in self._idf) / max(len(pairs), 1),
             float(any(f" {t} " not in doc.text for t in topic_terms)),
+            float(names_procedure_words(query.folded)),
         ]
 
     def in_scope(self, evidence: Sequence[float]) -> float:
@@ -605,6 +625,7 @@ class ProcedureIndex:
         self_score = self._self_score(query)
         asked_actions = frozenset(t for t in query.weights if t in ACTIONS)
         asked_sectors = specialised_sectors(query.folded)
+        asked_forms = business_forms(query.folded)
         out = []
         for i in top:
             doc = self._docs[int(i)]
@@ -618,6 +639,7 @@ class ProcedureIndex:
                 action=max(_agreement(asked_actions, done) for done in doc.part_actions),
                 run=min(_longest_run(query.content, doc.name_tokens), _RUN_CAP) / _RUN_CAP,
                 general=float(doc.sectors <= asked_sectors),
+                form=_form_agreement(asked_forms, doc.forms),
             )
             out.append((doc, features))
         return out
