@@ -6,13 +6,14 @@ import asyncio
 import os
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from support import Chat, Clock, RecordingSender, blocked, retry
+from support import VN, Chat, Clock, RecordingSender, blocked, retry
 from troly.bot.dialogue import Dialogue
 from troly.bot.messages import Incoming
 from troly.bot.outbox import Outbox
@@ -215,8 +216,11 @@ async def test_a_process_killed_between_commit_and_send_loses_no_reply(
     engine = create_engine(url)
     try:
         await upgrade(engine)
+        # The worker wrote its reply at the real time, so the restarted outbox reads it then.
         restarted = Outbox(
-            sessions=session_factory(engine), senders={"telegram": sender}, clock=Clock()
+            sessions=session_factory(engine),
+            senders={"telegram": sender},
+            clock=Clock(datetime.now(VN)),
         )
         report = await restarted.deliver_due()
     finally:

@@ -244,6 +244,7 @@ class Weights:
 
 
 _RERANK_DEPTH = 30
+_ACTION_DEPTH = 10
 
 
 class Decision(StrEnum):
@@ -369,6 +370,8 @@ def _actions(words: Sequence[str]) -> frozenset[str]:
 def _agreement(asked: frozenset[str], done: frozenset[str]) -> float:
     if asked == done:
         return 1.0
+    if asked and asked <= done:
+        return 0.75
     return 0.5 if asked & done else 0.0
 
 
@@ -624,6 +627,7 @@ class ProcedureIndex:
         top = np.argpartition(-raw, depth - 1)[:depth]
         self_score = self._self_score(query)
         asked_actions = frozenset(t for t in query.weights if t in ACTIONS)
+        top = self._with_action_candidates(top, raw, asked_actions)
         asked_sectors = specialised_sectors(query.folded)
         asked_forms = business_forms(query.folded)
         out = []
@@ -643,6 +647,17 @@ class ProcedureIndex:
             )
             out.append((doc, features))
         return out
+
+    def _with_action_candidates(
+        self, top: np.ndarray, raw: np.ndarray, asked: frozenset[str]
+    ) -> np.ndarray:
+        """Adds the best records that do the asked action (a long question can bury them)."""
+        found = [self._contributions[a][0] for a in asked if a in self._contributions]
+        if not found:
+            return top
+        ids = np.unique(np.concatenate(found))
+        best = ids[np.argsort(-raw[ids], kind="stable")[:_ACTION_DEPTH]]
+        return np.union1d(top, best[raw[best] > 0])
 
     def _self_score(self, query: _Query) -> float:
         return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
