@@ -170,7 +170,7 @@ ACTIONS = frozenset(
 _FIELD_WEIGHTS = {"name": 1.0, "alias": 0.35, "where": 0.12}
 _K1 = 1.2
 _B = {"name": 0.55, "alias": 0.4, "where": 0.3}
-_SYNONYM_WEIGHT = 0.6
+_SYNONYM_WEIGHT = 1.0
 _RUN_CAP = 6
 
 
