@@ -181,8 +181,8 @@ _TOPIC = 8  # the evidence: the question names an uncovered topic the best match
 # (coefficients, intercept), fitted by bench/tune.py on the development and held-out questions
 # together (its cross-validated numbers are the honest ones).
 SCOPE_MODEL: tuple[tuple[float, ...], float] = (
-    (4.3415, 1.2673, 2.0132, 0.3535, 2.0895, 0.0255, -5.2052, -0.8683, -4.6699, 1.9615),
-    -3.5119,
+    (4.5166, 1.1783, 1.9688, 0.2393, 2.1121, 0.0198, -5.2148, -0.9055, -4.6608, 1.9674),
+    -3.5727,
 )
 
 
@@ -218,15 +218,15 @@ class Weights:
     questions; its cross-validated accuracy is the honest estimate).
     """
 
-    lexical: float = 0.146
-    coverage: float = 0.154
+    lexical: float = 0.150
+    coverage: float = 0.153
     pairs: float = 0.141
-    name: float = 0.173
-    shape: float = 0.073
-    action: float = 0.083
-    run: float = 0.076
+    name: float = 0.167
+    shape: float = 0.075
+    action: float = 0.091
+    run: float = 0.069
     general: float = 0.090
-    form: float = 0.064
+    form: float = 0.063
 
     def combine(self, f: Features) -> float:
         """The candidate's score: the weighted sum of its features."""
