@@ -371,3 +371,18 @@ _PROCEDURE_WORDS = _phrase_pattern(PROCEDURE_WORDS)
 def names_procedure_words(folded: str) -> bool:
     """Whether a folded question uses any word of administrative procedures."""
     return _PROCEDURE_WORDS.search(folded) is not None
+
+
+# The level of government a text names. Several procedures exist once per level ("... (cấp
+# tỉnh)", "... (cấp Bộ)"); a question naming its level wants that one.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "central": ("cap bo", "cap trung uong", "trung uong", "thu tuong"),
+    "province": ("cap tinh", "uy ban nhan dan tinh", "uy ban nhan dan cap tinh", "chu tich tinh"),
+    "commune": ("cap xa", "uy ban nhan dan xa", "uy ban nhan dan cap xa", "chu tich xa", "ubnd xa"),
+}
+_LEVELS = tuple((level, _phrase_pattern(words)) for level, words in LEVELS.items())
+
+
+def government_levels(folded: str) -> frozenset[str]:
+    """The levels of government (central, province, commune) a folded text names."""
+    return frozenset(level for level, pattern in _LEVELS if pattern.search(folded) is not None)

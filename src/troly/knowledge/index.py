@@ -23,6 +23,7 @@ from rapidfuzz.distance import Levenshtein
 from troly.knowledge.aspects import Aspect, detect_aspect
 from troly.knowledge.domains import (
     business_forms,
+    government_levels,
     names_procedure_words,
     specialised_sectors,
     uncovered_terms,
@@ -181,8 +182,8 @@ _TOPIC = 8  # the evidence: the question names an uncovered topic the best match
 # (coefficients, intercept), fitted by bench/tune.py on the development and held-out questions
 # together (its cross-validated numbers are the honest ones).
 SCOPE_MODEL: tuple[tuple[float, ...], float] = (
-    (4.5166, 1.1783, 1.9688, 0.2393, 2.1121, 0.0198, -5.2148, -0.9055, -4.6608, 1.9674),
-    -3.5727,
+    (4.6186, 1.2549, 1.9598, 0.2510, 2.1202, -0.0268, -5.1968, -0.9272, -4.6637, 1.9577),
+    -3.6838,
 )
 
 
@@ -196,7 +197,8 @@ class Features(NamedTuple):
     dissolve...); run: longest run of words shared in order; general: 1 unless the record
     names a specialised sector (securities, banks, aviation...) the question does not; form:
     whether the record is for the legal form of business the question names (household
-    business, cooperative, enterprise), 0.5 when the record names none.
+    business, cooperative, enterprise), 0.5 when the record names none; level: the same for
+    the level of government (central, province, commune).
     """
 
     lexical: float
@@ -208,6 +210,7 @@ class Features(NamedTuple):
     run: float
     general: float
     form: float
+    level: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,15 +221,16 @@ class Weights:
     questions; its cross-validated accuracy is the honest estimate).
     """
 
-    lexical: float = 0.150
-    coverage: float = 0.153
-    pairs: float = 0.141
-    name: float = 0.167
-    shape: float = 0.075
-    action: float = 0.091
-    run: float = 0.069
-    general: float = 0.090
-    form: float = 0.063
+    lexical: float = 0.142
+    coverage: float = 0.145
+    pairs: float = 0.135
+    name: float = 0.160
+    shape: float = 0.071
+    action: float = 0.087
+    run: float = 0.066
+    general: float = 0.086
+    form: float = 0.061
+    level: float = 0.048
 
     def combine(self, f: Features) -> float:
         """The candidate's score: the weighted sum of its features."""
@@ -240,6 +244,7 @@ class Weights:
             + self.run * f.run
             + self.general * f.general
             + self.form * f.form
+            + self.level * f.level
         )
 
 
@@ -326,6 +331,7 @@ class _Doc:
     text: str
     sectors: frozenset[str]
     forms: frozenset[str]
+    levels: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -484,6 +490,7 @@ class ProcedureIndex:
             text=" " + " ".join(w for w in (*name, *alias) if w != "|") + " ",
             sectors=specialised_sectors(" ".join(name)),
             forms=business_forms(" ".join(name)),
+            levels=government_levels(" ".join(name)),
         )
 
     def _correct(self, token: str) -> str | None:
@@ -630,6 +637,7 @@ class ProcedureIndex:
         top = self._with_action_candidates(top, raw, asked_actions)
         asked_sectors = specialised_sectors(query.folded)
         asked_forms = business_forms(query.folded)
+        asked_levels = government_levels(query.folded)
         out = []
         for i in top:
             doc = self._docs[int(i)]
@@ -644,6 +652,7 @@ class ProcedureIndex:
                 run=min(_longest_run(query.content, doc.name_tokens), _RUN_CAP) / _RUN_CAP,
                 general=float(doc.sectors <= asked_sectors),
                 form=_form_agreement(asked_forms, doc.forms),
+                level=_form_agreement(asked_levels, doc.levels),
             )
             out.append((doc, features))
         return out
