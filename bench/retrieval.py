@@ -4,10 +4,11 @@ Usage: python bench/retrieval.py [QUESTIONS.jsonl ...] [--json]
 
 For each system it prints top-1 and top-3 accuracy on in-scope questions, the share of
 out-of-scope questions that end as "unknown" (and of in-scope ones wrongly declined), and
-p50/p99 latency per question, all in one process over the same questions. Baselines: rapidfuzz WRatio over the raw names, and BM25
-(bm25s) over the folded name, field and agency. Neither baseline has a decision of its own:
-each says "unknown" below a score cut-off chosen as the one that best separates in-scope from
-out-of-scope questions on the set itself (an optimistic baseline).
+p50/p99 latency per question, all in one process over the same questions. Baselines:
+rapidfuzz WRatio over the raw names, and BM25 (bm25s) over the folded name, field and agency.
+Neither baseline has a decision of its own: each says "unknown" below a score cut-off chosen
+as the one that best separates in-scope from out-of-scope questions on the set itself (an
+optimistic baseline).
 """
 
 from __future__ import annotations

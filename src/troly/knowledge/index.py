@@ -326,7 +326,7 @@ class _Doc:
     name_folded: str
     part_contents: tuple[tuple[str, ...], ...]
     part_actions: tuple[frozenset[str], ...]
-    name_tokens: tuple[str, ...]
+    name_positions: dict[str, tuple[int, ...]]
     prior: float
     text: str
     sectors: frozenset[str]
@@ -355,16 +355,22 @@ def name_parts(name: str) -> list[str]:
     return parts or [name]
 
 
-def _longest_run(query: Sequence[str], name: Sequence[str]) -> int:
-    """The length of the longest run of words the question and the name share in order."""
+def word_positions(words: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """Where each word occurs in a sequence of words."""
+    positions: dict[str, list[int]] = defaultdict(list)
+    for j, w in enumerate(words):
+        positions[w].append(j)
+    return {w: tuple(js) for w, js in positions.items()}
+
+
+def _longest_run(query: Sequence[str], name: dict[str, tuple[int, ...]]) -> int:
+    """The longest run of words the question shares in order with a name (by word positions)."""
     best = 0
-    previous = [0] * (len(name) + 1)
+    previous: dict[int, int] = {}
     for q in query:
-        current = [0] * (len(name) + 1)
-        for j, w in enumerate(name, start=1):
-            if q == w:
-                current[j] = previous[j - 1] + 1
-                best = max(best, current[j])
+        current = {j: previous.get(j - 1, 0) + 1 for j in name.get(q, ())}
+        if current:
+            best = max(best, *current.values())
         previous = current
     return best
 
@@ -486,7 +492,7 @@ class ProcedureIndex:
             ),
             prior=prior,
             part_actions=tuple(_actions(part) for part in name_parts_folded),
-            name_tokens=tuple(name),
+            name_positions=word_positions(name),
             text=" " + " ".join(w for w in (*name, *alias) if w != "|") + " ",
             sectors=specialised_sectors(" ".join(name)),
             forms=business_forms(" ".join(name)),
@@ -649,7 +655,7 @@ class ProcedureIndex:
                 name=name_coverage,
                 shape=fuzz.token_set_ratio(query.folded, doc.name_folded) / 100,
                 action=max(_agreement(asked_actions, done) for done in doc.part_actions),
-                run=min(_longest_run(query.content, doc.name_tokens), _RUN_CAP) / _RUN_CAP,
+                run=min(_longest_run(query.content, doc.name_positions), _RUN_CAP) / _RUN_CAP,
                 general=float(doc.sectors <= asked_sectors),
                 form=_form_agreement(asked_forms, doc.forms),
                 level=_form_agreement(asked_levels, doc.levels),
