@@ -182,8 +182,8 @@ _TOPIC = 8  # the evidence: the question names an uncovered topic the best match
 # (coefficients, intercept), fitted by bench/tune.py on the development and held-out questions
 # together (its cross-validated numbers are the honest ones).
 SCOPE_MODEL: tuple[tuple[float, ...], float] = (
-    (4.6186, 1.2549, 1.9598, 0.2510, 2.1202, -0.0268, -5.1968, -0.9272, -4.6637, 1.9577),
-    -3.6838,
+    (4.7913, 1.5288, 2.0313, 0.2615, 1.9633, -0.0214, -5.1727, -0.8683, -4.6503, 1.9425),
+    -3.7857,
 )
 
 
@@ -196,9 +196,9 @@ class Features(NamedTuple):
     ratio; action: whether the record does what the question asks (issue, re-issue, change,
     dissolve...); run: longest run of words shared in order; general: 1 unless the record
     names a specialised sector (securities, banks, aviation...) the question does not; form:
-    whether the record is for the legal form of business the question names (household
-    business, cooperative, enterprise), 0.5 when the record names none; level: the same for
-    the level of government (central, province, commune).
+    0 when the record is for another legal form of business than the one the question names
+    (household business, cooperative, enterprise), else 1; level: the same for the level of
+    government (central, province, commune).
     """
 
     lexical: float
@@ -221,16 +221,16 @@ class Weights:
     questions; its cross-validated accuracy is the honest estimate).
     """
 
-    lexical: float = 0.142
-    coverage: float = 0.145
-    pairs: float = 0.135
-    name: float = 0.160
-    shape: float = 0.071
-    action: float = 0.087
+    lexical: float = 0.143
+    coverage: float = 0.146
+    pairs: float = 0.134
+    name: float = 0.159
+    shape: float = 0.072
+    action: float = 0.085
     run: float = 0.066
-    general: float = 0.086
-    form: float = 0.061
-    level: float = 0.048
+    general: float = 0.085
+    form: float = 0.080
+    level: float = 0.031
 
     def combine(self, f: Features) -> float:
         """The candidate's score: the weighted sum of its features."""
@@ -388,9 +388,10 @@ def _agreement(asked: frozenset[str], done: frozenset[str]) -> float:
 
 
 def _form_agreement(asked: frozenset[str], named: frozenset[str]) -> float:
-    if not asked or asked & named:
+    # Only a contradiction counts: a record that names no form (level) is for any.
+    if not asked or not named or asked & named:
         return 1.0
-    return 0.0 if named else 0.5
+    return 0.0
 
 
 def _pairs(words: Sequence[str]) -> list[str]:
