@@ -1,13 +1,16 @@
-"""Fits the matcher's re-ranking weights and its in-scope model on a question set.
+"""Fits the matcher's re-ranking weights and its in-scope model on labelled question sets.
 
-Usage: python bench/tune.py TRAIN.jsonl [--check OTHER.jsonl ...] [--samples N]
+Usage: python bench/tune.py QUESTIONS.jsonl [MORE.jsonl ...] [--folds 5] [--l2 1.0]
 
-Ranking: a random search over weights on the simplex (Dirichlet samples), keeping the weights
-with the best top-1 + top-3 accuracy on TRAIN. Decision: an L2-regularised logistic model of
-"the question is in scope" over the best candidate's features, fitted on TRAIN. It prints the
-numbers on TRAIN and on each --check set, and the constants to paste into
-``troly.knowledge.index`` (Weights defaults and SCOPE_MODEL). Tune on one set, check on
-another: the matcher is judged on questions it has never seen.
+Ranking: pairwise learning to rank. For every in-scope question, each right candidate among
+the lexical top 30 is paired with each wrong one; an L2-regularised logistic model of "the
+right one scores higher" over the feature differences, with non-negative weights and every
+question weighing the same, gives the weights (scaled to sum to 1). Decision: an
+L2-regularised logistic model of "the question is in scope" over the best candidate's
+evidence. Both are measured by k-fold cross-validation over all the sets given together
+(folds by question), so the printed accuracy is on questions the fit did not see; then both
+are refitted on everything and printed as the constants to paste into
+``troly.knowledge.index`` (Weights defaults and SCOPE_MODEL).
 """
 
 from __future__ import annotations
@@ -17,31 +20,36 @@ import json
 import random
 from dataclasses import astuple, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from troly.knowledge.index import ProcedureIndex, Weights
+from troly.knowledge.index import SCOPE_MODEL, ProcedureIndex, Weights
 from troly.knowledge.records import load_knowledge
 
+Row = tuple[set[str], list[str], np.ndarray, np.ndarray]
 
-def load(path: Path) -> list[dict[str, object]]:
+
+def load(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def table(index: ProcedureIndex, questions: list[dict[str, object]]):
+def table(index: ProcedureIndex, questions: list[dict[str, Any]]) -> list[Row]:
+    """Each question's expected codes, candidates, candidate features and priors."""
+    width = len(fields(Weights))
     rows = []
     for q in questions:
         cands = index.candidate_features(str(q["question"]))
-        expected = set(q["expected"])  # type: ignore[call-overload]
         codes = [p.code for p, _ in cands]
-        feats = np.array([tuple(f) for _, f in cands]) if cands else np.zeros((0, 7))
+        feats = np.array([tuple(f) for _, f in cands]) if cands else np.zeros((0, width))
         priors = np.array([index.prior(p.code) for p, _ in cands])
-        rows.append((expected, codes, feats, priors))
+        rows.append((set(q["expected"]), codes, feats, priors))
     return rows
 
 
-def rank_accuracy(rows, w: np.ndarray) -> tuple[float, float]:
+def rank_accuracy(rows: list[Row], w: np.ndarray) -> tuple[float, float, int]:
+    """Top-1 and top-3 accuracy over the in-scope rows, and how many there are."""
     top1 = top3 = n = 0
     for expected, codes, feats, priors in rows:
         if not expected:
@@ -53,10 +61,53 @@ def rank_accuracy(rows, w: np.ndarray) -> tuple[float, float]:
         ranked = [codes[i] for i in order[:3]]
         top1 += ranked[0] in expected
         top3 += bool(expected & set(ranked))
-    return top1 / n, top3 / n
+    return top1 / max(n, 1), top3 / max(n, 1), n
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.5, steps: int = 4000):
+def fit_listwise(rows: list[Row], l2: float, steps: int = 2000) -> np.ndarray:
+    """Non-negative weights maximising the softmax probability of the right candidates.
+
+    Listwise learning to rank (ListNet-style): each question's candidates compete in a
+    softmax over their weighted features, so the fit cares about the strongest wrong
+    candidates (the ones that take top-1), not the many easy ones.
+    """
+    lists = []
+    for expected, codes, feats, _ in rows:
+        pos = np.array([c in expected for c in codes])
+        if pos.any() and not pos.all():
+            lists.append((feats, pos))
+    width = lists[0][0].shape[1] if lists else len(fields(Weights))
+    w = np.full(width, 10.0 / width)
+    for _ in range(steps):
+        grad = l2 * w
+        for feats, pos in lists:
+            s = feats @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            q = np.where(pos, p, 0.0)
+            q /= q.sum()
+            grad += (p - q) @ feats / len(lists)
+        w = np.maximum(w - 1.0 * grad, 0.0)
+    total = w.sum()
+    return w / total if total > 0 else np.full(width, 1.0 / width)
+
+
+def fit_search(rows: list[Row], samples: int, seed: int, start: np.ndarray) -> np.ndarray:
+    """The weights on the simplex with the best top-1 + top-3 among random (Dirichlet) draws."""
+    rng = random.Random(seed)
+    best_w, best = start, sum(rank_accuracy(rows, start)[:2])
+    for _ in range(samples):
+        raw = [rng.gammavariate(1.0, 1.0) for _ in range(len(start))]
+        w = np.array(raw) / sum(raw)
+        value = sum(rank_accuracy(rows, w)[:2])
+        if value > best + 1e-9:
+            best_w, best = w, value
+    return best_w
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = 2.0, steps: int = 4000
+) -> tuple[np.ndarray, float]:
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = (x - mean) / std
     w = np.zeros(z.shape[1])
@@ -73,61 +124,111 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.5, steps: int = 400
     return coef, intercept
 
 
+def folds_of(n: int, k: int, seed: int) -> list[list[int]]:
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return [[i for pos, i in enumerate(order) if pos % k == f] for f in range(k)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("train", type=Path)
-    parser.add_argument("--check", type=Path, nargs="*", default=[])
-    parser.add_argument("--samples", type=int, default=3000)
+    parser.add_argument("questions", type=Path, nargs="+")
+    parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--l2", type=float, default=2.0)
+    parser.add_argument("--l2", type=float, default=0.01, help="ranking regularisation")
+    parser.add_argument(
+        "--method",
+        choices=("listwise", "search"),
+        default="listwise",
+        help="listwise learning to rank, or a random search for the best top-1 + top-3",
+    )
+    parser.add_argument("--samples", type=int, default=1500, help="draws of --method search")
+    parser.add_argument("--scope-l2", type=float, default=2.0)
+    parser.add_argument("--cut", type=float, default=0.60, help="in-scope threshold to report")
     args = parser.parse_args()
     index = ProcedureIndex(load_knowledge())
-    train = table(index, load(args.train))
-    checks = {p: table(index, load(p)) for p in args.check}
-
-    current = np.array(astuple(index.weights))
-    best_w, best = current, sum(rank_accuracy(train, current))
-    rng = random.Random(args.seed)
-    for _ in range(args.samples):
-        raw = [rng.gammavariate(1.0, 1.0) for _ in range(len(current))]
-        w = np.array(raw) / sum(raw)
-        value = sum(rank_accuracy(train, w))
-        if value > best + 1e-9:
-            best_w, best = w, value
+    sets = {str(p): load(p) for p in args.questions}
+    labelled = [q for qs in sets.values() for q in qs]
+    rows = table(index, labelled)
+    source = [name for name, qs in sets.items() for _ in qs]
     names = [f.name for f in fields(Weights)]
-    print("weights:", ", ".join(f"{n}={v:.3f}" for n, v in zip(names, best_w, strict=True)))
-    for label, rows in (("train", train), *((str(p), r) for p, r in checks.items())):
-        before = rank_accuracy(rows, current)
-        after = rank_accuracy(rows, best_w)
-        print(
-            f"{label}: top1/top3 current {before[0]:.3f}/{before[1]:.3f}"
-            f" -> {after[0]:.3f}/{after[1]:.3f}"
-        )
+    current = np.array(astuple(index.weights))
 
-    # In-scope model over the best candidate under the fitted weights, fitted on every set
-    # given (TRAIN and --check) and measured by k-fold cross-validation: the out-of-fold
-    # numbers estimate what unseen questions will see.
-    tuned = ProcedureIndex(index.kb, weights=Weights(*best_w))
-    labelled = [q for path in (args.train, *args.check) for q in load(path)]
+    in_scope = [r for r in rows if r[0]]
+    reachable = sum(bool(r[0] & set(r[1])) for r in in_scope) / max(len(in_scope), 1)
+    print(f"{len(rows)} questions, {len(in_scope)} in scope; right code among the candidates")
+    print(f"(the ceiling for re-ranking): {reachable:.3f}")
+
+    def fit(train: list[Row]) -> np.ndarray:
+        if args.method == "search":
+            return fit_search(train, args.samples, args.seed, current / current.sum())
+        return fit_listwise(train, args.l2)
+
+    folds = folds_of(len(rows), args.folds, args.seed)
+    out_of_fold: list[np.ndarray] = [current] * len(rows)
+    for test in folds:
+        held = set(test)
+        w = fit([r for i, r in enumerate(rows) if i not in held])
+        for i in test:
+            out_of_fold[i] = w
+    for name in (*sets, "all"):
+        chosen = [i for i in range(len(rows)) if name in ("all", source[i])]
+        before = rank_accuracy([rows[i] for i in chosen], current)
+        cv = [0, 0]
+        n = 0
+        for i in chosen:
+            t1, t3, k = rank_accuracy([rows[i]], out_of_fold[i])
+            cv[0] += t1 * k
+            cv[1] += t3 * k
+            n += k
+        print(
+            f"{name}: top-1/top-3 current weights {before[0]:.3f}/{before[1]:.3f}, "
+            f"cross-validated fit {cv[0] / max(n, 1):.3f}/{cv[1] / max(n, 1):.3f}"
+        )
+    fitted = fit(rows)
+    print("Weights defaults:")
+    for n, v in zip(names, fitted, strict=True):
+        print(f"    {n}: float = {v:.3f}")
+    whole = rank_accuracy(rows, fitted)
+    print(f"fitted on everything, measured on everything: {whole[0]:.3f}/{whole[1]:.3f}")
+
+    # The in-scope model over the best candidate under the fitted weights.
+    tuned = ProcedureIndex(index.kb, weights=Weights(*fitted))
     x = np.array([tuned.scope_evidence(str(q["question"])) for q in labelled])
     y = np.array([1.0 if q["expected"] else 0.0 for q in labelled])
-    folds = 5
-    order = list(range(len(y)))
-    random.Random(args.seed).shuffle(order)
     probs = np.zeros(len(y))
-    for k in range(folds):
-        test = [i for n, i in enumerate(order) if n % folds == k]
-        train_idx = [i for n, i in enumerate(order) if n % folds != k]
-        coef, intercept = fit_logistic(x[train_idx], y[train_idx], l2=args.l2)
+    for test in folds:
+        held = set(test)
+        train = [i for i in range(len(y)) if i not in held]
+        coef, intercept = fit_logistic(x[train], y[train], l2=args.scope_l2)
         probs[test] = 1 / (1 + np.exp(-(x[test] @ coef + intercept)))
-    for cut in (0.3, 0.4, 0.5, 0.6, 0.7):
+    current_probs = (
+        np.array([tuned.in_scope(list(e)) for e in x])
+        if len(SCOPE_MODEL[0]) == x.shape[1]
+        else None
+    )
+    for cut in (0.4, 0.5, args.cut, 0.7):
         oos = probs[y == 0] < cut
         ins = probs[y == 1] < cut
         print(
             f"cross-validated, cut {cut}: out-of-scope unknown {oos.mean():.3f}, "
             f"in-scope unknown {ins.mean():.3f}"
         )
-    coef, intercept = fit_logistic(x, y, l2=args.l2)
+    for name in sets:
+        chosen = np.array([source[i] == name for i in range(len(y))])
+        oos = probs[chosen & (y == 0)] < args.cut
+        ins = probs[chosen & (y == 1)] < args.cut
+        print(
+            f"{name}, cut {args.cut}: cross-validated out-of-scope unknown {oos.mean():.3f}, "
+            f"in-scope unknown {ins.mean():.3f}"
+        )
+    if current_probs is not None:
+        print(
+            f"current SCOPE_MODEL, cut {args.cut}: out-of-scope unknown "
+            f"{(current_probs[y == 0] < args.cut).mean():.3f}, in-scope unknown "
+            f"{(current_probs[y == 1] < args.cut).mean():.3f} (not cross-validated)"
+        )
+    coef, intercept = fit_logistic(x, y, l2=args.scope_l2)
     print("SCOPE_MODEL = ((", ", ".join(f"{c:.4f}" for c in coef), f"), {intercept:.4f})")
 
 

@@ -56,13 +56,7 @@ WITHOUT_DIACRITICS = [
     ("xu ly hoa don dien tu lap sai", "1.010341"),
     ("nghiem thu phong chay chua chay", "3.000490"),
     ("doi giay phep lai xe", "3.000347"),
-    miss(
-        "dong chi nhanh cong ty",
-        "2.002020",
-        "answers 'Chấm dứt hoạt động của chi nhánh, công ty luật nước ngoài' confidently; "
-        "'chấm dứt hoạt động chi nhánh, văn phòng đại diện, địa điểm kinh doanh' is not in "
-        "the top 3",
-    ),
+    ("dong chi nhanh cong ty", "2.002020"),
 ]
 
 WITH_TYPOS = [
@@ -96,32 +90,21 @@ IN_ENGLISH = [
     ("VAT refund for enterprises", "1.007037"),
     ("investment registration certificate", "1.009664"),
     ("fire safety design appraisal", "3.000489"),
-    miss(
-        "dissolve a company",
-        "2.002023",
-        "'giai the cong ty' answers 'Giải thể công ty quản lý quỹ đầu tư chứng khoán' "
-        "confidently; the general 'Giải thể doanh nghiệp' says 'doanh nghiep', not 'cong ty'",
-    ),
+    ("dissolve a company", "2.002023"),
 ]
 
 OUT_OF_SCOPE = [
     "giấy phép bán lẻ rượu",
     "cấp giấy phép lao động cho người nước ngoài",
     "đăng ký nhãn hiệu",
-    pytest.param(
-        "chứng nhận cơ sở đủ điều kiện an toàn thực phẩm của ngành y tế",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="matcher answers the agriculture ministry's ATTP certificate (2.001827) "
-            "confidently; 'cua nganh y te' is not weighed against it",
-        ),
-    ),
+    "chứng nhận cơ sở đủ điều kiện an toàn thực phẩm của ngành y tế",
     pytest.param(
         "xin giấy phép biểu diễn nghệ thuật",
         marks=pytest.mark.xfail(
             strict=True,
             reason="matcher answers the veterinary quarantine record 1.002571 (animals at "
-            "fairs and art performances) confidently from the words 'bieu dien nghe thuat'",
+            "fairs and art performances) confidently: that record's name explains the "
+            "culture words 'bieu dien nghe thuat', so the uncovered-topic evidence is silent",
         ),
     ),
     "đăng ký bản quyền tác giả cho bài hát",
@@ -201,7 +184,7 @@ def test_the_dev_set_keeps_the_right_procedure_in_the_top_three(
         for q in in_scope
     )
 
-    assert hits / len(in_scope) >= 0.90, f"top-3 {hits}/{len(in_scope)}"
+    assert hits / len(in_scope) >= 0.93, f"top-3 {hits}/{len(in_scope)}"
 
 
 def test_the_dev_set_says_unknown_to_out_of_scope_questions(
@@ -212,4 +195,37 @@ def test_the_dev_set_says_unknown_to_out_of_scope_questions(
         index.search(str(q["question"])).decision is Decision.UNKNOWN for q in out_of_scope
     )
 
-    assert unknown / len(out_of_scope) >= 0.70, f"unknown {unknown}/{len(out_of_scope)}"
+    assert unknown / len(out_of_scope) >= 0.90, f"unknown {unknown}/{len(out_of_scope)}"
+
+
+HELD_OUT = Path(__file__).parent / "data" / "heldout_questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def held_out() -> list[dict[str, object]]:
+    with HELD_OUT.open(encoding="utf-8") as fh:
+        return [json.loads(row) for row in fh if row.strip()]
+
+
+def test_the_held_out_set_keeps_its_accuracy(
+    index: ProcedureIndex, held_out: list[dict[str, object]]
+) -> None:
+    in_scope = [q for q in held_out if q["expected"]]
+    results = [(q, index.search(str(q["question"]))) for q in in_scope]
+    top3 = sum(bool(set(q["expected"]) & {m.code for m in r.matches[:3]}) for q, r in results)
+    declined = sum(r.decision is Decision.UNKNOWN for _, r in results)
+
+    assert (top3 / len(in_scope) >= 0.88, declined / len(in_scope) <= 0.05) == (True, True), (
+        f"top-3 {top3}/{len(in_scope)}, declined {declined}/{len(in_scope)}"
+    )
+
+
+def test_the_held_out_set_says_unknown_to_out_of_scope_questions(
+    index: ProcedureIndex, held_out: list[dict[str, object]]
+) -> None:
+    out_of_scope = [q for q in held_out if not q["expected"]]
+    unknown = sum(
+        index.search(str(q["question"])).decision is Decision.UNKNOWN for q in out_of_scope
+    )
+
+    assert unknown / len(out_of_scope) >= 0.80, f"unknown {unknown}/{len(out_of_scope)}"

@@ -18,9 +18,18 @@ _VNI_DIGITS = re.compile(r"(?<=[a-z])[0-9]+|[0-9]+(?=[a-z])")
 _VOWELS = set("aeiouy")
 
 
+# The combining marks of U+0300-U+036F (all but the grapheme joiner U+034F, which has none of
+# a mark's combining class): every Vietnamese tone and vowel mark is among them.
+_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
+
+
 def strip_diacritics(text: str) -> str:
     """Removes Vietnamese tone and vowel marks and turns đ into d ("Đăng ký" -> "Dang ky")."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = _MARKS.sub("", decomposed)
+    if stripped.isascii():
+        # Only those marks were combining; the character-by-character test below is slow.
+        return stripped
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

@@ -1,0 +1,73 @@
+"""Topics of uncovered ministries: what names them, and what they do to the decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from troly.knowledge.domains import (
+    UNCOVERED_TOPICS,
+    business_forms,
+    government_levels,
+    names_procedure_words,
+    specialised_sectors,
+    uncovered_terms,
+)
+from troly.knowledge.folding import basic_fold
+from troly.knowledge.index import Decision, ProcedureIndex
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("Cấp giấy phép lao động cho người nước ngoài", "giay phep lao dong"),
+        ("xin chứng chỉ hành nghề khám bệnh", "kham benh"),
+        ("đăng ký nhãn hiệu cho sản phẩm", "nhan hieu"),
+        ("mở nhà hàng cần giấy an toàn thực phẩm không", "nha hang"),
+    ],
+)
+def test_a_question_naming_an_uncovered_topic_is_recognised(question: str, term: str) -> None:
+    assert term in uncovered_terms(basic_fold(question))
+
+
+def test_a_context_bound_term_needs_its_context() -> None:
+    assert uncovered_terms(basic_fold("mở nhà hàng cần đăng ký hộ kinh doanh không")) == []
+
+
+def test_an_everyday_business_question_names_no_uncovered_topic() -> None:
+    assert uncovered_terms(basic_fold("đăng ký thành lập công ty cổ phần")) == []
+
+
+def test_every_term_is_folded_text() -> None:
+    terms = [t for topic in UNCOVERED_TOPICS for t in (*topic.terms, *topic.context)]
+
+    assert [t for t in terms if basic_fold(t) != t] == []
+
+
+def test_a_covered_use_of_an_uncovered_word_still_finds_its_record(
+    index: ProcedureIndex,
+) -> None:
+    result = index.search("xác nhận miễn thuế rượu bia thuốc lá nhập khẩu")
+
+    assert result.decision is not Decision.UNKNOWN
+
+
+def test_a_question_about_a_household_business_names_that_form() -> None:
+    assert business_forms(basic_fold("hộ kinh doanh đổi ngành nghề")) == {"household"}
+
+
+def test_the_level_of_government_is_read_from_the_question() -> None:
+    assert government_levels(basic_fold("tranh chấp đất đai thuộc chủ tịch UBND xã")) == {"commune"}
+    assert government_levels("tranh chap dat dai chu tich uy ban nhan dan xa") == {"commune"}
+    assert government_levels(basic_fold("giấy phép môi trường cấp tỉnh")) == {"province"}
+
+
+def test_small_talk_uses_no_procedure_word() -> None:
+    assert not names_procedure_words(basic_fold("hôm nay trời có mưa không"))
+    assert names_procedure_words(basic_fold("thủ tục đăng ký hộ kinh doanh"))
+
+
+def test_a_securities_record_names_a_specialised_sector() -> None:
+    assert specialised_sectors("giai the cong ty quan ly quy dau tu chung khoan") == {
+        "quy dau tu",
+        "chung khoan",
+    }
