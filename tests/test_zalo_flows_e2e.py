@@ -17,7 +17,7 @@ from fakes.zalo_bot_server import ZaloBotFake
 from fakes.zalo_oa_server import ZaloOAFake
 from petition_world import AGENT, GROUP, VALID_TAX_CODE
 from support import Clock
-from troly.bot.messages import Incoming
+from troly.bot.messages import Incoming, reply_from_payload
 from troly.bot.staff import add_staff
 from troly.bot.staff_topics import StaffTopics
 from troly.bot.storage.models import OutboxMessage
@@ -239,6 +239,18 @@ async def _staff(rt: Runtime, code: str, *, choice: str | None = None, text: str
     await rt.deliver(handled)
 
 
+async def _topic_texts(rt: Runtime, code: str) -> list[str]:
+    """What was queued for the petition's topic in the staff group (Telegram, not running)."""
+    async with rt.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.channel == "telegram")
+            .where(OutboxMessage.thread == f"topic:petition:{code}")
+            .order_by(OutboxMessage.id)
+        )
+        return [reply_from_payload(row.payload).text for row in rows]
+
+
 async def test_a_staff_reply_reaches_the_oa_business_and_waits_outside_the_window(
     tmp_path: Path, index: ProcedureIndex
 ) -> None:
@@ -281,6 +293,18 @@ async def test_a_staff_reply_reaches_the_oa_business_and_waits_outside_the_windo
         assert relayed.text == f"💬 Cán bộ xử lý phản ánh {code}:\nĐề nghị gửi bản sao giấy phép."
         assert f"pb:add:{code}" in payloads(relayed)
 
+        # The business answers with the button; its message goes to the petition's topic.
+        [prompt] = await chat.tap(relayed, 0)
+        assert code in prompt.text
+        [noted] = await chat.say("Đã gửi bản sao qua bưu điện hôm nay.")
+        assert "Đã chuyển" in noted.text
+        card, claim, from_business = await _topic_texts(rt, code)
+        assert card.startswith(f"🆕 Phản ánh {code}\n")
+        assert claim == f"👤 Lan xử lý phản ánh {code}."
+        assert from_business == (
+            f"💬 Doanh nghiệp (phản ánh {code}):\nĐã gửi bản sao qua bưu điện hôm nay."
+        )
+
         # Eight days later the business has been silent: Zalo would refuse (-230).
         clock.advance(days=8)
         sent_before = len(fake.sent_to(OA_USER))
@@ -294,10 +318,12 @@ async def test_a_staff_reply_reaches_the_oa_business_and_waits_outside_the_windo
         assert payloads(late) == [f"pb:add:{code}"]
         assert menu.text == "Bạn cần gì?"
         assert all(s == "sent" for s, _ in await _outbox(rt, "zalo_oa", OA_USER))
-        # The status shows both exchanges, the held one on the day staff wrote it.
+        # The status shows every exchange, the held one on the day staff wrote it.
         [status] = await chat.say(f"/tracuu {code}")
         assert "Trạng thái: Đang xử lý" in status.text
         assert status.text.endswith(
-            "• 09:00 23/11/2026: Cán bộ trao đổi\n• 09:00 01/12/2026: Cán bộ trao đổi"
+            "• 09:00 23/11/2026: Cán bộ trao đổi\n"
+            "• 09:00 23/11/2026: Doanh nghiệp bổ sung thông tin\n"
+            "• 09:00 01/12/2026: Cán bộ trao đổi"
         )
     assert fake.errors == []
