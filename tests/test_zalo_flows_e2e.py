@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 
 from booking_support import OPENING
@@ -223,7 +224,7 @@ async def test_a_petition_and_a_booking_on_the_zalo_bot_with_numbered_choices(
 
 
 async def _staff(rt: Runtime, code: str, *, choice: str | None = None, text: str | None = None,
-                 thread: str) -> None:  # fmt: skip
+                 thread: str | None) -> None:  # fmt: skip
     """A staff member acts in the petition's topic of the Telegram staff group."""
     handled = await rt.dialogue.handle(
         Incoming(
@@ -326,4 +327,40 @@ async def test_a_staff_reply_reaches_the_oa_business_and_waits_outside_the_windo
             "• 09:00 23/11/2026: Doanh nghiệp bổ sung thông tin\n"
             "• 09:00 01/12/2026: Cán bộ trao đổi"
         )
+    assert fake.errors == []
+
+
+async def test_a_booking_approved_by_staff_reaches_the_oa_business_with_its_invite(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock(OPENING)
+    async with (
+        ZaloOAFake(clock=clock) as fake,
+        oa_app(tmp_path, fake, clock, index=index, public=True, staff_chat_id=int(GROUP)) as rt,
+    ):
+        async with rt.sessions.begin() as session:
+            await add_staff(
+                session, channel="telegram", user_id=AGENT, name="Lan", role="agent", now=clock()
+            )
+        chat = OAChat(rt, fake, OA_USER)
+        for line in ("/dangky", "1", "1", "0100109106", "Công ty TNHH Sông Mã", "Lê Văn Bình",
+                     "0912345678", "3", "Dự án chậm được giao đất", "2"):  # fmt: skip
+            await chat.say(line)
+        [made] = await chat.say("1")
+        code = dt_code(made.text)
+
+        before = len(chat.seen())
+        await _staff(rt, code, choice=f"scr:ok:{code}", thread=None)
+        confirmation, invite = await chat.settle(before, replies=2)
+        assert "đã được xác nhận" in confirmation.text
+        assert invite.text.startswith(f"📎 {code}.ics: {rt.settings.public_url}/zalo/files/")
+        async with httpx.AsyncClient() as client:
+            served = await client.get(invite.text.split(": ", 1)[1])
+        assert served.status_code == 200
+        assert served.headers["content-type"].startswith("text/calendar")
+        assert f"UID:{code}@troly" in served.text
+
+        [mine] = await chat.say("/lichcuatoi")
+        assert f"{code} — 14:00 17/12/2026" in mine.text
+        assert "đang chờ xét duyệt" not in mine.text
     assert fake.errors == []
