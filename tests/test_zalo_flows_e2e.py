@@ -364,3 +364,56 @@ async def test_a_booking_approved_by_staff_reaches_the_oa_business_with_its_invi
         assert f"{code} — 14:00 17/12/2026" in mine.text
         assert "đang chờ xét duyệt" not in mine.text
     assert fake.errors == []
+
+
+async def test_on_the_zalo_bot_huy_cancels_and_a_staff_reply_is_answered_by_number(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock()
+    async with (
+        ZaloBotFake() as fake,
+        bot_app(tmp_path, fake, clock=clock, index=index, staff_chat_id=int(GROUP)) as rt,
+    ):
+        async with rt.sessions.begin() as session:
+            await add_staff(
+                session, channel="telegram", user_id=AGENT, name="Lan", role="agent", now=clock()
+            )
+        chat = BotChat(rt, fake, BOT_USER)
+        await chat.say("/phananh")
+        [ask] = await chat.say("4")
+        assert "mô tả" in ask.text
+        [cancelled] = await chat.say("/huy")
+        assert cancelled.text.startswith("Đã hủy. Bạn cần gì tiếp theo?")
+        assert "Trả lời 1, 2, 3, 4 hoặc 5 để chọn." in cancelled.text
+        [none] = await chat.say("/huy")
+        assert none.text.startswith("Không có thao tác nào đang dở")
+
+        for line in ("/phananh", "4", "Hồ sơ cấp phép xây dựng quá hạn 20 ngày", "1", "1", "2"):
+            await chat.say(line)
+        [_, summary] = await chat.say("2", replies=2)  # anonymous: a note, then the summary
+        assert "\n1. 📨 Gửi phản ánh\n" in summary.text
+        [filed] = await chat.say("1")
+        code = code_after(filed.text, "Mã theo dõi: ")
+
+        async def create(_name: str) -> str:
+            return "502"
+
+        thread = await StaffTopics(rt.sessions).resolve(f"topic:petition:{code}", create)
+        before = len(chat.seen())
+        await _staff(rt, code, choice=f"ps:claim:{code}", thread=thread)
+        await _staff(rt, code, text="Đề nghị gửi bản sao giấy phép.", thread=thread)
+        claimed, relayed = await chat.settle(before, replies=2)
+        assert claimed.text == f"👤 Phản ánh {code} đã có cán bộ nhận xử lý."
+        assert relayed.text == (
+            f"💬 Cán bộ xử lý phản ánh {code}:\nĐề nghị gửi bản sao giấy phép.\n\n"
+            "1. ✍️ Bổ sung / trả lời cán bộ\nTrả lời 1 để chọn."
+        )
+        [prompt] = await chat.say("1")
+        assert code in prompt.text
+        [noted] = await chat.say("Đã gửi bản sao qua bưu điện hôm nay.")
+        assert "Đã chuyển" in noted.text
+        *_, from_business = await _topic_texts(rt, code)
+        assert from_business == (
+            f"💬 Doanh nghiệp (phản ánh {code}):\nĐã gửi bản sao qua bưu điện hôm nay."
+        )
+    assert fake.errors == []
