@@ -417,3 +417,29 @@ async def test_on_the_zalo_bot_huy_cancels_and_a_staff_reply_is_answered_by_numb
             f"💬 Doanh nghiệp (phản ánh {code}):\nĐã gửi bản sao qua bưu điện hôm nay."
         )
     assert fake.errors == []
+
+
+async def test_a_summary_with_the_longest_description_is_split_with_its_buttons_last(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock()
+    words = "Hồ sơ xin cấp phép xây dựng nhà xưởng đã nộp từ tháng bảy mà chưa có kết quả. " * 30
+    longest = words[:1999].rstrip() + "."
+    assert len(longest) <= 2000
+    async with ZaloOAFake(clock=clock) as fake, oa_app(tmp_path, fake, clock, index=index) as rt:
+        chat = OAChat(rt, fake, OA_USER)
+        await chat.say("/phananh")
+        await chat.say("4")
+        [files] = await chat.say(longest)
+        [commune] = await chat.tap(files, 0)
+        [public] = await chat.tap(commune, 0)
+        [consent] = await chat.tap(public, 1)
+        pieces = await chat.tap(consent, 1, replies=3)  # the anonymous note, then the summary
+        assert len(pieces) >= 3
+        assert all(len(p.text) <= 2000 for p in pieces)
+        assert [bool(p.buttons) for p in pieces] == [False] * (len(pieces) - 1) + [True]
+        assert payloads(pieces[-1]) == ["pf:submit", "pf:edit", "cancel"]
+        [filed] = await chat.tap(pieces[-1], 0)
+        code = code_after(filed.text, "Mã theo dõi: ")
+        assert code.startswith("PA-")
+    assert fake.errors == []
