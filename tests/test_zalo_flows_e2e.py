@@ -223,7 +223,7 @@ async def test_a_petition_and_a_booking_on_the_zalo_bot_with_numbered_choices(
     assert fake.errors == []
 
 
-async def _staff(rt: Runtime, code: str, *, choice: str | None = None, text: str | None = None,
+async def _staff(rt: Runtime, *, choice: str | None = None, text: str | None = None,
                  thread: str | None) -> None:  # fmt: skip
     """A staff member acts in the petition's topic of the Telegram staff group."""
     handled = await rt.dialogue.handle(
@@ -284,12 +284,12 @@ async def test_a_staff_reply_reaches_the_oa_business_and_waits_outside_the_windo
         assert thread == "501"
 
         before = len(chat.seen())
-        await _staff(rt, code, choice=f"ps:claim:{code}", thread=thread)
+        await _staff(rt, choice=f"ps:claim:{code}", thread=thread)
         [claimed] = await chat.settle(before)
         assert claimed.text == f"👤 Phản ánh {code} đã có cán bộ nhận xử lý."
 
         before = len(chat.seen())
-        await _staff(rt, code, text="Đề nghị gửi bản sao giấy phép.", thread=thread)
+        await _staff(rt, text="Đề nghị gửi bản sao giấy phép.", thread=thread)
         [relayed] = await chat.settle(before)
         assert relayed.text == f"💬 Cán bộ xử lý phản ánh {code}:\nĐề nghị gửi bản sao giấy phép."
         assert f"pb:add:{code}" in payloads(relayed)
@@ -309,7 +309,7 @@ async def test_a_staff_reply_reaches_the_oa_business_and_waits_outside_the_windo
         # Eight days later the business has been silent: Zalo would refuse (-230).
         clock.advance(days=8)
         sent_before = len(fake.sent_to(OA_USER))
-        await _staff(rt, code, text="Xin bổ sung bản vẽ thiết kế.", thread=thread)
+        await _staff(rt, text="Xin bổ sung bản vẽ thiết kế.", thread=thread)
         await rt.tick()
         assert (await _outbox(rt, "zalo_oa", OA_USER))[-1] == ("held", "waiting for the user")
         assert len(fake.sent_to(OA_USER)) == sent_before  # Zalo was never asked
@@ -350,7 +350,7 @@ async def test_a_booking_approved_by_staff_reaches_the_oa_business_with_its_invi
         code = dt_code(made.text)
 
         before = len(chat.seen())
-        await _staff(rt, code, choice=f"scr:ok:{code}", thread=None)
+        await _staff(rt, choice=f"scr:ok:{code}", thread=None)
         confirmation, invite = await chat.settle(before, replies=2)
         assert "đã được xác nhận" in confirmation.text
         assert invite.text.startswith(f"📎 {code}.ics: {rt.settings.public_url}/zalo/files/")
@@ -400,8 +400,8 @@ async def test_on_the_zalo_bot_huy_cancels_and_a_staff_reply_is_answered_by_numb
 
         thread = await StaffTopics(rt.sessions).resolve(f"topic:petition:{code}", create)
         before = len(chat.seen())
-        await _staff(rt, code, choice=f"ps:claim:{code}", thread=thread)
-        await _staff(rt, code, text="Đề nghị gửi bản sao giấy phép.", thread=thread)
+        await _staff(rt, choice=f"ps:claim:{code}", thread=thread)
+        await _staff(rt, text="Đề nghị gửi bản sao giấy phép.", thread=thread)
         claimed, relayed = await chat.settle(before, replies=2)
         assert claimed.text == f"👤 Phản ánh {code} đã có cán bộ nhận xử lý."
         assert relayed.text == (
