@@ -225,7 +225,7 @@ async def test_a_petition_and_a_booking_on_the_zalo_bot_with_numbered_choices(
 
 async def _staff(rt: Runtime, *, choice: str | None = None, text: str | None = None,
                  thread: str | None) -> None:  # fmt: skip
-    """A staff member acts in the petition's topic of the Telegram staff group."""
+    """A staff member acts in the Telegram staff group (in a petition's topic when given)."""
     handled = await rt.dialogue.handle(
         Incoming(
             channel="telegram",
