@@ -139,6 +139,7 @@ async def bot_app(
     fake: ZaloBotFake,
     *,
     webhook: bool = True,
+    clock: Callable[[], datetime] | None = None,
     index: ProcedureIndex | None = None,
     **extra: Any,
 ) -> AsyncIterator[Runtime]:
@@ -147,7 +148,7 @@ async def bot_app(
     def make(url: str) -> Settings:
         return bot_settings(fake, tmp_path, public_url=url if webhook else None, **extra)
 
-    async with serve_app(make, index=index) as (rt, _):
+    async with serve_app(make, clock=clock, index=index) as (rt, _):
         yield rt
 
 
