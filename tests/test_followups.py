@@ -36,8 +36,16 @@ async def explode(run: FollowupRun) -> None:
     raise RuntimeError("the handler failed")
 
 
+async def plan_next(run: FollowupRun) -> None:
+    """Schedules one shared follow-up (idempotent by key) and records that it ran."""
+    await schedule(
+        run.session, kind="remind", ref="shared", due_at=run.now, now=run.now, key="shared"
+    )
+    enqueue(run.session, channel="web", recipient=run.followup.ref, reply=Reply("x"), now=run.now)
+
+
 def runner(sessions: async_sessionmaker[AsyncSession], clock: Clock, **kwargs: object) -> Followups:
-    handlers = {"remind": remind, "explode": explode}
+    handlers = {"remind": remind, "explode": explode, "plan": plan_next}
     return Followups(
         sessions=sessions,
         handlers=handlers,
@@ -197,3 +205,19 @@ async def test_one_failing_followup_in_a_batch_keeps_its_neighbours_effects(
     async with sessions() as session:
         recipients = sorted((await session.execute(select(OutboxMessage.recipient))).scalars())
     assert recipients == ["B0", "B1", "B2", "B3"]
+
+
+async def test_a_batch_whose_handlers_schedule_the_same_key_falls_back_and_schedules_it_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock()
+    async with sessions.begin() as session:
+        for ref in ("P1", "P2"):
+            await schedule(session, kind="plan", ref=ref, due_at=clock(), now=clock())
+    followups = runner(sessions, clock, batch=10)
+    assert (await followups.run_due(limit=2)).done == 2
+    async with sessions() as session:
+        shared = await pending(session, ref="shared")
+        recipients = sorted((await session.execute(select(OutboxMessage.recipient))).scalars())
+    assert len(shared) == 1
+    assert recipients == ["P1", "P2"]

@@ -182,11 +182,17 @@ class Followups:
                     query = query.with_for_update()
                 rows = list((await session.execute(query)).scalars())
                 now = self._clock()
-                for row in rows:
-                    handler = self._handlers.get(row.kind)
-                    if handler is None:
-                        raise LookupError(f"no handler for follow-up kind {row.kind!r}")
-                    await handler(FollowupRun(session, row, now, self._settings))
+                # One flush for the whole batch (the inserts go out together) instead of one
+                # before every handler's first query. A handler that would have needed to see
+                # its own unflushed rows breaks a constraint at the flush, and the batch then
+                # runs one by one with the usual autoflush.
+                with session.no_autoflush:
+                    for row in rows:
+                        handler = self._handlers.get(row.kind)
+                        if handler is None:
+                            raise LookupError(f"no handler for follow-up kind {row.kind!r}")
+                        await handler(FollowupRun(session, row, now, self._settings))
+                await session.flush()
                 mine = [row.id for row in rows]
                 if mine:
                     result = await session.execute(
