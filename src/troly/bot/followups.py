@@ -188,10 +188,7 @@ class Followups:
                 # runs one by one with the usual autoflush.
                 with session.no_autoflush:
                     for row in rows:
-                        handler = self._handlers.get(row.kind)
-                        if handler is None:
-                            raise LookupError(f"no handler for follow-up kind {row.kind!r}")
-                        await handler(FollowupRun(session, row, now, self._settings))
+                        await self._handle(session, row, now)
                 await session.flush()
                 mine = [row.id for row in rows]
                 if mine:
@@ -253,11 +250,8 @@ class Followups:
                 row = (await session.execute(query)).scalar_one_or_none()
                 if row is None:
                     return "lost"
-                handler = self._handlers.get(row.kind)
-                if handler is None:
-                    raise LookupError(f"no handler for follow-up kind {row.kind!r}")
                 now = self._clock()
-                await handler(FollowupRun(session, row, now, self._settings))
+                await self._handle(session, row, now)
                 # Done only while the lease is ours: a worker whose lease expired and was taken
                 # by another rolls back its effects here instead of doubling them.
                 result = await session.execute(
@@ -275,6 +269,12 @@ class Followups:
             logger.exception("follow-up %s failed", row_id)
             return await self._failed(row_id, lease, exc)
         return "done"
+
+    async def _handle(self, session: AsyncSession, row: Followup, now: datetime) -> None:
+        handler = self._handlers.get(row.kind)
+        if handler is None:
+            raise LookupError(f"no handler for follow-up kind {row.kind!r}")
+        await handler(FollowupRun(session, row, now, self._settings))
 
     async def _failed(self, row_id: int, lease: str, exc: Exception) -> str:
         now = self._clock()

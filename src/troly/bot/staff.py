@@ -84,10 +84,14 @@ async def remove_staff(session: AsyncSession, *, channel: str, user_id: str) -> 
     return True
 
 
-async def list_staff(session: AsyncSession, *, role: Role | None = None) -> list[StaffMember]:
-    """The active roster, supervisors first."""
+async def list_staff(
+    session: AsyncSession, *, role: Role | None = None, channel: str | None = None
+) -> list[StaffMember]:
+    """The active roster (of one role, on one channel, when given), supervisors first."""
     query = select(StaffMember).where(StaffMember.active.is_(True))
     if role is not None:
         query = query.where(StaffMember.role == role)
+    if channel is not None:
+        query = query.where(StaffMember.channel == channel)
     members = list((await session.execute(query)).scalars())
     return sorted(members, key=lambda m: (m.role != "supervisor", m.name.lower(), m.id))

@@ -5,6 +5,8 @@ Keys are short ASCII (they travel in button payloads); labels are Vietnamese and
 
 from __future__ import annotations
 
+from troly.bot.messages import Button
+
 TOPICS: tuple[tuple[str, str, str], ...] = (
     ("dkdn", "Đăng ký doanh nghiệp", "Business registration"),
     ("dautu", "Đầu tư", "Investment"),
@@ -28,3 +30,9 @@ def topic_label(key: str, locale: str = "vi") -> str:
         if topic_key == key:
             return en if locale == "en" else vi
     return key
+
+
+def topic_buttons(prefix: str, locale: str) -> tuple[tuple[Button, ...], ...]:
+    """The topics as buttons, two a row, each sending ``<prefix><key>``."""
+    buttons = [Button(topic_label(key, locale), choice=f"{prefix}{key}") for key, _, _ in TOPICS]
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))

@@ -17,7 +17,7 @@ from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.taxcode import TaxCodeError, parse_tax_code
 from troly.bot.texts import t
-from troly.bot.topics import TOPIC_KEYS, TOPICS, topic_label
+from troly.bot.topics import TOPIC_KEYS, topic_buttons, topic_label
 
 FLOW = "booking"
 NAME_LIMITS = (2, 200)
@@ -246,14 +246,6 @@ def summary(state: State) -> Outcome:
     )
     new = State(FLOW, Step.CONFIRM, state.draft, locale)
     return Outcome(new, (Reply(text, buttons, kind="booking:summary"),))
-
-
-def topic_buttons(prefix: str, locale: str) -> tuple[tuple[Button, ...], ...]:
-    """The topic list as buttons, two a row."""
-    buttons = [
-        Button(en if locale == "en" else vi, choice=f"{prefix}{key}") for key, vi, en in TOPICS
-    ]
-    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 
 def _consented(state: State) -> Outcome:

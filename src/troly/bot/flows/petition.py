@@ -17,8 +17,8 @@ from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.communes import commune_by_code, find_communes
 from troly.bot.petitions.effects import SubmitPetition
-from troly.bot.petitions.topics import TOPIC_KEYS, topic_buttons, topic_label
 from troly.bot.texts import t
+from troly.bot.topics import TOPIC_KEYS, topic_buttons, topic_label
 
 FLOW = "petition"
 PREFIX = "pf"

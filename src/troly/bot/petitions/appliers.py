@@ -12,7 +12,7 @@ from troly.bot.codes import normalise_code
 from troly.bot.effects import Applied, EffectApplier, EffectResult
 from troly.bot.flows.base import State
 from troly.bot.messages import Button, Reply
-from troly.bot.petitions import render, roster
+from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
 from troly.bot.petitions.effects import (
     AddInfo,
@@ -37,6 +37,7 @@ from troly.bot.petitions.service import (
     work_calendar,
 )
 from troly.bot.petitions.staff_actions import staff_action
+from troly.bot.staff import staff_role
 from troly.bot.texts import t
 
 MINE_LIMIT = 20
@@ -70,7 +71,7 @@ async def _own(applied: Applied, raw_code: str, *, staff_may: bool = False) -> P
     inc = applied.incoming
     if (petition.channel, petition.user_id) == (inc.channel, inc.user_id):
         return petition
-    if staff_may and await roster.role_of(applied.session, inc.channel, inc.user_id):
+    if staff_may and await staff_role(applied.session, inc.channel, inc.user_id):
         return petition
     return None
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.followups import FollowupHandler, FollowupRun, schedule
 from troly.bot.messages import Reply
-from troly.bot.petitions import render, roster
+from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
 from troly.bot.petitions.model import OPEN_STATUSES, Petition, Status
 from troly.bot.petitions.service import (
@@ -29,6 +29,7 @@ from troly.bot.petitions.service import (
     work_calendar,
 )
 from troly.bot.settings import Settings
+from troly.bot.staff import list_staff
 from troly.bot.texts import t
 
 logger = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ async def _petition(run: FollowupRun) -> Petition | None:
 
 async def _alert_supervisors(run: FollowupRun, petition: Petition, text: str) -> None:
     await to_staff(run.session, petition, Reply(text), now=run.now, settings=run.settings)
-    for user_id, _name in await roster.members(run.session, role=roster.SUPERVISOR):
-        to_person(run.session, user_id, Reply(text), now=run.now)
+    for member in await list_staff(run.session, role="supervisor", channel="telegram"):
+        to_person(run.session, member.user_id, Reply(text), now=run.now)
 
 
 async def on_unassigned(run: FollowupRun) -> None:

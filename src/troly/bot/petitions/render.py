@@ -9,9 +9,9 @@ from __future__ import annotations
 from troly.bot.messages import Button, Reply
 from troly.bot.petitions.model import Petition, PetitionEvent
 from troly.bot.petitions.service import day_text, time_text
-from troly.bot.petitions.topics import topic_label
 from troly.bot.settings import Settings
 from troly.bot.texts import t
+from troly.bot.topics import topic_label
 
 STAFF_LOCALE = "vi"
 CARD_DESCRIPTION_CHARS = 1500

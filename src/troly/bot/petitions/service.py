@@ -19,9 +19,9 @@ from troly.bot.codes import new_code
 from troly.bot.messages import Reply
 from troly.bot.outbox import enqueue
 from troly.bot.petitions.model import Petition, PetitionEvent, Status
-from troly.bot.petitions.topics import topic_label
 from troly.bot.settings import Settings
 from troly.bot.staff_topics import open_topic
+from troly.bot.topics import topic_label
 from troly.bot.workdays import WorkCalendar
 
 logger = logging.getLogger(__name__)

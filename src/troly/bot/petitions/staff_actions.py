@@ -17,7 +17,7 @@ from datetime import date, datetime
 from troly.bot.effects import Applied, EffectResult
 from troly.bot.flows.base import State
 from troly.bot.messages import Button, Reply
-from troly.bot.petitions import render, roster
+from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
 from troly.bot.petitions.effects import StaffAction
 from troly.bot.petitions.jobs import set_new_date
@@ -31,6 +31,7 @@ from troly.bot.petitions.service import (
     to_staff,
     work_calendar,
 )
+from troly.bot.staff import find_staff, list_staff
 from troly.bot.staff_topics import key_of_thread
 from troly.bot.texts import t
 
@@ -63,14 +64,14 @@ async def _petition_of(effect: StaffAction, applied: Applied) -> Petition | None
 async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | None:
     """Runs one staff action after checking the roster."""
     inc = applied.incoming
-    found = await roster.name_and_role(applied.session, inc.channel, inc.user_id)
+    found = await find_staff(applied.session, inc.channel, inc.user_id)
     if found is None:
         if effect.action == "relay":
             # Chatter in the group from anyone off the roster is not the bot's business.
             return None
         logger.info("petition action refused: not on the roster")
         return _say("staff.not_authorised")
-    name, role = found
+    name, role = found.name, found.role
     applied = replace(applied, incoming=replace(inc, display_name=name))
     petition = await _petition_of(effect, applied)
     if petition is None:
@@ -124,13 +125,13 @@ async def _assign(
 async def _reassign_menu(
     effect: StaffAction, applied: Applied, p: Petition, role: str
 ) -> EffectResult | None:
-    if role != roster.SUPERVISOR and p.assignee != applied.incoming.user_id:
+    if role != "supervisor" and p.assignee != applied.incoming.user_id:
         return _say("staff.reassign_not_allowed")
-    people = await roster.members(applied.session, channel=STAFF_CHANNEL)
+    people = await list_staff(applied.session, channel=STAFF_CHANNEL)
     rows = tuple(
-        (Button(name, choice=f"ps:assign:{p.code}:{user_id}"),)
-        for user_id, name in people
-        if user_id != p.assignee
+        (Button(m.name, choice=f"ps:assign:{p.code}:{m.user_id}"),)
+        for m in people
+        if m.user_id != p.assignee
     )
     if not rows:
         return _say("staff.nobody_to_assign")
@@ -140,11 +141,11 @@ async def _reassign_menu(
 async def _assign_to(
     effect: StaffAction, applied: Applied, p: Petition, role: str
 ) -> EffectResult | None:
-    if role != roster.SUPERVISOR and p.assignee != applied.incoming.user_id:
+    if role != "supervisor" and p.assignee != applied.incoming.user_id:
         return _say("staff.reassign_not_allowed")
     if not p.is_open:
         return _say("staff.not_open", code=p.code)
-    people = dict(await roster.members(applied.session, channel=STAFF_CHANNEL))
+    people = {m.user_id: m.name for m in await list_staff(applied.session, channel=STAFF_CHANNEL)}
     target = effect.arg or ""
     if target not in people:
         return _say("staff.not_on_roster")
