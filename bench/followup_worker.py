@@ -22,9 +22,10 @@ from troly.bot.followups import Followups
 from troly.bot.petitions.model import Petition
 from troly.bot.petitions.schedule import REMIND
 from troly.bot.settings import Settings
+from troly.bot.staff_topics import StaffTopic
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.storage.models import Followup
-from troly.bot.wiring import followup_handlers
+from troly.bot.wiring import followup_handlers, followup_preloaders
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 STAFF_CHAT = -1001234
@@ -35,7 +36,7 @@ def settings_for(url: str) -> Settings:
 
 
 async def seed(url: str, n: int, *, batch: int = 2000) -> None:
-    """n petitions (assigned, open) with one reminder each, due a minute ago."""
+    """n petitions (assigned, open, topic created), each with one reminder due a minute ago."""
     engine = create_engine(url)
     try:
         await upgrade(engine)
@@ -67,6 +68,20 @@ async def seed(url: str, n: int, *, batch: int = 2000) -> None:
                     for i in range(count)
                 ]
                 await session.execute(insert(Petition), rows)
+                # A petition filed days ago has had its card delivered: its topic exists.
+                await session.execute(
+                    insert(StaffTopic),
+                    [
+                        {
+                            "key": f"petition:{row['code']}",
+                            "chat_id": str(STAFF_CHAT),
+                            "name": f"{row['code']} · Thuế",
+                            "thread_id": str(500 + start + i),
+                            "created_at": now,
+                        }
+                        for i, row in enumerate(rows)
+                    ],
+                )
                 await session.execute(
                     insert(Followup),
                     [
@@ -101,6 +116,7 @@ async def work(
         followups = Followups(
             sessions=sessions,
             handlers=followup_handlers(settings),
+            preloaders=followup_preloaders(),
             clock=lambda: datetime.now(ZONE),
             settings=settings,
             write_lock=lock,

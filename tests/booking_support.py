@@ -17,7 +17,7 @@ from troly.bot.messages import Reply, reply_from_payload
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, OutboxMessage
 from troly.bot.taxcode import check_digit
-from troly.bot.wiring import effect_appliers, followup_handlers
+from troly.bot.wiring import effect_appliers, followup_handlers, followup_preloaders
 from troly.knowledge.index import ProcedureIndex
 
 STAFF_CHAT = -1001234
@@ -63,7 +63,11 @@ def followups_for(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, clock: Clock
 ) -> Followups:
     return Followups(
-        sessions=sessions, handlers=followup_handlers(settings), clock=clock, settings=settings
+        sessions=sessions,
+        handlers=followup_handlers(settings),
+        preloaders=followup_preloaders(),
+        clock=clock,
+        settings=settings,
     )
 
 

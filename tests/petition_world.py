@@ -17,7 +17,7 @@ from troly.bot.settings import Settings
 from troly.bot.staff import add_staff
 from troly.bot.staff_topics import StaffTopics
 from troly.bot.storage.models import OutboxMessage
-from troly.bot.wiring import effect_appliers, followup_handlers
+from troly.bot.wiring import effect_appliers, followup_handlers, followup_preloaders
 from troly.knowledge.index import ProcedureIndex
 
 GROUP = "-1001234"
@@ -67,6 +67,7 @@ class World:
         self.followups = Followups(
             sessions=self.sessions,
             handlers=followup_handlers(self.settings),
+            preloaders=followup_preloaders(),
             clock=self.clock,
             settings=self.settings,
         )

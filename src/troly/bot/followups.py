@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,6 +42,10 @@ class FollowupRun:
 
 
 FollowupHandler = Callable[[FollowupRun], Awaitable[None]]
+
+Preloader = Callable[[AsyncSession, Sequence[Followup]], Awaitable[None]]
+"""Loads (and locks) what a batch of follow-ups will touch with one query per table, so that
+each handler finds it in the session instead of asking the database again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,7 @@ class Followups:
         *,
         sessions: async_sessionmaker[AsyncSession],
         handlers: Mapping[str, FollowupHandler],
+        preloaders: Mapping[str, Preloader] | None = None,
         clock: Callable[[], datetime],
         settings: Settings,
         write_lock: asyncio.Lock | None = None,
@@ -126,6 +131,7 @@ class Followups:
     ) -> None:
         self._sessions = sessions
         self._handlers = handlers
+        self._preloaders = preloaders or {}
         self._clock = clock
         self._settings = settings
         self._write_lock = write_lock
@@ -181,6 +187,7 @@ class Followups:
                 if session.get_bind().dialect.name == "postgresql":
                     query = query.with_for_update()
                 rows = list((await session.execute(query)).scalars())
+                await self._preload(session, rows)
                 now = self._clock()
                 # One flush for the whole batch (the inserts go out together) instead of one
                 # before every handler's first query. A handler that would have needed to see
@@ -205,6 +212,16 @@ class Followups:
             logger.info("a batch of %s follow-ups failed; running them one by one", len(chunk))
             return None
         return len(mine), len(chunk) - len(mine)
+
+    async def _preload(self, session: AsyncSession, rows: Sequence[Followup]) -> None:
+        """Runs each kind's preloader once over the batch's rows of the kinds it serves."""
+        by_loader: dict[Preloader, list[Followup]] = {}
+        for row in rows:
+            loader = self._preloaders.get(row.kind)
+            if loader is not None:
+                by_loader.setdefault(loader, []).append(row)
+        for loader, mine in by_loader.items():
+            await loader(session, mine)
 
     async def claim(self, *, limit: int = 200) -> list[tuple[int, str]]:
         """Takes a lease on up to ``limit`` due rows; returns their ids and the lease token."""

@@ -8,7 +8,7 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 
 from sqlalchemy import String, select, update
@@ -20,6 +20,7 @@ from troly.bot.storage.types import UTCDateTime
 
 THREAD_PREFIX = "topic:"
 MAX_NAME = 128
+PRELOADED = "staff_topics.preloaded"
 
 
 class StaffTopic(Base):
@@ -49,6 +50,18 @@ async def open_topic(
             )
         )
     return THREAD_PREFIX + key
+
+
+async def preload_topics(session: AsyncSession, keys: Collection[str]) -> None:
+    """Loads these topics into the session in one query (``open_topic`` then asks no more).
+
+    The session's identity map holds objects weakly: the list in ``session.info`` keeps them
+    there for the rest of the transaction.
+    """
+    if keys:
+        query = select(StaffTopic).where(StaffTopic.key.in_(sorted(keys)))
+        loaded = list((await session.execute(query)).scalars())
+        session.info.setdefault(PRELOADED, []).extend(loaded)
 
 
 async def key_of_thread(session: AsyncSession, *, chat_id: str, thread_id: str) -> str | None:

@@ -7,7 +7,7 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 from troly.bot.effects import Appliers, EffectApplier
-from troly.bot.followups import FollowupHandler
+from troly.bot.followups import FollowupHandler, Preloader
 from troly.bot.petitions import appliers as petition_appliers
 from troly.bot.petitions import jobs as petition_jobs
 from troly.bot.sessions import appliers as session_appliers
@@ -29,3 +29,8 @@ def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:
     handlers.update(petition_jobs.handlers())
     handlers.update(session_jobs.handlers())
     return handlers
+
+
+def followup_preloaders() -> dict[str, Preloader]:
+    """What each follow-up kind loads for a whole batch at once, by kind."""
+    return petition_jobs.preloaders()

@@ -35,7 +35,7 @@ from troly.bot.sessions.jobs import start_planning
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale
-from troly.bot.wiring import effect_appliers, followup_handlers
+from troly.bot.wiring import effect_appliers, followup_handlers, followup_preloaders
 from troly.handlers.web import ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
@@ -131,6 +131,7 @@ def build_runtime(
     followups = Followups(
         sessions=sessions,
         handlers=followup_handlers(settings),
+        preloaders=followup_preloaders(),
         clock=now,
         settings=settings,
         write_lock=write_lock,

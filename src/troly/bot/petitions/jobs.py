@@ -7,13 +7,14 @@ rows commit together with the follow-up being marked done, once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from troly.bot.followups import FollowupHandler, FollowupRun, schedule
+from troly.bot.followups import FollowupHandler, FollowupRun, Preloader, schedule
 from troly.bot.messages import Reply
 from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
@@ -28,8 +29,12 @@ from troly.bot.petitions.service import (
     to_staff_chat,
     work_calendar,
 )
+from troly.bot.petitions.service import (
+    preload as preload_petitions,
+)
 from troly.bot.settings import Settings
 from troly.bot.staff import list_staff
+from troly.bot.storage.models import Followup
 from troly.bot.texts import t
 
 logger = logging.getLogger(__name__)
@@ -264,6 +269,16 @@ async def on_digest(run: FollowupRun) -> None:
         now=now,
         key=f"digest:{following.date().isoformat()}",
     )
+
+
+async def preload(session: AsyncSession, rows: Sequence[Followup]) -> None:
+    """A batch's petitions locked and their topics loaded at once (the digest has no ref)."""
+    await preload_petitions(session, {row.ref for row in rows if row.kind != plan.DIGEST})
+
+
+def preloaders() -> dict[str, Preloader]:
+    """The petition follow-up kinds that preload their batch."""
+    return {kind: preload for kind in handlers() if kind != plan.DIGEST}
 
 
 def handlers() -> dict[str, FollowupHandler]:

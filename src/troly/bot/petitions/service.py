@@ -6,7 +6,7 @@ Helpers run inside the caller's transaction and never commit. Logs carry codes o
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -20,7 +20,7 @@ from troly.bot.messages import Reply
 from troly.bot.outbox import enqueue
 from troly.bot.petitions.model import Petition, PetitionEvent, Status
 from troly.bot.settings import Settings
-from troly.bot.staff_topics import open_topic
+from troly.bot.staff_topics import open_topic, preload_topics
 from troly.bot.topics import topic_label
 from troly.bot.workdays import WorkCalendar
 
@@ -61,8 +61,29 @@ async def unused_code(session: AsyncSession) -> str:
     raise RuntimeError("no free petition code after 8 tries")
 
 
+LOCKED = "petitions.locked"
+"""``session.info`` key: the petitions this transaction has already locked, by code."""
+
+
+async def lock_many(session: AsyncSession, codes: Collection[str]) -> None:
+    """Locks the petitions with these codes in one query, in id order, and remembers them.
+
+    ``by_code(lock=True)`` in the same transaction then asks the database no more.
+    """
+    if not codes:
+        return
+    query = (
+        select(Petition).where(Petition.code.in_(sorted(codes))).order_by(Petition.id)
+    ).with_for_update()
+    locked: dict[str, Petition] = session.info.setdefault(LOCKED, {})
+    for petition in (await session.execute(query)).scalars():
+        locked[petition.code] = petition
+
+
 async def by_code(session: AsyncSession, code: str, *, lock: bool = False) -> Petition | None:
     """The petition with this code (locked for update when asked)."""
+    if lock and (held := session.info.get(LOCKED, {}).get(code)) is not None:
+        return held  # type: ignore[no-any-return]
     query = select(Petition).where(Petition.code == code)
     if lock:
         query = query.with_for_update()
@@ -162,7 +183,18 @@ async def events_of(session: AsyncSession, petition: Petition) -> list[PetitionE
 
 def topic_key(petition: Petition) -> str:
     """The staff-topic key of a petition."""
-    return f"petition:{petition.code}"
+    return key_of_code(petition.code)
+
+
+def key_of_code(code: str) -> str:
+    """The staff-topic key of the petition with this code."""
+    return f"petition:{code}"
+
+
+async def preload(session: AsyncSession, codes: Collection[str]) -> None:
+    """Locks a batch's petitions and loads their staff topics, one query each."""
+    await lock_many(session, codes)
+    await preload_topics(session, [key_of_code(code) for code in codes])
 
 
 async def to_staff(
