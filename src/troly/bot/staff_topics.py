@@ -8,10 +8,11 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 
-from sqlalchemy import String, select, update
+from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -79,33 +80,43 @@ TopicCreator = Callable[[str], Awaitable[str]]
 
 
 class StaffTopics:
-    """Resolves ``topic:<key>`` threads to forum thread ids, creating topics on first use."""
+    """Resolves ``topic:<key>`` threads to forum thread ids, creating topics on first use.
+
+    A topic is created once: in this process a lock per key serialises the senders; across
+    processes on PostgreSQL the topic's row is locked (``FOR UPDATE``) while the platform
+    creates it, so a second process waits and then finds the thread id stored.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._locks: dict[str, asyncio.Lock] = {}
+        # Locks live while someone holds or waits for them, not for every topic ever seen.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
 
     async def resolve(self, thread: str | None, create: TopicCreator) -> str | None:
         """The platform thread id for ``thread`` (plain ids pass through unchanged)."""
         if thread is None or not thread.startswith(THREAD_PREFIX):
             return thread
         key = thread[len(THREAD_PREFIX) :]
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        async with self._lock(key):
             async with self._sessions() as session:
                 row = await session.get(StaffTopic, key)
                 if row is None:
                     return None
                 if row.thread_id is not None:
                     return row.thread_id
-                name = row.name
-            created = await create(name)
             async with self._sessions.begin() as session:
-                # Another process may have created it first: keep the first, use it.
-                await session.execute(
-                    update(StaffTopic)
-                    .where(StaffTopic.key == key)
-                    .where(StaffTopic.thread_id.is_(None))
-                    .values(thread_id=created)
-                )
-                row = await session.get(StaffTopic, key, populate_existing=True)
-                return row.thread_id if row is not None else created
+                query = select(StaffTopic).where(StaffTopic.key == key)
+                if session.get_bind().dialect.name == "postgresql":
+                    query = query.with_for_update()
+                row = (await session.execute(query)).scalar_one_or_none()
+                if row is None:
+                    return None
+                if row.thread_id is None:  # nobody created it while we waited for the lock
+                    row.thread_id = await create(row.name)
+                return row.thread_id

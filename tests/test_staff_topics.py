@@ -1,0 +1,85 @@
+"""Forum topics of the staff group: created once per subject, whoever delivers first."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from troly.bot.staff_topics import StaffTopics, open_topic
+from troly.bot.storage.database import create_engine, session_factory, upgrade
+
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+async def _known(sessions: async_sessionmaker[AsyncSession], key: str) -> str:
+    async with sessions.begin() as session:
+        return await open_topic(session, key=key, chat_id="-100", name="PA-X · Thuế", now=NOW)
+
+
+async def test_one_process_delivering_two_messages_at_once_creates_one_topic(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    thread = await _known(sessions, "petition:PA-X")
+    created: list[str] = []
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def create(name: str) -> str:
+        created.append(name)
+        entered.set()
+        await release.wait()
+        return "77"
+
+    topics = StaffTopics(sessions)
+    first = asyncio.create_task(topics.resolve(thread, create))
+    second = asyncio.create_task(topics.resolve(thread, create))
+    await entered.wait()
+    release.set()
+    assert await asyncio.gather(first, second) == ["77", "77"]
+    assert created == ["PA-X · Thuế"]
+    # Later messages use the stored id without asking the platform.
+    assert await topics.resolve(thread, create) == "77"
+    assert len(created) == 1
+    assert await topics.resolve("42", create) == "42"
+    assert await topics.resolve("topic:petition:unknown", create) is None
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_two_processes_delivering_at_once_create_one_topic(
+    pg_url: str,
+) -> None:
+    engines = [create_engine(pg_url) for _ in range(2)]
+    try:
+        await upgrade(engines[0])
+        first_sessions, second_sessions = (session_factory(e) for e in engines)
+        thread = await _known(first_sessions, "petition:PA-Y")
+        created: list[str] = []
+        entered, release = asyncio.Event(), asyncio.Event()
+
+        async def create(name: str) -> str:
+            created.append(name)
+            entered.set()
+            await release.wait()
+            return f"thread-{len(created)}"
+
+        first = asyncio.create_task(StaffTopics(first_sessions).resolve(thread, create))
+        await entered.wait()
+        # The second "process" (its own engine and StaffTopics) now waits on the row lock.
+        second = asyncio.create_task(StaffTopics(second_sessions).resolve(thread, create))
+        admin = await asyncpg.connect(pg_url.replace("postgresql://", "postgres://"))
+        try:
+            for _ in range(500):  # until it waits (or, were it not to wait, give up and see)
+                if await admin.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            await admin.close()
+        release.set()
+        assert await asyncio.gather(first, second) == ["thread-1", "thread-1"]
+        assert len(created) == 1
+    finally:
+        for engine in engines:
+            await engine.dispose()
