@@ -506,19 +506,39 @@ async def test_moving_a_session_tells_every_business_with_a_new_invite_and_new_r
     assert two  # the pending booking gets no reminders until confirmed
 
 
-async def test_cancelling_a_session_tells_every_business(
-    sessions: async_sessionmaker[AsyncSession], web: Chat, settings: Settings, clock: Clock
+async def test_cancelling_a_session_tells_every_business_and_withdraws_the_invites(
+    sessions: async_sessionmaker[AsyncSession],
+    web: Chat,
+    staff: StaffChat,
+    settings: Settings,
+    clock: Clock,
 ) -> None:
-    code = code_in(await register(web, "an", next(tax_codes())))
-    an = Inbox(sessions, "an")
+    await make_staff(sessions, "telegram", "staff1", clock())
+    codes = tax_codes()
+    pending = code_in(await register(web, "an", next(codes)))
+    confirmed = code_in(await register(web, "binh", next(codes)))
+    await staff.press("staff1", f"scr:ok:{confirmed}")
+    an, binh = Inbox(sessions, "an"), Inbox(sessions, "binh")
     await an.new()
+    [*_, confirmation] = await binh.new()
+    assert confirmation.document is not None
     async with sessions.begin() as session:
-        row = await session.get(DialogueSession, (await booking(sessions, code)).session_id)
+        row = await session.get(DialogueSession, (await booking(sessions, pending)).session_id)
         assert row is not None
-        assert await service.cancel_session(session, row, now=clock(), settings=settings) == 1
+        assert await service.cancel_session(session, row, now=clock(), settings=settings) == 2
     [told] = await an.new()
     assert "đã bị huỷ" in told.text
-    assert (await booking(sessions, code)).status == "cancelled"
+    assert told.document is None  # it was never sent an invite
+    [withdrawn] = await binh.new()
+    assert "đã bị huỷ" in withdrawn.text
+    assert withdrawn.document is not None
+    calendar = icalendar.Calendar.from_ical(withdrawn.document.content)
+    [event] = calendar.walk("VEVENT")
+    [sent] = icalendar.Calendar.from_ical(confirmation.document.content).walk("VEVENT")
+    assert calendar["method"] == "CANCEL" and event["status"] == "CANCELLED"
+    assert event["uid"] == sent["uid"]
+    assert int(event["sequence"]) > int(sent["sequence"])
+    assert {(await booking(sessions, c)).status for c in (pending, confirmed)} == {"cancelled"}
 
 
 async def test_a_cancellation_inside_the_window_is_recorded_late(
@@ -530,6 +550,9 @@ async def test_a_cancellation_inside_the_window_is_recorded_late(
     clock.now = datetime(2026, 12, 17, 10, 0, tzinfo=VN)
     [cancelled] = await web.press("an", f"book:cancel:{code}")
     assert "huỷ muộn" in cancelled.text
+    # The confirmed booking's invite is withdrawn from the business's calendar.
+    assert cancelled.document is not None
+    assert b"METHOD:CANCEL" in cancelled.document.content
     assert (await booking(sessions, code)).cancelled_late is True
     [intruder] = await web.press("binh", f"book:cancel:{code}")
     assert "Không tìm thấy" in intruder.text

@@ -110,3 +110,15 @@ def test_lines_are_folded_for_calendar_clients() -> None:
 def test_naive_times_and_empty_durations_are_refused(overrides: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         invite(**overrides)
+
+
+def test_a_cancellation_withdraws_the_same_event_without_a_reminder() -> None:
+    calendar, event = parse(invite(sequence=2, cancelled=True, stamp=START - timedelta(days=2)))
+    assert calendar["method"] == "CANCEL"
+    assert event["status"] == "CANCELLED"
+    assert event["uid"] == "DT-4KQ8ZP@troly.thanhhoa.gov.vn"
+    assert int(event["sequence"]) == 2
+    assert event.walk("VALARM") == []
+    _, original = parse(invite())
+    assert original["status"] == "CONFIRMED"
+    assert len(original.walk("VALARM")) == 1

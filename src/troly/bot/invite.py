@@ -24,8 +24,13 @@ def calendar_invite(
     organizer_email: str | None = None,
     stamp: datetime | None = None,
     sequence: int = 0,
+    cancelled: bool = False,
 ) -> bytes:
     """Builds an invite with the zone's VTIMEZONE and a reminder one day before.
+
+    With ``cancelled`` it is the withdrawal of that invite instead (``METHOD:CANCEL``,
+    ``STATUS:CANCELLED``, no reminder): calendars that imported the invite remove the event
+    of the same ``uid``, given a ``sequence`` at least that of the last invite sent.
 
     Args:
         uid: stable id of the booking; an update must reuse it.
@@ -38,6 +43,7 @@ def calendar_invite(
         stamp: DTSTAMP; defaults to ``start`` so the same booking always gives the same
             bytes. Pass the current time with a higher ``sequence`` when sending an update.
         sequence: revision number (RFC 5546), raised on every update.
+        cancelled: build the cancellation of the event instead of the invite.
     """
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError("naive datetime: pass a timezone-aware start")
@@ -58,17 +64,20 @@ def calendar_invite(
     event.add("description", description)
     if organizer_email is not None:
         event.add("organizer", vCalAddress(f"mailto:{organizer_email}"))
-
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", title)
-    alarm.add("trigger", -REMINDER_BEFORE)
-    event.add_component(alarm)
+    if cancelled:
+        event.add("status", "CANCELLED")
+    else:
+        event.add("status", "CONFIRMED")
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", title)
+        alarm.add("trigger", -REMINDER_BEFORE)
+        event.add_component(alarm)
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     calendar.add_component(event)
     calendar.add_missing_timezones()
     result: bytes = calendar.to_ical()

@@ -61,13 +61,18 @@ async def cancel_booking(effect: flow.CancelBooking, applied: Applied) -> Effect
         return EffectResult(
             (Reply(t("booking.cannot_cancel", locale, code=booking.code, status=status)),)
         )
+    had_invite = booking.status == BookingStatus.CONFIRMED
     await seats.cancel_booking(session, booking, now=now, settings=applied.settings)
     if booking.status != BookingStatus.CANCELLED:  # staff acted on it a moment before
         status = t(f"booking.status_{booking.status}", locale)
         reply = t("booking.cannot_cancel", locale, code=booking.code, status=status)
         return EffectResult((Reply(reply),))
     key = "booking.cancelled_late" if booking.cancelled_late else "booking.cancelled"
-    return EffectResult((Reply(t(key, locale, code=booking.code)),))
+    # The invite it was sent is withdrawn, so the event leaves the business's calendar too.
+    document = None
+    if had_invite:
+        document = notices.invite(booking, row, applied.settings, cancelled=True)
+    return EffectResult((Reply(t(key, locale, code=booking.code), document=document),))
 
 
 async def look_up(effect: flow.LookUp, applied: Applied) -> EffectResult:

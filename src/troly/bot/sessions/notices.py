@@ -122,8 +122,15 @@ def confirmed(booking: Booking, row: DialogueSession, settings: Settings) -> Rep
     )
 
 
-def invite(booking: Booking, row: DialogueSession, settings: Settings) -> Document:
-    """The ``.ics`` invite of a confirmed booking (same UID on every update)."""
+def invite(
+    booking: Booking, row: DialogueSession, settings: Settings, *, cancelled: bool = False
+) -> Document:
+    """The ``.ics`` invite of a confirmed booking (same UID on every update).
+
+    ``cancelled`` gives its withdrawal, one revision above the last invite sent, so that a
+    calendar that imported the invite drops the event.
+    """
+    sequence = row.sequence + 1 if cancelled else row.sequence
     content = calendar_invite(
         uid=f"{booking.code}@troly",
         title=t("booking.invite_title", booking.locale),
@@ -136,8 +143,9 @@ def invite(booking: Booking, row: DialogueSession, settings: Settings) -> Docume
             code=booking.code,
             topic=topic_label(booking.topic, booking.locale),
         ),
-        stamp=row.updated_at if row.sequence else None,
-        sequence=row.sequence,
+        stamp=row.updated_at if sequence else None,
+        sequence=sequence,
+        cancelled=cancelled,
     )
     return Document(f"{booking.code}.ics", content, "text/calendar")
 
@@ -166,9 +174,13 @@ def moved(booking: Booking, row: DialogueSession, settings: Settings) -> Reply:
     return Reply(text, document=document, kind="booking:moved")
 
 
-def session_cancelled(booking: Booking, row: DialogueSession) -> Reply:
-    """Tells a business its session was cancelled."""
-    return Reply(t("booking.session_cancelled", booking.locale, code=booking.code))
+def session_cancelled(
+    booking: Booking, row: DialogueSession, settings: Settings, *, had_invite: bool
+) -> Reply:
+    """Tells a business its session was cancelled (withdrawing the invite it was sent)."""
+    document = invite(booking, row, settings, cancelled=True) if had_invite else None
+    text = t("booking.session_cancelled", booking.locale, code=booking.code)
+    return Reply(text, document=document, kind="booking:session_cancelled")
 
 
 def reminder(booking: Booking, row: DialogueSession, settings: Settings, *, now: datetime) -> Reply:

@@ -197,9 +197,11 @@ async def cancel_session(
     told = 0
     for booking in await live_bookings(session, row.id):
         await followups.cancel(session, ref=booking.code)
+        had_invite = booking.status == BookingStatus.CONFIRMED
         booking.status = BookingStatus.CANCELLED
         booking.updated_at = now
-        notices.to_business(session, booking, notices.session_cancelled(booking, row), now=now)
+        notice = notices.session_cancelled(booking, row, settings, had_invite=had_invite)
+        notices.to_business(session, booking, notice, now=now)
         told += 1
     logger.info("session %s cancelled; %s businesses told", row.id, told)
     return told
