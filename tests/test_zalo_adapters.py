@@ -235,6 +235,17 @@ async def test_the_numbered_choices_survive_a_restart(tmp_path: Path) -> None:
 def test_the_oa_door_needs_its_app_id_and_secrets() -> None:
     with pytest.raises(ValidationError, match="TROLY_ZALO_OA_APP_ID"):
         Settings(environment="test", zalo_oa_refresh_token=SecretStr("rt-1"))
+    # Half of the three (no refresh token: the door waits for `troly zalo authorize`).
+    with pytest.raises(ValidationError, match="TROLY_ZALO_OA_APP_SECRET, TROLY_ZALO_OA_SECRET"):
+        Settings(environment="test", zalo_oa_app_id="1")
+    complete = Settings(
+        environment="test",
+        zalo_oa_app_id="1",
+        zalo_oa_app_secret=SecretStr("app-secret"),
+        zalo_oa_secret=SecretStr("oa-secret"),
+    )
+    assert complete.zalo_oa_configured and complete.zalo_oa_refresh_token is None
+    assert not Settings(environment="test").zalo_oa_configured
 
 
 @pytest.mark.parametrize("name", ["zalo_bot_token", "zalo_oa_secret", "zalo_oa_refresh_token"])

@@ -42,14 +42,15 @@ class Said:
 
 
 def oa_settings(fake: ZaloOAFake, tmp_path: Path, **extra: Any) -> Settings:
-    """Settings turning the OA door on against the fake, seeded with its refresh token."""
+    """Settings turning the OA door on against the fake, seeded with its refresh token
+    (``zalo_oa_refresh_token=None`` leaves it to ``troly zalo authorize``)."""
+    extra.setdefault("zalo_oa_refresh_token", SecretStr(fake.refresh_token))
     return Settings(
         environment="test",
         database_url=f"sqlite:///{tmp_path / 'zalo.db'}",
         zalo_oa_app_id=fake.app_id,
         zalo_oa_app_secret=SecretStr(fake.app_secret),
         zalo_oa_secret=SecretStr(fake.oa_secret),
-        zalo_oa_refresh_token=SecretStr(fake.refresh_token),
         zalo_oa_api_url=fake.api_url,
         zalo_oa_oauth_url=fake.oauth_url,
         **extra,

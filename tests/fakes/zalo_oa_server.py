@@ -15,6 +15,7 @@ Error codes are Zalo's where known; messages marked "fake wording" are ours.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import json
@@ -161,6 +162,10 @@ class ZaloOAFake:
         self.retry_schedule = retry_schedule
         self.refresh_delay = refresh_delay
         self.webhook_url: str | None = None
+        # The app's registered callback URL: the permission page sends only there.
+        self.callback_url: str | None = None
+        self.code_lifetime = timedelta(minutes=10)
+        self._codes: dict[str, tuple[str, datetime]] = {}  # code -> (challenge, issued)
 
         self.errors: list[OAError] = []
         self.sent: list[SentMessage] = []
@@ -186,6 +191,7 @@ class ZaloOAFake:
             routes=[
                 Route("/v3.0/oa/message/{kind}", self._message, methods=["POST"]),
                 Route("/v4/oa/access_token", self._oauth, methods=["POST"]),
+                Route("/v4/oa/permission", self._permission, methods=["GET"]),
             ]
         )
 
@@ -580,9 +586,15 @@ class ZaloOAFake:
             self.refresh_calls.append("not form-encoded")
             return self._fail(path, -14003, "Body must be form-urlencoded (fake wording)")
         form = await request.form()
-        if form.get("app_id") != self.app_id or form.get("grant_type") != "refresh_token":
+        grant_type = form.get("grant_type")
+        if form.get("app_id") != self.app_id or grant_type not in (
+            "refresh_token",
+            "authorization_code",
+        ):
             self.refresh_calls.append("bad form")
             return self._fail(path, -14003, "app_id and grant_type required (fake wording)")
+        if grant_type == "authorization_code":
+            return self._exchange(path, str(form.get("code", "")), form.get("code_verifier"))
         given = str(form.get("refresh_token", ""))
         if not self._refresh.get(given):
             self.refresh_calls.append("refresh token spent or unknown")
@@ -600,15 +612,64 @@ class ZaloOAFake:
         new = self._new_access()
         self.access_token = new.value
         self.refresh_calls.append("ok")
+        return self._grant()
+
+    def _grant(self) -> JSONResponse:
+        """A new pair (the first, or after a refresh); ``expires_in`` as a string."""
         self._bump()
         seconds = int(self.access_lifetime.total_seconds())
         return JSONResponse(
             {
-                "access_token": new.value,
+                "access_token": self.access_token,
                 "refresh_token": self.refresh_token,
                 "expires_in": str(seconds),
             }
         )
+
+    # ------------------------------------------------------------------ authorisation (PKCE)
+
+    async def _permission(self, request: Request) -> Response:
+        """The OA's admin grants the app: back to the registered callback with a code."""
+        query = request.query_params
+        challenge, redirect = query.get("code_challenge", ""), query.get("redirect_uri", "")
+        if query.get("app_id") != self.app_id:
+            return Response("unknown app_id (fake wording)", status_code=400)
+        if len(challenge) != 43 or not set(challenge) <= _B64URL:
+            return Response("code_challenge must be S256, base64url (fake)", status_code=400)
+        if self.callback_url is None or redirect != self.callback_url:
+            return Response("redirect_uri is not the app's callback URL (fake)", status_code=400)
+        code = "code-" + secrets.token_urlsafe(24)
+        self._codes[code] = (challenge, self.clock())
+        back = httpx.URL(redirect).copy_merge_params(
+            {"oa_id": self.oa_id, "code": code, "state": query.get("state", "")}
+        )
+        return Response(status_code=302, headers={"location": str(back)})
+
+    def _exchange(self, path: str, code: str, verifier: object) -> JSONResponse:
+        """Code + verifier for the first pair: single use, 10 minutes, S256 checked."""
+        known = self._codes.pop(code, None)  # a code works once, right or wrong
+        if known is None:
+            self.refresh_calls.append("code spent or unknown")
+            return self._fail(path, -14019, "Invalid authorization code (fake wording)")
+        challenge, issued = known
+        if self.clock() - issued > self.code_lifetime:
+            self.refresh_calls.append("code expired")
+            return self._fail(path, -14019, "Authorization code expired (fake wording)")
+        if not isinstance(verifier, str) or len(verifier) != 43:
+            self.refresh_calls.append("bad code_verifier")
+            return self._fail(path, -14020, "code_verifier must be 43 characters (fake)")
+        digest = hashlib.sha256(verifier.encode()).digest()
+        if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != challenge:
+            self.refresh_calls.append("verifier does not match")
+            return self._fail(path, -14020, "code_verifier does not match (fake wording)")
+        self.refresh_token = self._new_refresh()
+        new = self._new_access()
+        self.access_token = new.value
+        self.refresh_calls.append("code ok")
+        return self._grant()
+
+
+_B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 @contextlib.asynccontextmanager

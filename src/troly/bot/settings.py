@@ -110,8 +110,9 @@ class Settings(BaseSettings):
     zalo_bot_webhook_secret: SecretStr | None = None
     zalo_bot_poll_timeout: int = Field(30, ge=0, le=60)
 
-    # Zalo Official Account: on when the (first) refresh token is set; the database owns the
-    # tokens after the first refresh.
+    # Zalo Official Account: on when the app id and both secrets are set. The first token pair
+    # comes from `troly zalo authorize` (or a refresh token given here); the database owns the
+    # tokens after that.
     zalo_oa_app_id: str | None = None
     zalo_oa_app_secret: SecretStr | None = None
     zalo_oa_secret: SecretStr | None = None
@@ -125,15 +126,19 @@ class Settings(BaseSettings):
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)
 
+    @property
+    def zalo_oa_configured(self) -> bool:
+        """Whether the Zalo OA door is on (the validator makes its three settings go together)."""
+        return self.zalo_oa_app_id is not None
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         """Refuses incomplete Zalo settings, and placeholder secrets outside development."""
-        if self.zalo_oa_refresh_token is not None:
-            missing = [
-                f"TROLY_{name.upper()}"
-                for name in ("zalo_oa_app_id", "zalo_oa_app_secret", "zalo_oa_secret")
-                if getattr(self, name) is None
-            ]
+        oa_fields = ("zalo_oa_app_id", "zalo_oa_app_secret", "zalo_oa_secret")
+        if self.zalo_oa_refresh_token is not None or any(
+            getattr(self, name) is not None for name in oa_fields
+        ):
+            missing = [f"TROLY_{name.upper()}" for name in oa_fields if getattr(self, name) is None]
             if missing:
                 raise ValueError(f"the Zalo OA door also needs {', '.join(missing)}")
         if self.zalo_bot_webhook_secret is not None:

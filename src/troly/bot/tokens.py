@@ -106,6 +106,45 @@ class TokenStore:
                 row.version += 1
         logger.info("token %s seeded from the settings", self._name)
 
+    async def stored(self) -> bool:
+        """Whether a token pair is stored (seeded or installed)."""
+        async with self._sessions() as session:
+            return await session.get(ZaloToken, self._name) is not None
+
+    async def install(self, grant: Grant) -> None:
+        """Stores the pair an authorisation gave, replacing any stored one.
+
+        The remembered seed stays: a refresh token left unchanged in the settings was spent
+        and must not come back; a new one there still wins (the operator chose it).
+        """
+        now = self._clock()
+        expires = now + timedelta(seconds=grant.expires_in)
+        async with self._lock, self._sessions.begin() as session:
+            row = (
+                await session.execute(
+                    select(ZaloToken).where(ZaloToken.name == self._name).with_for_update()
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                session.add(
+                    ZaloToken(
+                        name=self._name,
+                        access_token=grant.access_token,
+                        refresh_token=grant.refresh_token,
+                        access_expires_at=expires,
+                        refreshed_at=now,
+                        seed_hash="",
+                        version=0,
+                    )
+                )
+            else:
+                row.access_token = grant.access_token
+                row.refresh_token = grant.refresh_token
+                row.access_expires_at = expires
+                row.refreshed_at = now
+                row.version += 1
+        logger.info("token %s installed from an authorisation", self._name)
+
     async def access_token(self, *, rejected: str | None = None) -> str:
         """A valid access token, refreshing it first when it is due or was just rejected.
 

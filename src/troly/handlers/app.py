@@ -251,7 +251,7 @@ def _zalo_doors(
 
         bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files)
         rt.senders[BOT_CHANNEL] = bot.sender
-    if settings.zalo_oa_refresh_token is not None:
+    if settings.zalo_oa_configured:
         from troly.handlers.zalo.oa import CHANNEL as OA_CHANNEL
         from troly.handlers.zalo.oa import ZaloOADoor
 

@@ -183,7 +183,38 @@ def parser() -> argparse.ArgumentParser:
     db_sub.add_parser("current", help="show the current revision")
     staff_cli.add_parser(sub)
     sessions_cli.add_parser(sub)
+    zalo = sub.add_parser("zalo", help="Zalo Official Account")
+    zalo_sub = zalo.add_subparsers(dest="zalo_command", required=True)
+    zalo_sub.add_parser(
+        "authorize", help="in liên kết cấp quyền cho OA / print the OA's permission link"
+    )
     return root
+
+
+def _zalo_authorize(settings: Settings, out: TextIO, err: TextIO) -> int:
+    """Prints the permission link (PKCE) and the callback URL the Zalo app must know."""
+    from troly.handlers.zalo import oa_auth
+
+    if not settings.zalo_oa_configured:
+        err.write(
+            "Cần TROLY_ZALO_OA_APP_ID, TROLY_ZALO_OA_APP_SECRET và TROLY_ZALO_OA_SECRET. "
+            "/ Set the OA's app id and secrets first.\n"
+        )
+        return 2
+    try:
+        url = oa_auth.authorization_url(settings, datetime.now(ZoneInfo(settings.timezone)))
+    except ValueError as exc:
+        err.write(f"{exc}\n")
+        return 2
+    out.write(
+        "1. Trong cài đặt ứng dụng Zalo, khai báo Callback URL / set the app's callback URL:\n"
+        f"   {oa_auth.callback_url(settings)}\n"
+        "2. Mở liên kết sau bằng tài khoản quản trị OA (trong 10 phút) và đồng ý cấp quyền\n"
+        "   / open this link as the OA's admin within 10 minutes and grant access:\n"
+        f"   {url}\n"
+        '3. Trang đích báo "Đã kết nối Zalo OA" là xong / done when the page says connected.\n'
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(staff_cli.run(args, settings, sys.stdout))
     if args.command == "sessions":
         return asyncio.run(sessions_cli.run(args, settings, sys.stdout))
+    if args.command == "zalo":
+        return _zalo_authorize(settings, sys.stdout, sys.stderr)
     return 2
 
 

@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from troly.bot.choices import ChoiceMenus
@@ -25,6 +25,7 @@ from troly.bot.messages import Button, Reply
 from troly.bot.outbox import Held, RetryLater, Undeliverable
 from troly.bot.settings import Settings
 from troly.bot.tokens import Grant, TokenRefreshFailed, TokenStore
+from troly.handlers.zalo import oa_auth
 from troly.handlers.zalo.common import (
     MAX_TEXT,
     Road,
@@ -131,14 +132,21 @@ class ZaloOAClient:
 
     async def refresh(self, refresh_token: str) -> Grant:
         """Trades the (single-use) refresh token for a new pair."""
+        return await self._token_call(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        )
+
+    async def exchange_code(self, code: str, verifier: str) -> Grant:
+        """Trades an authorisation code (single use, 10 minutes) and its verifier for a pair."""
+        return await self._token_call(
+            {"grant_type": "authorization_code", "code": code, "code_verifier": verifier}
+        )
+
+    async def _token_call(self, form: dict[str, str]) -> Grant:
         try:
             response = await self._client.post(
                 f"{self._oauth}/v4/oa/access_token",
-                data={
-                    "app_id": self._app_id,
-                    "grant_type": "refresh_token",
-                    "refresh_token": refresh_token,
-                },
+                data={"app_id": self._app_id, **form},
                 headers={"secret_key": self._app_secret.get_secret_value()},
             )
         except httpx.HTTPError as exc:
@@ -241,6 +249,7 @@ class ZaloOADoor:
         self._road = road
         self._app_id = settings.zalo_oa_app_id
         self._oa_secret = settings.zalo_oa_secret.get_secret_value()
+        self._clock = clock
         self._http = httpx.AsyncClient(timeout=10.0, trust_env=False)
         self.client = ZaloOAClient(settings=settings, client=self._http)
         self.tokens = TokenStore(
@@ -253,13 +262,22 @@ class ZaloOADoor:
         self.sender = ZaloOASender(client=self.client, tokens=self.tokens, menus=menus, files=files)
 
     def routes(self) -> list[BaseRoute]:
-        """The webhook route."""
-        return [Route(WEBHOOK_PATH, self.on_webhook, methods=["POST"])]
+        """The webhook route and the authorisation's callback."""
+        return [
+            Route(WEBHOOK_PATH, self.on_webhook, methods=["POST"]),
+            Route(oa_auth.CALLBACK_PATH, self.on_authorized, methods=["GET"]),
+        ]
 
     async def start(self) -> None:
-        """Seeds the token store from the settings (the database wins after a first refresh)."""
+        """Seeds the token store from the settings (the database wins after a first refresh).
+
+        Without a refresh token in the settings the door waits for ``troly zalo authorize``.
+        """
         refresh = self._settings.zalo_oa_refresh_token
-        assert refresh is not None
+        if refresh is None:
+            if not await self.tokens.stored():
+                logger.warning("zalo oa not connected yet: run `troly zalo authorize`")
+            return
         access = self._settings.zalo_oa_access_token
         await self.tokens.seed(
             refresh_token=refresh.get_secret_value(),
@@ -276,6 +294,45 @@ class ZaloOADoor:
             await self.tokens.refresh_if_due()
         except TokenRefreshFailed as exc:
             logger.error("zalo oa token refresh failed: %s", exc)
+
+    async def on_authorized(self, request: Request) -> Response:
+        """Zalo sent the OA's admin back with a code: trade it for the first token pair."""
+        now = self._clock()
+        state, code = request.query_params.get("state", ""), request.query_params.get("code", "")
+        verifier = oa_auth.verifier_of_state(state, self._settings, now)
+        if verifier is None or not code:
+            return HTMLResponse(
+                oa_auth.page(
+                    "Liên kết không hợp lệ hoặc đã hết hạn",
+                    "Hãy chạy lại `troly zalo authorize` và mở liên kết mới trong 10 phút. "
+                    "/ The link is invalid or expired: run `troly zalo authorize` again.",
+                    ok=False,
+                ),
+                status_code=400,
+            )
+        try:
+            grant = await self.client.exchange_code(code, verifier)
+        except TokenRefreshFailed as exc:
+            logger.error("zalo oa authorisation refused: %s", exc)
+            return HTMLResponse(
+                oa_auth.page(
+                    "Zalo không chấp nhận mã uỷ quyền",
+                    "Mã chỉ dùng được một lần và trong 10 phút: hãy chạy lại "
+                    "`troly zalo authorize`. / Zalo refused the code: authorise again.",
+                    ok=False,
+                ),
+                status_code=400,
+            )
+        await self.tokens.install(grant)
+        logger.info("zalo oa connected (oa %s)", request.query_params.get("oa_id", "?"))
+        return HTMLResponse(
+            oa_auth.page(
+                "Đã kết nối Zalo OA",
+                "Trợ lý đã nhận quyền gửi tin qua Official Account và tự gia hạn khoá truy cập. "
+                "Bạn có thể đóng trang này. / The assistant is connected to the OA.",
+                ok=True,
+            )
+        )
 
     async def on_webhook(self, request: Request) -> Response:
         """Verifies the signature over the raw bytes, answers 200 at once, works after."""
