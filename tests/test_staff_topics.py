@@ -20,31 +20,37 @@ async def _known(sessions: async_sessionmaker[AsyncSession], key: str) -> str:
         return await open_topic(session, key=key, chat_id="-100", name="PA-X · Thuế", now=NOW)
 
 
+class SlowPlatform:
+    """Creates forum topics (numbered ``thread-1``…) only when the test lets it finish."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+        self.entered, self.release = asyncio.Event(), asyncio.Event()
+
+    async def create(self, name: str) -> str:
+        self.created.append(name)
+        self.entered.set()
+        await self.release.wait()
+        return f"thread-{len(self.created)}"
+
+
 async def test_one_process_delivering_two_messages_at_once_creates_one_topic(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     thread = await _known(sessions, "petition:PA-X")
-    created: list[str] = []
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def create(name: str) -> str:
-        created.append(name)
-        entered.set()
-        await release.wait()
-        return "77"
-
+    platform = SlowPlatform()
     topics = StaffTopics(sessions)
-    first = asyncio.create_task(topics.resolve(thread, create))
-    second = asyncio.create_task(topics.resolve(thread, create))
-    await entered.wait()
-    release.set()
-    assert await asyncio.gather(first, second) == ["77", "77"]
-    assert created == ["PA-X · Thuế"]
+    first = asyncio.create_task(topics.resolve(thread, platform.create))
+    second = asyncio.create_task(topics.resolve(thread, platform.create))
+    await platform.entered.wait()
+    platform.release.set()
+    assert await asyncio.gather(first, second) == ["thread-1", "thread-1"]
+    assert platform.created == ["PA-X · Thuế"]
     # Later messages use the stored id without asking the platform.
-    assert await topics.resolve(thread, create) == "77"
-    assert len(created) == 1
-    assert await topics.resolve("42", create) == "42"
-    assert await topics.resolve("topic:petition:unknown", create) is None
+    assert await topics.resolve(thread, platform.create) == "thread-1"
+    assert len(platform.created) == 1
+    assert await topics.resolve("42", platform.create) == "42"
+    assert await topics.resolve("topic:petition:unknown", platform.create) is None
 
 
 @pytest.mark.postgres
@@ -56,19 +62,11 @@ async def test_on_postgresql_two_processes_delivering_at_once_create_one_topic(
         await upgrade(engines[0])
         first_sessions, second_sessions = (session_factory(e) for e in engines)
         thread = await _known(first_sessions, "petition:PA-Y")
-        created: list[str] = []
-        entered, release = asyncio.Event(), asyncio.Event()
-
-        async def create(name: str) -> str:
-            created.append(name)
-            entered.set()
-            await release.wait()
-            return f"thread-{len(created)}"
-
-        first = asyncio.create_task(StaffTopics(first_sessions).resolve(thread, create))
-        await entered.wait()
+        platform = SlowPlatform()
+        first = asyncio.create_task(StaffTopics(first_sessions).resolve(thread, platform.create))
+        await platform.entered.wait()
         # The second "process" (its own engine and StaffTopics) now waits on the row lock.
-        second = asyncio.create_task(StaffTopics(second_sessions).resolve(thread, create))
+        second = asyncio.create_task(StaffTopics(second_sessions).resolve(thread, platform.create))
         admin = await asyncpg.connect(pg_url.replace("postgresql://", "postgres://"))
         try:
             for _ in range(500):  # until it waits (or, were it not to wait, give up and see)
@@ -77,9 +75,9 @@ async def test_on_postgresql_two_processes_delivering_at_once_create_one_topic(
                 await asyncio.sleep(0.01)
         finally:
             await admin.close()
-        release.set()
+        platform.release.set()
         assert await asyncio.gather(first, second) == ["thread-1", "thread-1"]
-        assert len(created) == 1
+        assert len(platform.created) == 1
     finally:
         for engine in engines:
             await engine.dispose()
