@@ -31,6 +31,7 @@ from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
 from troly.bot.outbox import Outbox, Sender
 from troly.bot.petitions.jobs import ensure_digest
+from troly.bot.petitions.retention import ensure_retention
 from troly.bot.sessions.jobs import start_planning
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
@@ -182,9 +183,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await upgrade(rt.engine)
-        if settings.staff_chat_id is not None:
-            async with rt.sessions.begin() as session:
+        async with rt.sessions.begin() as session:
+            if settings.staff_chat_id is not None:
                 await ensure_digest(session, now=rt.clock(), settings=settings)
+            await ensure_retention(session, now=rt.clock(), settings=settings)
         await start_planning(rt.sessions, now=rt.clock(), settings=settings)
         if telegram is not None:
             await telegram.start()
