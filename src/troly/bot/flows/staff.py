@@ -37,9 +37,14 @@ def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
 
 
 def relay(state: State, incoming: Incoming) -> Outcome:
-    """A message written in a petition's topic goes to the business (staff only)."""
+    """A message written in a petition's topic (text, a photo, a file) goes to the business."""
     thread = incoming.thread
     text = (incoming.text or "").strip()
-    if thread is None or not text:
+    if thread is None or not (text or incoming.attachments):
         return Outcome(state)
-    return Outcome(state, (), (StaffAction("", "relay", text=text, thread=str(thread)),))
+    files = tuple(
+        {"kind": a.kind, "ref": a.ref, "name": a.name, "mime_type": a.mime_type, "size": a.size}
+        for a in incoming.attachments
+    )
+    action = StaffAction("", "relay", text=text, thread=str(thread), attachments=files)
+    return Outcome(state, (), (action,))

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.followups import FollowupHandler, FollowupRun, schedule
+from troly.bot.petitions.files import file_owner
 from troly.bot.petitions.model import Petition, PetitionEvent, Status
 from troly.bot.petitions.service import record, work_calendar
 from troly.bot.settings import Settings
@@ -29,11 +30,6 @@ ERASED = "erased_retention"
 RUN_AT = time(1, 30)
 FREE_TEXT_EVENTS = ("business_message", "staff_message", "answered", "rating_comment")
 """Events whose note is text someone wrote (the others hold dates, stars or staff names)."""
-
-
-def file_owner(code: str) -> str:
-    """The owner tag of the files a petition's messages carried (``petition:<code>``)."""
-    return f"petition:{code}"
 
 
 async def forget_closed_petitions(

@@ -1,7 +1,7 @@
 """Staff actions on a petition from the staff group, each checked against the roster.
 
-Claim, reassign, new date, answer, close, and messages written in the topic relayed to the
-business.
+Claim, reassign, new date, answer, close, and messages written in the topic (text, photos,
+files) relayed to the business.
 
 The roster is checked before anything else: a group member who is not on it cannot act.
 """
@@ -17,6 +17,7 @@ from datetime import date, datetime
 from troly.bot.effects import Applied, EffectResult
 from troly.bot.flows.base import State
 from troly.bot.messages import Button, Reply
+from troly.bot.petitions import files as staff_files
 from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
 from troly.bot.petitions.effects import StaffAction
@@ -285,15 +286,22 @@ async def _close(
 async def _relay(
     effect: StaffAction, applied: Applied, p: Petition, role: str
 ) -> EffectResult | None:
-    now = applied.now
+    now, channel = applied.now, applied.incoming.channel
     text = (effect.text or "").strip()
-    if not text:
+    files = effect.attachments
+    if not text and not files:
         return None
     if p.status == Status.CLOSED:
         return _say("staff.relay_closed", code=p.code)
+    big = staff_files.too_big(p, files, channel=channel, settings=applied.settings)
+    if big is not None:
+        # Nothing goes half-way: the message waits for a file the business can receive.
+        values = staff_files.too_big_values(big, p, applied.settings, LO)
+        return _say("staff.file_too_big", **values)
     moving = Status.IN_PROGRESS if p.status in (Status.RECEIVED, Status.ASSIGNED) else None
     if p.assignee is None:
         p.assignee, p.assignee_name = applied.incoming.user_id, _who(applied)
+    names = ", ".join(staff_files.file_name(item, LO) for item in files)
     record(
         applied.session,
         p,
@@ -302,15 +310,23 @@ async def _relay(
         actor_id=applied.incoming.user_id,
         kind="staff_message",
         to_status=moving,
-        note=text,
+        note="\n".join(part for part in (text, f"[{names}]" if names else "") if part),
     )
-    message = t("petition.from_staff", p.locale, code=p.code, text=text)
-    to_business(
-        applied.session,
-        p,
-        Reply(message, render.business_buttons(p), kind="petition:relay"),
-        now=now,
-    )
+    if files:
+        p.attachments = [*p.attachments, *({**item, "by": "staff"} for item in files)]
+    documents = staff_files.documents(p, files, channel=channel)
+    labels = [staff_files.file_name(item, p.locale) for item in files]
+    if text:
+        message = t("petition.from_staff", p.locale, code=p.code, text=text)
+    else:
+        message = t("petition.from_staff_file", p.locale, code=p.code, name=labels[0])
+    first = documents[0] if documents else None
+    replies = [Reply(message, render.business_buttons(p), document=first, kind="petition:relay")]
+    for label, document in list(zip(labels, documents, strict=True))[1:]:
+        more = t("petition.from_staff_file", p.locale, code=p.code, name=label)
+        replies.append(Reply(more, document=document, kind="petition:relay"))
+    for reply in replies:
+        to_business(applied.session, p, reply, now=now)
     await plan.cancel_unassigned(applied.session, p)
     return _say("staff.relayed")
 
