@@ -3,6 +3,7 @@ daily job erases what could identify the business and keeps the anonymous record
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from troly.bot.followups import pending
 from troly.bot.petitions.model import Petition, PetitionEvent
 from troly.bot.petitions.retention import ensure_retention, forget_closed_petitions
 from troly.bot.settings import Settings
+from troly.bot.storage.models import OutboxMessage
 from troly.handlers.app import build_runtime, create_app
 from troly.knowledge.index import ProcedureIndex
 
@@ -31,7 +33,7 @@ def world(sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex) -> 
     return World(sessions, index, Clock(datetime(2026, 11, 23, 9, 0, tzinfo=VN)))
 
 
-async def _file_with_consent(world: World, *, user: str = BUSINESS) -> str:
+async def _file_with_consent(world: World, *, user: str = BUSINESS, phone: str = PHONE) -> str:
     await world.say("/phananh", user=user)
     await world.press("pf:topic:datdai", user=user)
     await world.say("Ông Nguyễn Văn Bình (0987654321) chờ sổ đỏ đã 3 tháng", user=user)
@@ -41,7 +43,7 @@ async def _file_with_consent(world: World, *, user: str = BUSINESS) -> str:
     await world.press("pf:consent:1", user=user)
     await world.say(NAME, user=user)
     await world.say(VALID_TAX_CODE, user=user)
-    await world.say(PHONE, user=user)
+    await world.say(phone, user=user)
     [filed] = await world.press("pf:submit", user=user)
     return filed.text.split("Mã theo dõi: ")[1].split()[0]
 
@@ -58,6 +60,13 @@ async def _snapshot(world: World) -> Rows:
                 columns = {c.key: getattr(row, c.key) for c in model.__table__.columns}
                 rows[(model.__tablename__, row.id)] = columns
         return rows
+
+
+async def _outbox(world: World) -> list[str]:
+    """The outbox's rows, as text."""
+    async with world.sessions() as session:
+        rows = (await session.execute(select(OutboxMessage))).scalars()
+        return [json.dumps(row.payload, ensure_ascii=False) for row in rows]
 
 
 def _of(rows: Rows, petition_id: int) -> Rows:
@@ -91,7 +100,7 @@ async def test_a_year_after_closing_the_personal_data_is_erased_and_the_record_s
 
     # Another business's petition, closed eleven months later: still within the retention.
     await world.at(datetime(2027, 10, 29, 9, 0, tzinfo=VN))
-    recent = await _file_with_consent(world, user=THIRD)
+    recent = await _file_with_consent(world, user=THIRD, phone="0905111222")
     recent_thread = await world.topic_thread(recent)
     await world.staff_press(AGENT, f"ps:close:{recent}", thread=recent_thread)
     await world.sent()
@@ -128,6 +137,10 @@ async def test_a_year_after_closing_the_personal_data_is_erased_and_the_record_s
     assert erased.attachments == []
     everything = repr(_of(after, erased.id))
     assert [secret for secret in SECRETS if secret in everything] == []
+    # The outbox's copies of the year-old messages (the card with the phone) are gone too.
+    messages = await _outbox(world)
+    assert [m for m in messages if code in m or PHONE in m] == []
+    assert any(recent in m for m in messages)
     # The open petition and the recently closed one are exactly as they were.
     for kept in (other, recent):
         petition = await world.petition(kept)

@@ -3,9 +3,10 @@
 What goes: the business's name, tax code and phone; the chat identity that links the petition
 to a person's account; the description, the answer, the messages exchanged and the rating
 comment (free text that may name people, addresses, phone numbers); the files' references and
-the copies kept for Zalo. What stays, for statistics: the code, topic, commune, channel,
-dates, status, rating, the assignee (the province's own staff) and the events without their
-text. A daily follow-up runs it; running it twice changes nothing. Must not import handlers.
+the copies kept for Zalo; and, for every message, the outbox's copy once it is older than the
+retention. What stays, for statistics: the code, topic, commune, channel, dates, status,
+rating, the assignee (the province's own staff) and the events without their text. A daily
+follow-up runs it; running it twice changes nothing. Must not import handlers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.followups import FollowupHandler, FollowupRun, schedule
+from troly.bot.outbox import forget_before
 from troly.bot.petitions.files import file_owner
 from troly.bot.petitions.model import Petition, PetitionEvent, Status
 from troly.bot.petitions.service import record, work_calendar
@@ -111,8 +113,15 @@ def _key(due: datetime) -> str:
 
 
 async def on_retention(run: FollowupRun) -> None:
-    """The daily run: erases what is past the retention, then schedules the next day's."""
+    """The daily run: erases what is past the retention, then schedules the next day's.
+
+    The outbox's copies of messages older than the retention go too: they quote what the
+    petitions held (the staff card, the summary before filing, the messages relayed).
+    """
     await forget_closed_petitions(run.session, now=run.now, settings=run.settings)
+    cutoff = run.now - timedelta(days=run.settings.petition_retention_days)
+    if await forget_before(run.session, before=cutoff):
+        logger.info("retention: old outbox messages deleted")
     following = next_run_at(run.now, run.settings)
     await schedule(
         run.session,
