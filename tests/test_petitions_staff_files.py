@@ -129,3 +129,26 @@ async def test_on_the_web_chat_a_staff_file_comes_as_a_download_and_a_lost_one_a
         "(Không tải được tệp «bien-ban.pdf»; bạn vui lòng liên hệ cán bộ xử lý để nhận tệp.)"
     )
     assert await chat.pending("web", WEB_USER) == []
+
+
+async def test_the_answer_may_come_as_an_official_letter_in_a_pdf(world: World) -> None:
+    await world.roster()
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(AGENT, f"ps:answer:{code}", thread=thread)
+    await world.sent()
+    letter = Attachment(
+        "document", "BQAC-9", name="cong-van-tra-loi.pdf", mime_type="application/pdf", size=900
+    )
+    assert await world.staff_say(AGENT, None, thread=thread, attachments=(letter,)) == []
+    to_business = [s for s in await world.sent() if s.recipient == BUSINESS]
+    [answer] = to_business
+    assert answer.text.startswith(f"📬 Trả lời phản ánh {code}:\n[cong-van-tra-loi.pdf]\n\n")
+    assert f"pb:rate:{code}:5" in answer.choices()
+    assert answer.reply.document is not None
+    assert (answer.reply.document.filename, answer.reply.document.ref) == (
+        "cong-van-tra-loi.pdf",
+        "telegram:BQAC-9",
+    )
+    petition = await world.petition(code)
+    assert (petition.status, petition.answer) == ("answered", "[cong-van-tra-loi.pdf]")

@@ -86,7 +86,8 @@ class FileShelf:
         async with lock:
             try:
                 async with self._sessions.begin() as session:
-                    if await session.get(SharedFile, key) is None:
+                    found = await session.get(SharedFile, key)
+                    if found is None:
                         session.add(
                             SharedFile(
                                 key=key,
@@ -97,6 +98,9 @@ class FileShelf:
                                 owner=document.owner,
                             )
                         )
+                    elif found.owner is None and document.owner is not None:
+                        # Stored before for no one: now it goes with that record's data.
+                        found.owner = document.owner
             except IntegrityError:
                 pass  # another worker stored the same file at the same moment
         return key
