@@ -4,11 +4,13 @@ daily job erases what could identify the business and keeps the anonymous record
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +20,7 @@ from troly.bot.followups import pending
 from troly.bot.petitions.model import Petition, PetitionEvent
 from troly.bot.petitions.retention import ensure_retention, forget_closed_petitions
 from troly.bot.settings import Settings
+from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.storage.models import OutboxMessage
 from troly.handlers.app import build_runtime, create_app
 from troly.knowledge.index import ProcedureIndex
@@ -31,6 +34,17 @@ SECRETS = (NAME, VALID_TAX_CODE, PHONE, "Nguyễn Văn Bình", "0987654321", "ho
 @pytest.fixture
 def world(sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex) -> World:
     return World(sessions, index, Clock(datetime(2026, 11, 23, 9, 0, tzinfo=VN)))
+
+
+@pytest_asyncio.fixture
+async def pg_world(pg_url: str, index: ProcedureIndex) -> AsyncIterator[World]:
+    """The same world on PostgreSQL (skipped when none answers)."""
+    engine = create_engine(pg_url)
+    await upgrade(engine)
+    try:
+        yield World(session_factory(engine), index, Clock(datetime(2026, 11, 23, 9, 0, tzinfo=VN)))
+    finally:
+        await engine.dispose()
 
 
 async def _file_with_consent(world: World, *, user: str = BUSINESS, phone: str = PHONE) -> str:
@@ -81,6 +95,14 @@ def _of(rows: Rows, petition_id: int) -> Rows:
 async def test_a_year_after_closing_the_personal_data_is_erased_and_the_record_stays(
     world: World,
 ) -> None:
+    await _a_year_after_closing(world)
+
+
+async def test_the_same_erasure_on_postgresql(pg_world: World) -> None:
+    await _a_year_after_closing(pg_world)
+
+
+async def _a_year_after_closing(world: World) -> None:
     await world.roster()
     async with world.sessions.begin() as session:
         assert await ensure_retention(session, now=world.clock(), settings=world.settings)
