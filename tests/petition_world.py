@@ -117,12 +117,20 @@ class World:
             )
         )
 
-    async def staff_say(self, user: str, text: str, *, thread: str | None) -> list[Reply]:
+    async def staff_say(
+        self,
+        user: str,
+        text: str | None,
+        *,
+        thread: str | None,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> list[Reply]:
         return await self._handle(
             Incoming(
                 channel="telegram",
                 user_id=user,
                 text=text,
+                attachments=attachments,
                 chat_id=GROUP,
                 thread=thread,
                 display_name={AGENT: "Lan", SUPERVISOR: "Minh"}.get(user, "Khách"),

@@ -11,7 +11,8 @@ from pydantic import SecretStr
 from fakes.telegram_server import TelegramFake
 from troly.bot.settings import Settings
 from troly.bot.staff import add_staff
-from troly.handlers.app import create_app
+from troly.handlers.app import build_runtime, create_app
+from troly.knowledge.index import ProcedureIndex
 
 GROUP = -1001234
 BUSINESS = 1001
@@ -162,3 +163,91 @@ async def test_without_topics_the_card_still_reaches_the_staff_group(tmp_path: P
             assert "Phản ánh PA-" in card["text"]
             assert card.get("message_thread_id") is None
         assert [e for e in fake.errors if "forum" not in str(e).lower()] == []
+
+
+PHOTO = b"\xff\xd8\xff\xe0" + b"fake jpeg of the site plan" * 40
+PDF = b"%PDF-1.7\n" + b"the minutes of the inspection" * 40
+
+
+async def test_a_photo_and_a_pdf_staff_post_in_the_topic_reach_the_business(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        fake.add_group(GROUP, "Cán bộ PAKN", forum=True, bot_can_manage_topics=True)
+        settings = Settings(
+            environment="test",
+            database_url=f"sqlite:///{tmp_path / 'tg.db'}",
+            telegram_token=SecretStr(fake.token),
+            telegram_api_url=fake.base_url.removesuffix("/bot"),
+            staff_chat_id=GROUP,
+        )
+        runtime = build_runtime(settings, index=index)
+        app, runtime = create_app(settings, runtime=runtime, scheduler=False)
+        async with app.router.lifespan_context(app):
+            async with runtime.sessions.begin() as session:
+                await add_staff(
+                    session,
+                    channel="telegram",
+                    user_id=str(AGENT),
+                    name="Lan",
+                    role="agent",
+                    now=runtime.clock(),
+                )
+
+            async def press(prefix: str, then: int) -> None:
+                last = fake.sent_to(BUSINESS)[-1]
+                await fake.user_presses(BUSINESS, int(last["message_id"]), _button(last, prefix))
+                await fake.wait_for_messages(BUSINESS, then)
+
+            await fake.user_says(BUSINESS, "/phananh")
+            await fake.wait_for_messages(BUSINESS, 1)
+            await press("pf:topic:xaydung", 2)
+            await fake.user_says(BUSINESS, "Giấy phép xây dựng nhà xưởng chậm 20 ngày")
+            await fake.wait_for_messages(BUSINESS, 3)
+            await press("pf:done", 4)
+            await press("pf:commune:none", 5)
+            await press("pf:public:0", 6)
+            await press("pf:consent:0", 8)
+            await press("pf:submit", 9)
+            code = fake.sent_to(BUSINESS)[-1]["text"].split("Mã theo dõi: ")[1].split()[0]
+            await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 1, timeout=10)
+            thread = fake.sent_to(GROUP)[0]["message_thread_id"]
+
+            # A photo with a caption: the caption, then the very same photo, by its file_id.
+            update = await fake.group_member_sends_file(
+                GROUP, AGENT, PHOTO, photo=True, caption="Mặt bằng đã duyệt", thread_id=thread
+            )
+            sent_photo = update["message"]["photo"][-1]["file_id"]
+            text, photo = (await fake.wait_for_messages(BUSINESS, 11))[-2:]
+            assert text["text"] == f"💬 Cán bộ xử lý phản ánh {code}:\nMặt bằng đã duyệt"
+            assert _button(text, "pb:add:") == f"pb:add:{code}"
+            assert (photo["method"], photo["photo"]["file_id"]) == ("sendPhoto", sent_photo)
+
+            # A PDF without a caption: a line naming it, then the document.
+            update = await fake.group_member_sends_file(
+                GROUP,
+                AGENT,
+                PDF,
+                file_name="bien-ban-kiem-tra.pdf",
+                mime_type="application/pdf",
+                thread_id=thread,
+            )
+            sent_pdf = update["message"]["document"]["file_id"]
+            text, document = (await fake.wait_for_messages(BUSINESS, 13))[-2:]
+            assert text["text"] == (
+                f"📎 Cán bộ xử lý phản ánh {code} gửi bạn tệp: bien-ban-kiem-tra.pdf"
+            )
+            assert (document["method"], document["document"]["file_id"]) == (
+                "sendDocument",
+                sent_pdf,
+            )
+            await fake.wait_until(
+                lambda: sum("Đã chuyển" in m["text"] for m in fake.sent_to(GROUP)) == 2, timeout=10
+            )
+
+            # Both are in the petition's history, like text replies.
+            await fake.user_says(BUSINESS, f"/tracuu {code}")
+            [status] = (await fake.wait_for_messages(BUSINESS, 14))[-1:]
+            assert status["text"].count("Cán bộ trao đổi") == 2
+        assert fake.errors == []
+        assert fake.unanswered_callbacks() == []

@@ -512,6 +512,7 @@ _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _DEEP_LINK_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _BOT_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
+GETFILE_MAX_BYTES = 20 * 1024 * 1024  # the cloud Bot API downloads files of up to 20 MB
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"BM")
 _UPDATE_TTL = 24 * 3600.0
 
@@ -921,6 +922,63 @@ class TelegramFake:
             raise ValueError(f"no topic {thread_id} in chat {chat_id}")
         self.add_user(user_id, first_name, username=username)
         return self._user_message(chat, user_id, text, thread_id, reply_to_message_id)
+
+    async def group_member_sends_file(
+        self,
+        chat_id: int,
+        user_id: int,
+        content: bytes,
+        *,
+        photo: bool = False,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        caption: str | None = None,
+        thread_id: int | None = None,
+        first_name: str = "Cán bộ",
+    ) -> dict[str, Any]:
+        """A member posts a photo (``photo=True``) or a document in a group; returns the update.
+
+        The file is stored like an upload: getFile and the file URL serve it afterwards.
+        """
+        chat = self._chats.get(chat_id)
+        if chat is None or chat.type == "private":
+            raise ValueError(f"unknown group {chat_id}; call add_group first")
+        if thread_id is not None and thread_id not in chat.topics:
+            raise ValueError(f"no topic {thread_id} in chat {chat_id}")
+        if photo and not content.startswith(_IMAGE_MAGIC):
+            raise ValueError("a photo must be an image")
+        self.add_user(user_id, first_name)
+        self._counter += 1
+        kind = "photos" if photo else "documents"
+        file_id = f"{'AgAC' if photo else 'BQAC'}-member-{self._counter}"
+        mime = "image/jpeg" if photo else (mime_type or "application/octet-stream")
+        path = f"{kind}/file_{self._counter}_{file_name or 'photo.jpg'}"
+        self._files[file_id] = (path, content, mime)
+        info = {
+            "file_id": file_id,
+            "file_unique_id": f"u{self._counter}",
+            "file_size": len(content),
+        }
+        msg: dict[str, Any] = {
+            "message_id": chat.new_message_id(),
+            "date": int(time.time()),
+            "chat": self._chat_dict(chat),
+            "from": self._users[user_id].as_dict(),
+        }
+        if photo:
+            msg["photo"] = [
+                {**info, "file_id": f"{file_id}-thumb", "width": 90, "height": 90, "file_size": 1},
+                {**info, "width": 1280, "height": 960},
+            ]
+        else:
+            msg["document"] = {**info, "file_name": file_name, "mime_type": mime}
+        if caption:
+            msg["caption"] = caption
+        if thread_id is not None:
+            msg["message_thread_id"] = thread_id
+            msg["is_topic_message"] = True
+        chat.messages[msg["message_id"]] = msg
+        return self.push_update("message", copy.deepcopy(msg))
 
     async def user_presses(
         self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None
@@ -1546,6 +1604,8 @@ class TelegramFake:
         if file_id not in self._files:
             raise _bad("invalid file_id")
         path, content, _ = self._files[file_id]
+        if len(content) > GETFILE_MAX_BYTES:
+            raise _bad("file is too big")
         return {
             "file_id": file_id,
             "file_unique_id": f"u{file_id}",

@@ -75,11 +75,29 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A file to send with a reply (an .ics invite, a CSV report, a QR code)."""
+    """A file to send with a reply (an .ics invite, a CSV report, a QR code, a staff photo).
+
+    A file someone sent on a platform travels as a reference, ``<channel>:<platform ref>``
+    (``telegram:<file_id>``), with empty ``content``: that platform sends it again by its
+    reference, the others fetch it at delivery (``bot.files.FileSources``). ``owner`` names
+    the record the file belongs to (``petition:<code>``), so its stored copies can be erased
+    with that record's personal data.
+    """
 
     filename: str
     content: bytes
     mime_type: str
+    ref: str | None = None
+    size: int | None = None
+    photo: bool = False
+    owner: str | None = None
+
+    def ref_on(self, channel: str) -> str | None:
+        """The platform's own reference when the file lives on ``channel``, else None."""
+        if self.ref is None:
+            return None
+        source, _, ref = self.ref.partition(":")
+        return ref if source == channel and ref else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +125,14 @@ def reply_to_payload(reply: Reply) -> dict[str, Any]:
         ],
     }
     if reply.document is not None:
+        doc = reply.document
         data["document"] = {
-            "filename": reply.document.filename,
-            "mime_type": reply.document.mime_type,
-            "content": base64.b64encode(reply.document.content).decode("ascii"),
+            "filename": doc.filename,
+            "mime_type": doc.mime_type,
+            "content": base64.b64encode(doc.content).decode("ascii"),
         }
+        extra = {"ref": doc.ref, "size": doc.size, "photo": doc.photo, "owner": doc.owner}
+        data["document"].update({k: v for k, v in extra.items() if v})
     return data
 
 
@@ -120,7 +141,15 @@ def reply_from_payload(data: dict[str, Any]) -> Reply:
     document = None
     if data.get("document"):
         d = data["document"]
-        document = Document(d["filename"], base64.b64decode(d["content"]), d["mime_type"])
+        document = Document(
+            d["filename"],
+            base64.b64decode(d["content"]),
+            d["mime_type"],
+            ref=d.get("ref"),
+            size=d.get("size"),
+            photo=bool(d.get("photo")),
+            owner=d.get("owner"),
+        )
     return Reply(
         text=data["text"],
         buttons=tuple(

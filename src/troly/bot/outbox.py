@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from troly.bot.messages import Reply, reply_from_payload, reply_to_payload
@@ -75,6 +75,17 @@ def enqueue(
     session.add(row)
     session.info.setdefault(ENQUEUED, []).append(row)
     return row
+
+
+async def forget_before(session: AsyncSession, *, before: datetime) -> int:
+    """Deletes the rows written before ``before``, whatever became of them; returns how many.
+
+    A row is a copy of a message (a petition card quotes the business's name and phone): it
+    is kept no longer than the personal data it may quote, and one not delivered by then
+    never will be.
+    """
+    result = await session.execute(delete(OutboxMessage).where(OutboxMessage.created_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def enqueued(session: AsyncSession) -> list[OutboxMessage]:

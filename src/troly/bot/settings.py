@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     petition_max_description_chars: int = Field(2000, ge=100)
     petition_max_attachments: int = Field(5, ge=0)
     petition_digest_time: str = Field("08:00", pattern=r"^\d{2}:\d{2}$")
+    # Personal data law (Luật 91/2025/QH15): a closed petition keeps its business's details,
+    # its messages and its files only this long; then only the anonymous record stays.
+    petition_retention_days: int = Field(365, ge=1)
+    # A staff file relayed to a business on another channel (Zalo, the web) is downloaded
+    # first, and the cloud Bot API's getFile serves files of up to 20 MB.
+    petition_relay_max_file_mb: int = Field(20, ge=1)
 
     # The chairman's monthly dialogue sessions (facts/rules.md: defaults are the third
     # Thursday at 14:00, 20 seats, registration closing 3 working days before).

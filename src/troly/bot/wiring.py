@@ -10,6 +10,7 @@ from troly.bot.effects import Appliers, EffectApplier
 from troly.bot.followups import FollowupHandler, Preloader
 from troly.bot.petitions import appliers as petition_appliers
 from troly.bot.petitions import jobs as petition_jobs
+from troly.bot.petitions import retention as petition_retention
 from troly.bot.sessions import appliers as session_appliers
 from troly.bot.sessions import jobs as session_jobs
 from troly.bot.settings import Settings
@@ -27,6 +28,7 @@ def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:
     """The handler of every follow-up kind, by kind."""
     handlers: dict[str, FollowupHandler] = {}
     handlers.update(petition_jobs.handlers())
+    handlers.update(petition_retention.handlers())
     handlers.update(session_jobs.handlers())
     return handlers
 

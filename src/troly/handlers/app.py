@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,16 +25,17 @@ from starlette.routing import BaseRoute
 from troly.bot.answers import card_reply
 from troly.bot.choices import ChoiceMenus
 from troly.bot.dialogue import Dialogue, Handled
-from troly.bot.files import FileShelf
+from troly.bot.files import FileShelf, FileSources, FileUnavailable
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
 from troly.bot.messages import Incoming, Reply
-from troly.bot.outbox import Outbox, Sender
+from troly.bot.outbox import Outbox, RetryLater, Sender
 from troly.bot.petitions.jobs import ensure_digest
+from troly.bot.petitions.retention import ensure_retention
 from troly.bot.sessions.jobs import start_planning
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
-from troly.bot.texts import normalise_locale
+from troly.bot.texts import normalise_locale, t
 from troly.bot.wiring import effect_appliers, followup_handlers, followup_preloaders
 from troly.handlers.web import ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
@@ -47,10 +48,18 @@ logger = logging.getLogger(__name__)
 class WebChat:
     """The web chat's port into the bot: the HTTP response is the delivery."""
 
-    def __init__(self, *, dialogue: Dialogue, outbox: Outbox, index: ProcedureIndex) -> None:
+    def __init__(
+        self,
+        *,
+        dialogue: Dialogue,
+        outbox: Outbox,
+        index: ProcedureIndex,
+        files: FileSources | None = None,
+    ) -> None:
         self._dialogue = dialogue
         self._outbox = outbox
         self._index = index
+        self._files = files or FileSources()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         handled = await self._dialogue.handle(incoming)
@@ -60,7 +69,19 @@ class WebChat:
         return list(handled.replies)
 
     async def pending(self, channel: str, user_id: str) -> list[Reply]:
-        return await self._outbox.take_pending(channel, user_id)
+        replies = await self._outbox.take_pending(channel, user_id)
+        return [await self._with_file(reply) for reply in replies]
+
+    async def _with_file(self, reply: Reply) -> Reply:
+        """A reply whose file travels by reference gets its content (the page links to it)."""
+        if reply.document is None or reply.document.content:
+            return reply
+        try:
+            return replace(reply, document=await self._files.filled(reply.document))
+        except (FileUnavailable, RetryLater):
+            logger.info("a file for the web chat could not be fetched")
+            note = t("web.file_unavailable", "vi", filename=reply.document.filename)
+            return replace(reply, text=f"{reply.text}\n{note}", document=None)
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
         procedure = self._index.kb.get(code)
@@ -84,6 +105,8 @@ class Runtime:
     senders: dict[str, Sender] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
     write_lock: asyncio.Lock | None = None
+    files: FileSources = field(default_factory=FileSources)
+    """How to fetch the files replies carry by reference (each door registers its own)."""
 
     async def tick(self) -> None:
         """One scheduler tick: runs due follow-ups, then delivers what is due (their messages,
@@ -165,7 +188,7 @@ def create_app(
 ) -> tuple[Starlette, Runtime]:
     """The Starlette app serving the web chat, kiosk and webhooks, and its runtime."""
     rt = runtime or build_runtime(settings)
-    chat = WebChat(dialogue=rt.dialogue, outbox=rt.outbox, index=rt.index)
+    chat = WebChat(dialogue=rt.dialogue, outbox=rt.outbox, index=rt.index, files=rt.files)
     routes = web_routes(chat=chat, settings=settings, links=ContinueLinks(settings))
     telegram = None
     if settings.telegram_token is not None:
@@ -183,9 +206,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await upgrade(rt.engine)
-        if settings.staff_chat_id is not None:
-            async with rt.sessions.begin() as session:
+        async with rt.sessions.begin() as session:
+            if settings.staff_chat_id is not None:
                 await ensure_digest(session, now=rt.clock(), settings=settings)
+            await ensure_retention(session, now=rt.clock(), settings=settings)
         await start_planning(rt.sessions, now=rt.clock(), settings=settings)
         if telegram is not None:
             await telegram.start()
@@ -243,7 +267,7 @@ def _zalo_doors(
     shelf = FileShelf(
         sessions=rt.sessions, clock=rt.clock, secret=file_key, write_lock=rt.write_lock
     )
-    files = ZaloFiles(shelf=shelf, public_url=settings.public_url)
+    files = ZaloFiles(shelf=shelf, public_url=settings.public_url, sources=rt.files)
     bot = oa = None
     if settings.zalo_bot_token is not None:
         from troly.handlers.zalo.bot import CHANNEL as BOT_CHANNEL

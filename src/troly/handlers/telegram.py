@@ -33,7 +33,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from troly.bot.messages import Attachment, Incoming, Reply
+from troly.bot.files import FileSources, FileUnavailable
+from troly.bot.messages import Attachment, Document, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
 from troly.bot.settings import Settings
 from troly.bot.staff_topics import THREAD_PREFIX, StaffTopics
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TEXT_UNITS = 4096
 MAX_CALLBACK_BYTES = 64
+MB = 1024 * 1024
 MAX_BUTTONS_PER_ROW = 8
 PER_CHAT_INTERVAL = 1.0
 WEBHOOK_PATH = "/telegram/webhook"
@@ -218,6 +220,8 @@ class TelegramSender:
     application: Application  # type: ignore[type-arg]
     topics: StaffTopics | None = None
     """Resolves ``topic:<key>`` threads, creating the staff group's forum topics."""
+    files: FileSources | None = None
+    """Fetches files that live on another platform before they are uploaded."""
 
     def __post_init__(self) -> None:
         self._last_sent: dict[str, float] = {}
@@ -242,13 +246,7 @@ class TelegramSender:
                     )
                 if reply.document is not None:
                     await self._pace(recipient)
-                    await bot.send_document(
-                        chat_id=recipient,
-                        document=InputFile(
-                            reply.document.content, filename=reply.document.filename
-                        ),
-                        message_thread_id=thread_id,
-                    )
+                    await self._send_file(recipient, reply.document, thread_id)
             except RetryAfter as exc:
                 after = exc.retry_after
                 seconds = after.total_seconds() if hasattr(after, "total_seconds") else after
@@ -261,6 +259,25 @@ class TelegramSender:
                 raise Undeliverable(f"telegram rejected the message: {exc.message}") from exc
             except (TimedOut, NetworkError) as exc:
                 raise RetryLater(f"telegram network: {exc}") from exc
+
+    async def _send_file(self, recipient: str, document: Document, thread_id: int | None) -> None:
+        """Sends a file: by its file_id when it is already on Telegram, else uploaded."""
+        bot = self.application.bot
+        file: str | InputFile
+        own = document.ref_on("telegram")
+        if own is not None and not document.content:
+            # The same bot received it: Telegram sends it again by file_id, whatever its size.
+            file = own
+        else:
+            try:
+                filled = await (self.files or FileSources()).filled(document)
+            except FileUnavailable as exc:
+                raise Undeliverable(f"file not available: {exc}") from exc
+            file = InputFile(filled.content, filename=filled.filename)
+        if document.photo:
+            await bot.send_photo(chat_id=recipient, photo=file, message_thread_id=thread_id)
+        else:
+            await bot.send_document(chat_id=recipient, document=file, message_thread_id=thread_id)
 
     async def _thread_id(self, recipient: str, thread: str | None) -> int | None:
         """The forum topic to send to; a petition's topic is created on its first message."""
@@ -287,6 +304,29 @@ class TelegramSender:
         if last is not None and now - last < PER_CHAT_INTERVAL:
             await asyncio.sleep(PER_CHAT_INTERVAL - (now - last))
         self._last_sent[recipient] = time.monotonic()
+
+
+@dataclass
+class TelegramFiles:
+    """Downloads files people sent the bot (getFile), for the platforms that need the bytes."""
+
+    application: Application  # type: ignore[type-arg]
+    max_bytes: int
+
+    async def fetch(self, ref: str) -> bytes:
+        """The file's bytes; too big or unknown raises ``FileUnavailable``."""
+        try:
+            file = await self.application.bot.get_file(ref)
+            if file.file_size is not None and file.file_size > self.max_bytes:
+                raise FileUnavailable(f"{file.file_size} bytes, over {self.max_bytes}")
+            data = await file.download_as_bytearray()
+        except BadRequest as exc:
+            raise FileUnavailable(f"telegram: {exc.message}") from exc
+        except (TimedOut, NetworkError) as exc:
+            raise RetryLater(f"telegram network: {exc}") from exc
+        if len(data) > self.max_bytes:
+            raise FileUnavailable(f"{len(data)} bytes, over {self.max_bytes}")
+        return bytes(data)
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -322,7 +362,11 @@ class TelegramDoor:
         self.application: Application = builder.build()  # type: ignore[type-arg]
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.application.add_error_handler(self.on_error)
-        self.sender = TelegramSender(self.application, StaffTopics(runtime.sessions))
+        self.sender = TelegramSender(
+            self.application, StaffTopics(runtime.sessions), files=runtime.files
+        )
+        self.files = TelegramFiles(self.application, settings.petition_relay_max_file_mb * MB)
+        runtime.files.register("telegram", self.files)
         self._secret = webhook_secret(settings)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

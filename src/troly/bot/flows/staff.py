@@ -7,6 +7,8 @@ Pure: every action is a ``StaffAction`` effect; its applier checks the roster.
 
 from __future__ import annotations
 
+from typing import Any
+
 from troly.bot.flows import menu
 from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Incoming
@@ -30,16 +32,29 @@ def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
     """What a staff member types: the awaited answer or new date, or a message to relay."""
     text = (incoming.text or "").strip()
     action = _TEXT_ACTIONS.get(state.step or "")
+    if state.flow == FLOW and action == "answer_text":
+        # The answer may come as a document (the official letter) or a photo, with a caption.
+        code = str(state.draft.get("code", ""))
+        answer = StaffAction(code, action, text=text, attachments=_files(incoming))
+        return Outcome(state.idle(), (), (answer,))
     if state.flow == FLOW and action is not None:
         code = str(state.draft.get("code", ""))
         return Outcome(state.idle(), (), (StaffAction(code, action, text=text),))
     return relay(state, incoming)
 
 
+def _files(incoming: Incoming) -> tuple[dict[str, Any], ...]:
+    return tuple(
+        {"kind": a.kind, "ref": a.ref, "name": a.name, "mime_type": a.mime_type, "size": a.size}
+        for a in incoming.attachments
+    )
+
+
 def relay(state: State, incoming: Incoming) -> Outcome:
-    """A message written in a petition's topic goes to the business (staff only)."""
+    """A message written in a petition's topic (text, a photo, a file) goes to the business."""
     thread = incoming.thread
     text = (incoming.text or "").strip()
-    if thread is None or not text:
+    if thread is None or not (text or incoming.attachments):
         return Outcome(state)
-    return Outcome(state, (), (StaffAction("", "relay", text=text, thread=str(thread)),))
+    action = StaffAction("", "relay", text=text, thread=str(thread), attachments=_files(incoming))
+    return Outcome(state, (), (action,))

@@ -74,6 +74,8 @@ class StaffAction:
     text: str | None = None
     thread: str | None = None
     """For a message written in a topic: the topic it was written in."""
+    attachments: tuple[Mapping[str, Any], ...] = field(default=())
+    """Files sent with a message in the topic (``kind``, ``ref``, ``name``, ``size``…)."""
 
 
 @dataclass(frozen=True, slots=True)

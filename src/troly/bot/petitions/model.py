@@ -78,6 +78,8 @@ class Petition(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(String(1000))
     round: Mapped[int] = mapped_column(Integer, default=1)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the retention job erased its personal data (None while it is kept)."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property

@@ -1,7 +1,7 @@
 """Staff actions on a petition from the staff group, each checked against the roster.
 
-Claim, reassign, new date, answer, close, and messages written in the topic relayed to the
-business.
+Claim, reassign, new date, answer, close, and messages written in the topic (text, photos,
+files) relayed to the business.
 
 The roster is checked before anything else: a group member who is not on it cannot act.
 """
@@ -16,7 +16,8 @@ from datetime import date, datetime
 
 from troly.bot.effects import Applied, EffectResult
 from troly.bot.flows.base import State
-from troly.bot.messages import Button, Reply
+from troly.bot.messages import Button, Document, Reply
+from troly.bot.petitions import files as staff_files
 from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
 from troly.bot.petitions.effects import StaffAction
@@ -221,8 +222,13 @@ async def _answer(
     text = (effect.text or "").strip()
     if not p.is_open:
         return _say("staff.not_open", code=p.code)
-    if not text:
+    if not text and not effect.attachments:
         return _say("staff.answer_empty")
+    outgoing = _outgoing(effect, applied, p)
+    if isinstance(outgoing, EffectResult):
+        return outgoing
+    documents, labels = outgoing
+    text = "\n".join(part for part in (text, _names_note(effect)) if part)
     p.answer, p.answered_at = text, now
     if p.assignee is None:
         p.assignee, p.assignee_name = applied.incoming.user_id, _who(applied)
@@ -237,12 +243,10 @@ async def _answer(
         note=text,
     )
     message = t("petition.answer", p.locale, code=p.code, answer=text)
-    to_business(
-        applied.session,
-        p,
-        Reply(message, render.rating_buttons(p), kind="petition:answer"),
-        now=now,
-    )
+    first = documents[0] if documents else None
+    answer = Reply(message, render.rating_buttons(p), document=first, kind="petition:answer")
+    for reply in (answer, *_more_files(p, documents, labels)):
+        to_business(applied.session, p, reply, now=now)
     await to_staff(
         applied.session,
         p,
@@ -282,15 +286,52 @@ async def _close(
     return None
 
 
+def _outgoing(
+    effect: StaffAction, applied: Applied, p: Petition
+) -> tuple[list[Document], list[str]] | EffectResult:
+    """The staff's files as documents for the business, or the polite refusal of a big one."""
+    files = effect.attachments
+    big = staff_files.too_big(p, files, channel=applied.incoming.channel, settings=applied.settings)
+    if big is not None:
+        # Nothing goes half-way: the message waits for a file the business can receive.
+        values = staff_files.too_big_values(big, p, applied.settings, LO)
+        return _say("staff.file_too_big", **values)
+    if files:
+        p.attachments = [*p.attachments, *({**item, "by": "staff"} for item in files)]
+    documents = staff_files.documents(p, files, channel=applied.incoming.channel)
+    return documents, [staff_files.file_name(item, p.locale) for item in files]
+
+
+def _names_note(effect: StaffAction) -> str:
+    names = ", ".join(staff_files.file_name(item, LO) for item in effect.attachments)
+    return f"[{names}]" if names else ""
+
+
+def _more_files(p: Petition, documents: list[Document], labels: list[str]) -> list[Reply]:
+    """A reply for each file after the first (a reply carries one)."""
+    return [
+        Reply(
+            t("petition.from_staff_file", p.locale, code=p.code, name=label),
+            document=document,
+            kind="petition:relay",
+        )
+        for label, document in list(zip(labels, documents, strict=True))[1:]
+    ]
+
+
 async def _relay(
     effect: StaffAction, applied: Applied, p: Petition, role: str
 ) -> EffectResult | None:
     now = applied.now
     text = (effect.text or "").strip()
-    if not text:
+    if not text and not effect.attachments:
         return None
     if p.status == Status.CLOSED:
         return _say("staff.relay_closed", code=p.code)
+    outgoing = _outgoing(effect, applied, p)
+    if isinstance(outgoing, EffectResult):
+        return outgoing
+    documents, labels = outgoing
     moving = Status.IN_PROGRESS if p.status in (Status.RECEIVED, Status.ASSIGNED) else None
     if p.assignee is None:
         p.assignee, p.assignee_name = applied.incoming.user_id, _who(applied)
@@ -302,15 +343,16 @@ async def _relay(
         actor_id=applied.incoming.user_id,
         kind="staff_message",
         to_status=moving,
-        note=text,
+        note="\n".join(part for part in (text, _names_note(effect)) if part),
     )
-    message = t("petition.from_staff", p.locale, code=p.code, text=text)
-    to_business(
-        applied.session,
-        p,
-        Reply(message, render.business_buttons(p), kind="petition:relay"),
-        now=now,
-    )
+    if text:
+        message = t("petition.from_staff", p.locale, code=p.code, text=text)
+    else:
+        message = t("petition.from_staff_file", p.locale, code=p.code, name=labels[0])
+    first = documents[0] if documents else None
+    relay = Reply(message, render.business_buttons(p), document=first, kind="petition:relay")
+    for reply in (relay, *_more_files(p, documents, labels)):
+        to_business(applied.session, p, reply, now=now)
     await plan.cancel_unassigned(applied.session, p)
     return _say("staff.relayed")
 

@@ -190,3 +190,5 @@ class SharedFile(Base):
     mime_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    owner: Mapped[str | None] = mapped_column(String(64), index=True)
+    """Whose file it is (``petition:<code>``), so it can be erased with that record's data."""

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from troly.bot.choices import ChoiceMenus, numbered_lines
 from troly.bot.dialogue import Dialogue
-from troly.bot.files import FileShelf
+from troly.bot.files import FileShelf, FileSources, FileUnavailable
 from troly.bot.messages import Document, Incoming, Reply
 from troly.bot.outbox import Outbox
 from troly.bot.texts import t
@@ -85,13 +85,25 @@ _FILE_KEY = re.compile(r"[0-9a-f]{40}")
 class ZaloFiles:
     """Serves reply documents at unguessable URLs: Zalo sends photos and links by URL only."""
 
-    def __init__(self, *, shelf: FileShelf, public_url: str | None) -> None:
+    def __init__(
+        self, *, shelf: FileShelf, public_url: str | None, sources: FileSources | None = None
+    ) -> None:
         self._shelf = shelf
         self._base = public_url.rstrip("/") if public_url else None
+        self._sources = sources or FileSources()
 
     async def url_for(self, document: Document) -> str | None:
-        """The public URL of a document (stored first), or None without a public address."""
+        """The public URL of a document (fetched and stored first), or None when it cannot be
+        served: no public address, or a file its platform will not give (too big, gone).
+
+        A hiccup while fetching raises ``RetryLater``: the outbox tries the message again.
+        """
         if self._base is None:
+            return None
+        try:
+            document = await self._sources.filled(document)
+        except FileUnavailable:
+            logger.info("a file for zalo could not be fetched")
             return None
         key = await self._shelf.put(document)
         return self._base + FILE_PATH.format(key=key)
@@ -118,6 +130,8 @@ class ZaloFiles:
 
 def document_text(document: Document, url: str | None, locale: str) -> str:
     """The line that stands for a document that cannot be sent as a photo: a link, or a note."""
+    if url is None and document.ref is not None:
+        return t("zalo.file_unavailable", locale, filename=document.filename)
     if url is None:
         return t("zalo.document_unavailable", locale)
     return t("zalo.document_link", locale, filename=document.filename, url=url)
