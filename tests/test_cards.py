@@ -251,3 +251,10 @@ def test_unknown_offers_a_person(index: ProcedureIndex) -> None:
 
     assert (reply.kind, reply.text) == ("unknown", t("ask.unknown", "en"))
     assert [b.choice for b in reply.all_buttons()] == ["human"]
+
+
+def test_the_fee_card_of_a_household_business_shows_its_amounts(kb: KnowledgeBase) -> None:
+    card = render_card(procedure(kb, "1.001612"), aspect=Aspect.FEE)
+
+    assert "150.000 đồng" in card
+    assert "• Trực tiếp: 50.000 đồng" in card  # in person

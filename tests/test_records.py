@@ -232,3 +232,29 @@ def test_a_given_file_loads_plain_or_gzipped(tmp_path: Path, suffix: str) -> Non
 
     assert list(kb.procedures) == ["9.300001", "9.300002"]
     assert [(p.code, p.field) for p in kb.problems] == [("line 2", "json")]
+
+
+def test_the_portal_amount_leads_the_note_when_the_note_states_none(kb: KnowledgeBase) -> None:
+    # Household business registration: "150,000 Việt Nam Đồng(- Mức lệ phí cụ thể do HĐND…)".
+    procedure = kb.get("1.001612")
+    assert procedure is not None
+    online = next(c for c in procedure.channels if c.name == "Trực tuyến")
+    [fee] = online.fees
+    assert fee.amount_vnd == 150000
+    assert fee.text.startswith("150.000 đồng — Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh")
+    assert not fee.doubtful
+
+
+def test_a_small_portal_amount_nothing_corrects_is_shown_as_printed_and_doubted() -> None:
+    alone = {"text": "100 VNĐ(", "portal_amount": 100, "amount_vnd_from_note": None}
+    in_usd = {
+        "text": "155 VNĐ(Thẻ tạm trú: 155 USD/thẻ.)",
+        "portal_amount": 155,
+        "note": "Thẻ tạm trú: 155 USD/thẻ.",
+    }
+    channel = {"channel": "Trực tiếp", "fees": [alone, in_usd]}
+
+    doubted, usd = parse_record(record("9.000004", cach_thuc_thuc_hien=[channel])).channels[0].fees
+
+    assert (doubted.text, doubted.amount_vnd, doubted.doubtful) == ("100 VNĐ", None, True)
+    assert (usd.text, usd.amount_vnd, usd.doubtful) == ("Thẻ tạm trú: 155 USD/thẻ.", None, False)

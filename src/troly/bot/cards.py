@@ -105,7 +105,8 @@ def _time(p: Procedure, locale: str) -> str:
 def _fee_text(fee: Fee, locale: str) -> str:
     if fee.free:
         return t("card.fee_free", locale)
-    return _clip(fee.text, MAX_FEE_CHARS)
+    text = _clip(fee.text, MAX_FEE_CHARS)
+    return f"{text} {t('card.fee_doubtful', locale)}" if fee.doubtful else text
 
 
 def _fee(p: Procedure, locale: str, *, asked: bool = False) -> str:

@@ -28,6 +28,7 @@ class Fee:
     text: str
     amount_vnd: int | None = None
     free: bool = False
+    doubtful: bool = False  # a tiny portal amount nothing corrects (maybe 100 for 100.000)
 
     @property
     def known(self) -> bool:
@@ -238,7 +239,13 @@ def _channel(raw: Any) -> SubmissionChannel:
 
 
 def _fee(raw: Any) -> Fee:
-    """Reads a fee; the portal's own amount is often wrong (700 for 700.000), the note is not."""
+    """Reads a fee; the portal's own amount is often wrong (700 for 700.000), the note is not.
+
+    The printed text is "<portal amount> Việt Nam Đồng(<note>)". The note is shown; the
+    amount goes in front of it when the note states none and the portal's is plausible (at
+    least 1.000 đồng). A small portal amount with no note to correct it is shown as printed
+    and marked ``doubtful``; a note that gives the sum (in đồng or USD) is trusted over it.
+    """
     if not isinstance(raw, dict):
         raise RecordError("fees", "entry is not an object")
     text = _opt_str(raw, "text") or ""
@@ -246,12 +253,29 @@ def _fee(raw: Any) -> Fee:
     amount = raw.get("amount_vnd_from_note")
     if amount is not None and not isinstance(amount, int | float):
         raise RecordError("fees.amount_vnd_from_note", f"not a number: {amount!r}")
-    shown = note if note else text
+    portal = raw.get("portal_amount")
+    if portal is not None and not isinstance(portal, int | float):
+        raise RecordError("fees.portal_amount", f"not a number: {portal!r}")
+    doubtful = False
+    if amount is None and portal is not None and portal >= 1000:
+        amount = portal
+        shown = _vnd(int(portal)) + (f" — {note.lstrip('- ')}" if note else "")
+    elif note:
+        shown = note
+    else:
+        shown = text.rstrip("( ")
+        doubtful = portal is not None and 0 < portal < 1000
     return Fee(
         text=" ".join(shown.split()),
         amount_vnd=int(amount) if amount is not None else None,
         free=text.strip().lower() == "miễn phí",
+        doubtful=doubtful,
     )
+
+
+def _vnd(amount: int) -> str:
+    """An amount as the province writes it: ``150.000 đồng``."""
+    return f"{amount:,}".replace(",", ".") + " đồng"
 
 
 def _document_case(raw: Any) -> DocumentCase:
