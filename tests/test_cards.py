@@ -7,7 +7,7 @@ import string
 import pytest
 
 from troly.bot.answers import reply_for
-from troly.bot.cards import SUMMARY_DOCUMENTS, render_card
+from troly.bot.cards import SUMMARY_DOCUMENTS, documents_section, render_card
 from troly.bot.texts import catalogue, t
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import Decision, ProcedureIndex
@@ -258,3 +258,17 @@ def test_the_fee_card_of_a_household_business_shows_its_amounts(kb: KnowledgeBas
 
     assert "150.000 đồng" in card
     assert "• Trực tiếp: 50.000 đồng" in card  # in person
+
+
+def test_the_documents_everyone_brings_come_before_the_particular_cases(kb: KnowledgeBase) -> None:
+    # Household business registration lists the authorised-person case first in the data.
+    section = documents_section(procedure(kb, "1.001612"), "vi", full=True)
+    lines = section.splitlines()
+
+    assert lines[1] == "Hồ sơ chung:"
+    assert lines[2].startswith("1. Giấy đề nghị đăng ký hộ kinh doanh")
+    assert lines.index("Hồ sơ chung:") < next(
+        i for i, line in enumerate(lines) if line.startswith("Trường hợp:")
+    )
+    summary = documents_section(procedure(kb, "1.001612"), "vi")
+    assert "Giấy đề nghị đăng ký hộ kinh doanh" in summary

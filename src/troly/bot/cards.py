@@ -138,9 +138,15 @@ def documents_section(
         return "\n".join(lines)
     shown = 0
     hidden = 0
-    for case in p.document_cases:
-        if case.case and len(p.document_cases) > 1 and (full or shown < limit):
-            lines.append(t("card.case", locale, case=_clip(case.case, clip)))
+    # The documents every applicant brings (the record's unnamed case) come first, under a
+    # heading of their own when particular cases follow.
+    cases = sorted(p.document_cases, key=lambda c: c.case is not None)
+    for case in cases:
+        if len(cases) > 1 and (full or shown < limit):
+            if case.case:
+                lines.append(t("card.case", locale, case=_clip(case.case, clip)))
+            else:
+                lines.append(t("card.case_general", locale))
         for number, doc in enumerate(case.documents, start=1):
             if not full and shown >= limit:
                 hidden += 1

@@ -287,7 +287,8 @@ def _document_case(raw: Any) -> DocumentCase:
             raise RecordError("thanh_phan_ho_so.documents", "document without a name")
         items.append(
             DocumentItem(
-                name=" ".join(doc["name"].split()),
+                # Names often start with the list dash of the portal's text ("- Giấy đề nghị").
+                name=" ".join(doc["name"].split()).lstrip("-–•+ ").strip() or doc["name"].strip(),
                 originals=_opt_int(doc, "originals"),
                 copies=_opt_int(doc, "copies"),
             )
