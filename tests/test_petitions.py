@@ -18,6 +18,7 @@ from petition_world import (
 )
 from support import VN, Clock, choices
 from troly.bot.petitions.model import PetitionEvent
+from troly.bot.settings import Settings
 from troly.knowledge.index import ProcedureIndex
 
 
@@ -61,7 +62,7 @@ async def test_the_whole_life_of_a_petition(world: World) -> None:
     code = filed.text.split("Mã theo dõi: ")[1].split()[0]
     assert code.startswith("PA-") and len(code) == 9
     # Tuesday 24/11/2026 is Vietnam Cultural Day: ten working days end on Tuesday 8/12.
-    assert "Hạn trả lời: 08/12/2026" in filed.text
+    assert "Hạn trả lời: 08/12/2026 (10 ngày làm việc)" in filed.text
 
     [card] = await world.sent()
     assert (card.channel, card.recipient, card.thread) == (
@@ -238,6 +239,23 @@ async def test_a_petition_filed_on_the_friday_before_tet_counts_no_tet_day(
     # The first reminder waits for the offices to reopen: half the office time is Monday 15/2.
     await world.at(datetime(2027, 2, 15, 12, 0, tzinfo=VN))
     assert ["50%" in s.text for s in await world.sent()] == [True]
+
+
+async def test_the_receipt_states_the_configured_answer_time(
+    sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex
+) -> None:
+    settings = Settings(environment="test", staff_chat_id=int(GROUP), petition_answer_days=15)
+    world = World(sessions, index, Clock(datetime(2026, 12, 1, 9, 0, tzinfo=VN)), settings)
+    await world.say("/phananh")
+    await world.press("pf:topic:xaydung")
+    await world.say("Hồ sơ cấp phép xây dựng quá hạn 20 ngày")
+    await world.press("pf:done")
+    await world.press("pf:commune:none")
+    await world.press("pf:public:0")
+    await world.press("pf:consent:0")
+    [filed] = await world.press("pf:submit")
+    # Fifteen working days from Tuesday 1/12/2026 end on Tuesday 22/12.
+    assert "Hạn trả lời: 22/12/2026 (15 ngày làm việc)" in filed.text
 
 
 async def test_a_user_cannot_read_another_users_petition_by_code(world: World) -> None:

@@ -143,7 +143,8 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
             ((Button(t("petition.files_done", locale), choice=f"{PREFIX}:done"),),),
         )
         if step == Step.DESCRIPTION and not state.draft.get("description"):
-            return Outcome(with_files, (reply, Reply(t("petition.ask_description", locale))))
+            ask = Reply(t("petition.ask_description", locale, limit=max_chars))
+            return Outcome(with_files, (reply, ask))
         return Outcome(_go(with_files, Step.FILES), (reply,))
     if step == Step.DESCRIPTION:
         if not text:

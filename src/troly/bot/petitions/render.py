@@ -81,6 +81,7 @@ def filed_reply(petition: Petition, settings: Settings) -> Reply:
         petition.locale,
         code=petition.code,
         deadline=day_text(petition.deadline, settings),
+        days=f"{settings.petition_answer_days:g}",
     )
     return Reply(text, kind="petition:filed")
 
