@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import icalendar
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking_support import (
@@ -563,3 +563,30 @@ async def test_a_cancellation_inside_the_window_is_recorded_late(
     [mine_in_english] = await web.say("an", "/lichcuatoi")
     assert f"Your bookings:\n• {code} — 14:00 17/12/2026" in mine_in_english.text
     assert mine_in_english.text.endswith(": cancelled")
+
+
+async def test_an_old_confirm_button_while_editing_keeps_the_registration_going(
+    sessions: async_sessionmaker[AsyncSession], web: Chat
+) -> None:
+    [listing] = await web.say("an", "/dangky")
+    [session_choice] = [c for c in choices(listing) if c.startswith("book:s:")][:1]
+    await web.press("an", session_choice)
+    await web.press("an", "book:consent:yes")
+    await web.say("an", next(tax_codes()))
+    await web.say("an", "Công ty TNHH Sông Mã")
+    await web.say("an", "Lê Văn Bình")
+    await web.say("an", "0912 345 678")
+    await web.press("an", "book:t:datdai")
+    await web.say("an", "Dự án chậm được giao đất")
+    [summary] = await web.press("an", "book:keep:no")
+    assert "book:confirm" in choices(summary)
+    [ask_tax] = await web.press("an", "book:edit")
+    # The summary's "confirm" is still on screen: tapping it loses nothing.
+    expired, again = await web.press("an", "book:confirm")
+    assert "hết hiệu lực" in expired.text
+    assert again.text == ask_tax.text
+    async with sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(Booking))).scalar() == 0
+    # …and the registration carries on from where it was.
+    [ask_name] = await web.say("an", next(tax_codes()))
+    assert ask_name.text == "Tên doanh nghiệp?"

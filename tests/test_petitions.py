@@ -427,3 +427,21 @@ async def test_the_business_sees_and_erases_its_personal_data(world: World) -> N
     assert petition.status == "received"
     [none] = await world.say("/dulieu")
     assert "không lưu thông tin cá nhân" in none.text
+
+
+async def test_an_old_button_mid_petition_carries_on_and_outside_offers_the_menu(
+    world: World,
+) -> None:
+    await world.say("/phananh")
+    await world.press("pf:topic:xaydung")
+    [ask_files] = await world.say("Hồ sơ cấp phép xây dựng quá hạn 20 ngày")
+    # The topic buttons of the first message are still on screen.
+    expired, again = await world.press("pf:topic:thue")
+    assert "hết hiệu lực" in expired.text
+    assert again.text == ask_files.text
+    [commune] = await world.press("pf:done")
+    assert "xã, phường nào" in commune.text
+    await world.say("/huy")
+    [outside] = await world.press("pf:submit")
+    assert "hết hiệu lực" in outside.text
+    assert "menu:ask" in choices(outside)

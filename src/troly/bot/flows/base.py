@@ -78,6 +78,10 @@ class Outcome:
     replies: tuple[Reply, ...] = ()
     effects: tuple[Effect, ...] = ()
 
+    def after(self, *first: Reply) -> Outcome:
+        """The same outcome with ``first`` said before its replies."""
+        return Outcome(self.state, (*first, *self.replies), self.effects)
+
 
 Step = Callable[[State, Incoming, Context], Outcome]
 

@@ -125,8 +125,11 @@ def on_choice(state: State, rest: str, ctx: Context) -> Outcome:
     if action == "cancel":
         return Outcome(state, (), (CancelBooking(arg),))
     if action == "confirm" and not _at(state, Step.CONFIRM):
-        # A second tap on "confirm" after the booking was made: show what exists.
-        return my_bookings(state.idle())
+        if state.flow == FLOW:  # an old summary's button while the details are re-typed
+            return _expired(state)
+        # A second tap on "confirm" after the booking was made: show what exists (and leave
+        # whatever else the user is doing alone).
+        return my_bookings(state)
     if state.flow != FLOW:
         return _expired(state)
     if action == "s" and _at(state, Step.SESSION) and arg.isdigit():
@@ -301,4 +304,7 @@ def _question_limit(ctx: Context) -> int:
 
 
 def _expired(state: State) -> Outcome:
+    """An old button: in the middle of a registration, carry on from its step; else say how."""
+    if state.flow == FLOW and state.step in set(Step):
+        return _ask(state, Step(state.step)).after(Reply(t("flow.button_expired", state.locale)))
     return Outcome(state, (Reply(t("booking.expired", state.locale)),))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from troly.bot.flows import identity
+from troly.bot.flows import identity, menu
 from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.communes import commune_by_code, find_communes
@@ -76,7 +76,7 @@ def start(state: State, ctx: Context, *, question: str | None = None) -> Outcome
 def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     """A button of the flow (``pf:<what>:<value>``)."""
     if state.flow != FLOW:
-        return _expired(state)
+        return _expired(state, ctx)
     what, _, value = payload.partition(":")
     step = state.step
     if what == "topic" and value in TOPIC_KEYS and step == Step.TOPIC:
@@ -90,7 +90,7 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
             return _after(state.with_draft(commune_code=None, commune_name=None), Step.COMMUNE, ctx)
         commune = commune_by_code(_province(ctx), value)
         if commune is None:
-            return _expired(state)
+            return _expired(state, ctx)
         chosen = state.with_draft(commune_code=commune.code, commune_name=commune.name)
         return _after(chosen, Step.COMMUNE, ctx)
     if what == "public" and step == Step.PUBLIC and value in ("0", "1"):
@@ -112,7 +112,7 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
             return Outcome(state, (_edit_menu(state.locale),))
         if value in {s.value for s in _EDITABLE}:
             return _ask(_go(state, Step(value), editing=True), ctx)
-    return _expired(state)
+    return _expired(state, ctx)
 
 
 def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
@@ -315,5 +315,8 @@ def _edit_menu(locale: str) -> Reply:
     return Reply(t("petition.edit_which", locale), rows)
 
 
-def _expired(state: State) -> Outcome:
-    return Outcome(state, (Reply(t("menu.expired", state.locale)),))
+def _expired(state: State, ctx: Context) -> Outcome:
+    """An old button: in the middle of a petition, carry on from its step; else the menu."""
+    if state.flow == FLOW:
+        return _ask(state, ctx).after(Reply(t("flow.button_expired", state.locale)))
+    return menu.expired(state)

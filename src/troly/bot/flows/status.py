@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from troly.bot.flows import menu
 from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.effects import (
@@ -69,7 +70,7 @@ def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
         return Outcome(state.idle(), (), (EraseMyData(),))
     if what == "skip":
         return Outcome(state.idle(), (Reply(t("petition.thanks", locale)),))
-    return Outcome(state, (Reply(t("menu.expired", locale)),))
+    return menu.expired(state)
 
 
 def on_add_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
