@@ -85,7 +85,7 @@ async def test_language_switch_sticks_for_the_conversation(chat: Chat) -> None:
     [switched] = await chat.say("an", "/en")
     assert switched.text == "Switched to English."
     [reply] = await chat.say("an", "hello")
-    assert "Sorry" in reply.text
+    assert reply.text.startswith("Hello! I am the province's Business Assistant")
     [back] = await chat.press("an", "lang:vi")
     assert back.text == "Đã chuyển sang tiếng Việt."
 
@@ -180,3 +180,33 @@ async def test_one_users_messages_are_handled_in_order_under_concurrency(
         conversation = await session.scalar(select(Conversation))
     assert conversation is not None
     assert conversation.version == 8
+
+
+@pytest.mark.parametrize("text", ["xin chào", "Chào bạn!", "chao ban", "hello", "Alô"])
+async def test_a_greeting_is_greeted_back_not_matched_to_a_procedure(chat: Chat, text: str) -> None:
+    [reply] = await chat.say("an", text)
+    assert reply.text.startswith("Xin chào! Tôi là Trợ lý Doanh nghiệp")
+    assert "menu:ask" in choices(reply)
+
+
+@pytest.mark.parametrize(("text", "start"), [("cảm ơn bạn nhiều ạ", "Rất vui"), ("ok", "Vâng")])
+async def test_thanks_and_ok_get_a_short_polite_answer(chat: Chat, text: str, start: str) -> None:
+    [reply] = await chat.say("an", text)
+    assert reply.text.startswith(start)
+    assert "menu:ask" in choices(reply)
+
+
+async def test_a_question_that_starts_like_a_greeting_is_still_a_question(chat: Chat) -> None:
+    [reply] = await chat.say("an", "chào bán chứng quyền có bảo đảm")
+    assert not reply.text.startswith("Xin chào")
+    assert "chứng quyền" in reply.text.lower()
+
+
+async def test_help_names_every_command_and_english_contacts_are_in_english(chat: Chat) -> None:
+    [help_vi] = await chat.say("an", "/help")
+    for command in ("/phananh", "/tracuu", "/cuatoi", "/dangky", "/lichcuatoi", "/dulieu", "/huy"):
+        assert command in help_vi.text
+    await chat.say("an", "/en")
+    [person] = await chat.press("an", "human")
+    assert "office hours, Monday to Friday" in person.text
+    assert "giờ hành chính" not in person.text

@@ -74,7 +74,11 @@ class Dialogue:
         self._settings = settings
         self._clock = clock
         self._support = Support(
-            phone=settings.support_phone, hours=settings.support_hours, place=settings.support_place
+            phone=settings.support_phone,
+            hours=settings.support_hours,
+            place=settings.support_place,
+            hours_en=settings.support_hours_en,
+            place_en=settings.support_place_en,
         )
         # In-process ordering per user; the row lock orders messages across workers.
         self._locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()

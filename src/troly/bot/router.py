@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from troly.bot.codes import normalise_code
 from troly.bot.flows import ask as ask_flow
-from troly.bot.flows import booking, menu, screening
+from troly.bot.flows import booking, menu, screening, smalltalk
 from troly.bot.flows import petition as petition_flow
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows import status as status_flow
@@ -172,6 +172,8 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         return step(state, incoming, ctx)
     if not text and incoming.attachments:
         return menu.help_text(state)
+    if (chat := smalltalk.kind_of(text)) is not None:
+        return smalltalk.answer(state, chat)
     return ask_flow.ask(state, text, ctx)
 
 

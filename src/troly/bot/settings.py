@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     support_phone: str = "1800 1096"
     support_hours: str = "giờ hành chính, thứ Hai – thứ Sáu"
     support_place: str = "Trung tâm Phục vụ hành chính công tỉnh"
+    support_hours_en: str = "office hours, Monday to Friday"
+    support_place_en: str = "the Provincial Public Administration Service Center"
 
     # Delivery: retries of failed sends, with backoff, honouring the platform's retry_after.
     outbox_max_attempts: int = Field(8, ge=1)

@@ -42,6 +42,14 @@ class Support:
     phone: str
     hours: str
     place: str
+    hours_en: str = ""
+    place_en: str = ""
+
+    def in_locale(self, locale: str) -> Support:
+        """The same contacts with the hours and place in ``locale`` (Vietnamese otherwise)."""
+        if locale == "en" and self.hours_en:
+            return Support(self.phone, self.hours_en, self.place_en or self.place)
+        return self
 
 
 @dataclass(frozen=True, slots=True)

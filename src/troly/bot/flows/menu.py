@@ -62,7 +62,7 @@ def cancel(state: State) -> Outcome:
 
 def talk_to_person(state: State, ctx: Context) -> Outcome:
     """Tells the user how to reach a support officer."""
-    s = ctx.support
+    s = ctx.support.in_locale(state.locale)
     text = t("menu.human_contact", state.locale, phone=s.phone, hours=s.hours, place=s.place)
     return Outcome(state.idle(), (Reply(text, menu_buttons(state.locale)),))
 
