@@ -35,6 +35,7 @@ async def test_serve_answers_then_stops_cleanly_on_sigterm(tmp_path: Path) -> No
         "PYTHONWARNINGS": "ignore",
     }
     env.pop("TROLY_TELEGRAM_TOKEN", None)
+    env.pop("TROLY_STAFF_CHAT_ID", None)
     server = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -67,6 +68,9 @@ async def test_serve_answers_then_stops_cleanly_on_sigterm(tmp_path: Path) -> No
     assert server.returncode == 0
     assert "Application shutdown complete" in log
     assert "Traceback" not in log
+    assert "channels: web;" in log
+    # Without a staff group nobody would hear of petitions: the operator is told at start.
+    assert "TROLY_STAFF_CHAT_ID is not set" in log
 
 
 async def test_terminal_chat_numbers_the_buttons_and_a_number_presses_one(

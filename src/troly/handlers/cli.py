@@ -136,13 +136,26 @@ async def _serve(settings: Settings) -> int:
         app, host=settings.host, port=settings.port, log_level="info", lifespan="on"
     )
     server = uvicorn.Server(config)
-    channels = ["web"] + (["telegram"] if settings.telegram_token else [])
+    channels = ["web"] + [
+        name
+        for name, on in (
+            ("telegram", settings.telegram_token is not None),
+            ("zalo bot", settings.zalo_bot_token is not None),
+            ("zalo oa", settings.zalo_oa_configured),
+        )
+        if on
+    ]
     logger.warning(
         "Trợ lý Doanh nghiệp on http://%s:%s (channels: %s; kiosk: /?kiosk=1)",
         settings.host,
         settings.port,
         ", ".join(channels),
     )
+    if settings.staff_chat_id is None:
+        logger.warning(
+            "TROLY_STAFF_CHAT_ID is not set: petitions and bookings are recorded, but no staff "
+            "group is told of them (set it to the staff supergroup's id; see README)"
+        )
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, lets requests finish, then runs the
     # lifespan shutdown (scheduler, Telegram, engine).
     await server.serve()
