@@ -20,6 +20,8 @@ FOLD = Folder().fold
         ("thành lập công ty cổ phần phí bao nhiêu", Aspect.FEE),
         ("cấp lại giấy phép lái xe có mất lệ phí không", Aspect.FEE),
         ("lam ho chieu het bao nhieu tien", Aspect.FEE),
+        ("lệ phí thành lập công ty tnhh 1 thành viên", Aspect.FEE),
+        ("lệ phí trước bạ nhà đất", Aspect.GENERAL),  # the name of a fee, not "how much"
         ("đăng ký hộ kinh doanh cần giấy tờ gì", Aspect.DOCUMENTS),
         ("hồ sơ gồm những gì để giải thể doanh nghiệp", Aspect.DOCUMENTS),
         ("thanh lap htx can chuan bi nhung giay to nao", Aspect.DOCUMENTS),
@@ -55,6 +57,7 @@ def test_the_aspect_asked_is_detected(question: str, aspect: Aspect) -> None:
         ("cơ quan nào cấp giấy phép lái xe", "cap giay phep lai xe"),
         ("thành lập hợp tác xã theo văn bản nào", "thanh lap hop tac xa"),
         ("giải thể doanh nghiệp", "giai the doanh nghiep"),
+        ("lệ phí đăng ký hộ kinh doanh", "dang ky ho kinh doanh"),
     ],
 )
 def test_the_aspect_phrase_is_removed_and_the_content_words_stay(question: str, rest: str) -> None:

@@ -45,6 +45,11 @@ _PATTERNS: list[tuple[Aspect, str]] = [
         Aspect.FEE,
         r"(le phi|phi|chi phi) (la |het |mat )?bao nhieu( tien)?|(mat |ton |het )?bao nhieu tien|(co )?(mat|ton|tinh|thu) (le )?phi( khong)?|co (mat )?(le )?phi khong|mien phi khong|(le phi|chi phi) (the nao|ra sao)",
     ),
+    # "lệ phí đăng ký hộ kinh doanh": the fee of the procedure named next (the name stays).
+    (
+        Aspect.FEE,
+        r"(le phi|chi phi|phi)(?= (dang ky|thanh lap|cap|xin|lam|gia han|doi|dieu chinh|thay doi|giai the|chuyen))",
+    ),
     (Aspect.FEE, r"how much|what is the (fee|cost)"),
     (
         Aspect.WHERE,
