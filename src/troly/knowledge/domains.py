@@ -376,9 +376,29 @@ def names_procedure_words(folded: str) -> bool:
 # The level of government a text names. Several procedures exist once per level ("... (cấp
 # tỉnh)", "... (cấp Bộ)"); a question naming its level wants that one.
 LEVELS: dict[str, tuple[str, ...]] = {
-    "central": ("cap bo", "cap trung uong", "trung uong", "thu tuong"),
-    "province": ("cap tinh", "uy ban nhan dan tinh", "uy ban nhan dan cap tinh", "chu tich tinh"),
-    "commune": ("cap xa", "uy ban nhan dan xa", "uy ban nhan dan cap xa", "chu tich xa", "ubnd xa"),
+    "central": ("cap bo", "cap trung uong", "trung uong", "thu tuong", "bo cap", "do bo"),
+    "province": (
+        "cap tinh",
+        "uy ban nhan dan tinh",
+        "uy ban nhan dan cap tinh",
+        "chu tich tinh",
+        "tinh cap",
+        "do tinh",
+        "cong an tinh",
+    ),
+    "commune": (
+        "cap xa",
+        "uy ban nhan dan xa",
+        "uy ban nhan dan cap xa",
+        "chu tich xa",
+        "ubnd xa",
+        "xa cap",
+        "do xa",
+        "uy ban nhan dan phuong",
+        "ra phuong",
+        "cong an xa",
+        "cong an phuong",
+    ),
 }
 _LEVELS = tuple((level, _phrase_pattern(words)) for level, words in LEVELS.items())
 

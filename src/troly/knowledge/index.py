@@ -28,7 +28,7 @@ from troly.knowledge.domains import (
     specialised_sectors,
     uncovered_terms,
 )
-from troly.knowledge.folding import Folder, basic_fold, tokens
+from troly.knowledge.folding import Folder, basic_fold, marked_syllables, tokens
 from troly.knowledge.glossary import ENGLISH, ENGLISH_STOPWORDS, PATTERN_SYNONYMS, SYNONYMS
 from troly.knowledge.records import KnowledgeBase, Procedure
 
@@ -527,7 +527,12 @@ class ProcedureIndex:
         """Folds a question, finds its aspect, and weighs its terms."""
         original = tokens(basic_fold(question))
         words = self._translate_english(original)
-        folded = " ".join(self.folder.fold_tokens(" ".join(words)))
+        # Words typed with their marks are real syllables; so are the English words the
+        # glossary does not know ("data", "hotel"): neither is "corrected" into a record's word.
+        keep = marked_syllables(question)
+        if words is not original:
+            keep |= frozenset(original) - self._english_words
+        folded = " ".join(self.folder.fold_tokens(" ".join(words), keep=keep))
         aspect, rest = detect_aspect(folded)
         if words is not original and aspect is Aspect.GENERAL:
             # English aspect words ("how long", "fee") are dropped by the translation.
