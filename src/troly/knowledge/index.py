@@ -182,8 +182,8 @@ _TOPIC = 8  # the evidence: the question names an uncovered topic the best match
 # (coefficients, intercept), fitted by bench/tune.py on the development and held-out questions
 # together (its cross-validated numbers are the honest ones).
 SCOPE_MODEL: tuple[tuple[float, ...], float] = (
-    (4.7913, 1.5288, 2.0313, 0.2615, 1.9633, -0.0214, -5.1727, -0.8683, -4.6503, 1.9425),
-    -3.7857,
+    (5.1728, 5.7232, 2.9096, -0.2488, 4.0978, 1.7615, -4.5305, 0.5769, -5.1807, 2.2258),
+    -7.8314,
 )
 
 
@@ -197,8 +197,9 @@ class Features(NamedTuple):
     dissolve...); run: longest run of words shared in order; general: 1 unless the record
     names a specialised sector (securities, banks, aviation...) the question does not; form:
     0 when the record is for another legal form of business than the one the question names
-    (household business, cooperative, enterprise), else 1; level: the same for the level of
-    government (central, province, commune).
+    (household business, cooperative, cooperative group, enterprise), else 1; level: the same
+    for the level of government (central, province, commune), as the record's name states it
+    or, when the name does not, as the record's levels list it.
     """
 
     lexical: float
@@ -221,16 +222,16 @@ class Weights:
     questions; its cross-validated accuracy is the honest estimate).
     """
 
-    lexical: float = 0.143
-    coverage: float = 0.146
-    pairs: float = 0.134
-    name: float = 0.159
-    shape: float = 0.072
-    action: float = 0.085
-    run: float = 0.066
-    general: float = 0.085
-    form: float = 0.080
-    level: float = 0.031
+    lexical: float = 0.136
+    coverage: float = 0.165
+    pairs: float = 0.151
+    name: float = 0.144
+    shape: float = 0.090
+    action: float = 0.080
+    run: float = 0.051
+    general: float = 0.063
+    form: float = 0.057
+    level: float = 0.063
 
     def combine(self, f: Features) -> float:
         """The candidate's score: the weighted sum of its features."""
@@ -394,6 +395,14 @@ def _form_agreement(asked: frozenset[str], named: frozenset[str]) -> float:
     return 0.0
 
 
+_LEVEL_CODES = {"bo": "central", "tinh": "province", "xa": "commune"}
+
+
+def _record_levels(codes: Iterable[str]) -> frozenset[str]:
+    """The levels of government a record is carried out at, when its name does not say."""
+    return frozenset(_LEVEL_CODES[c] for c in codes if c in _LEVEL_CODES)
+
+
 def _pairs(words: Sequence[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in itertools.pairwise(words)]
 
@@ -497,7 +506,7 @@ class ProcedureIndex:
             text=" " + " ".join(w for w in (*name, *alias) if w != "|") + " ",
             sectors=specialised_sectors(" ".join(name)),
             forms=business_forms(" ".join(name)),
-            levels=government_levels(" ".join(name)),
+            levels=government_levels(" ".join(name)) or _record_levels(p.levels),
         )
 
     def _correct(self, token: str) -> str | None:
