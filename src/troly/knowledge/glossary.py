@@ -536,6 +536,10 @@ SYNONYMS: dict[str, str] = {
     "trai cay": "thuc vat",
     "hoa qua": "thuc vat",
     "ban do": "do dac ban do",
+    "bu tien": "ho tro",
+    "nha nuoc bu": "ho tro",
+    "den bu": "boi thuong",
+    "dong ben": "cong bo dong ben",
 }
 
 # Everyday sentence shapes (folded regexes) -> the records' words, added like SYNONYMS:
