@@ -7,7 +7,14 @@ import unicodedata
 import pytest
 
 from troly.knowledge.abbreviations import ABBREVIATIONS, I_Y_VARIANTS, MISSPELLINGS
-from troly.knowledge.folding import Folder, basic_fold, strip_diacritics, telex_decode, tokens
+from troly.knowledge.folding import (
+    Folder,
+    basic_fold,
+    marked_syllables,
+    strip_diacritics,
+    telex_decode,
+    tokens,
+)
 from troly.knowledge.index import ProcedureIndex
 from troly.knowledge.records import KnowledgeBase
 
@@ -181,3 +188,27 @@ def test_every_misspelling_in_the_table_is_repaired(wrong: str, right: str) -> N
 
 def test_a_misspelling_is_only_repaired_as_whole_words() -> None:
     assert Folder().fold("bo xungx") == "bo xungx"
+
+
+# Words typed with their marks ------------------------------------------------------------
+
+
+def test_marked_syllables_are_the_words_typed_with_marks() -> None:
+    assert marked_syllables("Mở tiệm nail nhỏ, ngập lụt") == {"mo", "tiem", "nho", "ngap", "lut"}
+
+
+def test_a_kept_token_is_not_corrected(folder: Folder) -> None:
+    # "tiem" is one edit from a record word; typed "tiệm" it is meant as typed.
+    assert folder.fold_tokens("tiem", keep={"tiem"}) == ["tiem"]
+
+
+def test_a_syllable_typed_with_marks_survives_the_question_folding(index: ProcedureIndex) -> None:
+    assert "tiem" in index.understand("Mở tiệm tạp hóa cần giấy phép gì?").folded.split()
+
+
+def test_an_unknown_english_word_is_not_read_as_a_vietnamese_syllable(
+    index: ProcedureIndex,
+) -> None:
+    folded = index.understand("How do we get a licence for our hotel?").folded.split()
+
+    assert "hotel" in folded

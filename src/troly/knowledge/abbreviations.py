@@ -76,6 +76,7 @@ ABBREVIATIONS: dict[str, str] = {
     "bhxh": "bao hiem xa hoi",
     "bhyt": "bao hiem y te",
     "bhtn": "bao hiem that nghiep",
+    "gpld": "giay phep lao dong",
     "hddt": "hoa don dien tu",
     "gtgt": "gia tri gia tang",
     "tncn": "thu nhap ca nhan",

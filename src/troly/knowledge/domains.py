@@ -104,6 +104,9 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "hoat dong dien luc",
             "mua ban dien",
             "khi dau mo hoa long",
+            "nhap khau tu dong",
+            "kinh doanh hoa chat",
+            "san xuat hoa chat",
         ),
     ),
     Topic(
@@ -123,6 +126,7 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "thoa uoc lao dong",
             "tranh chap lao dong",
             "cong doan",
+            "bao cao tinh hinh su dung lao dong",
         ),
     ),
     Topic(
@@ -134,6 +138,9 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "le hoi",
             "lu hanh",
             "huong dan vien du lich",
+            "lu hanh noi dia",
+            "truyen hinh",
+            "phat thanh",
             "hang sao",
             "quang cao",
             "bang ron",
@@ -178,6 +185,8 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "hoc sinh",
             "van bang",
             "bang tot nghiep",
+            "day nghe",
+            "giao duc nghe nghiep",
         ),
     ),
     Topic(
@@ -196,6 +205,8 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "vien thong",
             "tan so",
             "ten mien",
+            "can dien tu",
+            "iso",
             "chu ky so",
             "website",
             "mang xa hoi",
@@ -285,7 +296,9 @@ def specialised_sectors(folded: str) -> frozenset[str]:
 # household business wants the household-business procedure, not the enterprise one.
 BUSINESS_FORMS: dict[str, tuple[str, ...]] = {
     "household": ("ho kinh doanh",),
-    "cooperative": ("hop tac xa", "to hop tac"),
+    "cooperative": ("hop tac xa",),
+    # A cooperative group (tổ hợp tác) is a contract between members, not a cooperative.
+    "cooperative_group": ("to hop tac",),
     "enterprise": ("doanh nghiep", "cong ty"),
 }
 _FORMS = tuple((form, _phrase_pattern(words)) for form, words in BUSINESS_FORMS.items())
@@ -376,9 +389,39 @@ def names_procedure_words(folded: str) -> bool:
 # The level of government a text names. Several procedures exist once per level ("... (cấp
 # tỉnh)", "... (cấp Bộ)"); a question naming its level wants that one.
 LEVELS: dict[str, tuple[str, ...]] = {
-    "central": ("cap bo", "cap trung uong", "trung uong", "thu tuong"),
-    "province": ("cap tinh", "uy ban nhan dan tinh", "uy ban nhan dan cap tinh", "chu tich tinh"),
-    "commune": ("cap xa", "uy ban nhan dan xa", "uy ban nhan dan cap xa", "chu tich xa", "ubnd xa"),
+    "central": (
+        "cap bo",
+        "cap trung uong",
+        "trung uong",
+        "thu tuong",
+        "bo cap",
+        "do bo",
+        "tai bo",
+        "o bo",
+        "len bo",
+    ),
+    "province": (
+        "cap tinh",
+        "uy ban nhan dan tinh",
+        "uy ban nhan dan cap tinh",
+        "chu tich tinh",
+        "tinh cap",
+        "do tinh",
+        "cong an tinh",
+    ),
+    "commune": (
+        "cap xa",
+        "uy ban nhan dan xa",
+        "uy ban nhan dan cap xa",
+        "chu tich xa",
+        "ubnd xa",
+        "xa cap",
+        "do xa",
+        "uy ban nhan dan phuong",
+        "ra phuong",
+        "cong an xa",
+        "cong an phuong",
+    ),
 }
 _LEVELS = tuple((level, _phrase_pattern(words)) for level, words in LEVELS.items())
 

@@ -38,6 +38,22 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+_WORD = re.compile(r"\w+")
+
+
+def marked_syllables(text: str) -> frozenset[str]:
+    """The folded forms of the words typed with Vietnamese marks ("tiệm" -> "tiem").
+
+    A word typed with its tone or vowel marks was typed on purpose through an input method: it
+    is a real syllable even when no record uses it, so it is not "corrected" into a record's
+    word one edit away ("tiệm" is not "tim", "ngập" is not "gap").
+    """
+    lowered = unicodedata.normalize("NFC", text).lower()
+    return frozenset(
+        basic_fold(word) for word in _WORD.findall(lowered) if not word.isascii() and word.isalpha()
+    )
+
+
 def basic_fold(text: str) -> str:
     """NFC, lower case, no diacritics, punctuation as spaces, single spaces."""
     text = unicodedata.normalize("NFC", text).lower()
@@ -92,12 +108,15 @@ class Folder:
         """The folded form of ``text`` with abbreviations expanded."""
         return " ".join(self.fold_tokens(text))
 
-    def fold_tokens(self, text: str) -> list[str]:
-        """The folded tokens of ``text`` with abbreviations expanded."""
+    def fold_tokens(self, text: str, *, keep: Container[str] = frozenset()) -> list[str]:
+        """The folded tokens of ``text`` with abbreviations expanded.
+
+        Tokens in ``keep`` are taken as typed: no Telex repair, no typo correction.
+        """
         lowered = unicodedata.normalize("NFC", text).lower()
         out: list[str] = []
         for raw in tokens(strip_diacritics(lowered)):
-            token = self._repair(raw)
+            token = raw if raw in keep else self._repair(raw)
             expansion = ABBREVIATIONS.get(token)
             if expansion is not None:
                 out.extend(expansion.split())

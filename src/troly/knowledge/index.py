@@ -28,7 +28,7 @@ from troly.knowledge.domains import (
     specialised_sectors,
     uncovered_terms,
 )
-from troly.knowledge.folding import Folder, basic_fold, tokens
+from troly.knowledge.folding import Folder, basic_fold, marked_syllables, tokens
 from troly.knowledge.glossary import ENGLISH, ENGLISH_STOPWORDS, PATTERN_SYNONYMS, SYNONYMS
 from troly.knowledge.records import KnowledgeBase, Procedure
 
@@ -182,8 +182,8 @@ _TOPIC = 8  # the evidence: the question names an uncovered topic the best match
 # (coefficients, intercept), fitted by bench/tune.py on the development and held-out questions
 # together (its cross-validated numbers are the honest ones).
 SCOPE_MODEL: tuple[tuple[float, ...], float] = (
-    (4.7913, 1.5288, 2.0313, 0.2615, 1.9633, -0.0214, -5.1727, -0.8683, -4.6503, 1.9425),
-    -3.7857,
+    (5.5362, 5.4530, 2.6470, -0.2882, 4.2320, 1.7099, -4.5372, 0.5674, -5.1896, 2.1996),
+    -7.9109,
 )
 
 
@@ -197,8 +197,9 @@ class Features(NamedTuple):
     dissolve...); run: longest run of words shared in order; general: 1 unless the record
     names a specialised sector (securities, banks, aviation...) the question does not; form:
     0 when the record is for another legal form of business than the one the question names
-    (household business, cooperative, enterprise), else 1; level: the same for the level of
-    government (central, province, commune).
+    (household business, cooperative, cooperative group, enterprise), else 1; level: the same
+    for the level of government (central, province, commune), as the record's name states it
+    or, when the name does not, as the record's levels list it.
     """
 
     lexical: float
@@ -221,16 +222,16 @@ class Weights:
     questions; its cross-validated accuracy is the honest estimate).
     """
 
-    lexical: float = 0.143
-    coverage: float = 0.146
-    pairs: float = 0.134
-    name: float = 0.159
-    shape: float = 0.072
-    action: float = 0.085
-    run: float = 0.066
-    general: float = 0.085
-    form: float = 0.080
-    level: float = 0.031
+    lexical: float = 0.136
+    coverage: float = 0.168
+    pairs: float = 0.148
+    name: float = 0.147
+    shape: float = 0.089
+    action: float = 0.079
+    run: float = 0.051
+    general: float = 0.063
+    form: float = 0.057
+    level: float = 0.063
 
     def combine(self, f: Features) -> float:
         """The candidate's score: the weighted sum of its features."""
@@ -394,6 +395,14 @@ def _form_agreement(asked: frozenset[str], named: frozenset[str]) -> float:
     return 0.0
 
 
+_LEVEL_CODES = {"bo": "central", "tinh": "province", "xa": "commune"}
+
+
+def _record_levels(codes: Iterable[str]) -> frozenset[str]:
+    """The levels of government a record is carried out at, when its name does not say."""
+    return frozenset(_LEVEL_CODES[c] for c in codes if c in _LEVEL_CODES)
+
+
 def _pairs(words: Sequence[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in itertools.pairwise(words)]
 
@@ -497,7 +506,7 @@ class ProcedureIndex:
             text=" " + " ".join(w for w in (*name, *alias) if w != "|") + " ",
             sectors=specialised_sectors(" ".join(name)),
             forms=business_forms(" ".join(name)),
-            levels=government_levels(" ".join(name)),
+            levels=government_levels(" ".join(name)) or _record_levels(p.levels),
         )
 
     def _correct(self, token: str) -> str | None:
@@ -527,7 +536,12 @@ class ProcedureIndex:
         """Folds a question, finds its aspect, and weighs its terms."""
         original = tokens(basic_fold(question))
         words = self._translate_english(original)
-        folded = " ".join(self.folder.fold_tokens(" ".join(words)))
+        # Words typed with their marks are real syllables; so are the English words the
+        # glossary does not know ("data", "hotel"): neither is "corrected" into a record's word.
+        keep = marked_syllables(question)
+        if words is not original:
+            keep |= frozenset(original) - self._english_words
+        folded = " ".join(self.folder.fold_tokens(" ".join(words), keep=keep))
         aspect, rest = detect_aspect(folded)
         if words is not original and aspect is Aspect.GENERAL:
             # English aspect words ("how long", "fee") are dropped by the translation.
