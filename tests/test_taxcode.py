@@ -15,6 +15,12 @@ from troly.bot.taxcode import TaxCode, TaxCodeError, TaxCodeProblem, check_digit
         ("0300588569–001", "0300588569-001"),
         ("０３００５８８５６９", "0300588569"),
         ("0300588569\u00a0-\u00a0012", "0300588569-012"),
+        # The label people type before it (the form asks for the code alone, but phones).
+        ("MST 0300588569", "0300588569"),
+        ("MST: 0300588569", "0300588569"),
+        ("Mã số thuế: 0300588569-001", "0300588569-001"),
+        ("ma so thue 0300588569", "0300588569"),
+        ("tax code: 0300588569", "0300588569"),
     ],
 )
 def test_valid_tax_codes_are_normalised(raw: str, expected: str) -> None:
@@ -28,7 +34,8 @@ def test_valid_tax_codes_are_normalised(raw: str, expected: str) -> None:
         ("   ", TaxCodeProblem.EMPTY),
         (" - ", TaxCodeProblem.EMPTY),
         ("03005885A9", TaxCodeProblem.BAD_CHARACTERS),
-        ("MST 0300588569", TaxCodeProblem.BAD_CHARACTERS),
+        ("MST 03005885A9", TaxCodeProblem.BAD_CHARACTERS),
+        ("số 0300588569", TaxCodeProblem.BAD_CHARACTERS),
         ("0300.588.569", TaxCodeProblem.BAD_CHARACTERS),
         ("030058856", TaxCodeProblem.WRONG_LENGTH),
         ("03005885690", TaxCodeProblem.WRONG_LENGTH),

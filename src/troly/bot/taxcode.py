@@ -5,9 +5,12 @@ Returns reason codes only; the sentences that explain them live in the message c
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+
+from troly.knowledge.folding import strip_diacritics
 
 # Weights of the first nine digits; the tenth is the check digit (facts/rules.md, "Business
 # identity"; verified on real codes such as 0300588569 and 0100109106).
@@ -71,13 +74,26 @@ def check_digit(first_nine: str) -> int | None:
     return 10 - remainder
 
 
+# "MST: 0300588569", "Mã số thuế 0300588569", "tax code: …" (matched without diacritics).
+_LABEL = re.compile(r"\s*(ma\s*so\s*(thue|doanh\s*nghiep|dn)|mst|msdn|tax\s*code|tin)\b\s*[:.=-]?")
+
+
+def _without_label(raw: str) -> str:
+    """The text after a label the user typed before the code, NFKC-normalised."""
+    text = unicodedata.normalize("NFKC", raw)
+    # Stripping the marks of NFC text keeps each character's position (đ -> d, ố -> o).
+    plain = strip_diacritics(unicodedata.normalize("NFC", text)).lower()
+    found = _LABEL.match(plain) if len(plain) == len(text) else None
+    return text[found.end() :] if found else text
+
+
 def parse_tax_code(raw: str) -> TaxCode:
     """Parses a tax code typed with or without the branch hyphen and spaces.
 
     Raises:
         TaxCodeError: with the reason the text is not a valid tax code.
     """
-    text = "".join(c for c in unicodedata.normalize("NFKC", raw) if not c.isspace())
+    text = "".join(c for c in _without_label(raw) if not c.isspace())
     digits = "".join(c for c in text if c not in _HYPHENS)
     if not digits:
         raise TaxCodeError(TaxCodeProblem.EMPTY)
