@@ -161,6 +161,24 @@ def test_a_procedure_code_in_the_question_answers_that_procedure(
     assert len(result.matches) == 3
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "đăng ký hộ kinh doanh cần giấy tờ gì",  # the welcome message's own example
+        "dang ky ho kinh doanh",
+        "register a household business",
+    ],
+)
+def test_records_doing_something_else_do_not_make_a_question_ambiguous(
+    index: ProcedureIndex, question: str
+) -> None:
+    # "Dừng thực hiện thủ tục đăng ký hộ kinh doanh" and "Đăng ký thay đổi nội dung…" share
+    # the words, but the question asks for no stop and no change: it is answered outright.
+    result = index.search(question)
+
+    assert (result.decision, result.matches[0].code) == (Decision.ANSWER, "1.001612")
+
+
 def test_an_unknown_code_in_the_question_is_not_answered_by_code(index: ProcedureIndex) -> None:
     result = index.search("thủ tục 1.999999")
 

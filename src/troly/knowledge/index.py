@@ -743,14 +743,39 @@ class ProcedureIndex:
         candidates = self._candidates(query, raw)
         ranked = self._order(candidates)
         evidence = self._evidence(query, candidates)
-        return self._decide(question, query, ranked, k, evidence)
+        return self._decide(question, query, ranked, k, evidence, self._ruled_out(candidates))
+
+    def _ruled_out(self, candidates: list[tuple[_Doc, Features]]) -> frozenset[str]:
+        """Candidates the question contradicts where the best-agreeing ones do not.
+
+        A record that does another action than the one asked (or any action when none is
+        asked: "dừng thực hiện…" for "đăng ký hộ kinh doanh"), or is for another legal form,
+        level or specialised sector, does not make the question ambiguous; it stays a choice
+        in the ranking, but the margin is measured against the candidates still in the running.
+        """
+
+        def agrees(f: Features) -> bool:
+            return f.action == 1.0 and f.form == 1.0 and f.level == 1.0 and f.general == 1.0
+
+        if not any(agrees(f) for _, f in candidates):
+            return frozenset()
+        return frozenset(doc.procedure.code for doc, f in candidates if not agrees(f))
 
     def _decide(
-        self, question: str, query: _Query, ranked: list[Match], k: int, evidence: list[float]
+        self,
+        question: str,
+        query: _Query,
+        ranked: list[Match],
+        k: int,
+        evidence: list[float],
+        ruled_out: frozenset[str] = frozenset(),
     ) -> SearchResult:
         t = self.thresholds
         best = ranked[0].score
-        second = ranked[1].score if len(ranked) > 1 else 0.0
+        rivals = [m for m in ranked[1:] if m.code not in ruled_out]
+        if ranked[0].code in ruled_out:
+            rivals = ranked[1:]
+        second = rivals[0].score if rivals else 0.0
         choices: tuple[Match, ...] = ()
         if self.in_scope(evidence) < t.scope:
             decision = Decision.UNKNOWN
