@@ -6,13 +6,18 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import TextIO
+from pathlib import Path
+from typing import NoReturn, TextIO
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from troly.bot.answers import reply_for, search_and_log
 from troly.bot.knowledge import build_index
@@ -25,6 +30,7 @@ from troly.knowledge.index import SearchResult
 from troly.knowledge.records import load_knowledge
 
 logger = logging.getLogger("troly")
+_USE_DATABASE = frozenset({"ask", "chat", "serve", "db", "staff", "sessions"})
 
 
 def render_plain(reply: Reply) -> str:
@@ -174,9 +180,47 @@ async def _chat(settings: Settings, out: TextIO, stdin: TextIO) -> int:
         await runtime.engine.dispose()
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, Vietnamese then English (subcommands too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"Lệnh chưa đúng / invalid command: {self.prog}: {message}\n")
+
+
+def _database_problem(exc: Exception | str) -> str:
+    """One line on why the database could not be used (no URL: it may hold a password)."""
+    if isinstance(exc, str):
+        reason = exc
+    else:
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return (
+        f"Không dùng được cơ sở dữ liệu ({reason}): kiểm tra TROLY_DATABASE_URL, thư mục và quyền "
+        f"ghi / cannot use the database ({reason}): check TROLY_DATABASE_URL, its folder and "
+        "write permission"
+    )
+
+
+def _sqlite_problem(url: str) -> str | None:
+    """Why an SQLite file cannot be opened for writing, told before aiosqlite's thread tries."""
+    parsed = make_url(url)
+    path = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not path or path == ":memory:":
+        return None
+    if path.startswith("file:"):
+        return None
+    file = Path(path)
+    if not file.parent.is_dir():
+        return f"no folder {file.parent}"
+    if file.is_dir():
+        return f"{file} is a folder"
+    writable = os.access(file, os.W_OK) if file.exists() else os.access(file.parent, os.W_OK)
+    return None if writable else f"cannot write to {file if file.exists() else file.parent}"
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``troly``."""
-    root = argparse.ArgumentParser(
+    root = _Parser(
         prog="troly", description="Trợ lý Doanh nghiệp — the province's assistant for businesses"
     )
     sub = root.add_subparsers(dest="command", required=True)
@@ -235,6 +279,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
     settings = Settings()
+    if args.command in _USE_DATABASE:
+        problem = _sqlite_problem(settings.database_url)
+        if problem:
+            sys.stderr.write(_database_problem(problem) + "\n")
+            return 1
+    try:
+        return _dispatch(args, settings)
+    except (OperationalError, InterfaceError, ConnectionError) as exc:
+        sys.stderr.write(_database_problem(exc) + "\n")
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         if args.k < 1:
             sys.stderr.write("-k must be at least 1\n")

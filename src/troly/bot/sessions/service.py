@@ -35,6 +35,31 @@ REMIND_KIND = "booking.remind"
 PLAN_KIND = "sessions.plan"
 
 
+class NotAllowed(ValueError):
+    """What a session's or a booking's state does not allow now; ``reason`` names why.
+
+    Reasons: ``cancelled``, ``not_started``, ``started``, ``minutes`` (already recorded),
+    ``did_not_attend``, ``due_passed``, ``codes`` (see ``AttendanceRefused``).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def has_started(row: DialogueSession, now: datetime) -> bool:
+    """Tells whether a session (not cancelled) has begun by ``now``."""
+    return row.status != SessionStatus.CANCELLED and now >= row.starts_at
+
+
+def must_be_ahead(row: DialogueSession, now: datetime) -> None:
+    """Raises ``NotAllowed`` unless the session is still ahead (not cancelled, not begun)."""
+    if row.status == SessionStatus.CANCELLED:
+        raise NotAllowed("cancelled")
+    if has_started(row, now) or row.status == SessionStatus.MINUTES:
+        raise NotAllowed("started")
+
+
 def work_calendar(settings: Settings) -> WorkCalendar:
     """The province's working-day calendar."""
     return WorkCalendar(settings.timezone)
@@ -168,7 +193,11 @@ async def move_session(
     settings: Settings,
     place: str | None = None,
 ) -> int:
-    """Moves a session and tells every registered business at once; returns how many."""
+    """Moves a session and tells every registered business at once; returns how many.
+
+    Raises ``NotAllowed`` for a cancelled session or one that has already begun.
+    """
+    must_be_ahead(row, now)
     _set_times(row, starts_at, settings)
     if place:
         row.place = place
@@ -190,7 +219,11 @@ async def move_session(
 async def cancel_session(
     session: AsyncSession, row: DialogueSession, *, now: datetime, settings: Settings
 ) -> int:
-    """Cancels a session and tells every registered business at once; returns how many."""
+    """Cancels a session and tells every registered business at once; returns how many.
+
+    Raises ``NotAllowed`` for a session already cancelled or already begun.
+    """
+    must_be_ahead(row, now)
     row.status = SessionStatus.CANCELLED
     row.updated_at = now
     await followups.cancel(session, ref=session_ref(row.id))
