@@ -16,13 +16,16 @@ from troly.bot.flows import booking as flow
 from troly.bot.messages import Reply
 from troly.bot.personal_data import Erased, Held, Keeper, SentCopies
 from troly.bot.sessions import mine, notices
-from troly.bot.sessions.model import LIVE, Booking, BusinessProfile, DialogueSession
+from troly.bot.sessions.model import (
+    ERASED_MARK,
+    LIVE,
+    Booking,
+    BusinessProfile,
+    DialogueSession,
+)
 from troly.bot.texts import t
 
 STAFF_CHANNEL = "telegram"
-ERASED_TAX_CODE = "~"
-"""An erased booking's tax code is this mark and its own code: one booking per tax code and
-session stays unique, and no real tax code (digits) ever matches it."""
 _DETAILS = ("tax_code", "business_name", "representative", "phone")
 
 
@@ -96,7 +99,7 @@ async def erase(applied: Applied) -> Erased:
         if _upcoming(booking, row, applied):
             cancelled = await mine.cancel_booking(flow.CancelBooking(booking.code), applied)
             replies.extend(cancelled.replies)
-        booking.tax_code = ERASED_TAX_CODE + booking.code
+        booking.tax_code = ERASED_MARK + booking.code
         booking.business_name = booking.representative = booking.phone = ""
         booking.question = ""
         booking.updated_at = applied.now
