@@ -341,13 +341,21 @@ async def test_one_business_has_one_booking_per_session_and_a_second_attempt_sho
 ) -> None:
     tax_code = next(tax_codes())
     made = await register(web, "an", tax_code)
-    await web.say("binh", "/dangky")  # another chat of the same business
+    [listing] = await web.say("an", "/dangky")
+    await web.press("an", choices(listing)[0])
+    await web.press("an", "book:consent:yes")
+    [existing] = await web.say("an", tax_code)
+    assert "đã đăng ký buổi này" in existing.text
+    assert code_in(made) in existing.text
+    assert choices(existing) == ["book:mine"]
+    # Another chat typing the same tax code learns neither the code nor the status.
     [listing] = await web.say("binh", "/dangky")
     await web.press("binh", choices(listing)[0])
     await web.press("binh", "book:consent:yes")
-    [existing] = await web.say("binh", tax_code)
-    assert "đã đăng ký buổi này" in existing.text
-    assert code_in(made) in existing.text
+    [taken] = await web.say("binh", tax_code)
+    assert "đã được đăng ký cho buổi tiếp này" in taken.text
+    assert "DT-" not in taken.text
+    assert choices(taken) == ["human", "cancel"]
 
 
 async def test_a_double_tap_on_confirm_books_once(

@@ -415,7 +415,10 @@ async def test_the_business_sees_and_erases_its_personal_data(world: World) -> N
     [shown] = await world.say("/dulieu")
     assert "Công ty TNHH ABC" in shown.text and "0912345678" in shown.text
     assert await world.say("/dulieu", user="777") != [shown]
-    [erased] = await world.press("pb:erase")
+    [confirm] = await world.press("pb:erase")
+    assert "không thể hoàn tác" in confirm.text
+    assert choices(confirm) == ["data:confirm", "data:keep"]
+    [erased] = await world.press("data:confirm")
     assert "1 phản ánh" in erased.text
     petition = await world.petition(code)
     assert (petition.consent, petition.business_name, petition.tax_code, petition.phone) == (

@@ -1,13 +1,15 @@
 """Turns a knowledge-base search into what the user sees, and logs every question asked.
 
 The log keeps the folded question, the best code and score, the decision and the time, and
-nothing about who asked.
+nothing about who asked; phone numbers, tax codes and e-mail addresses are masked first.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.cards import render_card
@@ -15,10 +17,37 @@ from troly.bot.messages import Button, Reply
 from troly.bot.storage.models import QuestionLog
 from troly.bot.texts import t
 from troly.knowledge.aspects import Aspect
+from troly.knowledge.folding import basic_fold
 from troly.knowledge.index import Decision, ProcedureIndex, SearchResult
 from troly.knowledge.records import Procedure
 
 MAX_CHOICE_LABEL = 60
+MASKED_NUMBER = "[số]"
+MASKED_EMAIL = "[email]"
+# A procedure code (1.001234) is kept; a run of 9 or more digits, with single spaces, dots or
+# hyphens between them and perhaps +84 before, is a phone number or a tax code.
+_PERSONAL = re.compile(
+    r"(?P<procedure>(?<![\d.])\d\.\d{6}(?![\d.]))"
+    r"|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    r"|(?P<number>(?:\+\s?84[\s.\-]?)?(?<!\d)\d(?:[\s.\-]?\d){8,}(?!\d))"
+)
+_MASKS = {"email": MASKED_EMAIL, "number": MASKED_NUMBER}
+
+
+def mask_personal(text: str) -> str:
+    """The text with phone numbers and tax codes as ``[số]``, e-mail addresses as ``[email]``."""
+    return _PERSONAL.sub(lambda m: _MASKS.get(m.lastgroup or "", m.group(0)), text)
+
+
+def logged_text(result: SearchResult) -> str:
+    """What the question log keeps of a question: the folded text, personal numbers masked."""
+    masked = mask_personal(result.question)
+    if masked == result.question:
+        return result.folded[:1000]
+    # The folded form loses the "@" and joins nothing: fold the text around the masks instead.
+    parts = re.split(f"({re.escape(MASKED_NUMBER)}|{re.escape(MASKED_EMAIL)})", masked)
+    kept = (p if p in (MASKED_NUMBER, MASKED_EMAIL) else basic_fold(p) for p in parts)
+    return " ".join(p for p in kept if p)[:1000]
 
 
 def log_question(
@@ -30,13 +59,19 @@ def log_question(
         QuestionLog(
             asked_at=now,
             channel=channel,
-            folded=result.folded[:1000],
+            folded=logged_text(result),
             aspect=result.aspect.value,
             decision=result.decision.value,
             best_code=best.code if best else None,
             best_score=result.best_score,
         )
     )
+
+
+async def forget_questions_before(session: AsyncSession, *, before: datetime) -> int:
+    """Deletes the questions logged before ``before``; returns how many."""
+    result = await session.execute(delete(QuestionLog).where(QuestionLog.asked_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def search_and_log(

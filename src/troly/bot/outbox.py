@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, String, cast, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from troly.bot.messages import Reply, reply_from_payload, reply_to_payload
@@ -85,6 +85,52 @@ async def forget_before(session: AsyncSession, *, before: datetime) -> int:
     never will be.
     """
     result = await session.execute(delete(OutboxMessage).where(OutboxMessage.created_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+DELIVERED = ("sent", "dead")
+"""Rows that will not be sent again: their payload is only a copy of what went (or failed)."""
+
+
+async def forget_sent_to(session: AsyncSession, *, channel: str, recipient: str) -> int:
+    """Deletes the copies of what was sent to ``recipient``; pending and held rows still go."""
+    result = await session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.channel == channel)
+        .where(OutboxMessage.recipient == recipient)
+        .where(OutboxMessage.status.in_(DELIVERED))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def forget_sent_in(
+    session: AsyncSession,
+    *,
+    channel: str,
+    recipient: str,
+    threads: Collection[str] = (),
+    quoting: Collection[str] = (),
+) -> int:
+    """Deletes the copies of what was sent to a group in ``threads`` or quoting one of ``quoting``.
+
+    ``quoting`` holds record codes (``DT-4KQ8ZP``): plain ASCII, found in the stored JSON.
+    """
+    matches: list[ColumnElement[bool]] = []
+    if threads:
+        matches.append(OutboxMessage.thread.in_(sorted(threads)))
+    payload = cast(OutboxMessage.payload, String)
+    matches.extend(payload.contains(code, autoescape=True) for code in sorted(quoting))
+    if not matches:
+        return 0
+    result = await session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.channel == channel)
+        .where(OutboxMessage.recipient == recipient)
+        .where(OutboxMessage.status.in_(DELIVERED))
+        .where(or_(*matches))
+        .execution_options(synchronize_session=False)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from troly.bot.codes import normalise_code
 from troly.bot.flows import ask as ask_flow
-from troly.bot.flows import booking, menu, screening, smalltalk
+from troly.bot.flows import booking, menu, my_data, screening, smalltalk
 from troly.bot.flows import petition as petition_flow
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows import status as status_flow
@@ -75,7 +75,7 @@ COMMANDS: dict[str, Command] = {
     "human": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
     "phananh": lambda state, _arg, ctx: petition_flow.start(state, ctx),
     "cuatoi": status_flow.mine,
-    "dulieu": status_flow.my_data,
+    "dulieu": my_data.show,
     "dangky": booking.start,
     "lichcuatoi": booking.my_bookings,
     "tracuu": _look_up,
@@ -121,6 +121,7 @@ CHOICES: dict[str, ChoiceHandler] = {
     "asp": _procedure_choice("asp"),
     "docs": _procedure_choice("docs"),
     "book": booking.on_choice,
+    "data": my_data.on_choice,
 }
 
 FLOWS: dict[str, Step] = {

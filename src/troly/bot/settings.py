@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     answer_margin: float = Field(0.10, ge=0, le=1)
     max_choices: int = Field(4, ge=2, le=4)
     max_question_chars: int = Field(1000, ge=50)
+    # Personal data law (Luật 91/2025/QH15): the question log (phones, tax codes and e-mails
+    # masked) keeps each question only this long; the daily retention run deletes older ones.
+    question_log_retention_days: int = Field(365, ge=1)
 
     # How to reach a person (shown until, and beside, the petition flow).
     support_phone: str = "1800 1096"

@@ -1,4 +1,4 @@
-"""What each job plugs into the core: effect appliers and follow-up handlers, by job.
+"""What each job plugs into the core: effect appliers, follow-up handlers, personal data.
 
 The composition root calls these once; a job adds its own entries here (one line each).
 Must not import handlers or platform libraries.
@@ -6,13 +6,16 @@ Must not import handlers or platform libraries.
 
 from __future__ import annotations
 
+from troly.bot import personal_data
 from troly.bot.effects import Appliers, EffectApplier
 from troly.bot.followups import FollowupHandler, Preloader
 from troly.bot.petitions import appliers as petition_appliers
 from troly.bot.petitions import jobs as petition_jobs
+from troly.bot.petitions import privacy as petition_privacy
 from troly.bot.petitions import retention as petition_retention
 from troly.bot.sessions import appliers as session_appliers
 from troly.bot.sessions import jobs as session_jobs
+from troly.bot.sessions import privacy as session_privacy
 from troly.bot.settings import Settings
 
 
@@ -21,7 +24,13 @@ def effect_appliers(settings: Settings) -> Appliers:
     appliers: dict[type, EffectApplier] = {}
     appliers.update(petition_appliers.appliers())
     appliers.update(session_appliers.appliers())
+    appliers.update(personal_data.appliers(data_keepers()))
     return appliers
+
+
+def data_keepers() -> tuple[personal_data.Keeper, ...]:
+    """What each job holds about a chat user, for ``/dulieu`` (shown and erased in this order)."""
+    return (petition_privacy.keeper(), session_privacy.keeper())
 
 
 def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from troly.bot.flows import menu
+from troly.bot.flows import menu, my_data
 from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.effects import (
     AddInfo,
     CommentRating,
-    EraseMyData,
     ListMine,
     LookupPetition,
     RatePetition,
     ReopenPetition,
-    ShowMyData,
 )
 from troly.bot.texts import t
 
@@ -47,11 +45,6 @@ def mine(state: State, _arg: str, _ctx: Context) -> Outcome:
     return Outcome(state, (), (ListMine(),))
 
 
-def my_data(state: State, _arg: str, _ctx: Context) -> Outcome:
-    """``/dulieu``: what personal data is kept, with a button to erase it."""
-    return Outcome(state, (), (ShowMyData(),))
-
-
 def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
     """A button under a petition message (``pb:<what>:<code>[:<n>]``)."""
     locale = state.locale
@@ -67,7 +60,8 @@ def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
     if what == "reopen" and code:
         return Outcome(state.idle(), (), (ReopenPetition(code),))
     if what == "erase":
-        return Outcome(state.idle(), (), (EraseMyData(),))
+        # The erase button of an older ``/dulieu``: it now asks to confirm first.
+        return my_data.ask_erase(state)
     if what == "skip":
         return Outcome(state.idle(), (Reply(t("petition.thanks", locale)),))
     return menu.expired(state)

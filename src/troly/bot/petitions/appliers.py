@@ -17,12 +17,10 @@ from troly.bot.petitions import schedule as plan
 from troly.bot.petitions.effects import (
     AddInfo,
     CommentRating,
-    EraseMyData,
     ListMine,
     LookupPetition,
     RatePetition,
     ReopenPetition,
-    ShowMyData,
     StaffAction,
     SubmitPetition,
 )
@@ -235,58 +233,6 @@ async def comment(effect: CommentRating, applied: Applied) -> EffectResult:
     return EffectResult(replies=(Reply(t("petition.thanks", applied.state.locale)),))
 
 
-async def _with_personal_data(applied: Applied) -> list[Petition]:
-    inc = applied.incoming
-    query = (
-        select(Petition)
-        .where(Petition.channel == inc.channel)
-        .where(Petition.user_id == inc.user_id)
-        .where(Petition.consent.is_(True))
-        .order_by(Petition.id)
-    )
-    return list((await applied.session.execute(query)).scalars())
-
-
-async def show_my_data(_effect: ShowMyData, applied: Applied) -> EffectResult:
-    """``/dulieu``: the personal data kept (Luật 91/2025/QH15: the right to see it)."""
-    locale = applied.state.locale
-    rows = await _with_personal_data(applied)
-    if not rows:
-        return EffectResult(replies=(Reply(t("petition.data_none", locale)),))
-    lines = [t("petition.data_title", locale)]
-    for p in rows:
-        lines.append(
-            t(
-                "petition.data_line",
-                locale,
-                code=p.code,
-                name=p.business_name or "—",
-                tax_code=p.tax_code or "—",
-                phone=p.phone or "—",
-            )
-        )
-    erase = Button(t("petition.data_erase", locale), choice="pb:erase")
-    return EffectResult(replies=(Reply("\n".join(lines), ((erase,),)),))
-
-
-async def erase_my_data(_effect: EraseMyData, applied: Applied) -> EffectResult:
-    """Erases the personal data of one's petitions and withdraws consent; they stay open."""
-    rows = await _with_personal_data(applied)
-    for p in rows:
-        p.business_name = p.tax_code = p.phone = None
-        p.consent = False
-        record(
-            applied.session,
-            p,
-            now=applied.now,
-            actor="business",
-            actor_id=p.user_id,
-            kind="data_erased",
-        )
-    reply = Reply(t("petition.data_erased", applied.state.locale, count=len(rows)))
-    return EffectResult(replies=(reply,))
-
-
 def appliers() -> dict[type, EffectApplier]:
     """The petition appliers, by effect type."""
     return {
@@ -298,6 +244,4 @@ def appliers() -> dict[type, EffectApplier]:
         RatePetition: rate,
         CommentRating: comment,
         StaffAction: staff_action,
-        ShowMyData: show_my_data,
-        EraseMyData: erase_my_data,
     }

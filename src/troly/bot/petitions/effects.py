@@ -76,13 +76,3 @@ class StaffAction:
     """For a message written in a topic: the topic it was written in."""
     attachments: tuple[Mapping[str, Any], ...] = field(default=())
     """Files sent with a message in the topic (``kind``, ``ref``, ``name``, ``size``…)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ShowMyData:
-    """Show the personal data kept in the asker's petitions (name, tax code, phone)."""
-
-
-@dataclass(frozen=True, slots=True)
-class EraseMyData:
-    """Erase that personal data and withdraw consent; the petitions stay, anonymous."""

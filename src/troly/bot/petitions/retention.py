@@ -5,8 +5,9 @@ to a person's account; the description, the answer, the messages exchanged and t
 comment (free text that may name people, addresses, phone numbers); the files' references and
 the copies kept for Zalo; and, for every message, the outbox's copy once it is older than the
 retention. What stays, for statistics: the code, topic, commune, channel, dates, status,
-rating, the assignee (the province's own staff) and the events without their text. A daily
-follow-up runs it; running it twice changes nothing. Must not import handlers.
+rating, the assignee (the province's own staff) and the events without their text. The same
+daily follow-up deletes the question log's rows older than its own retention (a question may
+name a person). Running it twice changes nothing. Must not import handlers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot.answers import forget_questions_before
 from troly.bot.followups import FollowupHandler, FollowupRun, schedule
 from troly.bot.outbox import forget_before
 from troly.bot.petitions.files import file_owner
@@ -122,6 +124,9 @@ async def on_retention(run: FollowupRun) -> None:
     cutoff = run.now - timedelta(days=run.settings.petition_retention_days)
     if await forget_before(run.session, before=cutoff):
         logger.info("retention: old outbox messages deleted")
+    asked = run.now - timedelta(days=run.settings.question_log_retention_days)
+    if questions := await forget_questions_before(run.session, before=asked):
+        logger.info("retention: %s old logged questions deleted", questions)
     following = next_run_at(run.now, run.settings)
     await schedule(
         run.session,

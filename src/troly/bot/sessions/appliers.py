@@ -7,16 +7,21 @@ platform libraries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.effects import Applied, EffectApplier, EffectResult
 from troly.bot.flows import booking as flow
 from troly.bot.flows import screening
+from troly.bot.flows.base import State
 from troly.bot.messages import Button, Reply
 from troly.bot.sessions import mine, notices, seats, service
 from troly.bot.sessions import screening as screening_service
 from troly.bot.sessions.model import (
+    Booking,
     BookingStatus,
     BusinessProfile,
     DialogueSession,
@@ -132,8 +137,9 @@ async def book(effect: flow.Book, applied: Applied) -> EffectResult:
     row = await session.get(DialogueSession, booked.booking.session_id)
     assert row is not None
     if not booked.new:
-        line = notices.status_line(booked.booking, row, settings, booked.position, locale=locale)
-        return EffectResult((Reply(t("booking.already", locale, line=line)),))
+        if not mine.owns(booked.booking, applied):
+            return _taken(applied, row, details["tax_code"], draft=draft)
+        return EffectResult((await _already(applied, booked.booking, row),))
     await _remember(session, applied, details if draft.get("remember") else None)
     if booked.position is None:
         await session.refresh(row)
@@ -225,12 +231,47 @@ async def _existing(applied: Applied, session_id: int, tax_code: str) -> EffectR
         return None
     row = await applied.session.get(DialogueSession, session_id)
     assert row is not None
+    if not mine.owns(booking, applied):
+        return _taken(applied, row, tax_code)
+    return EffectResult((await _already(applied, booking, row),), applied.state.idle())
+
+
+async def _already(applied: Applied, booking: Booking, row: DialogueSession) -> Reply:
+    """The asker's own booking for the session, with the way to their bookings."""
+    locale = _locale(applied)
     position = await seats.waitlist_position(applied.session, booking)
-    line = notices.status_line(
-        booking, row, applied.settings, position, locale=applied.state.locale
+    line = notices.status_line(booking, row, applied.settings, position, locale=locale)
+    button = Button(t("booking.mine_button", locale), choice="book:mine")
+    return Reply(t("booking.already", locale, line=line), ((button,),))
+
+
+def _taken(
+    applied: Applied,
+    row: DialogueSession,
+    tax_code: str,
+    *,
+    draft: Mapping[str, Any] | None = None,
+) -> EffectResult:
+    """Someone else's booking: neither its code nor its status, and a way on.
+
+    A tax code is no secret, so whoever types one must not learn another chat's booking. The
+    flow waits for a tax code again (a typo); "talk to an officer" files a petition that
+    starts from a note of what happened.
+    """
+    locale = _locale(applied)
+    note = t(
+        "booking.taken_note",
+        locale,
+        tax_code=tax_code,
+        session=notices.session_label(row, applied.settings),
     )
-    reply = Reply(t("booking.already", _locale(applied), line=line))
-    return EffectResult((reply,), applied.state.idle())
+    kept = {k: v for k, v in (draft or applied.state.draft).items() if k != "tax_code"}
+    state = State(flow.FLOW, flow.Step.TAX_CODE, {**kept, "last_question": note}, locale)
+    buttons = (
+        (Button(t("booking.taken_staff", locale), choice="human"),),
+        (Button(t("booking.taken_cancel", locale), choice="cancel"),),
+    )
+    return EffectResult((Reply(t("booking.taken", locale), buttons, kind="booking:taken"),), state)
 
 
 async def _refused(session: AsyncSession, row: DialogueSession | None, applied: Applied) -> Reply:

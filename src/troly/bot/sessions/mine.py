@@ -85,11 +85,11 @@ async def look_up(effect: flow.LookUp, applied: Applied) -> EffectResult:
         if promise is None:
             return not_found
         owner = await session.get(Booking, promise.booking_id)
-        if owner is None or not (is_staff or _owns(owner, applied)):
+        if owner is None or not (is_staff or owns(owner, applied)):
             return not_found
         return EffectResult((Reply(_promise_line(promise, applied)),))
     booking = await seats.booking_by_code(session, effect.code)
-    if booking is None or not (is_staff or _owns(booking, applied)):
+    if booking is None or not (is_staff or owns(booking, applied)):
         return not_found
     row = await session.get(DialogueSession, booking.session_id)
     assert row is not None
@@ -99,7 +99,8 @@ async def look_up(effect: flow.LookUp, applied: Applied) -> EffectResult:
     )
 
 
-def _owns(booking: Booking, applied: Applied) -> bool:
+def owns(booking: Booking, applied: Applied) -> bool:
+    """Whether the booking was made from the asker's chat."""
     return (
         booking.channel == applied.incoming.channel and booking.user_id == applied.incoming.user_id
     )
@@ -107,7 +108,7 @@ def _owns(booking: Booking, applied: Applied) -> bool:
 
 async def _owned(applied: Applied, code: str) -> Booking | None:
     booking = await seats.booking_by_code(applied.session, code)
-    return booking if booking is not None and _owns(booking, applied) else None
+    return booking if booking is not None and owns(booking, applied) else None
 
 
 async def _staff(applied: Applied) -> bool:

@@ -50,6 +50,10 @@ class BookingStatus(StrEnum):
     NO_SHOW = "no_show"
 
 
+ERASED_MARK = "~"
+"""An erased booking's tax code is this mark and its own code: the business's tax code is gone,
+one booking per tax code and session stays unique, and no real tax code (digits) matches it."""
+
 SEATED = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 """The statuses that hold a seat."""
 LIVE = (*SEATED, BookingStatus.WAITLISTED)
@@ -124,6 +128,10 @@ class Booking(Base):
     conclusion: Mapped[str | None] = mapped_column(String(4000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def business_tax_code(self) -> str:
+        """The business's tax code, or "" once its personal data was erased on request."""
+        return "" if self.tax_code.startswith(ERASED_MARK) else self.tax_code
 
 
 class Promise(Base):

@@ -79,7 +79,7 @@ async def session_report(
         base = {
             "code": booking.code,
             "business": booking.business_name,
-            "tax_code": booking.tax_code,
+            "tax_code": booking.business_tax_code(),
             "topic": topic_label(booking.topic, "vi"),
             "status": "cancelled_late" if booking.cancelled_late else booking.status,
             "conclusion": booking.conclusion or "",
