@@ -38,7 +38,7 @@ async def test_ask_flow_on_the_zalo_bot_with_numbered_choices_and_cancel(
         documents = await chat.say("1")
         assert "Hồ sơ cần chuẩn bị" in documents[0].text
 
-        [offer] = await chat.say("đăng ký hộ kinh doanh")
+        [offer] = await chat.say("gia han giay phep xay dung")
         assert "Ý bạn là" in offer.text
         [card] = await chat.say("1")
         assert card.text.startswith("📄 ")

@@ -71,7 +71,7 @@ async def test_choices_are_buttons_and_a_number_picks_one(
     clock = Clock()
     async with ZaloOAFake(clock=clock) as fake, oa_app(tmp_path, fake, clock, index=index) as rt:
         chat = OAChat(rt, fake, USER)
-        [offer] = await chat.say("đăng ký hộ kinh doanh")
+        [offer] = await chat.say("gia han giay phep xay dung")
         assert "Ý bạn là" in offer.text
         first = offer.buttons[0]
         assert first["payload"].startswith("proc:")
