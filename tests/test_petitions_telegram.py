@@ -28,6 +28,30 @@ def _button(message: dict[str, Any], prefix: str) -> str:
     raise AssertionError(f"no button {prefix!r} in {message.get('text')!r}")
 
 
+async def _press(fake: TelegramFake, prefix: str, then: int) -> None:
+    """The business presses the button of its last message, then waits for reply ``then``."""
+    last = fake.sent_to(BUSINESS)[-1]
+    await fake.user_presses(BUSINESS, int(last["message_id"]), _button(last, prefix))
+    await fake.wait_for_messages(BUSINESS, then)
+
+
+async def _file_anonymously(
+    fake: TelegramFake, *, topic: str, description: str, public: str
+) -> str:
+    """Files an anonymous petition from the business's Telegram chat; returns its code."""
+    await fake.user_says(BUSINESS, "/phananh")
+    await fake.wait_for_messages(BUSINESS, 1)
+    await _press(fake, f"pf:topic:{topic}", 2)
+    await fake.user_says(BUSINESS, description)
+    await fake.wait_for_messages(BUSINESS, 3)
+    await _press(fake, "pf:done", 4)
+    await _press(fake, "pf:commune:none", 5)
+    await _press(fake, f"pf:public:{public}", 6)
+    await _press(fake, "pf:consent:0", 8)
+    await _press(fake, "pf:submit", 9)
+    return str(fake.sent_to(BUSINESS)[-1]["text"]).split("Mã theo dõi: ")[1].split()[0]
+
+
 async def test_a_petition_through_telegram_business_chat_and_staff_topic(tmp_path: Path) -> None:
     async with TelegramFake(local_mode=True) as fake:
         fake.add_group(GROUP, "Cán bộ PAKN", forum=True, bot_can_manage_topics=True)
@@ -142,22 +166,9 @@ async def test_without_topics_the_card_still_reaches_the_staff_group(tmp_path: P
         )
         app, _runtime = create_app(settings, scheduler=False)
         async with app.router.lifespan_context(app):
-
-            async def press(prefix: str, then: int) -> None:
-                last = fake.sent_to(BUSINESS)[-1]
-                await fake.user_presses(BUSINESS, int(last["message_id"]), _button(last, prefix))
-                await fake.wait_for_messages(BUSINESS, then)
-
-            await fake.user_says(BUSINESS, "/phananh")
-            await fake.wait_for_messages(BUSINESS, 1)
-            await press("pf:topic:thue", 2)
-            await fake.user_says(BUSINESS, "Hoàn thuế GTGT chậm")
-            await fake.wait_for_messages(BUSINESS, 3)
-            await press("pf:done", 4)
-            await press("pf:commune:none", 5)
-            await press("pf:public:1", 6)
-            await press("pf:consent:0", 8)
-            await press("pf:submit", 9)
+            await _file_anonymously(
+                fake, topic="thue", description="Hoàn thuế GTGT chậm", public="1"
+            )
             await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 1, timeout=10)
             [card] = fake.sent_to(GROUP)
             assert "Phản ánh PA-" in card["text"]
@@ -194,22 +205,12 @@ async def test_a_photo_and_a_pdf_staff_post_in_the_topic_reach_the_business(
                     now=runtime.clock(),
                 )
 
-            async def press(prefix: str, then: int) -> None:
-                last = fake.sent_to(BUSINESS)[-1]
-                await fake.user_presses(BUSINESS, int(last["message_id"]), _button(last, prefix))
-                await fake.wait_for_messages(BUSINESS, then)
-
-            await fake.user_says(BUSINESS, "/phananh")
-            await fake.wait_for_messages(BUSINESS, 1)
-            await press("pf:topic:xaydung", 2)
-            await fake.user_says(BUSINESS, "Giấy phép xây dựng nhà xưởng chậm 20 ngày")
-            await fake.wait_for_messages(BUSINESS, 3)
-            await press("pf:done", 4)
-            await press("pf:commune:none", 5)
-            await press("pf:public:0", 6)
-            await press("pf:consent:0", 8)
-            await press("pf:submit", 9)
-            code = fake.sent_to(BUSINESS)[-1]["text"].split("Mã theo dõi: ")[1].split()[0]
+            code = await _file_anonymously(
+                fake,
+                topic="xaydung",
+                description="Giấy phép xây dựng nhà xưởng chậm 20 ngày",
+                public="0",
+            )
             await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 1, timeout=10)
             thread = fake.sent_to(GROUP)[0]["message_thread_id"]
 
