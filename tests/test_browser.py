@@ -39,7 +39,7 @@ class ScriptedChat:
     def __init__(self) -> None:
         self.received: list[Incoming] = []
 
-    async def handle(self, incoming: Incoming) -> ChatAnswer:
+    async def answer(self, incoming: Incoming) -> ChatAnswer:
         self.received.append(incoming)
         if incoming.choice == "start":
             menu = (

@@ -39,7 +39,7 @@ class FakeChat:
         self.received: list[Incoming] = []
         self.queued: dict[str, list[Reply]] = {}
 
-    async def handle(self, incoming: Incoming) -> ChatAnswer:
+    async def answer(self, incoming: Incoming) -> ChatAnswer:
         self.received.append(incoming)
         if incoming.choice == "boom":
             raise RuntimeError("the bot fell over")

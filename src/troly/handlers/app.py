@@ -61,7 +61,12 @@ class WebChat:
         self._index = index
         self._files = files or FileSources()
 
-    async def handle(self, incoming: Incoming) -> ChatAnswer:
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handles one message and returns its replies."""
+        return (await self.answer(incoming)).replies
+
+    async def answer(self, incoming: Incoming) -> ChatAnswer:
+        """Handles one message: its replies, or the first's for a retry, and the language."""
         handled = await self._dialogue.handle(incoming)
         if handled.duplicate:
             # The page sends a message again when its answer was lost (a network error, a

@@ -92,7 +92,7 @@ class ChatAnswer:
 class ChatPort(Protocol):
     """What the web door needs from the bot."""
 
-    async def handle(self, incoming: Incoming) -> ChatAnswer:
+    async def answer(self, incoming: Incoming) -> ChatAnswer:
         """Handles one message and returns its replies (already committed).
 
         A message sent again with the same ``event_id`` gets the replies of the first.
@@ -303,7 +303,7 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
         except ChatError as error:
             return _error(error)
         try:
-            answer = await chat.handle(incoming)
+            answer = await chat.answer(incoming)
         except Exception:
             logger.exception("web chat message failed")
             return JSONResponse({"error": ERRORS["busy"]}, status_code=503)
