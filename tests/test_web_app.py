@@ -77,10 +77,37 @@ def test_a_petition_description_may_be_longer_than_a_question(client: TestClient
     accepted = say(client, text="Hoàn thuế chậm. " * 100)  # 1 600 characters
 
     assert texts(too_long) == [
-        "Nội dung dài quá (2500 ký tự, tối đa 2000). Bạn rút gọn giúp tôi, hoặc gửi phần "
-        "chi tiết dưới dạng tệp PDF."
+        "Nội dung dài quá (2500 ký tự, tối đa 2000). Bạn rút gọn giúp tôi nhé."
     ]
-    assert "tệp" in texts(accepted)[-1]
+    assert texts(accepted)[-1].startswith("Vấn đề xảy ra ở xã, phường nào")
+
+
+def test_a_petition_on_the_web_never_asks_for_a_file_it_cannot_take(client: TestClient) -> None:
+    say(client, choice="menu:petition")
+    [describe] = texts(say(client, choice="pf:topic:thue"))
+    [commune] = texts(say(client, text="Hoàn thuế GTGT chậm 2 tháng"))
+    say(client, choice="pf:commune:none")
+    say(client, choice="pf:public:0")
+    *_, summary = texts(say(client, choice="pf:consent:0"))
+    edit = say(client, choice="pf:edit")["replies"][0]
+    say(client, choice="pf:submit")
+    *_, add = say(client, choice="pb:add:PA-000000")["replies"]
+
+    assert describe == (
+        "Bạn mô tả vấn đề gặp phải (tối đa 2000 ký tự): việc gì, ở đâu, từ khi nào, bạn đề "
+        "nghị gì. (Trang web chưa gửi kèm được ảnh, tệp: nếu cần gửi kèm, bạn dùng Trợ lý "
+        "trên Telegram hoặc Zalo.)"
+    )
+    assert commune.startswith("Vấn đề xảy ra ở xã, phường nào")
+    assert "Tệp đính kèm" not in summary
+    assert [button["choice"] for button in edit["buttons"]] == [
+        "pf:edit:topic",
+        "pf:edit:description",
+        "pf:edit:commune",
+        "pf:edit:public",
+        "pf:edit:consent",
+    ]
+    assert add["text"] == "Bạn gõ nội dung bổ sung cho phản ánh PA-000000:"
 
 
 def test_a_question_keeps_the_question_limit_with_the_flows_own_words(client: TestClient) -> None:
