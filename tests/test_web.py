@@ -42,7 +42,7 @@ class FakeChat:
     async def answer(self, incoming: Incoming) -> ChatAnswer:
         self.received.append(incoming)
         if incoming.choice == "boom":
-            raise RuntimeError("the bot fell over")
+            raise RuntimeError(f"the bot fell over: [parameters: ('web', '{incoming.user_id}')]")
         if incoming.choice == "lang:en":
             return ChatAnswer([Reply(text="Switched to English.")], "en")
         if incoming.choice is not None:
@@ -63,6 +63,8 @@ class FakeChat:
         )
 
     async def pending(self, channel: str, user_id: str) -> list[Reply]:
+        if user_id == "boom":
+            raise RuntimeError(f"lost: [parameters: ('web', '{user_id}')]")
         return self.queued.pop(f"{channel}:{user_id}", [])
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
@@ -181,6 +183,29 @@ def test_a_bot_failure_is_a_503_with_a_message(client: TestClient) -> None:
 
     assert response.status_code == 503
     assert "thử lại" in response.json()["error"]
+
+
+def test_a_bot_failure_is_logged_without_what_its_error_quotes(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = "37394665a1b2c3d4e5f6"
+    client.post("/api/chat", json={"session": session, "choice": "boom"})
+
+    [logged] = [record for record in caplog.records if record.name == "troly.handlers.web"]
+    assert "RuntimeError" in logged.getMessage()
+    assert "test_web.py" in logged.getMessage()
+    assert session not in logged.getMessage()
+    assert logged.exc_info is None
+
+
+def test_a_failure_to_fetch_pending_replies_is_a_503_logged_without_the_session(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = client.post("/api/chat/pending", json={"session": "boom"})
+
+    assert response.status_code == 503
+    [logged] = [record for record in caplog.records if record.name == "troly.handlers.web"]
+    assert "'boom'" not in logged.getMessage()
 
 
 def test_pending_replies_are_delivered_once(client: TestClient, chat: FakeChat) -> None:

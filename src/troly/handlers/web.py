@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import re
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -259,6 +260,16 @@ def _error(error: ChatError) -> JSONResponse:
     return JSONResponse({"error": error.message}, status_code=error.status)
 
 
+def _failed(what: str, exc: Exception) -> Response:
+    """A 503 for the page, and a log line that says where it failed but not what it quoted.
+
+    An exception's text may quote SQL parameters: the session id, the user's message.
+    """
+    where = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error("%s failed: %s\n%s", what, type(exc).__name__, where)
+    return JSONResponse({"error": ERRORS["busy"]}, status_code=503)
+
+
 def _png(data: bytes) -> Response:
     return Response(data, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
@@ -304,9 +315,8 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
             return _error(error)
         try:
             answer = await chat.answer(incoming)
-        except Exception:
-            logger.exception("web chat message failed")
-            return JSONResponse({"error": ERRORS["busy"]}, status_code=503)
+        except Exception as exc:
+            return _failed("web chat message", exc)
         rendered: dict[str, Any] = {"replies": [reply_to_json(reply) for reply in answer.replies]}
         if answer.locale in ("vi", "en"):
             rendered["locale"] = answer.locale
@@ -317,7 +327,10 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
             session = session_of(await _read_json(request))
         except ChatError as error:
             return _error(error)
-        replies = await chat.pending("web", session)
+        try:
+            replies = await chat.pending("web", session)
+        except Exception as exc:
+            return _failed("web pending replies", exc)
         return JSONResponse({"replies": [reply_to_json(reply) for reply in replies]})
 
     async def procedure_page(request: Request) -> Response:
