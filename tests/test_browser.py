@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from browser import CHROMIUM, serve
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.settings import Settings
-from troly.handlers.web import ContinueLinks, web_routes
+from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,20 +39,31 @@ class ScriptedChat:
     def __init__(self) -> None:
         self.received: list[Incoming] = []
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def answer(self, incoming: Incoming) -> ChatAnswer:
         self.received.append(incoming)
         if incoming.choice == "start":
-            return [Reply(WELCOME, buttons=((Button("Hỏi thủ tục", choice="menu:ask"),),))]
-        if incoming.choice == "proc:1.001612":
-            return [Reply(CARD, buttons=((Button("Cổng DVC", url="https://dichvucong.gov.vn"),),))]
-        if incoming.choice is not None:
-            return [Reply(f"Bạn chọn {incoming.choice}")]
-        return [
-            Reply(
-                f"Bạn hỏi: {incoming.text}\nCó phải bạn muốn hỏi:",
-                buttons=((Button("Thành lập doanh nghiệp tư nhân", choice="proc:1.001612"),),),
+            menu = (
+                (Button("Hỏi thủ tục", choice="menu:ask"),),
+                (Button("🌐 English", choice="lang:en"),),
             )
-        ]
+            return ChatAnswer([Reply(WELCOME, buttons=menu)])
+        if incoming.choice == "proc:1.001612":
+            link = Button("Cổng DVC", url="https://dichvucong.gov.vn")
+            return ChatAnswer([Reply(CARD, buttons=((link,),))])
+        if incoming.choice == "lang:en" or incoming.text == "/en":
+            return ChatAnswer([Reply("Switched to English.")], "en")
+        if incoming.text == "/vi":
+            return ChatAnswer([Reply("Đã chuyển sang tiếng Việt.")], "vi")
+        if incoming.choice is not None:
+            return ChatAnswer([Reply(f"Bạn chọn {incoming.choice}")])
+        return ChatAnswer(
+            [
+                Reply(
+                    f"Bạn hỏi: {incoming.text}\nCó phải bạn muốn hỏi:",
+                    buttons=((Button("Thành lập doanh nghiệp tư nhân", choice="proc:1.001612"),),),
+                )
+            ]
+        )
 
     async def pending(self, channel: str, user_id: str) -> list[Reply]:
         return []
@@ -98,7 +109,7 @@ def test_a_question_and_a_button_on_a_phone(chromium: Any) -> None:
         page.get_by_test_id("lang-en").click()
         question = page.get_by_test_id("input")
         expect(question).to_have_attribute("placeholder", re.compile("question"))
-        expect(messages).to_contain_text("Bạn chọn lang:en")
+        expect(messages).to_contain_text("Switched to English.")
         context.close()
 
     sessions = {incoming.user_id for incoming in chat.received}
@@ -167,3 +178,127 @@ def test_the_kiosk_resets_after_idle_and_offers_a_qr(chromium: Any) -> None:
     first, last = chat.received[0], chat.received[-1]
     assert last.choice == "start"
     assert last.user_id != first.user_id
+
+
+def test_a_long_petition_goes_whole_and_an_overlong_one_says_by_how_much(chromium: Any) -> None:
+    from playwright.sync_api import expect
+
+    chat = ScriptedChat()
+    settings = Settings(petition_max_description_chars=2000)
+    with serve(run_app(chat, settings)) as base_url:
+        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(base_url + "/")
+        messages = page.get_by_test_id("messages")
+        expect(messages).to_contain_text(WELCOME)
+        question = page.get_by_test_id("input")
+        counter = page.get_by_test_id("counter")
+        short_height = question.bounding_box()["height"]
+
+        question.fill("Dòng một")
+        question.press("Shift+Enter")
+        question.press_sequentially("dòng hai ")
+        question.evaluate(
+            "(e) => { e.value += 'x'.repeat(1490); e.dispatchEvent(new Event('input')); }"
+        )
+        assert question.bounding_box()["height"] > short_height
+        expect(counter).to_be_hidden()
+        question.press("Enter")
+        expect(messages).to_contain_text("Bạn hỏi: Dòng một")
+        expect(question).to_have_value("")
+
+        limit = 4096
+        question.fill("y" * (limit + 25))
+        expect(counter).to_be_visible()
+        expect(counter).to_contain_text("Dài quá 25 ký tự")
+        page.get_by_test_id("send").click()
+        expect(question).to_have_value("y" * (limit + 25))
+        question.press("End")
+        for _ in range(25):
+            question.press("Backspace")
+        expect(counter).to_be_hidden()
+        page.screenshot(path="/tmp/web-long.png")
+        context.close()
+
+    texts = [incoming.text for incoming in chat.received if incoming.text]
+    assert texts == ["Dòng một\ndòng hai " + "x" * 1490]
+
+
+def test_on_a_phone_enter_makes_a_new_line_and_the_button_sends(chromium: Any) -> None:
+    from playwright.sync_api import expect
+
+    chat = ScriptedChat()
+    with serve(run_app(chat, Settings())) as base_url:
+        context = chromium.new_context(
+            viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+        )
+        page = context.new_page()
+        page.goto(base_url + "/")
+        expect(page.get_by_test_id("messages")).to_contain_text(WELCOME)
+        question = page.get_by_test_id("input")
+        question.press_sequentially("một")
+        question.press("Enter")
+        question.press_sequentially("hai")
+        expect(question).to_have_value("một\nhai")
+        page.get_by_test_id("send").tap()
+        expect(page.get_by_test_id("messages")).to_contain_text("Bạn hỏi: một\nhai")
+        context.close()
+
+
+def test_the_page_follows_the_conversation_language(chromium: Any) -> None:
+    from playwright.sync_api import expect
+
+    chat = ScriptedChat()
+    with serve(run_app(chat, Settings())) as base_url:
+        context = chromium.new_context(viewport={"width": 1080, "height": 1920})
+        page = context.new_page()
+        page.goto(base_url + "/?kiosk=1")
+        messages = page.get_by_test_id("messages")
+        expect(messages).to_contain_text(WELCOME)
+        expect(page.locator("html")).to_have_attribute("lang", "vi")
+
+        page.get_by_role("button", name="🌐 English").click()
+        expect(messages).to_contain_text("Switched to English.")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_test_id("input")).to_have_attribute("placeholder", "Type your question…")
+        expect(page.get_by_test_id("menu-ask")).to_have_text(re.compile("Ask about a procedure"))
+        expect(page.get_by_test_id("lang-en")).to_have_attribute("aria-pressed", "true")
+
+        page.get_by_test_id("input").fill("/vi")
+        page.get_by_test_id("send").click()
+        expect(messages).to_contain_text("Đã chuyển sang tiếng Việt.")
+        expect(page.locator("html")).to_have_attribute("lang", "vi")
+        expect(page.get_by_test_id("menu-ask")).to_have_text(re.compile("Hỏi thủ tục"))
+        expect(page.get_by_test_id("send")).to_have_text("Gửi")
+
+        page.get_by_test_id("input").fill("/en")
+        page.get_by_test_id("send").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.get_by_test_id("send")).to_have_text("Send")
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(1366, 768), (1280, 720), (1920, 1080), (1080, 1920)]
+)
+def test_the_kiosk_leaves_the_conversation_room_on_every_screen(
+    chromium: Any, width: int, height: int
+) -> None:
+    from playwright.sync_api import expect
+
+    chat = ScriptedChat()
+    with serve(run_app(chat, Settings())) as base_url:
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(base_url + "/?kiosk=1")
+        expect(page.get_by_test_id("messages")).to_contain_text(WELCOME)
+        page.screenshot(path=f"/tmp/web-kiosk-{width}x{height}.png")
+
+        conversation = page.locator("#conversation").bounding_box()
+        assert conversation is not None
+        assert conversation["height"] >= 0.5 * height
+        visible = ["menu-ask", "menu-petition", "menu-booking", "menu-help", "input", "send"]
+        for testid in [*visible, "kiosk-qr"]:
+            element = page.get_by_test_id(testid)
+            expect(element).to_be_in_viewport(ratio=1)
+        context.close()

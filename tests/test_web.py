@@ -12,7 +12,13 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from troly.bot.messages import Button, Document, Incoming, Reply
 from troly.bot.settings import Settings
-from troly.handlers.web import ContinueLinks, linkify, reply_to_json, web_routes
+from troly.handlers.web import (
+    ChatAnswer,
+    ContinueLinks,
+    linkify,
+    reply_to_json,
+    web_routes,
+)
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers httpx2 for its TestClient and warns when it falls back to httpx.
@@ -33,26 +39,32 @@ class FakeChat:
         self.received: list[Incoming] = []
         self.queued: dict[str, list[Reply]] = {}
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def answer(self, incoming: Incoming) -> ChatAnswer:
         self.received.append(incoming)
         if incoming.choice == "boom":
-            raise RuntimeError("the bot fell over")
+            raise RuntimeError(f"the bot fell over: [parameters: ('web', '{incoming.user_id}')]")
+        if incoming.choice == "lang:en":
+            return ChatAnswer([Reply(text="Switched to English.")], "en")
         if incoming.choice is not None:
-            return [Reply(text=f"Bạn chọn {incoming.choice}")]
-        return [
-            Reply(
-                text=f"Bạn hỏi: {incoming.text}",
-                buttons=(
-                    (Button("Thành lập DN", choice="proc:1.001612"),),
-                    (
-                        Button("Hỏi người", choice="menu:help"),
-                        Button("Cổng DVC", url="https://dichvucong.gov.vn"),
+            return ChatAnswer([Reply(text=f"Bạn chọn {incoming.choice}")])
+        return ChatAnswer(
+            [
+                Reply(
+                    text=f"Bạn hỏi: {incoming.text}",
+                    buttons=(
+                        (Button("Thành lập DN", choice="proc:1.001612"),),
+                        (
+                            Button("Hỏi người", choice="menu:help"),
+                            Button("Cổng DVC", url="https://dichvucong.gov.vn"),
+                        ),
                     ),
-                ),
-            )
-        ]
+                )
+            ]
+        )
 
     async def pending(self, channel: str, user_id: str) -> list[Reply]:
+        if user_id == "boom":
+            raise RuntimeError(f"lost: [parameters: ('web', '{user_id}')]")
         return self.queued.pop(f"{channel}:{user_id}", [])
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
@@ -100,7 +112,8 @@ def test_a_choice_and_a_locale_reach_the_bot(client: TestClient, chat: FakeChat)
 
     assert response.status_code == 200
     assert response.json() == {
-        "replies": [{"text": "Bạn chọn lang:en", "kind": "message", "buttons": [], "rows": []}]
+        "replies": [{"text": "Switched to English.", "kind": "message", "buttons": [], "rows": []}],
+        "locale": "en",
     }
     assert chat.received == [Incoming(channel="web", user_id="s1", choice="lang:en", locale="en")]
 
@@ -126,7 +139,7 @@ def test_an_unknown_locale_is_left_to_the_bot(client: TestClient, chat: FakeChat
         ('{"session": "s1", "choice": "' + "x" * 65 + '"}', 400, "Lựa chọn không hợp lệ"),
         ('{"session": "s1", "choice": "chọn"}', 400, "Lựa chọn không hợp lệ"),
         ('{"session": "s1", "text": "hi", "mid": "no spaces"}', 400, "Mã tin nhắn"),
-        ('{"session": "s1", "text": "' + "a" * 10_000 + '"}', 413, "tối đa 1000 ký tự"),
+        ('{"session": "s1", "text": "' + "a" * 4097 + '"}', 413, "tối đa 4096 ký tự"),
         ('{"session": "s1", "text": "' + "a" * 70_000 + '"}', 413, "Yêu cầu quá lớn"),
     ],
 )
@@ -144,12 +157,25 @@ def test_a_bad_request_is_refused_with_what_to_do(
     assert chat.received == []
 
 
-def test_the_question_limit_comes_from_settings(chat: FakeChat) -> None:
-    with make_client(chat, max_question_chars=50) as client:
-        response = client.post("/api/chat", json={"session": "s1", "text": "a" * 51})
+def test_a_text_longer_than_a_question_reaches_the_bot_which_says_its_own_limit(
+    client: TestClient, chat: FakeChat
+) -> None:
+    response = client.post("/api/chat", json={"session": "s1", "text": "a" * 2000})
 
-    assert response.status_code == 413
-    assert "50" in response.json()["error"]
+    assert response.status_code == 200
+    assert chat.received[0].text == "a" * 2000
+
+
+def test_the_web_carries_any_text_a_flow_accepts(chat: FakeChat) -> None:
+    with make_client(chat, petition_max_description_chars=6000) as client:
+        carried = client.post("/api/chat", json={"session": "s1", "text": "a" * 6000})
+        refused = client.post("/api/chat", json={"session": "s1", "text": "a" * 6001})
+        page = client.get("/")
+
+    assert carried.status_code == 200
+    assert refused.status_code == 413
+    assert "6000" in refused.json()["error"]
+    assert 'data-max-chars="6000"' in page.text
 
 
 def test_a_bot_failure_is_a_503_with_a_message(client: TestClient) -> None:
@@ -159,21 +185,56 @@ def test_a_bot_failure_is_a_503_with_a_message(client: TestClient) -> None:
     assert "thử lại" in response.json()["error"]
 
 
+def test_a_bot_failure_is_logged_without_what_its_error_quotes(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = "37394665a1b2c3d4e5f6"
+    client.post("/api/chat", json={"session": session, "choice": "boom"})
+
+    [logged] = [record for record in caplog.records if record.name == "troly.handlers.web"]
+    assert "RuntimeError" in logged.getMessage()
+    assert "test_web.py" in logged.getMessage()
+    assert session not in logged.getMessage()
+    assert logged.exc_info is None
+
+
+def test_a_failure_to_fetch_pending_replies_is_a_503_logged_without_the_session(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = client.post("/api/chat/pending", json={"session": "boom"})
+
+    assert response.status_code == 503
+    [logged] = [record for record in caplog.records if record.name == "troly.handlers.web"]
+    assert "'boom'" not in logged.getMessage()
+
+
 def test_pending_replies_are_delivered_once(client: TestClient, chat: FakeChat) -> None:
     chat.queued["web:s1"] = [Reply(text="Phản ánh PA-7K2 đã có trả lời.")]
 
-    first = client.get("/api/chat/pending", params={"session": "s1"})
-    second = client.get("/api/chat/pending", params={"session": "s1"})
+    first = client.post("/api/chat/pending", json={"session": "s1"})
+    second = client.post("/api/chat/pending", json={"session": "s1"})
 
     assert first.json()["replies"][0]["text"] == "Phản ánh PA-7K2 đã có trả lời."
     assert second.json() == {"replies": []}
 
 
 def test_pending_needs_a_valid_session(client: TestClient) -> None:
-    response = client.get("/api/chat/pending", params={"session": "../etc"})
+    response = client.post("/api/chat/pending", json={"session": "../etc"})
 
     assert response.status_code == 400
     assert "session" in response.json()["error"]
+
+
+def test_the_session_never_travels_in_a_url(client: TestClient, chat: FakeChat) -> None:
+    chat.queued["web:s1"] = [Reply(text="Phản ánh PA-7K2 đã có trả lời.")]
+
+    response = client.get("/api/chat/pending", params={"session": "s1"})
+
+    assert response.status_code == 405
+    assert chat.queued["web:s1"] != []
+    script = client.get("/static/chat.js").text
+    assert "session=" not in script
+    assert "?session" not in script
 
 
 def test_a_document_is_sent_as_base64() -> None:

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from troly.bot.answers import log_question
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
 from troly.bot.flows.base import Context, LogQuestion, State, Support
-from troly.bot.messages import Incoming, Reply
+from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import enqueue, enqueued, release_held
 from troly.bot.router import route
 from troly.bot.settings import Settings
-from troly.bot.storage.models import Conversation, ProcessedEvent
+from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
 from troly.bot.texts import normalise_locale
 from troly.knowledge.index import ProcedureIndex
 
@@ -42,6 +42,8 @@ class Handled:
     duplicate: bool = False
     other_ids: tuple[int, ...] = ()
     """Rows the effects wrote for other recipients (staff topics, another channel)."""
+    locale: str | None = None
+    """The conversation's language after the message (a page follows it)."""
 
 
 async def _log_question(effect: LogQuestion, applied: Applied) -> EffectResult | None:
@@ -117,6 +119,42 @@ class Dialogue:
             found = await session.get(ProcessedEvent, (incoming.channel, incoming.event_id))
             return found is not None
 
+    async def earlier(self, incoming: Incoming) -> Handled:
+        """What a message already handled produced for its sender, found again for a retry.
+
+        A pull channel (the web chat) answers in the HTTP response: when that response was
+        lost and the page sends the same message again, it must get the same replies. They
+        are the sender's outbox rows written in that message's transaction, which stamped
+        them with the moment it recorded the event.
+        """
+        if incoming.event_id is None:
+            return Handled((), (), duplicate=True)
+        async with self._sessions() as session:
+            event = await session.get(ProcessedEvent, (incoming.channel, incoming.event_id))
+            if event is None:
+                return Handled((), (), duplicate=True)
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.channel == incoming.channel)
+                .where(OutboxMessage.recipient == incoming.reply_to)
+                .where(OutboxMessage.created_at == event.received_at)
+                .order_by(OutboxMessage.id)
+            )
+            rows = list((await session.execute(query)).scalars())
+            conversation = (
+                await session.execute(
+                    select(Conversation.locale)
+                    .where(Conversation.channel == incoming.channel)
+                    .where(Conversation.user_id == incoming.conversation_key)
+                )
+            ).scalar_one_or_none()
+        return Handled(
+            tuple(row.id for row in rows),
+            tuple(reply_from_payload(row.payload) for row in rows),
+            duplicate=True,
+            locale=conversation,
+        )
+
     async def _handle_once(self, incoming: Incoming) -> Handled:
         if self._write_lock is None:
             return await self._transaction(incoming)
@@ -173,7 +211,7 @@ class Dialogue:
             await session.flush()
             ids = (*released, *(row.id for row in rows))
             other_ids = tuple(sorted(row.id for row in others))
-        return Handled(ids, replies, other_ids=other_ids)
+        return Handled(ids, replies, other_ids=other_ids, locale=new_state.locale)
 
     async def _conversation(
         self, session: AsyncSession, incoming: Incoming, now: datetime

@@ -37,7 +37,7 @@ from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
 from troly.bot.wiring import effect_appliers, followup_handlers, followup_preloaders
-from troly.handlers.web import ContinueLinks, web_routes
+from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import ProcedureIndex
@@ -62,11 +62,20 @@ class WebChat:
         self._files = files or FileSources()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handles one message and returns its replies."""
+        return (await self.answer(incoming)).replies
+
+    async def answer(self, incoming: Incoming) -> ChatAnswer:
+        """Handles one message: its replies, or the first's for a retry, and the language."""
         handled = await self._dialogue.handle(incoming)
+        if handled.duplicate:
+            # The page sends a message again when its answer was lost (a network error, a
+            # proxy's 504): the answer is the one the first request produced.
+            handled = await self._dialogue.earlier(incoming)
         await self._outbox.mark_sent(handled.outbox_ids)
         if handled.other_ids:
             await self._outbox.deliver(handled.other_ids)
-        return list(handled.replies)
+        return ChatAnswer(list(handled.replies), handled.locale)
 
     async def pending(self, channel: str, user_id: str) -> list[Reply]:
         replies = await self._outbox.take_pending(channel, user_id)

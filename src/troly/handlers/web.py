@@ -10,6 +10,8 @@ import io
 import json
 import logging
 import re
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +34,8 @@ PROCEDURE_CODE_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
 DEEP_LINK_PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 URL_RE = re.compile(r"https?://[^\s<>\"']+")
 MAX_CHOICE_CHARS = 64
+TRANSPORT_MAX_CHARS = 4096
+"""The web door's own cap on a text, as Telegram's: each flow then says its own limit."""
 MAX_BODY_BYTES = 64 * 1024
 QR_SCALE = 10
 PAGE_HEADERS = {
@@ -58,8 +62,8 @@ ERRORS = {
     "Invalid choice: press one of the buttons on screen again.",
     "mid": "Mã tin nhắn không hợp lệ: dùng tối đa 64 ký tự chữ, số, _ hoặc -. / "
     "Invalid message id: use at most 64 letters, digits, _ or -.",
-    "too_long": "Câu hỏi quá dài (tối đa {limit} ký tự): hãy rút gọn rồi gửi lại. / "
-    "Question too long (at most {limit} characters): shorten it and send again.",
+    "too_long": "Tin nhắn quá dài (tối đa {limit} ký tự): hãy rút gọn rồi gửi lại. / "
+    "Message too long (at most {limit} characters): shorten it and send again.",
     "busy": "Trợ lý đang gặp sự cố, hãy thử lại sau ít phút. / "
     "The assistant has a problem, please try again in a few minutes.",
 }
@@ -78,11 +82,22 @@ PAGE_TEXT = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ChatAnswer:
+    """The replies to one web message, and the conversation's language the page follows."""
+
+    replies: list[Reply] = field(default_factory=list)
+    locale: str | None = None
+
+
 class ChatPort(Protocol):
     """What the web door needs from the bot."""
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handles one message and returns its replies (already committed)."""
+    async def answer(self, incoming: Incoming) -> ChatAnswer:
+        """Handles one message and returns its replies (already committed).
+
+        A message sent again with the same ``event_id`` gets the replies of the first.
+        """
         ...
 
     async def pending(self, channel: str, user_id: str) -> list[Reply]:
@@ -166,13 +181,32 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
     return rendered
 
 
-def to_incoming(body: object, *, max_chars: int) -> Incoming:
-    """Turns a decoded ``/api/chat`` body into an ``Incoming``, or raises ``ChatError``."""
+def text_limit(settings: Settings) -> int:
+    """The longest text the web door carries: enough for every flow's own limit."""
+    return max(
+        TRANSPORT_MAX_CHARS, settings.max_question_chars, settings.petition_max_description_chars
+    )
+
+
+def session_of(body: object) -> str:
+    """The session id of a decoded request body, or raises ``ChatError``.
+
+    It travels in the body, never in the URL: it is the user's only credential, and URLs
+    end up in access logs.
+    """
     if not isinstance(body, dict):
         raise ChatError(400, "bad_json")
     session = body.get("session")
     if not isinstance(session, str) or not SESSION_RE.fullmatch(session):
         raise ChatError(400, "session")
+    return session
+
+
+def to_incoming(body: object, *, max_chars: int) -> Incoming:
+    """Turns a decoded ``/api/chat`` body into an ``Incoming``, or raises ``ChatError``."""
+    if not isinstance(body, dict):
+        raise ChatError(400, "bad_json")
+    session = session_of(body)
     text, choice, mid = body.get("text"), body.get("choice"), body.get("mid")
     if text is not None and not isinstance(text, str):
         raise ChatError(400, "bad_json")
@@ -226,6 +260,16 @@ def _error(error: ChatError) -> JSONResponse:
     return JSONResponse({"error": error.message}, status_code=error.status)
 
 
+def _failed(what: str, exc: Exception) -> Response:
+    """A 503 for the page, and a log line that says where it failed but not what it quoted.
+
+    An exception's text may quote SQL parameters: the session id, the user's message.
+    """
+    where = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error("%s failed: %s\n%s", what, type(exc).__name__, where)
+    return JSONResponse({"error": ERRORS["busy"]}, status_code=503)
+
+
 def _png(data: bytes) -> Response:
     return Response(data, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
@@ -257,7 +301,7 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
         context = {
             "kiosk": kiosk,
             "idle_seconds": settings.kiosk_idle_seconds,
-            "max_chars": settings.max_question_chars,
+            "max_chars": text_limit(settings),
             "locale": settings.default_locale,
             "procedure": code if PROCEDURE_CODE_RE.fullmatch(code) else "",
             "province": settings.province,
@@ -266,21 +310,27 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
 
     async def post_chat(request: Request) -> Response:
         try:
-            incoming = to_incoming(await _read_json(request), max_chars=settings.max_question_chars)
+            incoming = to_incoming(await _read_json(request), max_chars=text_limit(settings))
         except ChatError as error:
             return _error(error)
         try:
-            replies = await chat.handle(incoming)
-        except Exception:
-            logger.exception("web chat message failed")
-            return JSONResponse({"error": ERRORS["busy"]}, status_code=503)
-        return JSONResponse({"replies": [reply_to_json(reply) for reply in replies]})
+            answer = await chat.answer(incoming)
+        except Exception as exc:
+            return _failed("web chat message", exc)
+        rendered: dict[str, Any] = {"replies": [reply_to_json(reply) for reply in answer.replies]}
+        if answer.locale in ("vi", "en"):
+            rendered["locale"] = answer.locale
+        return JSONResponse(rendered)
 
-    async def get_pending(request: Request) -> Response:
-        session = request.query_params.get("session", "")
-        if not SESSION_RE.fullmatch(session):
-            return _error(ChatError(400, "session"))
-        replies = await chat.pending("web", session)
+    async def post_pending(request: Request) -> Response:
+        try:
+            session = session_of(await _read_json(request))
+        except ChatError as error:
+            return _error(error)
+        try:
+            replies = await chat.pending("web", session)
+        except Exception as exc:
+            return _failed("web pending replies", exc)
         return JSONResponse({"replies": [reply_to_json(reply) for reply in replies]})
 
     async def procedure_page(request: Request) -> Response:
@@ -321,7 +371,7 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
     return [
         Route("/", chat_page, methods=["GET"]),
         Route("/api/chat", post_chat, methods=["POST"]),
-        Route("/api/chat/pending", get_pending, methods=["GET"]),
+        Route("/api/chat/pending", post_pending, methods=["POST"]),
         Route("/p/{code}", procedure_page, methods=["GET"]),
         Route("/p/{code}/qr.png", procedure_qr, methods=["GET"]),
         Route("/qr/continue.png", continue_qr, methods=["GET"]),

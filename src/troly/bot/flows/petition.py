@@ -24,6 +24,8 @@ FLOW = "petition"
 PREFIX = "pf"
 DEFAULT_MAX_CHARS = 2000
 DEFAULT_MAX_FILES = 5
+FILELESS_CHANNELS = frozenset({"web", "cli"})
+"""Doors through which a user cannot send a file: there the flow neither asks nor invites one."""
 
 
 class Step(StrEnum):
@@ -49,6 +51,16 @@ def _limits(ctx: Context) -> tuple[int, int]:
     if s is None:
         return DEFAULT_MAX_CHARS, DEFAULT_MAX_FILES
     return s.petition_max_description_chars, s.petition_max_attachments
+
+
+def takes_files(ctx: Context) -> bool:
+    """Whether the user's door can send files (the web chat and the terminal cannot)."""
+    return ctx.channel not in FILELESS_CHANNELS
+
+
+def prompt_key(key: str, ctx: Context) -> str:
+    """The text ``key``, or its wording without files (``web.<key>``) on a file-less door."""
+    return key if takes_files(ctx) else "web." + key.replace(".", "_")
 
 
 def _province(ctx: Context) -> str:
@@ -101,7 +113,7 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
             anonymous = state.with_draft(
                 consent=False, business_name=None, tax_code=None, phone=None
             )
-            return _confirm(anonymous, note=t("petition.anonymous", state.locale))
+            return _confirm(anonymous, ctx, note=t("petition.anonymous", state.locale))
         return _ask(_go(state.with_draft(consent=True), Step.NAME), ctx)
     if what == "skip" and step == Step.TAX_CODE:
         return _ask(_go(state.with_draft(tax_code=None), Step.PHONE), ctx)
@@ -109,8 +121,8 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
         return Outcome(state.idle(), (), (SubmitPetition(dict(state.draft)),))
     if what == "edit" and step == Step.CONFIRM:
         if not value:
-            return Outcome(state, (_edit_menu(state.locale),))
-        if value in {s.value for s in _EDITABLE}:
+            return Outcome(state, (_edit_menu(state.locale, ctx),))
+        if value in {s.value for s in _editable(ctx)}:
             return _ask(_go(state, Step(value), editing=True), ctx)
     return _expired(state, ctx)
 
@@ -150,7 +162,8 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         if not text:
             return _ask(state, ctx)
         if len(text) > max_chars:
-            message = t("petition.too_long", locale, length=len(text), limit=max_chars)
+            key = prompt_key("petition.too_long", ctx)
+            message = t(key, locale, length=len(text), limit=max_chars)
             return Outcome(state, (Reply(message),))
         return _after(state.with_draft(description=text), Step.DESCRIPTION, ctx)
     if step == Step.COMMUNE:
@@ -169,7 +182,7 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         phone, problem = identity.check_phone(text, locale)
         if problem is not None:
             return Outcome(state, (problem,))
-        return _confirm(state.with_draft(phone=phone))
+        return _confirm(state.with_draft(phone=phone), ctx)
     # A button is expected here: say so, and show the question again.
     return _ask(state, ctx, reminder=True)
 
@@ -200,8 +213,10 @@ _ORDER = (
 def _after(state: State, done: Step, ctx: Context) -> Outcome:
     """Moves on from a step: to the summary when editing, else to the next question."""
     if state.draft.get("editing"):
-        return _confirm(state)
+        return _confirm(state, ctx)
     following = _ORDER[_ORDER.index(done) + 1] if done != Step.CONSENT else Step.NAME
+    if following == Step.FILES and not takes_files(ctx):
+        following = Step.COMMUNE
     if following == Step.DESCRIPTION and state.draft.get("description"):
         reply = Reply(
             t("petition.keep_description", state.locale, text=state.draft["description"]),
@@ -224,7 +239,8 @@ def _ask(state: State, ctx: Context, *, reminder: bool = False) -> Outcome:
             Reply(t("petition.ask_topic", locale), topic_buttons(f"{PREFIX}:topic:", locale))
         )
     elif step == Step.DESCRIPTION:
-        replies.append(Reply(t("petition.ask_description", locale, limit=max_chars)))
+        key = prompt_key("petition.ask_description", ctx)
+        replies.append(Reply(t(key, locale, limit=max_chars)))
     elif step == Step.FILES:
         replies.append(
             Reply(
@@ -259,16 +275,19 @@ def _ask(state: State, ctx: Context, *, reminder: bool = False) -> Outcome:
     elif step == Step.PHONE:
         replies.append(Reply(t("identity.ask_phone", locale)))
     else:
-        return _confirm(state)
+        return _confirm(state, ctx)
     return Outcome(state, tuple(replies))
 
 
-def summary(draft: dict[str, Any] | Any, locale: str) -> str:
-    """The petition as the business will confirm it."""
+def summary(draft: dict[str, Any] | Any, locale: str, *, files: bool = True) -> str:
+    """The petition as the business will confirm it (without files where none can be sent)."""
     lines = [
         t("petition.summary_topic", locale, topic=topic_label(str(draft.get("topic")), locale)),
         t("petition.summary_description", locale, text=draft.get("description", "")),
-        t("petition.summary_files", locale, count=len(draft.get("attachments") or [])),
+    ]
+    if files:
+        lines.append(t("petition.summary_files", locale, count=len(draft.get("attachments") or [])))
+    lines += [
         t(
             "petition.summary_commune",
             locale,
@@ -294,10 +313,11 @@ def summary(draft: dict[str, Any] | Any, locale: str) -> str:
     return "\n".join(lines)
 
 
-def _confirm(state: State, *, note: str | None = None) -> Outcome:
+def _confirm(state: State, ctx: Context, *, note: str | None = None) -> Outcome:
     locale = state.locale
     confirming = _go(state, Step.CONFIRM, editing=False)
-    text = t("petition.confirm", locale, summary=summary(confirming.draft, locale))
+    shown = summary(confirming.draft, locale, files=takes_files(ctx))
+    text = t("petition.confirm", locale, summary=shown)
     buttons = (
         (Button(t("petition.submit", locale), choice=f"{PREFIX}:submit"),),
         (Button(t("petition.edit", locale), choice=f"{PREFIX}:edit"),),
@@ -307,10 +327,14 @@ def _confirm(state: State, *, note: str | None = None) -> Outcome:
     return Outcome(confirming, (*replies, Reply(text, buttons, kind="petition:confirm")))
 
 
-def _edit_menu(locale: str) -> Reply:
+def _editable(ctx: Context) -> tuple[Step, ...]:
+    return _EDITABLE if takes_files(ctx) else tuple(s for s in _EDITABLE if s != Step.FILES)
+
+
+def _edit_menu(locale: str, ctx: Context) -> Reply:
     rows = tuple(
         (Button(t(f"petition.edit_{step.value}", locale), choice=f"{PREFIX}:edit:{step.value}"),)
-        for step in _EDITABLE
+        for step in _editable(ctx)
     )
     return Reply(t("petition.edit_which", locale), rows)
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from troly.bot.flows import menu, my_data
 from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.flows.petition import prompt_key
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.effects import (
     AddInfo,
@@ -45,7 +46,7 @@ def mine(state: State, _arg: str, _ctx: Context) -> Outcome:
     return Outcome(state, (), (ListMine(),))
 
 
-def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
+def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     """A button under a petition message (``pb:<what>:<code>[:<n>]``)."""
     locale = state.locale
     what, _, rest = payload.partition(":")
@@ -53,7 +54,7 @@ def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
     if what == "add" and code:
         draft = {"code": code}
         skip = Button(t("petition.cancel", locale), choice="cancel")
-        reply = Reply(t("petition.add_prompt", locale, code=code), ((skip,),))
+        reply = Reply(t(prompt_key("petition.add_prompt", ctx), locale, code=code), ((skip,),))
         return Outcome(State(ADD_FLOW, Step.TEXT.value, draft, locale), (reply,))
     if what == "rate" and code and value in {"1", "2", "3", "4", "5"}:
         return Outcome(state.idle(), (), (RatePetition(code, int(value)),))
@@ -67,14 +68,16 @@ def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
     return menu.expired(state)
 
 
-def on_add_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
+def on_add_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     """The information the business adds (text and files) goes to the petition's staff."""
     locale = state.locale
     text = (incoming.text or "").strip()
     if not text and not incoming.attachments:
-        return Outcome(state, (Reply(t("petition.add_prompt", locale, code=state.draft["code"])),))
+        prompt = t(prompt_key("petition.add_prompt", ctx), locale, code=state.draft["code"])
+        return Outcome(state, (Reply(prompt),))
     if len(text) > MAX_INFO_CHARS:
-        reply = Reply(t("petition.too_long", locale, length=len(text), limit=MAX_INFO_CHARS))
+        key = prompt_key("petition.too_long", ctx)
+        reply = Reply(t(key, locale, length=len(text), limit=MAX_INFO_CHARS))
         return Outcome(state, (reply,))
     files = tuple(
         {"kind": a.kind, "ref": a.ref, "name": a.name, "mime_type": a.mime_type}

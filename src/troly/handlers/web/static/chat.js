@@ -12,7 +12,7 @@
       typing: "Trợ lý đang trả lời…",
       send_failed: "Không gửi được, thử lại.",
       retry: "Thử lại",
-      too_long: "Câu hỏi quá dài, hãy rút gọn.",
+      over: (n, max) => `Dài quá ${n} ký tự (tối đa ${max} ký tự): hãy rút gọn rồi gửi.`,
       download: "Tải tệp",
       menu_ask: "Hỏi thủ tục",
       menu_petition: "Gửi phản ánh, kiến nghị",
@@ -31,7 +31,7 @@
       typing: "The assistant is replying…",
       send_failed: "Could not send, try again.",
       retry: "Try again",
-      too_long: "The question is too long, please shorten it.",
+      over: (n, max) => `${n} characters too long (at most ${max}): shorten it, then send.`,
       download: "Download",
       menu_ask: "Ask about a procedure",
       menu_petition: "Send a petition",
@@ -56,6 +56,7 @@
   const conversation = document.getElementById("conversation");
   const form = document.getElementById("composer");
   const input = document.getElementById("question");
+  const counter = document.getElementById("counter");
   const countdown = document.getElementById("countdown");
   const qr = document.getElementById("continue-qr");
 
@@ -94,6 +95,30 @@
   let inFlight = 0;
 
   const t = (key) => TEXT[locale][key] || TEXT.vi[key] || key;
+  // Code points, as the server counts them (a JS string's length counts UTF-16 units).
+  const charCount = (text) => Array.from(text).length;
+  // Phones and touch screens send with the button: their Enter key makes a new line.
+  const enterSends = !window.matchMedia("(pointer: coarse)").matches;
+
+  function followLocale(next) {
+    if (!(next in TEXT) || next === locale) return;
+    locale = next;
+    if (storage) storage.setItem("troly.locale", locale);
+    applyLocale();
+  }
+
+  function updateCounter() {
+    const over = charCount(input.value.trim()) - maxChars;
+    counter.hidden = over <= 0;
+    counter.textContent = over > 0 ? TEXT[locale].over(over, maxChars) : "";
+    input.setAttribute("aria-invalid", String(over > 0));
+    return over <= 0;
+  }
+
+  function fitInput() {
+    input.style.height = "auto";
+    input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;
+  }
 
   function applyLocale() {
     document.documentElement.lang = locale;
@@ -107,6 +132,7 @@
     document.querySelectorAll("[data-lang]").forEach((el) => {
       el.setAttribute("aria-pressed", String(el.dataset.lang === locale));
     });
+    updateCounter();
   }
 
   function safeUrl(raw) {
@@ -253,6 +279,8 @@
           retryable ? () => post(payload, forSession) : null);
         return;
       }
+      // The conversation's language may have changed (the bot's "🌐 English" button, /en).
+      if (data.locale) followLocale(data.locale);
       (data.replies || []).forEach(renderReply);
       lastActivity = Date.now();
     } catch (_) {
@@ -264,10 +292,6 @@
   }
 
   function send(message, echo) {
-    if (message.text !== undefined && message.text.length > maxChars) {
-      showFailure(t("too_long"), null);
-      return;
-    }
     if (echo) addBubble("user", echo);
     rememberProcedure(message.choice);
     // The same mid on a retry lets the server drop a message it already handled.
@@ -281,7 +305,12 @@
     if (document.hidden || inFlight) return;
     const forSession = session;
     try {
-      const response = await fetch(`/api/chat/pending?session=${encodeURIComponent(session)}`);
+      // The session is the user's only credential: it goes in the body, never in a URL.
+      const response = await fetch("/api/chat/pending", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ session }),
+      });
       if (!response.ok || forSession !== session) return;
       const data = await response.json();
       (data.replies || []).forEach(renderReply);
@@ -296,6 +325,7 @@
     armed = false;
     list.replaceChildren();
     input.value = "";
+    fitInput();
     if (qr) qr.src = "/qr/continue.png";
     if (countdown) countdown.hidden = true;
     locale = defaultLocale;
@@ -319,22 +349,34 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
-    if (!text) {
+    if (!text || !updateCounter()) {
       input.focus();
       return;
     }
     input.value = "";
+    fitInput();
+    updateCounter();
     send({ text }, text);
     input.focus();
+  });
+
+  input.addEventListener("input", () => {
+    fitInput();
+    updateCounter();
+  });
+
+  input.addEventListener("keydown", (event) => {
+    // Shift+Enter is a new line; Enter while an input method composes (Telex) is not a send.
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || !enterSends) return;
+    event.preventDefault();
+    form.requestSubmit();
   });
 
   document.querySelectorAll("[data-lang]").forEach((button) => {
     button.addEventListener("click", () => {
       if (button.dataset.lang === locale) return;
-      locale = button.dataset.lang;
-      if (storage) storage.setItem("troly.locale", locale);
+      followLocale(button.dataset.lang);
       if (kiosk) armed = true;
-      applyLocale();
       send({ choice: `lang:${locale}` }, null);
     });
   });
