@@ -64,7 +64,7 @@ async def test_the_whole_life_of_a_petition(world: World) -> None:
     # Tuesday 24/11/2026 is Vietnam Cultural Day: ten working days end on Tuesday 8/12.
     assert "Hạn trả lời: 08/12/2026 (10 ngày làm việc)" in filed.text
 
-    [card] = await world.sent()
+    [card, pdf] = await world.sent()
     assert (card.channel, card.recipient, card.thread) == (
         "telegram",
         GROUP,
@@ -72,6 +72,12 @@ async def test_the_whole_life_of_a_petition(world: World) -> None:
     )
     assert f"ps:claim:{code}" in card.choices()
     assert "so-do-thua-dat.pdf" in card.text
+    # The business's file follows the card into the topic, by its Telegram reference.
+    assert (pdf.recipient, pdf.thread) == (GROUP, f"topic:petition:{code}")
+    assert pdf.reply.document is not None
+    assert pdf.reply.document.ref == "telegram:file-so-do-thua-dat.pdf"
+    assert pdf.reply.document.filename == "so-do-thua-dat.pdf"
+    assert pdf.reply.document.owner == f"petition:{code}"
     thread = await world.topic_thread(code)
 
     # Someone in the group who is not on the roster cannot act.
@@ -106,10 +112,14 @@ async def test_the_whole_life_of_a_petition(world: World) -> None:
     assert code in prompt.text
     [noted] = await world.send_file("hop-dong.pdf", text="Gửi kèm hợp đồng thuê đất")
     assert "Đã chuyển" in noted.text
-    [in_topic] = await world.sent()
+    [in_topic, contract] = await world.sent()
     assert in_topic.thread == f"topic:petition:{code}"
     assert "Gửi kèm hợp đồng thuê đất" in in_topic.text
     assert "hop-dong.pdf" in in_topic.text
+    assert contract.thread == in_topic.thread
+    assert contract.reply.document is not None
+    assert contract.reply.document.ref == "telegram:file-hop-dong.pdf"
+    assert "tệp 2 của doanh nghiệp" in contract.text  # numbered after the first file
 
     # Reminders at 50% and 80% of the office time, to the assignee and in the topic.
     await world.at(datetime(2026, 12, 1, 13, 30, tzinfo=VN))

@@ -38,6 +38,8 @@ from fakes.telegram_server import serve_asgi
 BUTTON_TYPES = {"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.sms", "oa.open.phone"}
 MAX_TEXT = 2000
 
+DEFAULT_IMAGE = b"\xff\xd8\xff\xe0" + b"a photo a Zalo user sent" * 20
+
 
 @dataclass
 class OAError:
@@ -162,6 +164,8 @@ class ZaloOAFake:
         self.retry_schedule = retry_schedule
         self.refresh_delay = refresh_delay
         self.webhook_url: str | None = None
+        self.media: dict[str, bytes] = {}  # what users sent, served at {root}/media/<name>
+        self.media_fetches = 0
         # The app's registered callback URL: the permission page sends only there.
         self.callback_url: str | None = None
         self.code_lifetime = timedelta(minutes=10)
@@ -192,6 +196,7 @@ class ZaloOAFake:
                 Route("/v3.0/oa/message/{kind}", self._message, methods=["POST"]),
                 Route("/v4/oa/access_token", self._oauth, methods=["POST"]),
                 Route("/v4/oa/permission", self._permission, methods=["GET"]),
+                Route("/media/{name}", self._media, methods=["GET"]),
             ]
         )
 
@@ -299,18 +304,27 @@ class ZaloOAFake:
         assert button["type"] in {"oa.query.show", "oa.query.hide"}, button
         return await self.user_says(user_id, str(button["payload"]))
 
-    async def user_sends_image(self, user_id: str) -> Delivery:
-        """A ``user_send_image`` event with an attachment."""
+    async def user_sends_image(self, user_id: str, content: bytes = DEFAULT_IMAGE) -> Delivery:
+        """A ``user_send_image`` event with an attachment, kept on the fake's own "CDN"."""
         self._interacted(user_id)
         event = self.text_event(user_id, "")
         event["event_name"] = "user_send_image"
+        name = f"{self._next_id()}.jpg"
+        self.media[name] = content
+        url = f"{self._root}/media/{name}"
         event["message"] = {
             "msg_id": self._next_id(),
-            "attachments": [
-                {"type": "image", "payload": {"url": "https://s120.zdn.vn/x.jpg", "thumbnail": ""}}
-            ],
+            "attachments": [{"type": "image", "payload": {"url": url, "thumbnail": url}}],
         }
         return await self.emit(event)
+
+    async def _media(self, request: Request) -> Response:
+        """Zalo's CDN: the files users sent, by the address the event gave."""
+        content = self.media.get(request.path_params["name"])
+        if content is None:
+            return Response(status_code=404)
+        self.media_fetches += 1
+        return Response(content, media_type="image/jpeg")
 
     async def user_follows(self, user_id: str) -> Delivery:
         """A ``follow`` event: ``follower.id``, no sender."""

@@ -267,7 +267,7 @@ def _zalo_doors(
     ]
     if not secrets_set:
         return None, None, []
-    from troly.handlers.zalo.common import Road, ZaloFiles
+    from troly.handlers.zalo.common import Road, ZaloFiles, ZaloMedia
 
     menus = ChoiceMenus(sessions=rt.sessions, clock=rt.clock, write_lock=rt.write_lock)
     road = Road(dialogue=rt.dialogue, outbox=rt.outbox, menus=menus)
@@ -277,6 +277,8 @@ def _zalo_doors(
         sessions=rt.sessions, clock=rt.clock, secret=file_key, write_lock=rt.write_lock
     )
     files = ZaloFiles(shelf=shelf, public_url=settings.public_url, sources=rt.files)
+    # What a business sends on Zalo reaches the staff topic on Telegram by its bytes.
+    media = ZaloMedia(max_bytes=settings.petition_relay_max_file_mb * 1024 * 1024)
     bot = oa = None
     if settings.zalo_bot_token is not None:
         from troly.handlers.zalo.bot import CHANNEL as BOT_CHANNEL
@@ -284,6 +286,7 @@ def _zalo_doors(
 
         bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files)
         rt.senders[BOT_CHANNEL] = bot.sender
+        rt.files.register(BOT_CHANNEL, media)
     if settings.zalo_oa_configured:
         from troly.handlers.zalo.oa import CHANNEL as OA_CHANNEL
         from troly.handlers.zalo.oa import ZaloOADoor
@@ -297,4 +300,5 @@ def _zalo_doors(
             clock=rt.clock,
         )
         rt.senders[OA_CHANNEL] = oa.sender
+        rt.files.register(OA_CHANNEL, media)
     return bot, oa, files.routes()

@@ -55,6 +55,8 @@ async def submit(effect: SubmitPetition, applied: Applied) -> EffectResult:
     )
     card = render.staff_card(petition, settings)
     await to_staff(applied.session, petition, card, now=now, settings=settings)
+    for file in render.business_files(petition, petition.attachments):
+        await to_staff(applied.session, petition, file, now=now, settings=settings)
     await plan.schedule_open(applied.session, petition, start=now, now=now, settings=settings)
     return EffectResult(replies=(render.filed_reply(petition, settings),))
 
@@ -124,10 +126,13 @@ async def add_info(effect: AddInfo, applied: Applied) -> EffectResult:
         kind="business_message",
         note=note,
     )
+    first = len(petition.attachments) + 1
     if effect.attachments:
         petition.attachments = [*petition.attachments, *(dict(a) for a in effect.attachments)]
     relay = t("staff.from_business", render.STAFF_LOCALE, code=petition.code, text=note)
     await to_staff(applied.session, petition, Reply(relay), now=now, settings=settings)
+    for file in render.business_files(petition, effect.attachments, first=first):
+        await to_staff(applied.session, petition, file, now=now, settings=settings)
     replies = [Reply(t("petition.info_sent", locale, code=petition.code))]
     if petition.status == Status.ANSWERED:
         replies.append(await _reopen(applied, petition))

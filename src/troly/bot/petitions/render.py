@@ -6,7 +6,10 @@ channels escape them).
 
 from __future__ import annotations
 
-from troly.bot.messages import Button, Reply
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from troly.bot.messages import Button, Document, Reply
 from troly.bot.petitions.model import Petition, PetitionEvent
 from troly.bot.petitions.service import day_text, time_text
 from troly.bot.settings import Settings
@@ -72,6 +75,34 @@ def staff_card(petition: Petition, settings: Settings) -> Reply:
         lines.append(t("staff.card_file", lo, number=number, name=name))
     lines += ["", description, "", t("staff.card_hint", lo)]
     return Reply("\n".join(lines), staff_buttons(petition.code), kind="petition:card")
+
+
+def business_files(
+    petition: Petition, attachments: Sequence[Mapping[str, Any]], *, first: int = 1
+) -> list[Reply]:
+    """The business's photos and files, one message each, for the petition's staff topic.
+
+    Each travels by the platform's reference (``<channel>:<ref>``): Telegram sends its own
+    files again by ``file_id``; a Zalo file is fetched from Zalo and uploaded.
+    """
+    lo = STAFF_LOCALE
+    replies = []
+    for number, item in enumerate(attachments, start=first):
+        kind = str(item.get("kind") or "other")
+        name = str(item.get("name") or t(f"staff.file_{kind}", lo))
+        photo = kind == "photo"
+        mime = item.get("mime_type") or ("image/jpeg" if photo else "application/octet-stream")
+        document = Document(
+            filename=name if "." in name else f"{name}-{number}{'.jpg' if photo else ''}",
+            content=b"",
+            mime_type=str(mime),
+            ref=f"{petition.channel}:{item.get('ref')}",
+            photo=photo,
+            owner=f"petition:{petition.code}",
+        )
+        text = t("staff.business_file", lo, code=petition.code, number=number, name=name)
+        replies.append(Reply(text, document=document, kind="petition:business_file"))
+    return replies
 
 
 def filed_reply(petition: Petition, settings: Settings) -> Reply:

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -162,3 +163,35 @@ class Road:
             # The event is acknowledged already; the outbox tick retries what was committed.
             # The error's type only: its text may quote the message or its SQL parameters.
             logger.error("%s message failed: %s", incoming.channel, type(exc).__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ZaloMedia:
+    """Downloads a file a Zalo user sent: Zalo gives its address on its own servers.
+
+    For the platforms that need the bytes (a business's photo shown in the staff topic on
+    Telegram). Only http(s) addresses from the signed events, size-limited while reading.
+    """
+
+    max_bytes: int
+    timeout: float = 20.0
+
+    async def fetch(self, ref: str) -> bytes:
+        """The file's bytes; anything but a reachable, small enough file is ``FileUnavailable``."""
+        if not ref.startswith(("https://", "http://")):
+            raise FileUnavailable("no address for this zalo file")
+        data = bytearray()
+        try:
+            async with (
+                httpx.AsyncClient(timeout=self.timeout, trust_env=False) as client,
+                client.stream("GET", ref, follow_redirects=True) as response,
+            ):
+                if response.status_code != 200:
+                    raise FileUnavailable(f"zalo file: HTTP {response.status_code}")
+                async for chunk in response.aiter_bytes():
+                    data.extend(chunk)
+                    if len(data) > self.max_bytes:
+                        raise FileUnavailable(f"zalo file over {self.max_bytes} bytes")
+        except httpx.HTTPError as exc:
+            raise FileUnavailable(f"zalo file: {type(exc).__name__}") from exc
+        return bytes(data)
