@@ -458,3 +458,23 @@ async def test_an_old_button_mid_petition_carries_on_and_outside_offers_the_menu
     [outside] = await world.press("pf:submit")
     assert "hết hiệu lực" in outside.text
     assert "menu:ask" in choices(outside)
+
+
+async def test_a_caption_sent_with_a_file_reaches_the_topic_with_that_file(world: World) -> None:
+    await world.say("/phananh")
+    await world.press("pf:topic:xaydung")
+    await world.say("Hồ sơ cấp phép xây dựng quá hạn 20 ngày")
+    [added] = await world.send_file("bien-nhan.pdf", text="Biên nhận hồ sơ ngày 2/11")
+    assert "1/5" in added.text
+    await world.press("pf:done")
+    await world.press("pf:commune:none")
+    await world.press("pf:public:0")
+    await world.press("pf:consent:0")
+    [filed] = await world.press("pf:submit")
+    code = filed.text.split("Mã theo dõi: ")[1].split()[0]
+    [card, receipt] = await world.sent()
+    assert "Hồ sơ cấp phép xây dựng quá hạn 20 ngày" in card.text
+    assert receipt.reply.document is not None
+    assert receipt.text == (
+        f"📎 {code} — tệp 1 của doanh nghiệp: bien-nhan.pdf\nBiên nhận hồ sơ ngày 2/11"
+    )

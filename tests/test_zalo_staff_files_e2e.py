@@ -127,3 +127,49 @@ async def test_a_staff_photo_reaches_the_oa_business_by_url_and_a_huge_file_is_r
                 assert (await client.get(photo.text)).status_code == 404
     assert zalo.errors == []
     assert telegram.errors == []
+
+
+async def test_a_photo_the_oa_business_sends_reaches_the_staff_topic(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock()
+    site = b"\xff\xd8\xff\xe0" + b"the blocked fire exit, photographed" * 30
+    async with TelegramFake(local_mode=True) as telegram, ZaloOAFake(clock=clock) as zalo:
+        telegram.add_group(int(GROUP), "Cán bộ PAKN", forum=True, bot_can_manage_topics=True)
+        async with oa_app(
+            tmp_path,
+            zalo,
+            clock,
+            index=index,
+            staff_chat_id=int(GROUP),
+            telegram_token=SecretStr(telegram.token),
+            telegram_api_url=telegram.base_url.removesuffix("/bot"),
+        ) as rt:
+            chat = OAChat(rt, zalo, OA_USER)
+            await chat.say("/phananh")
+            await chat.say("4")
+            await chat.say("Lối thoát hiểm của chợ bị chắn")
+            before = len(chat.seen())
+            assert (await zalo.user_sends_image(OA_USER, site)).status == 200
+            [added] = await chat.settle(before)
+            assert "1/5" in added.text
+            [commune] = await chat.tap(added, 0)
+            [public] = await chat.tap(commune, 0)
+            [consent] = await chat.tap(public, 1)
+            [_, summary] = await chat.tap(consent, 1, replies=2)
+            [filed] = await chat.tap(summary, 0)
+            code = filed.text.split("Mã theo dõi: ")[1].split()[0]
+
+            def photos() -> list[dict[str, object]]:
+                return [m for m in telegram.sent_to(int(GROUP)) if m.get("method") == "sendPhoto"]
+
+            await telegram.wait_until(photos, timeout=10)
+            [photo] = photos()
+            card = telegram.sent_to(int(GROUP))[0]
+            assert f"Phản ánh {code}" in card["text"]
+            assert photo["message_thread_id"] == card["message_thread_id"]
+            content = photo["photo"]["content"]  # type: ignore[index]
+            assert content == site  # fetched from Zalo, uploaded to the topic
+    assert zalo.media_fetches == 1
+    assert zalo.errors == []
+    assert telegram.errors == []

@@ -127,6 +127,9 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     return _expired(state, ctx)
 
 
+MAX_CAPTION = 500
+
+
 def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     """Free text (and files) while the flow waits for an answer."""
     locale = state.locale
@@ -136,8 +139,12 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     if incoming.attachments and step in (Step.DESCRIPTION, Step.FILES):
         files = list(state.draft.get("attachments", []))
         room = max_files - len(files)
+        # A caption sent with a file at the files step belongs to that file (at the
+        # description step it is the description).
+        caption = text[:MAX_CAPTION] if text and step == Step.FILES else None
         added = [
             {"kind": a.kind, "ref": a.ref, "name": a.name, "mime_type": a.mime_type}
+            | ({"caption": caption} if caption else {})
             for a in incoming.attachments[: max(room, 0)]
         ]
         files.extend(added)

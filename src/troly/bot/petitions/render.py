@@ -101,6 +101,8 @@ def business_files(
             owner=f"petition:{petition.code}",
         )
         text = t("staff.business_file", lo, code=petition.code, number=number, name=name)
+        if item.get("caption"):
+            text += f"\n{item['caption']}"
         replies.append(Reply(text, document=document, kind="petition:business_file"))
     return replies
 
