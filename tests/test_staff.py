@@ -170,6 +170,24 @@ def test_staff_group_updates_become_group_messages_and_other_groups_are_ignored(
     assert to_incoming(update) is None
 
 
+def test_an_edited_message_is_not_handled_again() -> None:
+    from telegram import Bot, Update
+
+    from troly.handlers.telegram import ALLOWED_UPDATES, to_incoming
+
+    message = (
+        '{"message_id": 3, "date": 1, "edit_date": 2, "message_thread_id": 77,'
+        ' "is_topic_message": true, "text": "Hẹn anh thứ Tư (sửa lỗi chính tả)",'
+        ' "from": {"id": 5, "is_bot": false, "first_name": "Lan"},'
+        ' "chat": {"id": -1001234, "type": "supergroup", "is_forum": true, "title": "Cán bộ"}}'
+    )
+    edited = Update.de_json(
+        json.loads(f'{{"update_id": 12, "edited_message": {message}}}'), Bot("1:x")
+    )
+    assert to_incoming(edited, staff_chat_id=-1001234) is None
+    assert "edited_message" not in ALLOWED_UPDATES
+
+
 async def test_id_in_the_staff_forum_is_answered_in_its_topic_through_telegram(
     tmp_path: Path,
 ) -> None:
