@@ -208,7 +208,10 @@ async def erase_everything(
     rows = await outbox_rows(sessions)
     secrets = (PETITION_NAME, PETITION_TAX_CODE, BUSINESS, REPRESENTATIVE, PHONE, tax_code)
     assert quoting(rows, *secrets) == []
-    assert not [r for r in rows if r.thread == f"topic:petition:{petition}"]
+    # The petition's topic keeps only the notice that its details may no longer be used.
+    [notice] = [r for r in rows if r.thread == f"topic:petition:{petition}"]
+    assert notice.status == "pending"
+    assert "yêu cầu xoá dữ liệu cá nhân" in str(notice.payload)
     pending = [r for r in rows if r.status == "pending"]
     assert {r.recipient for r in pending} >= {"an", "binh", str(STAFF_CHAT)}
     report = await deliverer(sessions, clock).deliver_due()

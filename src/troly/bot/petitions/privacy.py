@@ -10,9 +10,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from troly.bot.effects import Applied
+from troly.bot.messages import Reply
 from troly.bot.personal_data import Erased, Held, Keeper, SentCopies
 from troly.bot.petitions.model import Petition
-from troly.bot.petitions.service import STAFF_CHANNEL, record, topic_key
+from troly.bot.petitions.service import STAFF_CHANNEL, record, to_staff, topic_key
 from troly.bot.staff_topics import THREAD_PREFIX
 from troly.bot.texts import t
 
@@ -67,6 +68,11 @@ async def erase(applied: Applied) -> Erased:
             actor="business",
             actor_id=p.user_id,
             kind="data_erased",
+        )
+        # The card already in the topic still shows them: staff are told to stop using them.
+        notice = t("staff.data_erased_notice", "vi", code=p.code)
+        await to_staff(
+            applied.session, p, Reply(notice), now=applied.now, settings=applied.settings
         )
     line = t("petition.data_erased", applied.state.locale, count=len(rows))
     copies: tuple[SentCopies, ...] = ()
