@@ -131,3 +131,13 @@ def test_the_session_is_never_logged(client: TestClient, caplog: pytest.LogCaptu
 
     assert caplog.records
     assert all(SESSION not in record.getMessage() for record in caplog.records)
+
+
+def test_a_procedure_page_lists_every_document_and_promises_no_button(client: TestClient) -> None:
+    page = client.get("/p/1.001612")
+    assert page.status_code == 200
+    assert "Giấy đề nghị đăng ký hộ kinh doanh" in page.text
+    assert "Hồ sơ chung" in page.text
+    # A page has no chat buttons: it must not tell the reader to press one.
+    assert "Xem đủ hồ sơ" not in page.text
+    assert "giấy tờ khác" not in page.text

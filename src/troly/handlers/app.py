@@ -93,10 +93,11 @@ class WebChat:
             return replace(reply, text=f"{reply.text}\n{note}", document=None)
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
+        """The procedure's page: a whole page, so every document is listed (no "see all")."""
         procedure = self._index.kb.get(code)
         if procedure is None:
             return None
-        return card_reply(procedure, Aspect.GENERAL, normalise_locale(locale))
+        return card_reply(procedure, Aspect.GENERAL, normalise_locale(locale), all_documents=True)
 
 
 @dataclass
