@@ -1,9 +1,10 @@
 """Transcripts of the staff's business rules on a petition: who may claim and close, which
-new dates are accepted, one new date across a reopen."""
+new dates are accepted, one new date across a reopen, a business that blocked the bot."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
@@ -13,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from petition_world import AGENT, BUSINESS, GROUP, SUPERVISOR, World
 from support import VN, Clock
 from troly.bot.dialogue import Dialogue
+from troly.bot.messages import Reply
+from troly.bot.outbox import Outbox, Undeliverable
 from troly.bot.staff import add_staff
 from troly.bot.storage.database import create_engine, session_factory, upgrade
-from troly.bot.wiring import effect_appliers
+from troly.bot.wiring import dead_letter_hooks, effect_appliers
 from troly.knowledge.index import ProcedureIndex
 
 COLLEAGUE = "13"
@@ -203,3 +206,61 @@ async def test_the_one_new_date_is_kept_across_a_reopen(world: World) -> None:
     await world.at(deadline)
     assert not [s for s in await world.sent() if s.recipient == BUSINESS]
     assert (await world.petition(code)).deadline == deadline
+
+
+class _Blocked:
+    """Telegram as seen by the outbox: the business blocked the bot, the group receives."""
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, str | None, str]] = []
+
+    async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
+        if recipient == BUSINESS:
+            raise Undeliverable("Forbidden: bot was blocked by the user", blocked=True)
+        self.delivered.append((recipient, thread, reply.text))
+
+
+@pytest.fixture
+async def blocked(world: World) -> AsyncIterator[tuple[Outbox, _Blocked]]:
+    sender = _Blocked()
+    outbox = Outbox(
+        sessions=world.sessions,
+        senders={"telegram": sender},
+        clock=world.clock,
+        on_dead=dead_letter_hooks(world.settings),
+    )
+    yield outbox, sender
+
+
+async def test_a_business_that_blocked_the_bot_is_reported_in_the_petition_topic(
+    world: World, blocked: tuple[Outbox, _Blocked]
+) -> None:
+    outbox, sender = blocked
+    await _staffed(world)
+    other = await world.file("Một phản ánh khác của cùng doanh nghiệp")
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread)
+    [relayed] = await world.staff_say(AGENT, "Anh chị gửi giúp bản vẽ.", thread=thread)
+    assert relayed.text == "✓ Đã chuyển đến doanh nghiệp."  # not known yet
+    report = await outbox.deliver_due()
+    assert report.dead >= 1
+    # Every petition quoted by a message that died is told once, in its own topic.
+    await outbox.deliver_due()
+    notes = [d for d in sender.delivered if "Không gửi được tin tới doanh nghiệp" in d[2]]
+    assert sorted(n[1] or "" for n in notes) == sorted(
+        [f"topic:petition:{code}", f"topic:petition:{other}"]
+    )
+    assert all("liên hệ qua số điện thoại" in n[2] for n in notes)
+    # Known blocked now: the next relay says so at once, and its death is reported again.
+    [warned] = await world.staff_say(AGENT, "Anh chị còn nhận tin không?", thread=thread)
+    assert "Không gửi được tin tới doanh nghiệp" in warned.text
+    assert "✓" not in warned.text
+    sender.delivered.clear()
+    await outbox.deliver_due()
+    await outbox.deliver_due()
+    # The warning reply in the topic itself, then the note on the death of the message.
+    assert [d[1] for d in sender.delivered if "Không gửi được" in d[2]] == [
+        thread,
+        f"topic:petition:{code}",
+    ]
