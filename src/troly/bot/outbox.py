@@ -227,6 +227,7 @@ class Outbox:
         stalled: set[tuple[str, str]] = set()
         gone: set[tuple[str, str]] = set()
         waiting: set[tuple[str, str]] = set()
+        told: list[int] = []
         for row_id, channel, recipient, thread, payload, attempts in claimed:
             key = (channel, recipient)
             if key in gone:
@@ -261,13 +262,18 @@ class Outbox:
                     row_id, exc.reason, blocked_user=key if exc.blocked else None
                 )
                 first = DeadRow(channel, recipient, thread, payload, exc.blocked)
-                await self._tell_dead([first, *died])
+                told.extend(await self._tell_dead([first, *died]))
                 if exc.blocked:
                     gone.add(key)
                 dead += 1
             else:
                 await self._sent(row_id)
                 sent += 1
+        if told:
+            # What the dead-letter hooks wrote goes out now (after this pass), not next tick.
+            extra = await self.deliver(told)
+            sent, retried = sent + extra.sent, retried + extra.retried
+            dead, held = dead + extra.dead, held + extra.held
         return DeliveryReport(sent, retried, dead, held)
 
     def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
@@ -410,17 +416,23 @@ class Outbox:
                 died = [DeadRow(channel, recipient, t, p, True) for t, p in result.all()]
         return died
 
-    async def _tell_dead(self, rows: Sequence[DeadRow]) -> None:
+    async def _tell_dead(self, rows: Sequence[DeadRow]) -> list[int]:
+        """Runs the ``on_dead`` hooks; returns the ids of the rows they wrote."""
         if not self._on_dead:
-            return
+            return []
         now = self._clock()
+        written: list[int] = []
         for hook in self._on_dead:
             try:
                 async with self._sessions.begin() as session:
                     await hook(session, rows, now)
+                    await session.flush()
+                    ids = [row.id for row in enqueued(session)]
+                written.extend(ids)
             except Exception:
                 # The row stays dead: a hook's failure must not bring the message back.
                 logger.exception("outbox on_dead hook failed")
+        return written
 
     async def take_pending(self, channel: str, recipient: str) -> list[Reply]:
         """Takes the undelivered replies of a pull channel (the web chat) and marks them sent."""
