@@ -598,3 +598,45 @@ async def test_an_old_confirm_button_while_editing_keeps_the_registration_going(
     # …and the registration carries on from where it was.
     [ask_name] = await web.say("an", next(tax_codes()))
     assert ask_name.text == "Tên doanh nghiệp?"
+
+
+async def test_a_confirmed_booking_is_not_declined_from_its_card(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    business = Inbox(sessions, "an")
+    await staff.press("staff1", f"scr:ok:{code}")
+    await business.new()
+    # The reasons menu and a typed or preset reason are all refused, with the way to cancel.
+    [menu] = await staff.press("staff1", f"scr:no:{code}")
+    assert "đã được duyệt" in menu.text and "/lichcuatoi" in menu.text
+    assert choices(menu) == []
+    [preset] = await staff.press("staff1", f"scr:nr:{code}:scope")
+    assert "không từ chối được nữa" in preset.text
+    assert (await booking(sessions, code)).status == "confirmed"
+    assert await business.new() == []  # the business is not told "not accepted"
+
+
+async def test_nothing_is_screened_once_the_session_has_started(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    codes = tax_codes()
+    one = code_in(await register(web, "an", next(codes)))
+    two = code_in(await register(web, "binh", next(codes)))
+    business = Inbox(sessions, "an")
+    await business.new()
+    clock.now = datetime(2026, 12, 17, 14, 30, tzinfo=VN)  # the session began at 14:00
+    for choice in (
+        f"scr:ok:{one}",
+        f"scr:merge:{one}",
+        f"scr:mt:{one}:thue",
+        f"scr:no:{two}",
+        f"scr:nr:{two}:scope",
+    ):
+        [refused] = await staff.press("staff1", choice)
+        assert "đã bắt đầu (14:00 17/12/2026)" in refused.text, choice
+    assert (await booking(sessions, one)).status == "pending"
+    assert (await booking(sessions, two)).status == "pending"
+    assert await business.new() == []  # no confirmation, no invite for a past event

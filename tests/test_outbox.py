@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 import textwrap
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from support import VN, Chat, Clock, RecordingSender, blocked, retry
 from troly.bot.dialogue import Dialogue
 from troly.bot.messages import Incoming
-from troly.bot.outbox import Outbox
+from troly.bot.outbox import DeadRow, Outbox
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.storage.models import Conversation, OutboxMessage
@@ -228,3 +229,38 @@ async def test_a_process_killed_between_commit_and_send_loses_no_reply(
     [(recipient, reply)] = sender.sent
     assert recipient == "77"
     assert reply.kind == "procedure:1.008510"
+
+
+async def test_the_dead_letter_hooks_hear_of_a_blocked_users_rows_once_and_cannot_undo_them(
+    chat: Chat,
+    sender: RecordingSender,
+    clock: Clock,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    heard: list[list[tuple[str, str, bool, str]]] = []
+
+    async def listen(session: AsyncSession, rows: Sequence[DeadRow], now: datetime) -> None:
+        heard.append([(r.channel, r.recipient, r.blocked, r.payload["text"][:8]) for r in rows])
+
+    async def fail(session: AsyncSession, rows: Sequence[DeadRow], now: datetime) -> None:
+        raise RuntimeError("a job's hook failed")
+
+    outbox = Outbox(
+        sessions=sessions, senders={"telegram": sender}, clock=clock, on_dead=(fail, listen)
+    )
+    await chat.press("42", "start")
+    await chat.press("42", "menu:help")
+    sender.fail_next(blocked())
+    report = await outbox.deliver_due()
+    assert report.dead == 2
+    # One call for the row that failed and the pending one that died with it.
+    assert heard == [[("telegram", "42", True, "Xin chào"), ("telegram", "42", True, "Cách dùn")]]
+    assert await _statuses(sessions) == ["dead", "dead"]
+    # A rate limit that runs out of attempts is not "undeliverable": no hook is told.
+    heard.clear()
+    await chat.press("43", "start")
+    for _ in range(8):
+        sender.fail_next(retry(after=1))
+        await outbox.deliver_due()
+        clock.advance(seconds=2)
+    assert heard == []

@@ -381,7 +381,7 @@ async def test_the_daily_digest_runs_at_eight_on_working_days_once(world: World)
     assert following.due_at == datetime(2026, 12, 1, 8, 0, tzinfo=VN)
 
 
-async def test_only_a_supervisor_or_the_assignee_reassigns_and_staff_can_close(
+async def test_only_a_supervisor_or_the_assignee_reassigns_and_a_supervisor_closes_unanswered(
     world: World,
 ) -> None:
     await world.roster()
@@ -397,9 +397,17 @@ async def test_only_a_supervisor_or_the_assignee_reassigns_and_staff_can_close(
     assert assigned.text == f"👤 Lan xử lý phản ánh {code}."
     [bogus] = await world.staff_press(SUPERVISOR, f"ps:assign:{code}:{OUTSIDER}", thread=thread)
     assert "không có trong danh sách" in bogus.text
-    assert await world.staff_press(AGENT, f"ps:close:{code}", thread=thread) == []
+    # Unanswered: not even its assignee closes it; a supervisor does, and the business may
+    # reopen it.
+    [not_yours] = await world.staff_press(AGENT, f"ps:close:{code}", thread=thread)
+    assert "chỉ lãnh đạo mới đóng được" in not_yours.text
+    assert (await world.petition(code)).status == "assigned"
+    assert await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread) == []
     closed = await world.sent()
     assert {s.recipient for s in closed} == {GROUP, BUSINESS}
+    [told] = [s for s in closed if s.recipient == BUSINESS]
+    assert "khi chưa có câu trả lời" in told.text
+    assert f"pb:reopen:{code}" in told.choices()
     assert (await world.petition(code)).status == "closed"
     [late] = await world.staff_say(AGENT, "Còn một ý nữa", thread=thread)
     assert "đã đóng" in late.text

@@ -14,7 +14,7 @@ import pytest_asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from petition_world import AGENT, BUSINESS, VALID_TAX_CODE, World
+from petition_world import AGENT, BUSINESS, SUPERVISOR, VALID_TAX_CODE, World
 from support import VN, Clock
 from troly.bot.followups import pending
 from troly.bot.petitions.model import Petition, PetitionEvent
@@ -124,7 +124,7 @@ async def _a_year_after_closing(world: World) -> None:
     await world.at(datetime(2027, 10, 29, 9, 0, tzinfo=VN))
     recent = await _file_with_consent(world, user=THIRD, phone="0905111222")
     recent_thread = await world.topic_thread(recent)
-    await world.staff_press(AGENT, f"ps:close:{recent}", thread=recent_thread)
+    await world.staff_press(SUPERVISOR, f"ps:close:{recent}", thread=recent_thread)
     await world.sent()
 
     # The day before the year is up, nothing is erased; every other follow-up is drained.

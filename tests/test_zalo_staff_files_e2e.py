@@ -74,7 +74,7 @@ async def test_a_staff_photo_reaches_the_oa_business_by_url_and_a_huge_file_is_r
                     channel="telegram",
                     user_id=AGENT,
                     name="Lan",
-                    role="agent",
+                    role="supervisor",  # she closes the petition unanswered at the end
                     now=clock(),
                 )
             chat = OAChat(rt, zalo, OA_USER)

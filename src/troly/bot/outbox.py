@@ -6,6 +6,11 @@ exponential backoff, or after the platform's ``retry_after``; a user who blocked
 marked and not retried. Rows of one recipient go out in order. A channel with an interaction
 window (the Zalo OA: 7 days) is not tried outside it: the row is held, "waiting for the user",
 and released to pending when that user next writes (``release_held``, in their transaction).
+
+A row that can never be delivered (``Undeliverable``: blocked, chat gone) is marked dead,
+and the ``on_dead`` hooks each job registers (``wiring.py``) are told, in a transaction of
+their own, so a job can react (petitions tell their staff topic); a hook that fails is
+logged and does not undo the marking.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -148,6 +153,22 @@ class Held(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True, slots=True)
+class DeadRow:
+    """An outbox row that will never be delivered, as the ``on_dead`` hooks see it."""
+
+    channel: str
+    recipient: str
+    thread: str | None
+    payload: dict[str, Any]
+    blocked: bool
+    """The recipient blocked the bot (or is gone); their other pending rows died with it."""
+
+
+DeadHook = Callable[[AsyncSession, Sequence[DeadRow], datetime], Awaitable[None]]
+"""Called with the rows of one recipient that just died (in a transaction of its own)."""
+
+
 class Sender(Protocol):
     """A channel's way of delivering a reply to a recipient."""
 
@@ -177,6 +198,7 @@ class Outbox:
         max_attempts: int = 8,
         write_lock: asyncio.Lock | None = None,
         windows: Mapping[str, timedelta] | None = None,
+        on_dead: Sequence[DeadHook] = (),
     ) -> None:
         # windows: per channel, how long after the user's last message a send may be tried.
         self._sessions = sessions
@@ -185,6 +207,7 @@ class Outbox:
         self._senders = senders
         self._clock = clock
         self._max_attempts = max_attempts
+        self._on_dead = tuple(on_dead)
 
     async def deliver(self, ids: Iterable[int]) -> DeliveryReport:
         """The fast path: delivers the rows just committed for one message."""
@@ -204,6 +227,7 @@ class Outbox:
         stalled: set[tuple[str, str]] = set()
         gone: set[tuple[str, str]] = set()
         waiting: set[tuple[str, str]] = set()
+        told: list[int] = []
         for row_id, channel, recipient, thread, payload, attempts in claimed:
             key = (channel, recipient)
             if key in gone:
@@ -234,13 +258,22 @@ class Outbox:
                     await self._retry(row_id, attempts + 1, exc.reason, exc.after)
                     retried += 1
             except Undeliverable as exc:
-                await self._dead(row_id, exc.reason, blocked_user=key if exc.blocked else None)
+                died = await self._dead(
+                    row_id, exc.reason, blocked_user=key if exc.blocked else None
+                )
+                first = DeadRow(channel, recipient, thread, payload, exc.blocked)
+                told.extend(await self._tell_dead([first, *died]))
                 if exc.blocked:
                     gone.add(key)
                 dead += 1
             else:
                 await self._sent(row_id)
                 sent += 1
+        if told:
+            # What the dead-letter hooks wrote goes out now (after this pass), not next tick.
+            extra = await self.deliver(told)
+            sent, retried = sent + extra.sent, retried + extra.retried
+            dead, held = dead + extra.dead, held + extra.held
         return DeliveryReport(sent, retried, dead, held)
 
     def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
@@ -353,7 +386,9 @@ class Outbox:
 
     async def _dead(
         self, row_id: int, reason: str, *, blocked_user: tuple[str, str] | None = None
-    ) -> None:
+    ) -> list[DeadRow]:
+        """Marks the row dead (and a blocked user's pending rows); returns those other rows."""
+        died: list[DeadRow] = []
         logger.warning("outbox %s undeliverable: %s", row_id, reason)
         async with self._sessions.begin() as session:
             await session.execute(
@@ -370,13 +405,34 @@ class Outbox:
                     .values(blocked=True)
                 )
                 # Nothing more can reach a user who blocked the bot until they write again.
-                await session.execute(
+                result = await session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.channel == channel)
                     .where(OutboxMessage.recipient == recipient)
                     .where(OutboxMessage.status == "pending")
                     .values(status="dead", last_error="recipient blocked the bot")
+                    .returning(OutboxMessage.thread, OutboxMessage.payload)
                 )
+                died = [DeadRow(channel, recipient, t, p, True) for t, p in result.all()]
+        return died
+
+    async def _tell_dead(self, rows: Sequence[DeadRow]) -> list[int]:
+        """Runs the ``on_dead`` hooks; returns the ids of the rows they wrote."""
+        if not self._on_dead:
+            return []
+        now = self._clock()
+        written: list[int] = []
+        for hook in self._on_dead:
+            try:
+                async with self._sessions.begin() as session:
+                    await hook(session, rows, now)
+                    await session.flush()
+                    ids = [row.id for row in enqueued(session)]
+                written.extend(ids)
+            except Exception:
+                # The row stays dead: a hook's failure must not bring the message back.
+                logger.exception("outbox on_dead hook failed")
+        return written
 
     async def take_pending(self, channel: str, recipient: str) -> list[Reply]:
         """Takes the undelivered replies of a pull channel (the web chat) and marks them sent."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 from troly.bot import personal_data
 from troly.bot.effects import Appliers, EffectApplier
 from troly.bot.followups import FollowupHandler, Preloader
+from troly.bot.outbox import DeadHook
 from troly.bot.petitions import appliers as petition_appliers
 from troly.bot.petitions import jobs as petition_jobs
 from troly.bot.petitions import privacy as petition_privacy
 from troly.bot.petitions import retention as petition_retention
+from troly.bot.petitions import undelivered as petition_undelivered
 from troly.bot.sessions import appliers as session_appliers
 from troly.bot.sessions import jobs as session_jobs
 from troly.bot.sessions import privacy as session_privacy
@@ -45,3 +47,8 @@ def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:
 def followup_preloaders() -> dict[str, Preloader]:
     """What each follow-up kind loads for a whole batch at once, by kind."""
     return petition_jobs.preloaders()
+
+
+def dead_letter_hooks(settings: Settings) -> tuple[DeadHook, ...]:
+    """What each job does when an outbox row can never be delivered (``Outbox(on_dead=…)``)."""
+    return (petition_undelivered.hook(settings),)

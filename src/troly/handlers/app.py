@@ -36,7 +36,12 @@ from troly.bot.sessions.jobs import start_planning
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
-from troly.bot.wiring import effect_appliers, followup_handlers, followup_preloaders
+from troly.bot.wiring import (
+    dead_letter_hooks,
+    effect_appliers,
+    followup_handlers,
+    followup_preloaders,
+)
 from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
@@ -178,6 +183,7 @@ def build_runtime(
         write_lock=write_lock,
         # Zalo OA consultation messages may be sent only this long after the user's last message.
         windows={"zalo_oa": timedelta(days=settings.zalo_oa_window_days)},
+        on_dead=dead_letter_hooks(settings),
     )
     return Runtime(
         settings=settings,

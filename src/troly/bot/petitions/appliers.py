@@ -144,7 +144,8 @@ async def _reopen(applied: Applied, petition: Petition) -> Reply:
     await plan.stop_all(applied.session, petition)
     petition.round += 1
     petition.closed_at = None
-    petition.apologised_at = None
+    # ``apologised_at`` stays: rules.md allows one new date per petition, and a reopen is
+    # the same petition (no rule makes it a new round with a new date of its own).
     petition.deadline = work_calendar(settings).add_working_days(now, settings.petition_reopen_days)
     record(
         applied.session,

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from troly.bot.effects import Applied, EffectResult
 from troly.bot.flows.base import State
 from troly.bot.messages import Button, Document, Reply
@@ -34,6 +36,7 @@ from troly.bot.petitions.service import (
 )
 from troly.bot.staff import find_staff, list_staff
 from troly.bot.staff_topics import key_of_thread
+from troly.bot.storage.models import Conversation
 from troly.bot.texts import t
 
 logger = logging.getLogger(__name__)
@@ -94,6 +97,10 @@ async def _claim(
         return _say("staff.not_open", code=p.code)
     if p.assignee == applied.incoming.user_id:
         return _say("staff.already_yours", code=p.code)
+    if p.assignee is not None:
+        # The row is locked: of two claims at once, the second sees the first one's name.
+        # Taking it over is a reassignment (a supervisor or the assignee, «Giao người khác»).
+        return _say("staff.claimed_by", code=p.code, name=p.assignee_name or p.assignee)
     return await _assign(applied, p, applied.incoming.user_id, _who(applied), kind="claimed")
 
 
@@ -199,8 +206,15 @@ async def _new_date(
         return _say("staff.new_date_format")
     when, reason = parsed
     cal = work_calendar(settings)
-    if when <= p.deadline.astimezone(cal.tz).date() or not cal.is_working_day(when):
+    today = now.astimezone(cal.tz).date()
+    if when <= today:
+        # The business must not be promised a day that has already come.
+        return _say("staff.new_date_past", day=_day(when), today=_day(today))
+    if when <= p.deadline.astimezone(cal.tz).date():
         return _say("staff.new_date_invalid", deadline=day_text(p.deadline, settings))
+    if not cal.is_working_day(when):
+        after = cal.next_working_day_after(when)
+        return _say("staff.new_date_day_off", day=_day(when), next=_day(after))
     moment = datetime.combine(when, cal.closes, tzinfo=cal.tz)
     await set_new_date(
         applied.session,
@@ -213,6 +227,10 @@ async def _new_date(
         actor_id=applied.incoming.user_id,
     )
     return None
+
+
+def _day(d: date) -> str:
+    return d.strftime("%d/%m/%Y")
 
 
 async def _answer(
@@ -264,6 +282,12 @@ async def _close(
     now = applied.now
     if p.status == Status.CLOSED:
         return _say("staff.not_open", code=p.code)
+    answered = p.status == Status.ANSWERED
+    if role != "supervisor" and not (answered and p.assignee == applied.incoming.user_id):
+        # An answered petition: its assignee or a supervisor. One still owed an answer:
+        # a supervisor only (the business is told it was closed unanswered, and may reopen).
+        key = "staff.close_answered_not_allowed" if answered else "staff.close_open_not_allowed"
+        return _say(key, code=p.code, name=p.assignee_name or t("staff.nobody", LO))
     p.closed_at = now
     record(
         applied.session,
@@ -273,17 +297,28 @@ async def _close(
         actor_id=applied.incoming.user_id,
         kind="closed",
         to_status=Status.CLOSED,
+        note=None if answered else "unanswered",
     )
     await plan.stop_all(applied.session, p)
-    to_business(applied.session, p, Reply(t("petition.closed", p.locale, code=p.code)), now=now)
+    if answered:
+        told = Reply(t("petition.closed", p.locale, code=p.code))
+    else:
+        # Not a silent end: the business may reopen it (a closed petition can be reopened).
+        told = Reply(t("petition.closed_unanswered", p.locale, code=p.code), _reopen_button(p))
+    to_business(applied.session, p, told, now=now)
+    staff_key = "staff.closed" if answered else "staff.closed_unanswered"
     await to_staff(
         applied.session,
         p,
-        Reply(t("staff.closed", LO, code=p.code, name=_who(applied))),
+        Reply(t(staff_key, LO, code=p.code, name=_who(applied))),
         now=now,
         settings=applied.settings,
     )
     return None
+
+
+def _reopen_button(p: Petition) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(t("petition.reopen", p.locale), choice=f"pb:reopen:{p.code}"),),)
 
 
 def _outgoing(
@@ -354,7 +389,20 @@ async def _relay(
     for reply in (relay, *_more_files(p, documents, labels)):
         to_business(applied.session, p, reply, now=now)
     await plan.cancel_unassigned(applied.session, p)
+    if await _blocked(applied, p):
+        # Still queued (they may have unblocked), but no "✓" for what will likely not arrive.
+        return _say("staff.business_unreachable", code=p.code)
     return _say("staff.relayed")
+
+
+async def _blocked(applied: Applied, p: Petition) -> bool:
+    """Whether the business's last known state is "blocked the bot" (until it writes again)."""
+    query = (
+        select(Conversation.blocked)
+        .where(Conversation.channel == p.channel)
+        .where(Conversation.user_id == p.user_id)
+    )
+    return bool(await applied.session.scalar(query))
 
 
 _ACTIONS: dict[str, _Handler] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,8 @@ async def approve(
 ) -> Reply:
     """Confirms a pending booking (merged into ``topic`` when given); returns staff's reply."""
     row = await _session_of(session, booking)
+    if (refused := _refusal(booking, row, now=now, settings=settings)) is not None:
+        return refused
     pending = (BookingStatus.PENDING,)
     if not await seats.transition(
         session, booking, to=BookingStatus.CONFIRMED, from_=pending, now=now
@@ -60,8 +63,16 @@ async def decline(
     now: datetime,
     settings: Settings,
 ) -> Reply:
-    """Declines a pending or waitlisted booking with a reason; the seat goes to the next."""
+    """Declines a pending or waitlisted booking with a reason; the seat goes to the next.
+
+    A confirmed booking is not declined here: the business holds its invite, and only its
+    own cancellation withdraws it (``mine.cancel_booking``).
+    """
     row = await _session_of(session, booking)
+    if (refused := _refusal(booking, row, now=now, settings=settings)) is not None:
+        return refused
+    if booking.status == BookingStatus.CONFIRMED:
+        return Reply(t("staff.decline_confirmed", "vi", code=booking.code))
     declined = BookingStatus.DECLINED
     held_seat = await seats.transition(session, booking, to=declined, from_=SEATED, now=now)
     if not held_seat and not await seats.transition(
@@ -96,6 +107,13 @@ async def screen(
     booking = await seats.booking_by_code(session, code)
     if booking is None:
         return None
+    if action in ("merge", "no"):
+        # The menus are refused for the same reasons as the actions they lead to.
+        row = await _session_of(session, booking)
+        if (refused := _refusal(booking, row, now=now, settings=settings)) is not None:
+            return refused
+        if action == "no" and booking.status == BookingStatus.CONFIRMED:
+            return Reply(t("staff.decline_confirmed", "vi", code=booking.code))
     if action == "ok":
         return await approve(session, booking, staff_id=staff_id, now=now, settings=settings)
     if action == "merge":
@@ -116,6 +134,16 @@ async def screen(
             session, booking, reason=arg.strip(), staff_id=staff_id, now=now, settings=settings
         )
     return None
+
+
+def _refusal(
+    booking: Booking, row: DialogueSession, *, now: datetime, settings: Settings
+) -> Reply | None:
+    """Why nothing can be screened any more: the session has started (or is over)."""
+    if now < row.starts_at:
+        return None
+    start = row.starts_at.astimezone(ZoneInfo(settings.timezone)).strftime("%H:%M %d/%m/%Y")
+    return Reply(t("staff.session_started", "vi", code=booking.code, start=start))
 
 
 def _already(booking: Booking) -> Reply:

@@ -1,0 +1,264 @@
+"""Transcripts of the staff's business rules on a petition: who may claim and close, which
+new dates are accepted, one new date across a reopen, a business that blocked the bot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from petition_world import AGENT, BUSINESS, GROUP, SUPERVISOR, World
+from support import VN, Clock
+from troly.bot.dialogue import Dialogue
+from troly.bot.messages import Reply
+from troly.bot.outbox import Outbox, Undeliverable
+from troly.bot.staff import add_staff
+from troly.bot.storage.database import create_engine, session_factory, upgrade
+from troly.bot.wiring import dead_letter_hooks, effect_appliers
+from troly.knowledge.index import ProcedureIndex
+
+COLLEAGUE = "13"
+FILED = datetime(2026, 11, 23, 9, 0, tzinfo=VN)
+
+
+@pytest.fixture
+def world(sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex) -> World:
+    return World(sessions, index, Clock(FILED))
+
+
+async def _staffed(world: World) -> None:
+    await world.roster()
+    async with world.sessions.begin() as session:
+        await add_staff(
+            session, channel="telegram", user_id=COLLEAGUE, name="Hoa", role="agent", now=FILED
+        )
+
+
+async def test_a_claimed_petition_cannot_be_claimed_by_someone_else(world: World) -> None:
+    await _staffed(world)
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    assert await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread) == []
+    await world.sent()
+    for other in (COLLEAGUE, SUPERVISOR):
+        [refused] = await world.staff_press(other, f"ps:claim:{code}", thread=thread)
+        assert f"Phản ánh {code} đang do Lan xử lý" in refused.text
+        assert "Giao người khác" in refused.text
+    petition = await world.petition(code)
+    assert (petition.assignee, petition.assignee_name) == (AGENT, "Lan")
+    assert await world.sent() == []  # neither the topic nor the business hears of it
+    # Handing it over stays possible, the reassignment way.
+    await world.staff_press(SUPERVISOR, f"ps:assign:{code}:{COLLEAGUE}", thread=thread)
+    assert (await world.petition(code)).assignee == COLLEAGUE
+
+
+async def _two_claims_at_once(world: World) -> None:
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.sent()
+    replies = await asyncio.gather(
+        world.staff_press(AGENT, f"ps:claim:{code}", thread=thread),
+        world.staff_press(COLLEAGUE, f"ps:claim:{code}", thread=thread),
+    )
+    petition = await world.petition(code)
+    assert petition.assignee in (AGENT, COLLEAGUE)
+    winner = petition.assignee_name
+    refused = [r for r in replies if r]
+    assert replies.count([]) == 1 and len(refused) == 1
+    [[told]] = refused
+    assert f"đang do {winner} xử lý" in told.text
+    assigned = [s for s in await world.sent() if "xử lý phản ánh" in s.text]
+    assert [s.text for s in assigned] == [f"👤 {winner} xử lý phản ánh {code}."]
+
+
+async def test_two_claims_at_once_on_sqlite_leave_one_assignee(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'claims.db'}")
+    await upgrade(engine)
+    try:
+        world = World(session_factory(engine), index, Clock(FILED))
+        # As the app runs on SQLite: one writer at a time.
+        world.dialogue = Dialogue(
+            sessions=world.sessions,
+            index=index,
+            settings=world.settings,
+            clock=world.clock,
+            write_lock=asyncio.Lock(),
+            appliers=effect_appliers(world.settings),
+        )
+        await _staffed(world)
+        await _two_claims_at_once(world)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_two_claims_at_once_on_postgresql_leave_one_assignee(
+    pg_url: str, index: ProcedureIndex
+) -> None:
+    engine = create_engine(pg_url)
+    await upgrade(engine)
+    try:
+        world = World(session_factory(engine), index, Clock(FILED))
+        await _staffed(world)
+        for _ in range(5):
+            # Each round races two claims on a new petition.
+            await _two_claims_at_once(world)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_new_date_must_be_a_working_day_after_today(world: World) -> None:
+    await _staffed(world)
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread)
+    deadline = (await world.petition(code)).deadline.astimezone(VN).date()
+    assert deadline < datetime(2026, 12, 9, tzinfo=VN).date()
+    # Two days past the deadline (the follow-ups are not run: no automatic new date).
+    world.clock.now = datetime(2026, 12, 10, 9, 0, tzinfo=VN)
+    await world.sent()
+    for typed in ("09/12/2026 chờ ý kiến Sở", "10/12/2026 chờ ý kiến Sở"):
+        await world.staff_press(AGENT, f"ps:date:{code}", thread=thread)
+        [past] = await world.staff_say(AGENT, typed, thread=thread)
+        assert "phải sau hôm nay (10/12/2026)" in past.text
+    await world.staff_press(AGENT, f"ps:date:{code}", thread=thread)
+    [weekend] = await world.staff_say(AGENT, "12/12/2026 chờ ý kiến Sở", thread=thread)
+    assert "12/12/2026 là ngày nghỉ" in weekend.text
+    assert "14/12/2026" in weekend.text
+    assert [s for s in await world.sent() if s.recipient == BUSINESS] == []
+    assert not (await world.petition(code)).new_date_set
+    await world.staff_press(AGENT, f"ps:date:{code}", thread=thread)
+    assert await world.staff_say(AGENT, "14/12/2026 chờ ý kiến Sở", thread=thread) == []
+    [apology] = [s for s in await world.sent() if s.recipient == BUSINESS]
+    assert "14/12/2026" in apology.text
+
+
+async def test_only_a_supervisor_closes_an_unanswered_petition_and_the_business_may_reopen(
+    world: World,
+) -> None:
+    await _staffed(world)
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread)
+    await world.sent()
+    for who in (COLLEAGUE, AGENT):
+        [refused] = await world.staff_press(who, f"ps:close:{code}", thread=thread)
+        assert "chỉ lãnh đạo mới đóng được" in refused.text
+        assert "Người đang xử lý: Lan" in refused.text
+    assert (await world.petition(code)).status == "assigned"
+    assert await world.sent() == []
+    await world.staff_say(SUPERVISOR, "Nội dung đã được giải quyết tại Sở Xây dựng.", thread=thread)
+    assert await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread) == []
+    sent = await world.sent()
+    [note, told] = [s for s in sent if s.recipient == BUSINESS]
+    assert "đã được giải quyết tại Sở Xây dựng" in note.text
+    assert "đóng khi chưa có câu trả lời" in told.text
+    assert told.choices() == [f"pb:reopen:{code}"]
+    [staff] = [s for s in sent if s.recipient == GROUP]
+    assert staff.text == f"✅ Minh đã đóng phản ánh {code} khi chưa có câu trả lời; " + (
+        "doanh nghiệp đã được báo và có thể mở lại."
+    )
+    [reopened] = await world.press(f"pb:reopen:{code}")
+    assert "Đã mở lại" in reopened.text
+    assert (await world.petition(code)).status == "reopened"
+
+
+async def test_an_answered_petition_is_closed_by_its_assignee_or_a_supervisor(
+    world: World,
+) -> None:
+    await _staffed(world)
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread)
+    await world.staff_press(AGENT, f"ps:answer:{code}", thread=thread)
+    await world.staff_say(AGENT, "Đã cấp phép.", thread=thread)
+    await world.sent()
+    [refused] = await world.staff_press(COLLEAGUE, f"ps:close:{code}", thread=thread)
+    assert "Chỉ lãnh đạo hoặc người đang xử lý (Lan)" in refused.text
+    assert (await world.petition(code)).status == "answered"
+    assert await world.staff_press(AGENT, f"ps:close:{code}", thread=thread) == []
+    [told] = [s for s in await world.sent() if s.recipient == BUSINESS]
+    assert told.text == f"Phản ánh {code} đã được đóng. Cảm ơn doanh nghiệp đã phản ánh."
+
+
+async def test_the_one_new_date_is_kept_across_a_reopen(world: World) -> None:
+    await _staffed(world)
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread)
+    await world.staff_press(AGENT, f"ps:date:{code}", thread=thread)
+    await world.staff_say(AGENT, "15/12/2026 chờ ý kiến Sở Xây dựng", thread=thread)
+    await world.staff_press(AGENT, f"ps:answer:{code}", thread=thread)
+    await world.staff_say(AGENT, "Đã xử lý xong.", thread=thread)
+    await world.press(f"pb:reopen:{code}")
+    assert (await world.petition(code)).status == "reopened"
+    [once] = await world.staff_press(AGENT, f"ps:date:{code}", thread=thread)
+    assert "chỉ được hẹn lại một lần" in once.text
+    await world.sent()
+    # No automatic apology either: the reopened petition runs to its deadline.
+    deadline = (await world.petition(code)).deadline
+    await world.at(deadline)
+    assert not [s for s in await world.sent() if s.recipient == BUSINESS]
+    assert (await world.petition(code)).deadline == deadline
+
+
+class _Blocked:
+    """Telegram as seen by the outbox: the business blocked the bot, the group receives."""
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, str | None, str]] = []
+
+    async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
+        if recipient == BUSINESS:
+            raise Undeliverable("Forbidden: bot was blocked by the user", blocked=True)
+        self.delivered.append((recipient, thread, reply.text))
+
+
+@pytest.fixture
+async def blocked(world: World) -> AsyncIterator[tuple[Outbox, _Blocked]]:
+    sender = _Blocked()
+    outbox = Outbox(
+        sessions=world.sessions,
+        senders={"telegram": sender},
+        clock=world.clock,
+        on_dead=dead_letter_hooks(world.settings),
+    )
+    yield outbox, sender
+
+
+async def test_a_business_that_blocked_the_bot_is_reported_in_the_petition_topic(
+    world: World, blocked: tuple[Outbox, _Blocked]
+) -> None:
+    outbox, sender = blocked
+    await _staffed(world)
+    other = await world.file("Một phản ánh khác của cùng doanh nghiệp")
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread)
+    [relayed] = await world.staff_say(AGENT, "Anh chị gửi giúp bản vẽ.", thread=thread)
+    assert relayed.text == "✓ Đã chuyển đến doanh nghiệp."  # not known yet
+    report = await outbox.deliver_due()
+    assert report.dead >= 1
+    # Every petition quoted by a message that died is told once, in its own topic, at once.
+    notes = [d for d in sender.delivered if "Không gửi được tin tới doanh nghiệp" in d[2]]
+    assert sorted(n[1] or "" for n in notes) == sorted(
+        [f"topic:petition:{code}", f"topic:petition:{other}"]
+    )
+    assert all("liên hệ qua số điện thoại" in n[2] for n in notes)
+    # Known blocked now: the next relay says so at once, and its death is reported again.
+    [warned] = await world.staff_say(AGENT, "Anh chị còn nhận tin không?", thread=thread)
+    assert "Không gửi được tin tới doanh nghiệp" in warned.text
+    assert "✓" not in warned.text
+    sender.delivered.clear()
+    await outbox.deliver_due()
+    # The warning reply in the topic itself, then the note on the death of the message.
+    assert [d[1] for d in sender.delivered if "Không gửi được" in d[2]] == [
+        thread,
+        f"topic:petition:{code}",
+    ]
