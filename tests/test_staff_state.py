@@ -179,6 +179,20 @@ async def test_decline_of_an_unknown_booking_waits_for_no_reason(world: World) -
     assert await world.staff_say(AGENT, "chào mọi người", thread=None) == []
 
 
+async def test_staff_look_up_a_booking_code_in_the_group(world: World) -> None:
+    await world.roster()
+    code = await book(world, BOOKER, next(tax_codes()))
+    a = await world.file()
+    [booking_status] = await world.staff_say(AGENT, f"/tracuu {code.lower()}", thread=None)
+    assert code in booking_status.text
+    assert "phản ánh" not in booking_status.text.lower()
+    [petition_status] = await world.staff_say(AGENT, f"/tracuu {a}", thread=None)
+    assert a in petition_status.text
+    # Someone off the roster learns nothing from the group.
+    [nothing] = await world.staff_say("99", f"/tracuu {code}", thread=None)
+    assert nothing.text.startswith("Không tìm thấy mã này")
+
+
 def test_each_topic_of_the_staff_group_is_a_conversation_of_its_own() -> None:
     def key(thread: str | None, chat: str | None = GROUP) -> str:
         incoming = Incoming(channel="telegram", user_id="11", chat_id=chat, thread=thread)
