@@ -458,3 +458,11 @@ async def test_an_old_button_mid_petition_carries_on_and_outside_offers_the_menu
     [outside] = await world.press("pf:submit")
     assert "hết hiệu lực" in outside.text
     assert "menu:ask" in choices(outside)
+
+
+async def test_a_second_tap_on_send_says_the_petition_went_once(world: World) -> None:
+    code = await world.file()
+    [again] = await world.press("pf:submit")
+    assert again.text == "Phản ánh này đã được gửi rồi. Xem các phản ánh của bạn: /cuatoi"
+    [mine] = await world.say("/cuatoi")
+    assert mine.text.count("PA-") == 1 and code in mine.text
