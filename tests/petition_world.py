@@ -190,14 +190,16 @@ class World:
             ).scalar_one()
             return row
 
-    async def file(self, description: str = "Hồ sơ cấp phép xây dựng quá hạn 20 ngày") -> str:
+    async def file(
+        self, description: str = "Hồ sơ cấp phép xây dựng quá hạn 20 ngày", *, user: str = BUSINESS
+    ) -> str:
         """Files an anonymous petition the short way; returns its code."""
-        await self.say("/phananh")
-        await self.press("pf:topic:xaydung")
-        await self.say(description)
-        await self.press("pf:done")
-        await self.press("pf:commune:none")
-        await self.press("pf:public:0")
-        await self.press("pf:consent:0")
-        [filed] = await self.press("pf:submit")
+        await self.say("/phananh", user=user)
+        await self.press("pf:topic:xaydung", user=user)
+        await self.say(description, user=user)
+        await self.press("pf:done", user=user)
+        await self.press("pf:commune:none", user=user)
+        await self.press("pf:public:0", user=user)
+        await self.press("pf:consent:0", user=user)
+        [filed] = await self.press("pf:submit", user=user)
         return filed.text.split("Mã theo dõi: ")[1].split()[0]

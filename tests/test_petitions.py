@@ -486,3 +486,11 @@ async def test_a_caption_sent_with_a_file_reaches_the_topic_with_that_file(world
     assert receipt.text == (
         f"📎 {code} — tệp 1 của doanh nghiệp: bien-nhan.pdf\nBiên nhận hồ sơ ngày 2/11"
     )
+
+
+async def test_a_second_tap_on_send_says_the_petition_went_once(world: World) -> None:
+    code = await world.file()
+    [again] = await world.press("pf:submit")
+    assert again.text == "Phản ánh này đã được gửi rồi. Xem các phản ánh của bạn: /cuatoi"
+    [mine] = await world.say("/cuatoi")
+    assert mine.text.count("PA-") == 1 and code in mine.text

@@ -16,6 +16,7 @@ from troly.knowledge.index import ProcedureIndex
 
 GROUP = -1001234
 BUSINESS = 1001
+OTHER_BUSINESS = 1002
 AGENT = 11
 OUTSIDER = 99
 
@@ -28,28 +29,28 @@ def _button(message: dict[str, Any], prefix: str) -> str:
     raise AssertionError(f"no button {prefix!r} in {message.get('text')!r}")
 
 
-async def _press(fake: TelegramFake, prefix: str, then: int) -> None:
+async def _press(fake: TelegramFake, prefix: str, then: int, *, business: int = BUSINESS) -> None:
     """The business presses the button of its last message, then waits for reply ``then``."""
-    last = fake.sent_to(BUSINESS)[-1]
-    await fake.user_presses(BUSINESS, int(last["message_id"]), _button(last, prefix))
-    await fake.wait_for_messages(BUSINESS, then)
+    last = fake.sent_to(business)[-1]
+    await fake.user_presses(business, int(last["message_id"]), _button(last, prefix))
+    await fake.wait_for_messages(business, then)
 
 
 async def _file_anonymously(
-    fake: TelegramFake, *, topic: str, description: str, public: str
+    fake: TelegramFake, *, topic: str, description: str, public: str, business: int = BUSINESS
 ) -> str:
     """Files an anonymous petition from the business's Telegram chat; returns its code."""
-    await fake.user_says(BUSINESS, "/phananh")
-    await fake.wait_for_messages(BUSINESS, 1)
-    await _press(fake, f"pf:topic:{topic}", 2)
-    await fake.user_says(BUSINESS, description)
-    await fake.wait_for_messages(BUSINESS, 3)
-    await _press(fake, "pf:done", 4)
-    await _press(fake, "pf:commune:none", 5)
-    await _press(fake, f"pf:public:{public}", 6)
-    await _press(fake, "pf:consent:0", 8)
-    await _press(fake, "pf:submit", 9)
-    return str(fake.sent_to(BUSINESS)[-1]["text"]).split("Mã theo dõi: ")[1].split()[0]
+    await fake.user_says(business, "/phananh")
+    await fake.wait_for_messages(business, 1)
+    await _press(fake, f"pf:topic:{topic}", 2, business=business)
+    await fake.user_says(business, description)
+    await fake.wait_for_messages(business, 3)
+    await _press(fake, "pf:done", 4, business=business)
+    await _press(fake, "pf:commune:none", 5, business=business)
+    await _press(fake, f"pf:public:{public}", 6, business=business)
+    await _press(fake, "pf:consent:0", 8, business=business)
+    await _press(fake, "pf:submit", 9, business=business)
+    return str(fake.sent_to(business)[-1]["text"]).split("Mã theo dõi: ")[1].split()[0]
 
 
 async def test_a_petition_through_telegram_business_chat_and_staff_topic(tmp_path: Path) -> None:
@@ -152,6 +153,71 @@ async def test_a_petition_through_telegram_business_chat_and_staff_topic(tmp_pat
             assert "Đang xử lý" in status["text"]
         assert fake.unanswered_callbacks() == []
         assert fake.errors == []
+
+
+async def test_an_answer_awaited_in_one_topic_leaves_another_topics_messages_alone(
+    tmp_path: Path,
+) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        fake.add_group(GROUP, "Cán bộ PAKN", forum=True, bot_can_manage_topics=True)
+        settings = Settings(
+            environment="test",
+            database_url=f"sqlite:///{tmp_path / 'tg.db'}",
+            telegram_token=SecretStr(fake.token),
+            telegram_api_url=fake.base_url.removesuffix("/bot"),
+            staff_chat_id=GROUP,
+        )
+        app, runtime = create_app(settings, scheduler=False)
+        async with app.router.lifespan_context(app):
+            async with runtime.sessions.begin() as session:
+                await add_staff(
+                    session,
+                    channel="telegram",
+                    user_id=str(AGENT),
+                    name="Lan",
+                    role="agent",
+                    now=runtime.clock(),
+                )
+            code_a = await _file_anonymously(
+                fake, topic="xaydung", description="Hồ sơ A chậm 20 ngày", public="0"
+            )
+            code_b = await _file_anonymously(
+                fake,
+                topic="xaydung",
+                description="Hồ sơ B chậm 20 ngày",
+                public="0",
+                business=OTHER_BUSINESS,
+            )
+            await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 2, timeout=10)
+            card_a, card_b = fake.sent_to(GROUP)
+            assert code_a in card_a["text"] and code_b in card_b["text"]
+            thread_a, thread_b = card_a["message_thread_id"], card_b["message_thread_id"]
+            assert thread_a != thread_b
+
+            # «Trả lời» in A's topic; then Lan writes in B's topic, for business B.
+            await fake.user_presses(
+                AGENT, int(card_a["message_id"]), f"ps:answer:{code_a}", chat_id=GROUP
+            )
+            await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 3, timeout=10)
+            prompt = fake.sent_to(GROUP)[2]
+            assert "Gõ câu trả lời" in prompt["text"]
+            assert prompt["message_thread_id"] == thread_a
+            await fake.group_member_says(
+                GROUP, AGENT, "Gửi DN B: bên thẩm định gọi lại ngày mai", thread_id=thread_b
+            )
+            [for_b] = (await fake.wait_for_messages(OTHER_BUSINESS, 10))[9:]
+            assert for_b["text"] == (
+                f"💬 Cán bộ xử lý phản ánh {code_b}:\nGửi DN B: bên thẩm định gọi lại ngày mai"
+            )
+            assert len(fake.sent_to(BUSINESS)) == 9
+
+            # The answer is still awaited in A's topic, and goes to A from there.
+            await fake.group_member_says(GROUP, AGENT, "Đã cấp phép ngày 30/11", thread_id=thread_a)
+            [for_a] = (await fake.wait_for_messages(BUSINESS, 10))[9:]
+            assert for_a["text"].startswith(f"📬 Trả lời phản ánh {code_a}:\nĐã cấp phép")
+            assert len(fake.sent_to(OTHER_BUSINESS)) == 10
+        assert fake.errors == []
+        assert fake.unanswered_callbacks() == []
 
 
 async def test_without_topics_the_card_still_reaches_the_staff_group(tmp_path: Path) -> None:

@@ -51,8 +51,18 @@ class Incoming:
 
     @property
     def conversation_key(self) -> str:
-        """Whose conversation this is: the user, or the user within a group."""
-        return self.user_id if self.chat_id is None else f"{self.chat_id}/{self.user_id}"
+        """Whose conversation this is: the user, or the user within a group's topic.
+
+        In the staff group each forum topic is a conversation of its own, so a prompt (the
+        answer to a petition, a new date, a decline reason) waits for its reply only in the
+        topic where it was asked: what the officer writes in another petition's topic stays
+        that petition's. The General topic (no thread) keeps the group-wide key.
+        """
+        if self.chat_id is None:
+            return self.user_id
+        if self.thread is None:
+            return f"{self.chat_id}/{self.user_id}"
+        return f"{self.chat_id}/{self.thread}/{self.user_id}"
 
     @property
     def reply_to(self) -> str:

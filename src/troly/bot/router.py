@@ -46,7 +46,10 @@ def _petition(state: State, _arg: str, ctx: Context) -> Outcome:
 
 
 def _look_up(state: State, arg: str, ctx: Context) -> Outcome:
-    """``/tracuu``: a petition code (PA-) to the petitions, others to the bookings."""
+    """``/tracuu``: a petition code (PA-) to the petitions, others (DT-, CK-) to the bookings.
+
+    The same in the staff group, where the appliers show staff any code.
+    """
     if not arg.strip() or normalise_code(arg, prefixes=("PA",)) is not None:
         return status_flow.lookup(state, arg, ctx)
     return booking.look_up(state, arg, ctx)
@@ -138,7 +141,7 @@ FLOWS: dict[str, Step] = {
 STAFF_COMMANDS: dict[str, Command] = {
     "id": lambda state, _arg, ctx: menu.staff_whoami(state, ctx),
     "huy": lambda state, _arg, _ctx: menu.staff_cancel(state),
-    "tracuu": status_flow.lookup,
+    "tracuu": _look_up,
 }
 STAFF_CHOICES: dict[str, ChoiceHandler] = {
     "scr": screening.on_choice,

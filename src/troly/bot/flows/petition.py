@@ -26,6 +26,8 @@ DEFAULT_MAX_CHARS = 2000
 DEFAULT_MAX_FILES = 5
 FILELESS_CHANNELS = frozenset({"web", "cli"})
 """Doors through which a user cannot send a file: there the flow neither asks nor invites one."""
+FILED = "petition_filed"
+"""Left in the idle draft by «Gửi», so a second tap on it is told the petition went."""
 
 
 class Step(StrEnum):
@@ -88,6 +90,9 @@ def start(state: State, ctx: Context, *, question: str | None = None) -> Outcome
 def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     """A button of the flow (``pf:<what>:<value>``)."""
     if state.flow != FLOW:
+        if payload == "submit" and state.draft.get(FILED):
+            # A second tap on «Gửi»: the petition went with the first, once.
+            return Outcome(state, (Reply(t("petition.already_filed", state.locale)),))
         return _expired(state, ctx)
     what, _, value = payload.partition(":")
     step = state.step
@@ -118,7 +123,8 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     if what == "skip" and step == Step.TAX_CODE:
         return _ask(_go(state.with_draft(tax_code=None), Step.PHONE), ctx)
     if what == "submit" and step == Step.CONFIRM:
-        return Outcome(state.idle(), (), (SubmitPetition(dict(state.draft)),))
+        filed = state.idle().with_draft(**{FILED: True})
+        return Outcome(filed, (), (SubmitPetition(dict(state.draft)),))
     if what == "edit" and step == Step.CONFIRM:
         if not value:
             return Outcome(state, (_edit_menu(state.locale, ctx),))

@@ -1,5 +1,8 @@
 """Staff screening of bookings from the staff group: the buttons and the typed decline reason.
 
+The reason is awaited only in the topic where «Từ chối» was pressed (the staff conversation
+is kept per topic), and any other screening button there ends the wait.
+
 Pure: the roster check and the changes are the ``Screen`` effect's applier's work.
 """
 
@@ -30,7 +33,9 @@ def on_choice(state: State, rest: str, _ctx: Context) -> Outcome:
     code, _, arg = tail.partition(":")
     if not code:
         return Outcome(state, (Reply(t("booking.expired", state.locale)),))
-    return Outcome(state, (), (Screen(action, code, arg),))
+    # A button press ends any reason being typed (a preset reason is the reason; «Từ chối»
+    # asks again); the applier waits for a typed reason after «Từ chối» only.
+    return Outcome(state.idle(), (), (Screen(action, code, arg),))
 
 
 def ask_reason(state: State, code: str) -> State:

@@ -1,6 +1,9 @@
 """The staff's side in the staff group: card buttons, typed answers and new dates.
 
-Messages written in a petition's topic are relayed to the business.
+Messages written in a petition's topic are relayed to the business. A prompt (the answer, a
+new date) waits for its reply only in the topic where it was asked: the staff conversation
+is kept per topic (``Incoming.conversation_key``), so the officer may write in other topics
+meanwhile and each message goes to that topic's business.
 
 Pure: every action is a ``StaffAction`` effect; its applier checks the roster.
 """
@@ -24,7 +27,7 @@ def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
     if action == "cancel":
         return menu.staff_cancel(state)
     code, _, arg = rest.partition(":")
-    # A new button press ends any answer or date being typed for another petition.
+    # A new button press in the topic ends any answer or date being typed there.
     return Outcome(state.idle(), (), (StaffAction(code, action, arg or None),))
 
 

@@ -150,19 +150,24 @@ async def book(effect: flow.Book, applied: Applied) -> EffectResult:
 
 
 async def screen(effect: screening.Screen, applied: Applied) -> EffectResult:
-    """A staff member's screening action; anyone not on the roster is refused."""
+    """A staff member's screening action; anyone not on the roster is refused.
+
+    Only «Từ chối» of a known booking leaves a reason awaited (in this topic); every other
+    action, a preset reason included, leaves nothing waiting.
+    """
     if await acting_staff(applied) is None:
         return EffectResult((Reply(t("staff.not_authorised", _locale(applied))),))
+    reply = await _screened(effect, applied)
+    if reply is None:
+        return EffectResult((Reply(t("booking.not_found", "vi")),), applied.state.idle())
     if effect.action == "no":
-        state = screening.ask_reason(applied.state, effect.code)
-        reply = await screening_reply(effect, applied)
-        return EffectResult((reply,), state)
-    return EffectResult((await screening_reply(effect, applied),))
+        return EffectResult((reply,), screening.ask_reason(applied.state, effect.code))
+    return EffectResult((reply,), applied.state.idle())
 
 
-async def screening_reply(effect: screening.Screen, applied: Applied) -> Reply:
-    """Runs the screening action and returns what staff see."""
-    reply = await screening_service.screen(
+async def _screened(effect: screening.Screen, applied: Applied) -> Reply | None:
+    """Runs the screening action; what staff see, or None for an unknown code."""
+    return await screening_service.screen(
         applied.session,
         action=effect.action,
         code=effect.code,
@@ -171,7 +176,6 @@ async def screening_reply(effect: screening.Screen, applied: Applied) -> Reply:
         now=applied.now,
         settings=applied.settings,
     )
-    return reply or Reply(t("booking.not_found", "vi"))
 
 
 def appliers() -> dict[type, EffectApplier]:
