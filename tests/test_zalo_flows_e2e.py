@@ -404,11 +404,13 @@ async def test_on_the_zalo_bot_huy_cancels_and_a_staff_reply_is_answered_by_numb
         await _staff(rt, text="Đề nghị gửi bản sao giấy phép.", thread=thread)
         claimed, relayed = await chat.settle(before, replies=2)
         assert claimed.text == f"👤 Phản ánh {code} đã có cán bộ nhận xử lý."
+        # Staff wrote on their own: the receipt's menu (1–3) keeps its numbers, and the
+        # staff message's button comes after them.
         assert relayed.text == (
             f"💬 Cán bộ xử lý phản ánh {code}:\nĐề nghị gửi bản sao giấy phép.\n\n"
-            "1. ✍️ Bổ sung / trả lời cán bộ\nTrả lời 1 để chọn."
+            "4. ✍️ Bổ sung / trả lời cán bộ\nTrả lời 4 để chọn."
         )
-        [prompt] = await chat.say("1")
+        [prompt] = await chat.say("4")
         assert code in prompt.text
         [noted] = await chat.say("Đã gửi bản sao qua bưu điện hôm nay.")
         assert "Đã chuyển" in noted.text
@@ -416,6 +418,52 @@ async def test_on_the_zalo_bot_huy_cancels_and_a_staff_reply_is_answered_by_numb
         assert from_business == (
             f"💬 Doanh nghiệp (phản ánh {code}):\nĐã gửi bản sao qua bưu điện hôm nay."
         )
+    assert fake.errors == []
+
+
+async def test_on_the_zalo_bot_a_staff_message_mid_registration_keeps_the_menus_numbers(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock()
+    async with (
+        ZaloBotFake() as fake,
+        bot_app(tmp_path, fake, clock=clock, index=index, staff_chat_id=int(GROUP)) as rt,
+    ):
+        async with rt.sessions.begin() as session:
+            await add_staff(
+                session, channel="telegram", user_id=AGENT, name="Lan", role="agent", now=clock()
+            )
+        chat = BotChat(rt, fake, BOT_USER)
+        for line in ("/phananh", "4", "Hồ sơ cấp phép xây dựng quá hạn 20 ngày", "1", "1", "2"):
+            await chat.say(line)
+        await chat.say("2", replies=2)  # anonymous: a note, then the summary
+        code = code_after((await chat.say("1"))[0].text, "Mã theo dõi: ")
+
+        async def create(_name: str) -> str:
+            return "503"
+
+        thread = await StaffTopics(rt.sessions).resolve(f"topic:petition:{code}", create)
+        [sessions] = await chat.say("/dangky")
+        assert "1. " in sessions.text
+        shown = sessions.text.count("\n", sessions.text.index("\n1. "))
+        # Staff write while the business is choosing a session.
+        before = len(chat.seen())
+        await _staff(rt, text="Anh gửi thêm ảnh hiện trạng nhé.", thread=thread)
+        [relayed] = await chat.settle(before)
+        number = int(relayed.text.split("\n")[-2].split(".")[0])
+        assert number > 1 and shown >= 1
+        assert relayed.text.endswith(f"Trả lời {number} để chọn.")
+        # The staff message's number opens the answer to staff…
+        [prompt] = await chat.say(str(number))
+        assert code in prompt.text
+        await chat.say("/huy")
+        # …and, the registration's menu unchanged, "1" still picks its first session.
+        await chat.say("/dangky")
+        before = len(chat.seen())
+        await _staff(rt, text="Anh gửi thêm cả biên nhận.", thread=thread)
+        await chat.settle(before)
+        [consent] = await chat.say("1")
+        assert consent.text.startswith("Để đăng ký, chúng tôi cần mã số thuế")
     assert fake.errors == []
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,16 +21,19 @@ from troly.bot.storage.models import ChoiceMenu, Conversation
 from troly.bot.texts import t
 
 
-def numbered_hint(count: int, locale: str) -> str:
+def numbered_hint(count: int, locale: str, *, start: int = 1) -> str:
     """The line that says how to answer: "Trả lời 1, 2 hoặc 3." (or "Trả lời 1." for one)."""
+    last = start + count - 1
     if count == 1:
-        return t("choices.reply_one", locale)
-    numbers = ", ".join(str(n) for n in range(1, count))
-    return t("choices.reply_with_number", locale, numbers=numbers, last=count)
+        return t("choices.reply_one", locale, number=last)
+    numbers = ", ".join(str(n) for n in range(start, last))
+    return t("choices.reply_with_number", locale, numbers=numbers, last=last)
 
 
-def numbered_lines(buttons: Sequence[Button], locale: str) -> tuple[list[str], list[str]]:
-    """Buttons as text lines: choices numbered from 1 with the hint, links as "label: url".
+def numbered_lines(
+    buttons: Sequence[Button], locale: str, *, start: int = 1
+) -> tuple[list[str], list[str]]:
+    """Buttons as text lines: choices numbered from ``start``, the hint, "label: url" links.
 
     Returns the lines and the choices in number order.
     """
@@ -39,16 +42,18 @@ def numbered_lines(buttons: Sequence[Button], locale: str) -> tuple[list[str], l
     for button in buttons:
         if button.choice is not None:
             choices.append(button.choice)
-            lines.append(f"{len(choices)}. {button.label}")
+            lines.append(f"{start + len(choices) - 1}. {button.label}")
     for button in buttons:
         if button.url is not None:
             lines.append(f"🔗 {button.label}: {button.url}")
     if choices:
-        lines.append(numbered_hint(len(choices), locale))
+        lines.append(numbered_hint(len(choices), locale, start=start))
     return lines, choices
 
 
 RECENT_KEPT = 40
+# How long a menu stays the one an aside's numbers follow (after that an aside starts at 1).
+MENU_KEPT_FOR_ASIDE = timedelta(minutes=30)
 
 
 def pick(text: str | None, choices: Sequence[str], recent: Sequence[str] = ()) -> str | None:
@@ -89,8 +94,22 @@ class ChoiceMenus:
             )
         return found or "vi"
 
-    async def remember(self, channel: str, user_id: str, choices: Sequence[str]) -> None:
-        """Records the choices just shown (an empty list keeps the previous menu)."""
+    async def first_number(self, channel: str, user_id: str) -> int:
+        """The first number an aside's choices take: after a menu shown lately, else 1."""
+        async with self._sessions() as session:
+            menu = await session.get(ChoiceMenu, (channel, user_id))
+            if menu is None or self._clock() - menu.shown_at > MENU_KEPT_FOR_ASIDE:
+                return 1
+            return len(menu.choices or []) + 1
+
+    async def remember(
+        self, channel: str, user_id: str, choices: Sequence[str], *, after: int = 0
+    ) -> None:
+        """Records the choices just shown (an empty list keeps the previous menu).
+
+        ``after``: the choices were numbered after the first ``after`` of the menu shown
+        before (an aside), which stay valid.
+        """
         if not choices:
             return
         lock = self._write_lock if self._write_lock is not None else contextlib.nullcontext()
@@ -111,7 +130,8 @@ class ChoiceMenus:
                             )
                         else:
                             older = [c for c in menu.recent or [] if c not in choices]
-                            menu.choices = list(choices)
+                            kept = list(menu.choices or [])[:after] if after else []
+                            menu.choices = [*kept, *choices]
                             menu.recent = [*choices, *older][:RECENT_KEPT]
                             menu.shown_at = self._clock()
                     return

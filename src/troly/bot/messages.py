@@ -118,6 +118,9 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     document: Document | None = None
     kind: str = field(default="message")
+    # Not an answer to what the user just sent (a staff message, a reminder): on channels that
+    # number the choices, its numbers follow the menu the user may be answering, which stays.
+    aside: bool = False
 
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order."""
@@ -134,6 +137,8 @@ def reply_to_payload(reply: Reply) -> dict[str, Any]:
             for row in reply.buttons
         ],
     }
+    if reply.aside:
+        data["aside"] = True
     if reply.document is not None:
         doc = reply.document
         data["document"] = {
@@ -168,4 +173,5 @@ def reply_from_payload(data: dict[str, Any]) -> Reply:
         ),
         document=document,
         kind=data.get("kind", "message"),
+        aside=bool(data.get("aside")),
     )

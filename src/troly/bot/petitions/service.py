@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -229,4 +230,5 @@ def to_person(session: AsyncSession, user_id: str, reply: Reply, *, now: datetim
 
 def to_business(session: AsyncSession, petition: Petition, reply: Reply, *, now: datetime) -> None:
     """Queues a message to the business, on the channel it filed from."""
-    enqueue(session, channel=petition.channel, recipient=petition.user_id, reply=reply, now=now)
+    aside = replace(reply, aside=True)  # the business did not just ask for it
+    enqueue(session, channel=petition.channel, recipient=petition.user_id, reply=aside, now=now)

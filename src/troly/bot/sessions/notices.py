@@ -6,6 +6,7 @@ libraries.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,7 +37,8 @@ def session_label(row: DialogueSession, settings: Settings) -> str:
 
 def to_business(session: AsyncSession, booking: Booking, reply: Reply, *, now: datetime) -> None:
     """Queues a message to the business that made the booking."""
-    enqueue(session, channel=booking.channel, recipient=booking.user_id, reply=reply, now=now)
+    aside = replace(reply, aside=True)  # the business did not just ask for it
+    enqueue(session, channel=booking.channel, recipient=booking.user_id, reply=aside, now=now)
 
 
 def to_staff(session: AsyncSession, settings: Settings, reply: Reply, *, now: datetime) -> None:

@@ -86,9 +86,9 @@ def to_incoming(data: dict[str, Any]) -> Incoming | None:
     )
 
 
-def render(reply: Reply, locale: str = "vi") -> Numbered:
+def render(reply: Reply, locale: str = "vi", *, start: int = 1) -> Numbered:
     """A reply as sendMessage texts (≤ 2,000 characters each), its buttons numbered."""
-    return render_numbered(reply, locale)
+    return render_numbered(reply, locale, start=start)
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -141,7 +141,10 @@ class ZaloBotSender:
     async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
         """Sends the reply's pieces in order, then its document (a photo by URL, or a link)."""
         locale = await self._menus.locale(CHANNEL, recipient)
-        rendered = render(reply, locale)
+        # An aside (a staff message, a reminder) numbers its choices after the menu the user
+        # may be answering, so "1" keeps meaning what it meant.
+        start = await self._menus.first_number(CHANNEL, recipient) if reply.aside else 1
+        rendered = render(reply, locale, start=start)
         try:
             for piece in rendered.pieces:
                 await self._client.call("sendMessage", {"chat_id": recipient, "text": piece})
@@ -162,7 +165,7 @@ class ZaloBotSender:
             raise RetryLater(f"zalo bot error {exc.code}: {exc.description}") from exc
         except httpx.HTTPError as exc:
             raise RetryLater(f"zalo bot network: {type(exc).__name__}") from exc
-        await self._menus.remember(CHANNEL, recipient, rendered.choices)
+        await self._menus.remember(CHANNEL, recipient, rendered.choices, after=start - 1)
 
 
 class ZaloBotDoor:

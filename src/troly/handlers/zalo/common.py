@@ -70,9 +70,14 @@ class Numbered:
     choices: list[str]
 
 
-def render_numbered(reply: Reply, locale: str, *, limit: int = MAX_TEXT) -> Numbered:
-    """A reply as text pieces; buttons become "1. …" lines and "Trả lời 1, 2 hoặc 3."."""
-    lines, choices = numbered_lines(reply.all_buttons(), locale)
+def render_numbered(
+    reply: Reply, locale: str, *, limit: int = MAX_TEXT, start: int = 1
+) -> Numbered:
+    """A reply as text pieces; buttons become "1. …" lines and "Trả lời 1, 2 hoặc 3.".
+
+    An aside that follows a menu still being answered numbers from ``start``.
+    """
+    lines, choices = numbered_lines(reply.all_buttons(), locale, start=start)
     text = reply.text
     if lines:
         text = text + "\n\n" + "\n".join(lines)

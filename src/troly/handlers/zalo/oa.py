@@ -71,7 +71,9 @@ def _button(button: Button) -> dict[str, Any]:
     return {"title": title, "type": "oa.query.show", "payload": button.choice}
 
 
-def render(reply: Reply, locale: str = "vi") -> tuple[list[dict[str, Any]], list[str]]:
+def render(
+    reply: Reply, locale: str = "vi", *, start: int = 1
+) -> tuple[list[dict[str, Any]], list[str]]:
     """A reply as ``message`` objects (≤ 2,000 characters each) and the choices they offer.
 
     Up to five buttons are Zalo buttons (``oa.query.show`` with the choice as its payload,
@@ -79,7 +81,7 @@ def render(reply: Reply, locale: str = "vi") -> tuple[list[dict[str, Any]], list
     """
     buttons = reply.all_buttons()
     if len(buttons) > MAX_BUTTONS:
-        numbered = render_numbered(reply, locale)
+        numbered = render_numbered(reply, locale, start=start)
         return [{"text": piece} for piece in numbered.pieces], numbered.choices
     plain = Reply(reply.text, document=reply.document, kind=reply.kind)
     pieces = render_numbered(plain, locale, limit=MAX_TEXT).pieces
@@ -188,7 +190,9 @@ class ZaloOASender:
     async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
         """Sends the reply's pieces in order; an expired token is refreshed and retried once."""
         locale = await self._menus.locale(CHANNEL, recipient)
-        messages, choices = render(reply, locale)
+        # An aside (a staff message, a reminder) keeps the menu the user may be answering.
+        start = await self._menus.first_number(CHANNEL, recipient) if reply.aside else 1
+        messages, choices = render(reply, locale, start=start)
         if reply.document is not None:
             url = await self._files.url_for(reply.document)
             if url is not None and is_photo(reply.document):
@@ -205,7 +209,7 @@ class ZaloOASender:
             raise RetryLater(f"zalo oa token refresh failed: {exc}") from exc
         except httpx.HTTPError as exc:
             raise RetryLater(f"zalo oa network: {type(exc).__name__}") from exc
-        await self._menus.remember(CHANNEL, recipient, choices)
+        await self._menus.remember(CHANNEL, recipient, choices, after=start - 1)
 
     async def _send_one(self, recipient: str, message: dict[str, Any]) -> None:
         token = await self._tokens.access_token()
