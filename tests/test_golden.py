@@ -179,6 +179,21 @@ def test_records_doing_something_else_do_not_make_a_question_ambiguous(
     assert (result.decision, result.matches[0].code) == (Decision.ANSWER, "1.001612")
 
 
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        # "Giảm kiểm tra…" (reduced inspection) is another action than the inspection itself.
+        ("kiem tra chat luong thuc an chan nuoi nhap khau", "1.008124"),
+        # Restoring an activity suspended for fire safety is its own procedure.
+        ("xin phục hồi hoạt động cơ sở sau khi bị đình chỉ pccc", "3.000494"),
+    ],
+)
+def test_actions_beyond_issue_and_change_are_told_apart(
+    index: ProcedureIndex, question: str, code: str
+) -> None:
+    assert index.search(question).matches[0].code == code
+
+
 def test_an_unknown_code_in_the_question_is_not_answered_by_code(index: ProcedureIndex) -> None:
     result = index.search("thủ tục 1.999999")
 

@@ -165,6 +165,15 @@ ACTIONS = frozenset(
         "hop_nhat",
         "sap_nhap",
         "chuyen_nhuong",
+        "phuc_hoi",
+        "giam_thue",
+        "giam_kiem",
+        "mien_thue",
+        "mien_giam",
+        "tam_dung",
+        "dong_cua",
+        "dong_cang",
+        "dong_ben",
     ]
 )
 
