@@ -41,6 +41,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from fakes.waiting import StateChanges
+
 __all__ = [
     "FakeCall",
     "FakeError",
@@ -638,7 +640,7 @@ async def serve_asgi(app: ASGIApp, *, host: str = "127.0.0.1") -> AsyncIterator[
 # --------------------------------------------------------------------------- the fake
 
 
-class TelegramFake:
+class TelegramFake(StateChanges):
     """In-memory Telegram Bot API with a real HTTP front end; see the module docstring."""
 
     def __init__(
@@ -1091,24 +1093,6 @@ class TelegramFake:
         """The bot's answer to a callback query (text, show_alert, url, cache_time)."""
         return self._callbacks[query_id].answer
 
-    async def wait_until(
-        self,
-        predicate: Callable[[], Any],
-        timeout: float = 5.0,  # noqa: ASYNC109
-        what: str = "condition",
-    ) -> Any:
-        """Waits (event-driven) until ``predicate()`` is truthy and returns its value."""
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    event = self._event
-                    result = predicate()
-                    if result:
-                        return result
-                    await event.wait()
-        except TimeoutError:
-            raise TimeoutError(f"{what} not met within {timeout}s; errors={self.errors}") from None
-
     async def wait_for_messages(
         self,
         chat_id: int,
@@ -1222,11 +1206,6 @@ class TelegramFake:
         return Response("Not Found", status_code=404)
 
     # ------------------------------------------------------------------ shared checks
-
-    def _bump(self) -> None:
-        """Wakes everything waiting for a state change."""
-        event, self._event = self._event, asyncio.Event()
-        event.set()
 
     def _bot_user(self) -> dict[str, Any]:
         return {

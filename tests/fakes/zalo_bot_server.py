@@ -23,7 +23,6 @@ import secrets
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fakes.telegram_server import serve_asgi
+from fakes.waiting import StateChanges
 
 MAX_TEXT = 2000
 
@@ -79,7 +79,7 @@ def is_public_https(url: str) -> bool:
     return not (address.is_private or address.is_loopback or address.is_link_local)
 
 
-class ZaloBotFake:
+class ZaloBotFake(StateChanges):
     """The Zalo Bot API in memory with a real HTTP front end."""
 
     def __init__(
@@ -149,19 +149,6 @@ class ZaloBotFake:
         """What the bot sent to one chat, in order."""
         return [m for m in self._sent if m["chat_id"] == chat_id]
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:  # noqa: ASYNC109
-        """Waits until ``predicate()`` is truthy and returns it."""
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    event = self._event
-                    result = predicate()
-                    if result:
-                        return result
-                    await event.wait()
-        except TimeoutError:
-            raise TimeoutError(f"not met within {timeout}s; errors={self.errors}") from None
-
     async def wait_for_messages(
         self,
         chat_id: str,
@@ -171,10 +158,6 @@ class ZaloBotFake:
         """Waits until the bot sent ``count`` messages to the chat; returns them all."""
         await self.wait_until(lambda: len(self.sent_to(chat_id)) >= count, timeout)
         return self.sent_to(chat_id)
-
-    def _bump(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
 
     # ------------------------------------------------------------------ users
 

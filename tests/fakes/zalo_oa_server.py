@@ -34,6 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fakes.telegram_server import serve_asgi
+from fakes.waiting import StateChanges
 
 BUTTON_TYPES = {"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.sms", "oa.open.phone"}
 MAX_TEXT = 2000
@@ -129,7 +130,7 @@ async def fetch_image(url: str) -> bytes:
     return response.content
 
 
-class ZaloOAFake:
+class ZaloOAFake(StateChanges):
     """The OA API and its webhook, in memory with a real HTTP front end."""
 
     def __init__(
@@ -243,19 +244,6 @@ class ZaloOAFake:
         """The messages accepted for one user, in order."""
         return [m for m in self.sent if m.user_id == user_id]
 
-    async def wait_until(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:  # noqa: ASYNC109
-        """Waits until ``predicate()`` is truthy and returns it."""
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    event = self._event
-                    result = predicate()
-                    if result:
-                        return result
-                    await event.wait()
-        except TimeoutError:
-            raise TimeoutError(f"not met within {timeout}s; errors={self.errors}") from None
-
     async def wait_for_messages(
         self,
         user_id: str,
@@ -265,10 +253,6 @@ class ZaloOAFake:
         """Waits until ``count`` messages were sent to the user; returns them all."""
         await self.wait_until(lambda: len(self.sent_to(user_id)) >= count, timeout)
         return self.sent_to(user_id)
-
-    def _bump(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
 
     # ------------------------------------------------------------------ events
 
