@@ -3,6 +3,8 @@ card opens a new forum topic in the staff group; staff claim and answer there.""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from pydantic import SecretStr
 from fakes.telegram_server import TelegramFake
 from troly.bot.settings import Settings
 from troly.bot.staff import add_staff
-from troly.handlers.app import build_runtime, create_app
+from troly.handlers.app import Runtime, build_runtime, create_app
 from troly.knowledge.index import ProcedureIndex
 
 GROUP = -1001234
@@ -19,6 +21,35 @@ BUSINESS = 1001
 OTHER_BUSINESS = 1002
 AGENT = 11
 OUTSIDER = 99
+
+
+@asynccontextmanager
+async def _app(
+    tmp_path: Path, fake: TelegramFake, *, index: ProcedureIndex | None = None, staff: bool = True
+) -> AsyncIterator[Runtime]:
+    """The app against the fake Bot API, started, with the agent Lan on the roster."""
+    settings = Settings(
+        environment="test",
+        database_url=f"sqlite:///{tmp_path / 'tg.db'}",
+        telegram_token=SecretStr(fake.token),
+        telegram_api_url=fake.base_url.removesuffix("/bot"),
+        staff_chat_id=GROUP,
+    )
+    app, runtime = create_app(
+        settings, runtime=build_runtime(settings, index=index), scheduler=False
+    )
+    async with app.router.lifespan_context(app):
+        if staff:
+            async with runtime.sessions.begin() as session:
+                await add_staff(
+                    session,
+                    channel="telegram",
+                    user_id=str(AGENT),
+                    name="Lan",
+                    role="agent",
+                    now=runtime.clock(),
+                )
+        yield runtime
 
 
 def _button(message: dict[str, Any], prefix: str) -> str:
@@ -56,24 +87,7 @@ async def _file_anonymously(
 async def test_a_petition_through_telegram_business_chat_and_staff_topic(tmp_path: Path) -> None:
     async with TelegramFake(local_mode=True) as fake:
         fake.add_group(GROUP, "Cán bộ PAKN", forum=True, bot_can_manage_topics=True)
-        settings = Settings(
-            environment="test",
-            database_url=f"sqlite:///{tmp_path / 'tg.db'}",
-            telegram_token=SecretStr(fake.token),
-            telegram_api_url=fake.base_url.removesuffix("/bot"),
-            staff_chat_id=GROUP,
-        )
-        app, runtime = create_app(settings, scheduler=False)
-        async with app.router.lifespan_context(app):
-            async with runtime.sessions.begin() as session:
-                await add_staff(
-                    session,
-                    channel="telegram",
-                    user_id=str(AGENT),
-                    name="Lan",
-                    role="agent",
-                    now=runtime.clock(),
-                )
+        async with _app(tmp_path, fake):
 
             async def business_press(prefix: str) -> None:
                 last = fake.sent_to(BUSINESS)[-1]
@@ -160,24 +174,7 @@ async def test_an_answer_awaited_in_one_topic_leaves_another_topics_messages_alo
 ) -> None:
     async with TelegramFake(local_mode=True) as fake:
         fake.add_group(GROUP, "Cán bộ PAKN", forum=True, bot_can_manage_topics=True)
-        settings = Settings(
-            environment="test",
-            database_url=f"sqlite:///{tmp_path / 'tg.db'}",
-            telegram_token=SecretStr(fake.token),
-            telegram_api_url=fake.base_url.removesuffix("/bot"),
-            staff_chat_id=GROUP,
-        )
-        app, runtime = create_app(settings, scheduler=False)
-        async with app.router.lifespan_context(app):
-            async with runtime.sessions.begin() as session:
-                await add_staff(
-                    session,
-                    channel="telegram",
-                    user_id=str(AGENT),
-                    name="Lan",
-                    role="agent",
-                    now=runtime.clock(),
-                )
+        async with _app(tmp_path, fake):
             code_a = await _file_anonymously(
                 fake, topic="xaydung", description="Hồ sơ A chậm 20 ngày", public="0"
             )
@@ -223,15 +220,7 @@ async def test_an_answer_awaited_in_one_topic_leaves_another_topics_messages_alo
 async def test_without_topics_the_card_still_reaches_the_staff_group(tmp_path: Path) -> None:
     async with TelegramFake(local_mode=True) as fake:
         fake.add_group(GROUP, "Cán bộ PAKN", supergroup=True)
-        settings = Settings(
-            environment="test",
-            database_url=f"sqlite:///{tmp_path / 'tg.db'}",
-            telegram_token=SecretStr(fake.token),
-            telegram_api_url=fake.base_url.removesuffix("/bot"),
-            staff_chat_id=GROUP,
-        )
-        app, _runtime = create_app(settings, scheduler=False)
-        async with app.router.lifespan_context(app):
+        async with _app(tmp_path, fake, staff=False):
             await _file_anonymously(
                 fake, topic="thue", description="Hoàn thuế GTGT chậm", public="1"
             )
@@ -251,26 +240,7 @@ async def test_a_photo_and_a_pdf_staff_post_in_the_topic_reach_the_business(
 ) -> None:
     async with TelegramFake(local_mode=True) as fake:
         fake.add_group(GROUP, "Cán bộ PAKN", forum=True, bot_can_manage_topics=True)
-        settings = Settings(
-            environment="test",
-            database_url=f"sqlite:///{tmp_path / 'tg.db'}",
-            telegram_token=SecretStr(fake.token),
-            telegram_api_url=fake.base_url.removesuffix("/bot"),
-            staff_chat_id=GROUP,
-        )
-        runtime = build_runtime(settings, index=index)
-        app, runtime = create_app(settings, runtime=runtime, scheduler=False)
-        async with app.router.lifespan_context(app):
-            async with runtime.sessions.begin() as session:
-                await add_staff(
-                    session,
-                    channel="telegram",
-                    user_id=str(AGENT),
-                    name="Lan",
-                    role="agent",
-                    now=runtime.clock(),
-                )
-
+        async with _app(tmp_path, fake, index=index):
             code = await _file_anonymously(
                 fake,
                 topic="xaydung",
