@@ -240,6 +240,15 @@ async def _staff(rt: Runtime, *, choice: str | None = None, text: str | None = N
     await rt.deliver(handled)
 
 
+async def _file_on_the_bot(chat: BotChat) -> tuple[Said, str]:
+    """Files an anonymous petition on the Zalo Bot by numbers; its summary and its code."""
+    for line in ("/phananh", "4", "Hồ sơ cấp phép xây dựng quá hạn 20 ngày", "1", "1", "2"):
+        await chat.say(line)
+    [_, summary] = await chat.say("2", replies=2)  # anonymous: a note, then the summary
+    [filed] = await chat.say("1")
+    return summary, code_after(filed.text, "Mã theo dõi: ")
+
+
 async def _topic_texts(rt: Runtime, code: str) -> list[str]:
     """What was queued for the petition's topic in the staff group (Telegram, not running)."""
     async with rt.sessions() as session:
@@ -388,12 +397,8 @@ async def test_on_the_zalo_bot_huy_cancels_and_a_staff_reply_is_answered_by_numb
         [none] = await chat.say("/huy")
         assert none.text.startswith("Không có thao tác nào đang dở")
 
-        for line in ("/phananh", "4", "Hồ sơ cấp phép xây dựng quá hạn 20 ngày", "1", "1", "2"):
-            await chat.say(line)
-        [_, summary] = await chat.say("2", replies=2)  # anonymous: a note, then the summary
+        summary, code = await _file_on_the_bot(chat)
         assert "\n1. 📨 Gửi phản ánh\n" in summary.text
-        [filed] = await chat.say("1")
-        code = code_after(filed.text, "Mã theo dõi: ")
 
         async def create(_name: str) -> str:
             return "502"
@@ -434,10 +439,7 @@ async def test_on_the_zalo_bot_a_staff_message_mid_registration_keeps_the_menus_
                 session, channel="telegram", user_id=AGENT, name="Lan", role="agent", now=clock()
             )
         chat = BotChat(rt, fake, BOT_USER)
-        for line in ("/phananh", "4", "Hồ sơ cấp phép xây dựng quá hạn 20 ngày", "1", "1", "2"):
-            await chat.say(line)
-        await chat.say("2", replies=2)  # anonymous: a note, then the summary
-        code = code_after((await chat.say("1"))[0].text, "Mã theo dõi: ")
+        _, code = await _file_on_the_bot(chat)
 
         async def create(_name: str) -> str:
             return "503"
