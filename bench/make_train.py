@@ -1,6 +1,6 @@
 """Draws the procedure records that the training questions were written from.
 
-Usage: python bench/make_train.py [--n 150] [--seed 2026]
+Usage: python bench/make_train.py [--n 150] [--seed 2026] [--exclude FILE ...]
 
 A seeded sample in two halves. The first is spread across the topics a business owner asks
 about most (the records' heuristic ``topics`` tags: tax, customs, land, investment, enterprise
@@ -13,11 +13,19 @@ same procedure at another level or agency), so that a question's label can name 
 variant, or every variant when the question does not say which. The questions themselves
 (tests/data/train_questions.jsonl) were written by hand from this list, with about a fifth
 out of scope; the script only makes the choice of records reproducible.
+
+``--exclude FILE`` (repeatable) names JSONL question files (one object a line, as
+tests/data/train_questions.jsonl): the records whose codes appear in their ``expected`` lists
+are skipped when drawing, so a further training set is written from other records. The
+second set (tests/data/train2_questions.jsonl) was drawn with
+``--n 150 --seed 2027 --exclude tests/data/train_questions.jsonl``. Excluded records may still
+be printed as near-duplicates of a drawn one, since a label must name every variant.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 from collections import defaultdict
 
@@ -25,6 +33,17 @@ from rapidfuzz import fuzz, process
 
 from troly.knowledge.folding import basic_fold
 from troly.knowledge.records import load_knowledge
+
+
+def _expected_codes(paths: list[str]) -> set[str]:
+    """The codes in the ``expected`` lists of the given JSONL question files."""
+    codes: set[str] = set()
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    codes.update(json.loads(line).get("expected", []))
+    return codes
 
 
 def _round_robin(
@@ -47,13 +66,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=150)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="JSONL question file whose expected codes are not drawn (repeatable)",
+    )
     args = parser.parse_args()
+    excluded = _expected_codes(args.exclude)
     kb = load_knowledge()
     procedures = sorted(kb, key=lambda p: p.code)
     rng = random.Random(args.seed)
     by_topic: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_field: dict[tuple[str, str], list[str]] = defaultdict(list)
     for p in procedures:
+        if p.code in excluded:
+            continue
         if p.topics:
             by_topic[(p.topics[0], "")].append(p.code)
         if p.business_relevant:
