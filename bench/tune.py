@@ -69,7 +69,8 @@ def fit_listwise(rows: list[Row], l2: float, steps: int = 2000) -> np.ndarray:
 
     Listwise learning to rank (ListNet-style): each question's candidates compete in a
     softmax over their weighted features, so the fit cares about the strongest wrong
-    candidates (the ones that take top-1), not the many easy ones.
+    candidates (the ones that take top-1), not the many easy ones. The candidate lists are
+    padded into one array so each gradient step is a few array operations.
     """
     lists = []
     for expected, codes, feats, _ in rows:
@@ -77,16 +78,24 @@ def fit_listwise(rows: list[Row], l2: float, steps: int = 2000) -> np.ndarray:
         if pos.any() and not pos.all():
             lists.append((feats, pos))
     width = lists[0][0].shape[1] if lists else len(fields(Weights))
+    if not lists:
+        return np.full(width, 1.0 / width)
+    depth = max(len(pos) for _, pos in lists)
+    x = np.zeros((len(lists), depth, width))
+    real = np.zeros((len(lists), depth), dtype=bool)
+    right = np.zeros((len(lists), depth), dtype=bool)
+    for i, (feats, pos) in enumerate(lists):
+        x[i, : len(pos)] = feats
+        real[i, : len(pos)] = True
+        right[i, : len(pos)] = pos
     w = np.full(width, 10.0 / width)
     for _ in range(steps):
-        grad = l2 * w
-        for feats, pos in lists:
-            s = feats @ w
-            p = np.exp(s - s.max())
-            p /= p.sum()
-            q = np.where(pos, p, 0.0)
-            q /= q.sum()
-            grad += (p - q) @ feats / len(lists)
+        s = np.where(real, x @ w, -np.inf)
+        p = np.exp(s - s.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        q = np.where(right, p, 0.0)
+        q /= q.sum(axis=1, keepdims=True)
+        grad = l2 * w + np.einsum("nd,ndw->w", p - q, x) / len(lists)
         w = np.maximum(w - 1.0 * grad, 0.0)
     total = w.sum()
     return w / total if total > 0 else np.full(width, 1.0 / width)
