@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from troly.bot.effects import Applied, EffectResult
-from troly.bot.flows.base import State
+from troly.bot.flows import staff as staff_flow
 from troly.bot.messages import Button, Document, Reply
 from troly.bot.petitions import files as staff_files
 from troly.bot.petitions import render
@@ -41,7 +41,6 @@ from troly.bot.texts import t
 
 logger = logging.getLogger(__name__)
 LO = render.STAFF_LOCALE
-STAFF_FLOW = "staff"
 _DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*[,;:\-–]?\s*(.*)$", re.S)
 
 
@@ -168,14 +167,21 @@ def _prompt(step: str, key: str) -> _Handler:
             return _say("staff.not_open", code=p.code)
         if step == "new_date" and p.new_date_set:
             return _say("staff.new_date_once", code=p.code)
-        state = State(STAFF_FLOW, step, {"code": p.code}, applied.state.locale)
-        reply = Reply(
-            t(key, LO, code=p.code, deadline=day_text(p.deadline, applied.settings)),
-            ((Button(t("staff.cancel", LO), choice="ps:cancel"),),),
-        )
-        return EffectResult(replies=(reply,), state=state)
+        return _ask(applied, p, step, key)
 
     return prompt
+
+
+def _ask(applied: Applied, p: Petition, step: str, key: str) -> EffectResult:
+    """Waits for the officer's next message in the topic, for a limited time."""
+    minutes = applied.settings.staff_prompt_minutes
+    state = staff_flow.prompt(applied.state, step, p.code, now=applied.now, minutes=minutes)
+    deadline = day_text(p.deadline, applied.settings)
+    reply = Reply(
+        t(key, LO, code=p.code, deadline=deadline, minutes=minutes),
+        ((Button(t("staff.cancel", LO), choice="ps:cancel"),),),
+    )
+    return EffectResult(replies=(reply,), state=state)
 
 
 def parse_new_date(text: str) -> tuple[date, str] | None:
