@@ -1,11 +1,11 @@
-"""The staff's side in the staff group: card buttons, typed answers and new dates.
+"""The staff's side in the staff group: card buttons, typed answers, new dates and reasons.
 
 Messages written in a petition's topic are relayed to the business. A prompt (the answer, a
-new date) waits for its reply only in the topic where it was asked: the staff conversation
-is kept per topic (``Incoming.conversation_key``), so the officer may write in other topics
-meanwhile and each message goes to that topic's business. A prompt waits
-``staff_prompt_minutes``: a message after that is not taken (nor relayed), the officer is
-told to press the button again.
+new date, the reason for closing an unanswered petition) waits for its reply only in the
+topic where it was asked: the staff conversation is kept per topic
+(``Incoming.conversation_key``), so the officer may write in other topics meanwhile and each
+message goes to that topic's business. A prompt waits ``staff_prompt_minutes``: a message
+after that is not taken (nor relayed), and the officer is told to press the button again.
 
 Pure: every action is a ``StaffAction`` effect; its applier checks the roster.
 """
@@ -23,8 +23,8 @@ from troly.bot.petitions.render import STAFF_LOCALE
 from troly.bot.texts import t
 
 FLOW = "staff"
-_TEXT_ACTIONS = {"new_date": "new_date", "answer": "answer_text"}
-_BUTTONS = {"new_date": "staff.new_date", "answer": "staff.answer"}
+_TEXT_ACTIONS = {"new_date": "new_date", "answer": "answer_text", "close_reason": "close_text"}
+_BUTTONS = {"new_date": "staff.new_date", "answer": "staff.answer", "close_reason": "staff.close"}
 """The card button that asks again, by prompt step (named in the expiry notice)."""
 
 
@@ -55,7 +55,7 @@ def on_choice(state: State, payload: str, _ctx: Context) -> Outcome:
 
 
 def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
-    """What a staff member types: the awaited answer or new date, or a message to relay."""
+    """What a staff member types: the awaited answer, new date or reason, or a message to relay."""
     text = (incoming.text or "").strip()
     action = _TEXT_ACTIONS.get(state.step or "")
     if state.flow == FLOW and action is not None and expired(state, ctx.now):
