@@ -402,11 +402,14 @@ async def test_only_a_supervisor_or_the_assignee_reassigns_and_a_supervisor_clos
     [not_yours] = await world.staff_press(AGENT, f"ps:close:{code}", thread=thread)
     assert "chỉ lãnh đạo mới đóng được" in not_yours.text
     assert (await world.petition(code)).status == "assigned"
-    assert await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread) == []
+    [reason] = await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread)
+    assert "Gõ lý do đóng" in reason.text
+    assert await world.staff_say(SUPERVISOR, "Đã giải quyết tại Sở.", thread=thread) == []
     closed = await world.sent()
     assert {s.recipient for s in closed} == {GROUP, BUSINESS}
     [told] = [s for s in closed if s.recipient == BUSINESS]
     assert "khi chưa có câu trả lời" in told.text
+    assert "Lý do: Đã giải quyết tại Sở." in told.text
     assert f"pb:reopen:{code}" in told.choices()
     assert (await world.petition(code)).status == "closed"
     [late] = await world.staff_say(AGENT, "Còn một ý nữa", thread=thread)

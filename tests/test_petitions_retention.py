@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,7 @@ async def _a_year_after_closing(world: World) -> None:
     recent = await _file_with_consent(world, user=THIRD, phone="0905111222")
     recent_thread = await world.topic_thread(recent)
     await world.staff_press(SUPERVISOR, f"ps:close:{recent}", thread=recent_thread)
+    await world.staff_say(SUPERVISOR, "Trùng với phản ánh khác.", thread=recent_thread)
     await world.sent()
 
     # The day before the year is up, nothing is erased; every other follow-up is drained.
@@ -192,6 +193,30 @@ async def _a_year_after_closing(world: World) -> None:
     async with world.sessions() as session:
         due = [f.due_at for f in await pending(session, ref="petitions")]
     assert due == [datetime(2027, 11, 26, 1, 30, tzinfo=VN)]
+
+
+async def test_a_closing_reason_is_erased_with_the_personal_data(world: World) -> None:
+    await world.roster()
+    code = await _file_with_consent(world)
+    thread = await world.topic_thread(code)
+    await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread)
+    reason = "Ông Nguyễn Văn Bình đã rút yêu cầu qua điện thoại 0987654321."
+    await world.staff_say(SUPERVISOR, reason, thread=thread)
+    petition = await world.petition(code)
+    assert petition.status == "closed"
+
+    def closing_notes(rows: Rows) -> list[str | None]:
+        return [
+            row["note"]
+            for key, row in _of(rows, petition.id).items()
+            if key[0] == "petition_events" and row["kind"] == "closed"
+        ]
+
+    assert closing_notes(await _snapshot(world)) == [reason]
+    async with world.sessions.begin() as session:
+        later = world.clock() + timedelta(days=366)
+        assert await forget_closed_petitions(session, now=later, settings=world.settings) == 1
+    assert closing_notes(await _snapshot(world)) == [None]
 
 
 async def test_the_retention_is_a_setting_read_from_the_environment(

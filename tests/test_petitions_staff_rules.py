@@ -1,5 +1,6 @@
-"""Transcripts of the staff's business rules on a petition: who may claim and close, which
-new dates are accepted, one new date across a reopen, a business that blocked the bot."""
+"""Transcripts of the staff's business rules on a petition: who may claim and close (with a
+reason when unanswered), which new dates are accepted, one new date across a reopen, a
+business that blocked the bot."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from petition_world import AGENT, BUSINESS, GROUP, SUPERVISOR, World
 from support import VN, Clock
 from troly.bot.dialogue import Dialogue
-from troly.bot.messages import Reply
+from troly.bot.messages import Attachment, Reply
 from troly.bot.outbox import Outbox, Undeliverable
+from troly.bot.petitions.model import PetitionEvent
+from troly.bot.petitions.service import events_of
 from troly.bot.staff import add_staff
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.wiring import dead_letter_hooks, effect_appliers
@@ -151,22 +154,96 @@ async def test_only_a_supervisor_closes_an_unanswered_petition_and_the_business_
         [refused] = await world.staff_press(who, f"ps:close:{code}", thread=thread)
         assert "chỉ lãnh đạo mới đóng được" in refused.text
         assert "Người đang xử lý: Lan" in refused.text
-    assert (await world.petition(code)).status == "assigned"
+        # No reason is asked of them: what they write next is a message to the business.
+        [relayed] = await world.staff_say(who, "Anh chị chờ thêm ít hôm.", thread=thread)
+        assert relayed.text == "✓ Đã chuyển đến doanh nghiệp."
+    assert (await world.petition(code)).status == "in_progress"
+    assert [s.recipient for s in await world.sent()] == [BUSINESS, BUSINESS]
+
+    # A supervisor is asked for the reason first; the button alone closes nothing.
+    [asked] = await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread)
+    assert asked.text.startswith(f"Phản ánh {code} chưa được trả lời. Gõ lý do đóng")
+    assert "Bot chờ ở chủ đề này trong 30 phút." in asked.text
+    assert [b.choice for b in asked.all_buttons()] == ["ps:cancel"]
+    assert (await world.petition(code)).status == "in_progress"
     assert await world.sent() == []
-    await world.staff_say(SUPERVISOR, "Nội dung đã được giải quyết tại Sở Xây dựng.", thread=thread)
-    assert await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread) == []
+
+    reason = "Nội dung đã được giải quyết tại buổi làm việc với Sở Xây dựng ngày 20/11."
+    assert await world.staff_say(SUPERVISOR, reason, thread=thread) == []
     sent = await world.sent()
-    [note, told] = [s for s in sent if s.recipient == BUSINESS]
-    assert "đã được giải quyết tại Sở Xây dựng" in note.text
-    assert "đóng khi chưa có câu trả lời" in told.text
+    [told] = [s for s in sent if s.recipient == BUSINESS]
+    assert told.text == (
+        f"Phản ánh {code} đã được lãnh đạo đóng khi chưa có câu trả lời.\n"
+        f"Lý do: {reason}\n"
+        "Nếu vấn đề vẫn còn, bấm nút dưới đây để mở lại."
+    )
     assert told.choices() == [f"pb:reopen:{code}"]
     [staff] = [s for s in sent if s.recipient == GROUP]
-    assert staff.text == f"✅ Minh đã đóng phản ánh {code} khi chưa có câu trả lời; " + (
-        "doanh nghiệp đã được báo và có thể mở lại."
+    assert staff.text == (
+        f"✅ Minh đã đóng phản ánh {code} khi chưa có câu trả lời. Lý do: {reason}\n"
+        "Doanh nghiệp đã được báo lý do và có thể mở lại."
+    )
+    petition = await world.petition(code)
+    assert petition.status == "closed"
+    [closed] = [e for e in await _events(world, code) if e.kind == "closed"]
+    assert (closed.actor_id, closed.from_status, closed.to_status, closed.note) == (
+        SUPERVISOR,
+        "in_progress",
+        "closed",
+        reason,
     )
     [reopened] = await world.press(f"pb:reopen:{code}")
     assert "Đã mở lại" in reopened.text
     assert (await world.petition(code)).status == "reopened"
+
+
+async def test_a_closing_reason_written_after_the_prompt_expired_closes_nothing(
+    world: World,
+) -> None:
+    await _staffed(world)
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread)
+    await world.sent()
+    world.clock.advance(minutes=45)
+    [notice] = await world.staff_say(SUPERVISOR, "Trùng với phản ánh trước.", thread=thread)
+    assert notice.text.startswith(f"⏱ Lời nhắc «✅ Đóng» của phản ánh {code} đã hết thời gian chờ")
+    assert await world.sent() == []
+    assert (await world.petition(code)).status == "received"
+    # The button asks again, and a reason typed in time closes it.
+    await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread)
+    world.clock.advance(minutes=10)
+    assert await world.staff_say(SUPERVISOR, "Trùng với phản ánh trước.", thread=thread) == []
+    [told] = [s for s in await world.sent() if s.recipient == BUSINESS]
+    assert "Lý do: Trùng với phản ánh trước." in told.text
+    assert (await world.petition(code)).status == "closed"
+
+
+async def test_a_closing_reason_must_be_text_and_huy_keeps_the_petition_open(
+    world: World,
+) -> None:
+    await _staffed(world)
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread)
+    photo = Attachment("photo", "photo-1", name=None, mime_type="image/jpeg")
+    [again] = await world.staff_say(SUPERVISOR, None, thread=thread, attachments=(photo,))
+    assert again.text.startswith(f"Chưa có lý do nên phản ánh {code} chưa được đóng.")
+    assert (await world.petition(code)).status == "received"
+    [cancelled] = await world.staff_say(SUPERVISOR, "/huy", thread=thread)
+    assert cancelled.text == "Đã hủy thao tác."
+    await world.sent()
+    [relayed] = await world.staff_say(SUPERVISOR, "Trùng với phản ánh trước.", thread=thread)
+    assert relayed.text == "✓ Đã chuyển đến doanh nghiệp."
+    assert (await world.petition(code)).status == "in_progress"
+    [note] = [s.text for s in await world.sent() if s.recipient == BUSINESS]
+    assert "đóng" not in note
+
+
+async def _events(world: World, code: str) -> list[PetitionEvent]:
+    petition = await world.petition(code)
+    async with world.sessions() as session:
+        return await events_of(session, petition)
 
 
 async def test_an_answered_petition_is_closed_by_its_assignee_or_a_supervisor(

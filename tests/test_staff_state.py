@@ -5,6 +5,7 @@ topic where it was asked, and what staff write elsewhere goes to that topic's bu
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking_support import OPENING, tax_codes
 from petition_world import AGENT, BUSINESS, GROUP, Sent, World
 from support import Clock, choices
+from troly.bot.flows import staff as staff_flow
+from troly.bot.flows.base import State
 from troly.bot.messages import Incoming
 from troly.bot.sessions.model import Booking
+from troly.bot.settings import Settings
 from troly.knowledge.index import ProcedureIndex
 
 OTHER = "502"
@@ -202,3 +206,106 @@ def test_each_topic_of_the_staff_group_is_a_conversation_of_its_own() -> None:
     assert key(None) == f"{GROUP}/11"
     assert key("7") == f"{GROUP}/7/11"
     assert len({key(None), key("7"), key("8")}) == 3
+
+
+# A prompt waits a limited time (TROLY_STAFF_PROMPT_MINUTES, 30 by default): what the officer
+# writes in the topic later is about something else and must not reach the business as the
+# official answer or move its date.
+
+EXPIRED = "⏱ Lời nhắc «{button}» của phản ánh {code} đã hết thời gian chờ"
+
+
+async def test_an_answer_written_after_the_prompt_expired_reaches_nobody(world: World) -> None:
+    a, thread_a, _b, _thread_b = await two_petitions(world)
+    [prompt] = await world.staff_press(AGENT, f"ps:answer:{a}", thread=thread_a)
+    assert "Bot chờ câu trả lời ở chủ đề này trong 30 phút." in prompt.text
+
+    world.clock.advance(minutes=31)
+    [notice] = await world.staff_say(AGENT, "Đi họp giao ban lúc 14 giờ nhé", thread=thread_a)
+    assert notice.text.startswith(EXPIRED.format(button="✍️ Trả lời", code=a))
+    assert "không được gửi đến doanh nghiệp" in notice.text
+    assert "bấm lại nút «✍️ Trả lời»" in notice.text
+    assert notice.all_buttons() == []
+    assert await world.sent() == []
+    petition = await world.petition(a)
+    assert (petition.status, petition.answer) == ("received", None)
+
+    # The prompt is gone: the next message is an ordinary one, relayed to the business.
+    [relayed] = await world.staff_say(AGENT, "Anh gửi giúp bản vẽ.", thread=thread_a)
+    assert relayed.text == "✓ Đã chuyển đến doanh nghiệp."
+    [to_a] = to(await world.sent(), BUSINESS)
+    assert "Anh gửi giúp bản vẽ." in to_a
+    assert "Trả lời phản ánh" not in to_a
+
+    # Nothing is lost: the card's button asks again and the answer is taken.
+    await world.staff_press(AGENT, f"ps:answer:{a}", thread=thread_a)
+    assert await world.staff_say(AGENT, "Sở Xây dựng đã cấp phép.", thread=thread_a) == []
+    [answer] = to(await world.sent(), BUSINESS)
+    assert answer.startswith(f"📬 Trả lời phản ánh {a}:\nSở Xây dựng đã cấp phép.")
+    assert (await world.petition(a)).status == "answered"
+
+
+async def test_a_new_date_written_after_the_prompt_expired_is_not_set(world: World) -> None:
+    a, thread_a, _b, _thread_b = await two_petitions(world)
+    await world.staff_press(AGENT, f"ps:date:{a}", thread=thread_a)
+    world.clock.advance(days=2)
+    [notice] = await world.staff_say(AGENT, "28/12/2026 chờ ý kiến Sở Xây dựng", thread=thread_a)
+    assert notice.text.startswith(EXPIRED.format(button="📅 Hẹn lại ngày", code=a))
+    assert await world.sent() == []
+    assert (await world.petition(a)).new_date_set is False
+
+
+async def test_an_answer_written_within_the_limit_is_taken(world: World) -> None:
+    a, thread_a, _b, _thread_b = await two_petitions(world)
+    await world.staff_press(AGENT, f"ps:answer:{a}", thread=thread_a)
+    world.clock.advance(minutes=30)
+    assert await world.staff_say(AGENT, "Sở Xây dựng đã cấp phép.", thread=thread_a) == []
+    [answer] = to(await world.sent(), BUSINESS)
+    assert answer.startswith(f"📬 Trả lời phản ánh {a}:\nSở Xây dựng đã cấp phép.")
+    assert (await world.petition(a)).status == "answered"
+
+
+async def test_the_prompt_limit_is_a_setting(
+    sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex
+) -> None:
+    settings = Settings(environment="test", staff_chat_id=int(GROUP), staff_prompt_minutes=5)
+    world = World(sessions, index, Clock(OPENING), settings=settings)
+    a, thread_a, _b, _thread_b = await two_petitions(world)
+    [prompt] = await world.staff_press(AGENT, f"ps:date:{a}", thread=thread_a)
+    assert "Bot chờ ở chủ đề này trong 5 phút." in prompt.text
+    world.clock.advance(minutes=6)
+    [notice] = await world.staff_say(AGENT, "28/12/2026 chờ ý kiến Sở Xây dựng", thread=thread_a)
+    assert notice.text.startswith(EXPIRED.format(button="📅 Hẹn lại ngày", code=a))
+    assert (await world.petition(a)).new_date_set is False
+    await world.staff_press(AGENT, f"ps:date:{a}", thread=thread_a)
+    world.clock.advance(minutes=4)
+    assert await world.staff_say(AGENT, "28/12/2026 chờ ý kiến Sở", thread=thread_a) == []
+    assert (await world.petition(a)).new_date_set is True
+
+
+async def test_huy_still_cancels_a_pending_prompt(world: World) -> None:
+    a, thread_a, _b, _thread_b = await two_petitions(world)
+    await world.staff_press(AGENT, f"ps:answer:{a}", thread=thread_a)
+    [cancelled] = await world.staff_say(AGENT, "/huy", thread=thread_a)
+    assert cancelled.text == "Đã hủy thao tác."
+    [relayed] = await world.staff_say(AGENT, "Anh gửi giúp bản vẽ.", thread=thread_a)
+    assert relayed.text == "✓ Đã chuyển đến doanh nghiệp."
+    assert (await world.petition(a)).status != "answered"
+    # Also once the prompt has expired, /huy drops it and nothing is sent.
+    await world.staff_press(AGENT, f"ps:answer:{a}", thread=thread_a)
+    world.clock.advance(hours=3)
+    [cancelled] = await world.staff_say(AGENT, "/huy", thread=thread_a)
+    assert cancelled.text == "Đã hủy thao tác."
+    assert to(await world.sent(), BUSINESS) == [
+        "💬 Cán bộ xử lý phản ánh " + a + ":\nAnh gửi giúp bản vẽ."
+    ]
+
+
+def test_a_prompt_without_its_time_limit_counts_as_expired() -> None:
+    # A prompt left by a version without time limits: its age is unknown, so it is not taken.
+    now = OPENING
+    old = State("staff", "answer", {"code": "PA-7K3M9Q"})
+    assert staff_flow.expired(old, now) is True
+    fresh = staff_flow.prompt(State(), "answer", "PA-7K3M9Q", now=now, minutes=30)
+    assert staff_flow.expired(fresh, now + timedelta(minutes=30)) is False
+    assert staff_flow.expired(fresh, now + timedelta(minutes=30, seconds=1)) is True

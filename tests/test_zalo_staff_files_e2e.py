@@ -40,16 +40,12 @@ async def _file_on_the_oa(chat: OAChat) -> str:
 
 
 async def _close(rt: Runtime, code: str, thread: str) -> None:
-    handled = await rt.dialogue.handle(
-        Incoming(
-            channel="telegram",
-            user_id=AGENT,
-            choice=f"ps:close:{code}",
-            chat_id=GROUP,
-            thread=thread,
+    """Closes the unanswered petition as a supervisor: the button, then the reason."""
+    for step in ({"choice": f"ps:close:{code}"}, {"text": "Đã giải quyết trực tiếp."}):
+        handled = await rt.dialogue.handle(
+            Incoming(channel="telegram", user_id=AGENT, chat_id=GROUP, thread=thread, **step)
         )
-    )
-    await rt.deliver(handled)
+        await rt.deliver(handled)
 
 
 async def test_a_staff_photo_reaches_the_oa_business_by_url_and_a_huge_file_is_refused(

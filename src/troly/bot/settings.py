@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_bot_username: str | None = None
     staff_chat_id: int | None = None
+    # A staff prompt («Trả lời», «Hẹn lại ngày», a closing reason) waits this long for the
+    # officer's next message in its topic: a later message is not taken as the answer.
+    staff_prompt_minutes: int = Field(30, ge=1)
 
     # Petitions (facts/rules.md "Petitions"): working days, Asia/Ho_Chi_Minh.
     petition_assign_days: float = Field(1, gt=0)

@@ -32,8 +32,11 @@ logger = logging.getLogger(__name__)
 RETENTION = "petition.retention"
 ERASED = "erased_retention"
 RUN_AT = time(1, 30)
-FREE_TEXT_EVENTS = ("business_message", "staff_message", "answered", "rating_comment")
-"""Events whose note is text someone wrote (the others hold dates, stars or staff names)."""
+FREE_TEXT_EVENTS = ("business_message", "staff_message", "answered", "rating_comment", "closed")
+"""Events whose note is text someone wrote (the others hold dates, stars or staff names).
+
+A ``closed`` event's note is the supervisor's reason for closing a petition unanswered.
+"""
 
 
 async def forget_closed_petitions(

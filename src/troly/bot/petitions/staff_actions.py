@@ -1,7 +1,7 @@
 """Staff actions on a petition from the staff group, each checked against the roster.
 
-Claim, reassign, new date, answer, close, and messages written in the topic (text, photos,
-files) relayed to the business.
+Claim, reassign, new date, answer, close (an unanswered petition with a reason), and messages
+written in the topic (text, photos, files) relayed to the business.
 
 The roster is checked before anything else: a group member who is not on it cannot act.
 """
@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from troly.bot.effects import Applied, EffectResult
-from troly.bot.flows.base import State
+from troly.bot.flows import staff as staff_flow
 from troly.bot.messages import Button, Document, Reply
 from troly.bot.petitions import files as staff_files
 from troly.bot.petitions import render
@@ -41,7 +41,6 @@ from troly.bot.texts import t
 
 logger = logging.getLogger(__name__)
 LO = render.STAFF_LOCALE
-STAFF_FLOW = "staff"
 _DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*[,;:\-–]?\s*(.*)$", re.S)
 
 
@@ -168,14 +167,21 @@ def _prompt(step: str, key: str) -> _Handler:
             return _say("staff.not_open", code=p.code)
         if step == "new_date" and p.new_date_set:
             return _say("staff.new_date_once", code=p.code)
-        state = State(STAFF_FLOW, step, {"code": p.code}, applied.state.locale)
-        reply = Reply(
-            t(key, LO, code=p.code, deadline=day_text(p.deadline, applied.settings)),
-            ((Button(t("staff.cancel", LO), choice="ps:cancel"),),),
-        )
-        return EffectResult(replies=(reply,), state=state)
+        return _ask(applied, p, step, key)
 
     return prompt
+
+
+def _ask(applied: Applied, p: Petition, step: str, key: str) -> EffectResult:
+    """Waits for the officer's next message in the topic, for a limited time."""
+    minutes = applied.settings.staff_prompt_minutes
+    state = staff_flow.prompt(applied.state, step, p.code, now=applied.now, minutes=minutes)
+    deadline = day_text(p.deadline, applied.settings)
+    reply = Reply(
+        t(key, LO, code=p.code, deadline=deadline, minutes=minutes),
+        ((Button(t("staff.cancel", LO), choice="ps:cancel"),),),
+    )
+    return EffectResult(replies=(reply,), state=state)
 
 
 def parse_new_date(text: str) -> tuple[date, str] | None:
@@ -279,7 +285,6 @@ async def _answer(
 async def _close(
     effect: StaffAction, applied: Applied, p: Petition, role: str
 ) -> EffectResult | None:
-    now = applied.now
     if p.status == Status.CLOSED:
         return _say("staff.not_open", code=p.code)
     answered = p.status == Status.ANSWERED
@@ -288,6 +293,32 @@ async def _close(
         # a supervisor only (the business is told it was closed unanswered, and may reopen).
         key = "staff.close_answered_not_allowed" if answered else "staff.close_open_not_allowed"
         return _say(key, code=p.code, name=p.assignee_name or t("staff.nobody", LO))
+    if not answered:
+        # The business is owed the reason it gets no answer: the supervisor types it first.
+        return _ask(applied, p, "close_reason", "staff.close_reason_prompt")
+    return await _closed(applied, p, reason=None)
+
+
+async def _close_reason(
+    effect: StaffAction, applied: Applied, p: Petition, role: str
+) -> EffectResult | None:
+    if p.status == Status.CLOSED:
+        return _say("staff.not_open", code=p.code)
+    if role != "supervisor":
+        # Taken off the supervisors between the button and the reason.
+        name = p.assignee_name or t("staff.nobody", LO)
+        return _say("staff.close_open_not_allowed", code=p.code, name=name)
+    reason = " ".join((effect.text or "").split())[:500]
+    if not reason:
+        return _ask(applied, p, "close_reason", "staff.close_reason_empty")
+    # Answered meanwhile: it closes as an answered petition, the reason kept in its history.
+    return await _closed(applied, p, reason=reason)
+
+
+async def _closed(applied: Applied, p: Petition, *, reason: str | None) -> EffectResult | None:
+    """Closes the petition, telling the business (with the reason when unanswered) and staff."""
+    now = applied.now
+    answered = p.status == Status.ANSWERED
     p.closed_at = now
     record(
         applied.session,
@@ -297,23 +328,19 @@ async def _close(
         actor_id=applied.incoming.user_id,
         kind="closed",
         to_status=Status.CLOSED,
-        note=None if answered else "unanswered",
+        note=reason,
     )
     await plan.stop_all(applied.session, p)
     if answered:
         told = Reply(t("petition.closed", p.locale, code=p.code))
+        staff = t("staff.closed", LO, code=p.code, name=_who(applied))
     else:
         # Not a silent end: the business may reopen it (a closed petition can be reopened).
-        told = Reply(t("petition.closed_unanswered", p.locale, code=p.code), _reopen_button(p))
+        text = t("petition.closed_unanswered", p.locale, code=p.code, reason=reason or "")
+        told = Reply(text, _reopen_button(p))
+        staff = t("staff.closed_unanswered", LO, code=p.code, name=_who(applied), reason=reason)
     to_business(applied.session, p, told, now=now)
-    staff_key = "staff.closed" if answered else "staff.closed_unanswered"
-    await to_staff(
-        applied.session,
-        p,
-        Reply(t(staff_key, LO, code=p.code, name=_who(applied))),
-        now=now,
-        settings=applied.settings,
-    )
+    await to_staff(applied.session, p, Reply(staff), now=now, settings=applied.settings)
     return None
 
 
@@ -414,5 +441,6 @@ _ACTIONS: dict[str, _Handler] = {
     "new_date": _new_date,
     "answer_text": _answer,
     "close": _close,
+    "close_text": _close_reason,
     "relay": _relay,
 }
