@@ -124,6 +124,11 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
+        "certificates of origin for exports (Bộ Công Thương)",
+        ("giay chung nhan xuat xu", "chung nhan xuat xu", "c o"),
+        context=("xuat khau", "xuat sang", "hang xuat", "lo hang xuat"),
+    ),
+    Topic(
         "labour and employment (Bộ Nội vụ)",
         (
             "giay phep lao dong",
