@@ -1150,12 +1150,17 @@ SYNONYMS: dict[str, str] = {
     "cam heo": "thuc an chan nuoi",
     "cam lon": "thuc an chan nuoi",
     "npk": "phan bon",
+    "tam nghi": "tam ngung kinh doanh",
+    "nghi tam": "tam ngung kinh doanh",
+    "dao gieng": "tham do khai thac nuoc duoi dat",
+    "sang ten xe": "dang ky sang ten xe thay doi chu xe",
 }
 
 # Everyday sentence shapes (folded regexes) -> the records' words, added like SYNONYMS:
 # "chuyển công ty TNHH thành công ty cổ phần" is a conversion (chuyển đổi).
 PATTERN_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bchuyen (?:[a-z0-9]+ ){1,8}thanh\b", "chuyen doi"),
+    (r"\bvay (?:[a-z0-9]+ ){0,4}nuoc ngoai\b", "khoan vay nuoc ngoai"),
     # "tiệm" is a small shop, a household business; "tiêm chủng/phòng" is a vaccination.
     (r"\btiem\b(?! (?:chung|phong|thuoc|vac))", "ho kinh doanh"),
     (r"\bdoi (?:[a-z0-9]+ ){1,8}(?:thanh|sang)\b", "chuyen doi"),
