@@ -1115,9 +1115,6 @@ SYNONYMS: dict[str, str] = {
     "bao giam lao dong": "dang ky dieu chinh dong bao hiem xa hoi",
     "co tuc bang co phieu": "co tuc bang chung khoan",
     "co phieu thuong": "chung khoan thuong",
-    "ban von": "chuyen nhuong von gop",
-    "ban phan von": "chuyen nhuong von gop",
-    "ban lai von": "chuyen nhuong von gop",
     "ban co phan": "chuyen nhuong co phan",
     "danh du": "phuc hoi danh du",
     "oan sai": "phuc hoi danh du boi thuong",
@@ -1154,6 +1151,9 @@ SYNONYMS: dict[str, str] = {
     "nghi tam": "tam ngung kinh doanh",
     "dao gieng": "tham do khai thac nuoc duoi dat",
     "sang ten xe": "dang ky sang ten xe thay doi chu xe",
+    "to tien": "sao chup hinh anh tien viet nam",
+    "hinh tien": "sao chup hinh anh tien viet nam",
+    "phieu thu hoach": "phieu kiem soat thu hoach",
 }
 
 # Everyday sentence shapes (folded regexes) -> the records' words, added like SYNONYMS:
@@ -1161,6 +1161,13 @@ SYNONYMS: dict[str, str] = {
 PATTERN_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bchuyen (?:[a-z0-9]+ ){1,8}thanh\b", "chuyen doi"),
     (r"\bvay (?:[a-z0-9]+ ){0,4}nuoc ngoai\b", "khoan vay nuoc ngoai"),
+    # Selling one's share of a company is a transfer of contributed capital.
+    (r"\bban (?:lai |het )?(?:phan |so )?(?:von gop|gop von|von)\b", "chuyen nhuong von gop"),
+    # A company vouching for a foreigner's visa asks for it "theo đề nghị của cơ quan, tổ chức".
+    (
+        r"\bbao lanh (?:[a-z0-9]+ ){0,3}(?:visa|evisa|thi thuc)\b",
+        "thi thuc theo de nghi cua co quan to chuc",
+    ),
     # "tiệm" is a small shop, a household business; "tiêm chủng/phòng" is a vaccination.
     (r"\btiem\b(?! (?:chung|phong|thuoc|vac))", "ho kinh doanh"),
     (r"\bdoi (?:[a-z0-9]+ ){1,8}(?:thanh|sang)\b", "chuyen doi"),
