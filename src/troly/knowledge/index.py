@@ -429,9 +429,14 @@ class ProcedureIndex:
         self.kb = kb
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or Weights()
-        vocabulary = self._vocabulary(kb.procedures.values())
+        counts = self._vocabulary(kb.procedures.values())
+        vocabulary = frozenset(counts)
+        # A typo one edit from several words is read as the commonest of them (then the first
+        # alphabetically): never as whichever a set's hash order puts first.
         self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
-        for word in vocabulary:
+        ordered = sorted(vocabulary, key=lambda w: (-counts[w], w))
+        self._word_rank = {w: i for i, w in enumerate(ordered)}
+        for word in ordered:
             self._vocab_by_len[len(word)].append(word)
         self._typo_cache: dict[str, str | None] = {}
         english_words = {w for phrase in ENGLISH for w in phrase.split()} | ENGLISH_STOPWORDS
@@ -473,14 +478,22 @@ class ProcedureIndex:
     # Building -----------------------------------------------------------------------------
 
     @staticmethod
-    def _vocabulary(procedures: Iterable[Procedure]) -> frozenset[str]:
-        words: set[str] = set()
+    def _vocabulary(procedures: Iterable[Procedure]) -> Counter[str]:
+        """The words matching knows, with how many records use each.
+
+        The records' names, fields, agencies and results, and the words of the glossary on
+        both sides: an everyday word the synonyms know ("tiem" for a shop) is a word, not a
+        typo to correct into a record's word one edit away ("tem", "tim").
+        """
+        counts: Counter[str] = Counter()
         for p in procedures:
+            words: set[str] = set()
             for text in (p.name, p.field or "", p.agency or "", *p.results):
                 words.update(tokens(basic_fold(text)))
-        for phrase in (*SYNONYMS.values(), *ENGLISH.values()):
-            words.update(phrase.split())
-        return frozenset(w for w in words if not w.isdigit())
+            counts.update(words)
+        for phrase in (*SYNONYMS, *SYNONYMS.values(), *ENGLISH.values()):
+            counts.update(dict.fromkeys(phrase.split(), 0))
+        return Counter({w: n for w, n in counts.items() if not w.isdigit()})
 
     def _doc(self, p: Procedure) -> _Doc:
         fold = self._record_folder.fold_tokens
@@ -530,11 +543,11 @@ class ProcedureIndex:
                 for length in range(len(token) - limit, len(token) + limit + 1)
                 for w in self._vocab_by_len.get(length, ())
             ]
-            best = process.extractOne(
-                token, candidates, scorer=Levenshtein.distance, score_cutoff=limit
+            found = process.extract(
+                token, candidates, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
             )
-            if best is not None:
-                result = best[0]
+            if found:
+                result = min(found, key=lambda m: (m[1], self._word_rank[m[0]]))[0]
         if len(self._typo_cache) < 50_000:
             self._typo_cache[token] = result
         return result
