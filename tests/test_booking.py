@@ -336,6 +336,55 @@ async def test_a_decline_reason_can_be_typed_and_a_merge_confirms_under_the_topi
     assert "đã được xử lý" in again.text
 
 
+async def test_a_decline_reason_typed_after_the_prompt_expired_declines_nothing(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    business = Inbox(sessions, "an")
+    await business.new()
+    [reasons] = await staff.press("staff1", f"scr:no:{code}")
+    assert "bot chờ lý do gõ ở chủ đề này trong 30 phút" in reasons.text
+
+    clock.advance(days=2)  # the General topic has moved on
+    [notice] = await staff.say("staff1", "Chiều nay họp giao ban lúc 14 giờ")
+    assert notice.text.startswith(
+        f"⏱ Lời nhắc «❌ Từ chối» của đăng ký {code} đã hết thời gian chờ"
+    )
+    assert "bấm lại nút «❌ Từ chối» trên thẻ đăng ký" in notice.text
+    assert (await booking(sessions, code)).status == "pending"
+    assert (await booking(sessions, code)).decline_reason is None
+    assert await business.new() == []
+    # The prompt is gone: later chatter in the General topic is nobody's business.
+    assert await staff.say("staff1", "Đã giải quyết tại buổi làm việc với Sở") == []
+    assert (await booking(sessions, code)).status == "pending"
+
+    # «Từ chối» asks again, and a reason typed within the limit declines as before.
+    await staff.press("staff1", f"scr:no:{code}")
+    clock.advance(minutes=30)
+    reason = "Đã giải quyết tại buổi làm việc với Sở"
+    [declined] = await staff.say("staff1", reason)
+    assert f"Đã từ chối {code}" in declined.text
+    assert (await booking(sessions, code)).decline_reason == reason
+    [told] = await business.new()
+    assert told.text.endswith(f"Lý do: {reason}")
+
+
+async def test_the_decline_prompt_limit_is_the_staff_prompt_setting(
+    sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex, clock: Clock
+) -> None:
+    dialogue = dialogue_for(sessions, index, session_settings(staff_prompt_minutes=5), clock)
+    web, staff = Chat(dialogue, "web"), StaffChat(dialogue, STAFF_CHAT)
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    [reasons] = await staff.press("staff1", f"scr:no:{code}")
+    assert "trong 5 phút" in reasons.text
+    clock.advance(minutes=6)
+    [notice] = await staff.say("staff1", "Nội dung trùng với phản ánh đã giải quyết")
+    assert "đã hết thời gian chờ" in notice.text
+    assert (await booking(sessions, code)).status == "pending"
+
+
 async def test_one_business_has_one_booking_per_session_and_a_second_attempt_shows_it(
     web: Chat,
 ) -> None:

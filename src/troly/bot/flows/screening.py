@@ -1,7 +1,9 @@
 """Staff screening of bookings from the staff group: the buttons and the typed decline reason.
 
 The reason is awaited only in the topic where «Từ chối» was pressed (the staff conversation
-is kept per topic), and any other screening button there ends the wait.
+is kept per topic), and any other screening button there ends the wait. It is awaited
+``staff_prompt_minutes``, as the petitions' prompts are (``flows/staff.py``): a message after
+that declines nothing, and the officer is told to press the button again.
 
 Pure: the roster check and the changes are the ``Screen`` effect's applier's work.
 """
@@ -9,13 +11,17 @@ Pure: the roster check and the changes are the ``Screen`` effect's applier's wor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from troly.bot.flows import staff as staff_flow
 from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Incoming, Reply
 from troly.bot.texts import t
 
 FLOW = "screen"
 REASON = "reason"
+_BUTTONS = {REASON: "staff.decline"}
+"""The button that asks again, by prompt step (named in the expiry notice)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +44,20 @@ def on_choice(state: State, rest: str, _ctx: Context) -> Outcome:
     return Outcome(state.idle(), (), (Screen(action, code, arg),))
 
 
-def ask_reason(state: State, code: str) -> State:
-    """The state in which the staff member's next message is the decline reason."""
-    return State(flow=FLOW, step=REASON, draft={"code": code}, locale=state.locale)
+def ask_reason(state: State, code: str, *, now: datetime, minutes: int) -> State:
+    """The state in which the staff member's next message, within ``minutes``, is the reason."""
+    return staff_flow.prompt(state, REASON, code, now=now, minutes=minutes, flow=FLOW)
 
 
-def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
+def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     """Takes the typed reason for declining the booking being screened."""
     text = (incoming.text or "").strip()
     code = str(state.draft.get("code", ""))
+    if code and state.step in _BUTTONS and staff_flow.expired(state, ctx.now):
+        # Days later the message is about something else: it must not decline the booking,
+        # nor reach the business as the reason.
+        button = _BUTTONS[str(state.step)]
+        return staff_flow.expired_notice(state, button=button, case="staff.case_booking")
     if not text or not code:
         return Outcome(state.idle(), (Reply(t("booking.expired", state.locale)),))
     return Outcome(state.idle(), (), (Screen("text", code, text[:500]),))

@@ -161,7 +161,9 @@ async def screen(effect: screening.Screen, applied: Applied) -> EffectResult:
     if reply is None:
         return EffectResult((Reply(t("booking.not_found", "vi")),), applied.state.idle())
     if effect.action == "no":
-        return EffectResult((reply,), screening.ask_reason(applied.state, effect.code))
+        minutes = applied.settings.staff_prompt_minutes
+        state = screening.ask_reason(applied.state, effect.code, now=applied.now, minutes=minutes)
+        return EffectResult((reply,), state)
     return EffectResult((reply,), applied.state.idle())
 
 

@@ -87,13 +87,14 @@ def screening_card(booking: Booking, row: DialogueSession, settings: Settings) -
     return Reply(text, buttons, kind="staff:booking")
 
 
-def decline_reasons(code: str) -> Reply:
-    """The preset reasons to decline, and how to type another."""
+def decline_reasons(code: str, settings: Settings) -> Reply:
+    """The preset reasons to decline, and how to type another (and how long it is awaited)."""
     buttons = tuple(
         (Button(t(f"booking.reason_{key}", "vi"), choice=f"scr:nr:{code}:{key}"),)
         for key in DECLINE_REASONS
     )
-    return Reply(t("staff.decline_prompt", "vi", code=code), buttons)
+    minutes = settings.staff_prompt_minutes
+    return Reply(t("staff.decline_prompt", "vi", code=code, minutes=minutes), buttons)
 
 
 def merge_topics(code: str) -> Reply:

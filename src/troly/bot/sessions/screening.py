@@ -123,7 +123,7 @@ async def screen(
             session, booking, staff_id=staff_id, now=now, settings=settings, topic=arg
         )
     if action == "no":
-        return notices.decline_reasons(code)
+        return notices.decline_reasons(code, settings)
     if action == "nr" and arg in notices.DECLINE_REASONS:
         reason = t(f"booking.reason_{arg}", booking.locale)
         return await decline(
