@@ -25,7 +25,7 @@ from troly.bot.dialogue import Dialogue
 from troly.bot.sessions import promises, seats, service
 from troly.bot.sessions.model import Booking, DialogueSession
 from troly.bot.settings import Settings
-from troly.bot.staff import add_staff
+from troly.bot.staff import add_staff, remove_staff
 from troly.bot.workdays import WorkCalendar
 from troly.knowledge.index import ProcedureIndex
 
@@ -336,6 +336,55 @@ async def test_a_decline_reason_can_be_typed_and_a_merge_confirms_under_the_topi
     assert "đã được xử lý" in again.text
 
 
+async def test_a_decline_reason_typed_after_the_prompt_expired_declines_nothing(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    business = Inbox(sessions, "an")
+    await business.new()
+    [reasons] = await staff.press("staff1", f"scr:no:{code}")
+    assert "bot chờ lý do gõ ở chủ đề này trong 30 phút" in reasons.text
+
+    clock.advance(days=2)  # the General topic has moved on
+    [notice] = await staff.say("staff1", "Chiều nay họp giao ban lúc 14 giờ")
+    assert notice.text.startswith(
+        f"⏱ Lời nhắc «❌ Từ chối» của đăng ký {code} đã hết thời gian chờ"
+    )
+    assert "bấm lại nút «❌ Từ chối» trên thẻ đăng ký" in notice.text
+    assert (await booking(sessions, code)).status == "pending"
+    assert (await booking(sessions, code)).decline_reason is None
+    assert await business.new() == []
+    # The prompt is gone: later chatter in the General topic is nobody's business.
+    assert await staff.say("staff1", "Đã giải quyết tại buổi làm việc với Sở") == []
+    assert (await booking(sessions, code)).status == "pending"
+
+    # «Từ chối» asks again, and a reason typed within the limit declines as before.
+    await staff.press("staff1", f"scr:no:{code}")
+    clock.advance(minutes=30)
+    reason = "Đã giải quyết tại buổi làm việc với Sở"
+    [declined] = await staff.say("staff1", reason)
+    assert f"Đã từ chối {code}" in declined.text
+    assert (await booking(sessions, code)).decline_reason == reason
+    [told] = await business.new()
+    assert told.text.endswith(f"Lý do: {reason}")
+
+
+async def test_the_decline_prompt_limit_is_the_staff_prompt_setting(
+    sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex, clock: Clock
+) -> None:
+    dialogue = dialogue_for(sessions, index, session_settings(staff_prompt_minutes=5), clock)
+    web, staff = Chat(dialogue, "web"), StaffChat(dialogue, STAFF_CHAT)
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    [reasons] = await staff.press("staff1", f"scr:no:{code}")
+    assert "trong 5 phút" in reasons.text
+    clock.advance(minutes=6)
+    [notice] = await staff.say("staff1", "Nội dung trùng với phản ánh đã giải quyết")
+    assert "đã hết thời gian chờ" in notice.text
+    assert (await booking(sessions, code)).status == "pending"
+
+
 async def test_one_business_has_one_booking_per_session_and_a_second_attempt_shows_it(
     web: Chat,
 ) -> None:
@@ -610,8 +659,10 @@ async def test_a_confirmed_booking_is_not_declined_from_its_card(
     await business.new()
     # The reasons menu and a typed or preset reason are all refused, with the way to cancel.
     [menu] = await staff.press("staff1", f"scr:no:{code}")
-    assert "đã được duyệt" in menu.text and "/lichcuatoi" in menu.text
-    assert choices(menu) == []
+    assert "đã được duyệt" in menu.text and "«🚫 Huỷ đăng ký»" in menu.text
+    assert choices(menu) == [f"scr:cancel:{code}"]
+    # No reason is awaited after the refusal: what staff write next declines nothing.
+    assert await staff.say("staff1", "Nội dung ngoài phạm vi") == []
     [preset] = await staff.press("staff1", f"scr:nr:{code}:scope")
     assert "không từ chối được nữa" in preset.text
     assert (await booking(sessions, code)).status == "confirmed"
@@ -640,3 +691,226 @@ async def test_nothing_is_screened_once_the_session_has_started(
     assert (await booking(sessions, one)).status == "pending"
     assert (await booking(sessions, two)).status == "pending"
     assert await business.new() == []  # no confirmation, no invite for a past event
+
+
+# Staff cancel a confirmed booking (the business asked by phone, or the topic turned out to be
+# out of scope): the business's own cancellation, done by an officer with a reason.
+
+
+async def test_staff_cancel_a_confirmed_booking_with_a_reason_and_the_waitlist_moves_up(
+    sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex, clock: Clock
+) -> None:
+    settings = session_settings(session_seats=1)
+    dialogue = dialogue_for(sessions, index, settings, clock)
+    web, staff = Chat(dialogue, "web"), StaffChat(dialogue, STAFF_CHAT)
+    await make_staff(sessions, "telegram", "staff1", clock())
+    codes = tax_codes()
+    await web.say("an", "/en")  # the business reads English
+    first = code_in(await register(web, "an", next(codes)))
+    second = code_in(await register(web, "binh", next(codes)))
+    an, binh, group = (
+        Inbox(sessions, "an"),
+        Inbox(sessions, "binh"),
+        Inbox(sessions, str(STAFF_CHAT)),
+    )
+    [approved] = await staff.press("staff1", f"scr:ok:{first}")
+    assert choices(approved) == [f"scr:cancel:{first}"]
+    [*_chat, confirmation] = await an.new()
+    assert confirmation.document is not None
+    await binh.new()
+    await group.new()
+
+    clock.advance(hours=3)
+    [prompt] = await staff.press("staff1", f"scr:cancel:{first}")
+    assert f"Huỷ đăng ký {first} (Công ty TNHH Sông Mã) đã được duyệt?" in prompt.text
+    assert "trong 30 phút" in prompt.text
+    assert (await booking(sessions, first)).status == "confirmed"
+    assert await an.new() == []  # nothing until the reason is typed
+
+    reason = "Doanh nghiệp đề nghị huỷ qua điện thoại"
+    [done] = await staff.say("staff1", f"  {reason}  ")
+    assert done.text == (
+        f"Đã huỷ đăng ký {first}; doanh nghiệp đã được báo lý do và lịch hẹn đã được gỡ khỏi "
+        f"lịch của họ.\nChỗ trống đã chuyển cho {second} (từ danh sách chờ)."
+    )
+    [told] = await an.new()
+    assert told.text.startswith(f"Sorry, booking {first} for the session of 14:00 17/12/2026")
+    assert f"cancelled by the staff. Reason: {reason}\n" in told.text
+    assert "register for a later session with /dangky" in told.text
+    assert choices(told) == ["book:start"]
+    assert told.document is not None and told.document.filename == f"{first}.ics"
+    withdrawn = icalendar.Calendar.from_ical(told.document.content)
+    [event] = withdrawn.walk("VEVENT")
+    [sent] = icalendar.Calendar.from_ical(confirmation.document.content).walk("VEVENT")
+    assert withdrawn["method"] == "CANCEL" and event["status"] == "CANCELLED"
+    assert event["uid"] == sent["uid"]
+    assert int(event["sequence"]) > int(sent["sequence"])
+
+    cancelled = await booking(sessions, first)
+    assert (cancelled.status, cancelled.cancelled_by, cancelled.cancel_reason) == (
+        "cancelled",
+        "staff1",
+        reason,
+    )
+    assert cancelled.cancelled_at == clock()
+    assert cancelled.cancelled_late is False  # the business did not cancel late
+    [promoted] = await binh.new()
+    assert "Đã có chỗ trống" in promoted.text
+    assert (await booking(sessions, second)).status == "pending"
+    [card] = [r for r in await group.new() if r.kind == "staff:booking"]
+    assert card.text.startswith(f"🗓 Đăng ký mới {second}")  # to be screened, as promoted
+
+    # Staff looking it up see who cancelled and why; the business sees it cancelled.
+    [looked_up] = await staff.say("staff1", f"/tracuu {first}")
+    assert looked_up.text.endswith(f": đã huỷ\nCán bộ đã huỷ, lý do: {reason}")
+    assert choices(looked_up) == []
+    [mine] = await web.say("an", "/lichcuatoi")
+    assert mine.text.endswith(": cancelled")
+    await an.new()
+    # Its reminders are gone with it.
+    clock.now = datetime(2026, 12, 14, 14, 1, tzinfo=VN)
+    await followups_for(sessions, settings, clock).run_due()
+    assert await an.new() == []
+
+
+async def test_a_confirmed_booking_looked_up_by_staff_offers_the_cancel_button(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    codes = tax_codes()
+    confirmed = code_in(await register(web, "an", next(codes)))
+    pending = code_in(await register(web, "binh", next(codes)))
+    await staff.press("staff1", f"scr:ok:{confirmed}")
+    [shown] = await staff.say("staff1", f"/tracuu {confirmed}")
+    assert choices(shown) == [f"scr:cancel:{confirmed}"]
+    [not_yet] = await staff.say("staff1", f"/tracuu {pending}")
+    assert choices(not_yet) == []
+    # The business's own look-up has no staff button.
+    [own] = await web.say("an", f"/tracuu {confirmed}")
+    assert f"scr:cancel:{confirmed}" not in choices(own)
+
+
+async def test_a_non_staff_member_cannot_cancel_a_confirmed_booking(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    await staff.press("staff1", f"scr:ok:{code}")
+    business = Inbox(sessions, "an")
+    await business.new()
+    [refused] = await staff.press("stranger", f"scr:cancel:{code}")
+    assert "chưa có trong danh sách cán bộ" in refused.text
+    # Nothing is awaited from them: what they write next cancels nothing.
+    assert await staff.say("stranger", "Doanh nghiệp xin huỷ") == []
+    assert (await booking(sessions, code)).status == "confirmed"
+    assert await business.new() == []
+
+
+async def test_an_officer_taken_off_the_roster_meanwhile_cannot_cancel(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    await staff.press("staff1", f"scr:ok:{code}")
+    business = Inbox(sessions, "an")
+    await business.new()
+    await staff.press("staff1", f"scr:cancel:{code}")
+    async with sessions.begin() as session:
+        assert await remove_staff(session, channel="telegram", user_id="staff1")
+    [refused] = await staff.say("staff1", "Doanh nghiệp xin huỷ")
+    assert "chưa có trong danh sách cán bộ" in refused.text
+    assert (await booking(sessions, code)).status == "confirmed"
+    assert await business.new() == []
+
+
+async def test_a_cancelled_booking_cannot_be_cancelled_twice(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    await make_staff(sessions, "telegram", "staff2", clock())
+    codes = tax_codes()
+    code = code_in(await register(web, "an", next(codes)))
+    await staff.press("staff1", f"scr:ok:{code}")
+    business = Inbox(sessions, "an")
+    await business.new()
+
+    # Two officers press «Huỷ đăng ký» at once; the first reason cancels it…
+    await staff.press("staff1", f"scr:cancel:{code}")
+    await staff.press("staff2", f"scr:cancel:{code}")
+    [done] = await staff.say("staff1", "Nội dung không thuộc phạm vi buổi tiếp")
+    assert done.text.startswith(f"Đã huỷ đăng ký {code}")
+    # …the second is told clearly, and the business hears once.
+    [again] = await staff.say("staff2", "Doanh nghiệp đề nghị huỷ")
+    assert again.text == (
+        f"Đăng ký {code} đã bị huỷ rồi; không huỷ lại được và doanh nghiệp không nhận thêm "
+        "thông báo nào."
+    )
+    [pressed_again] = await staff.press("staff1", f"scr:cancel:{code}")
+    assert pressed_again.text == again.text
+    assert await staff.say("staff1", "Doanh nghiệp đề nghị huỷ") == []  # nothing awaited
+    [told] = await business.new()
+    assert "Nội dung không thuộc phạm vi buổi tiếp" in told.text
+    assert await business.new() == []
+    assert (await booking(sessions, code)).cancel_reason == "Nội dung không thuộc phạm vi buổi tiếp"
+
+    # A booking its business cancelled itself is refused the same way.
+    other = code_in(await register(web, "binh", next(codes)))
+    await staff.press("staff1", f"scr:ok:{other}")
+    await web.press("binh", f"book:cancel:{other}")
+    [refused] = await staff.press("staff1", f"scr:cancel:{other}")
+    assert refused.text.startswith(f"Đăng ký {other} đã bị huỷ rồi")
+    assert (await booking(sessions, other)).cancelled_by is None
+
+
+async def test_a_cancel_reason_typed_after_the_prompt_expired_cancels_nothing(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    await staff.press("staff1", f"scr:ok:{code}")
+    business = Inbox(sessions, "an")
+    await business.new()
+    await staff.press("staff1", f"scr:cancel:{code}")
+    clock.advance(minutes=31)
+    [notice] = await staff.say("staff1", "Doanh nghiệp đề nghị huỷ")
+    assert notice.text.startswith(
+        f"⏱ Lời nhắc «🚫 Huỷ đăng ký» của đăng ký {code} đã hết thời gian chờ"
+    )
+    assert (await booking(sessions, code)).status == "confirmed"
+    assert await business.new() == []
+
+    # An empty reason asks again, and the reason typed in time cancels.
+    await staff.press("staff1", f"scr:cancel:{code}")
+    [empty] = await staff.say("staff1", "   ")
+    assert empty.text.startswith(f"Chưa có lý do nên đăng ký {code}")
+    assert (await booking(sessions, code)).status == "confirmed"
+    clock.advance(minutes=29)
+    [done] = await staff.say("staff1", "Doanh nghiệp đề nghị huỷ")
+    assert done.text.startswith(f"Đã huỷ đăng ký {code}")
+    [told] = await business.new()
+    assert "Lý do: Doanh nghiệp đề nghị huỷ" in told.text
+
+
+async def test_only_a_confirmed_booking_before_its_session_is_cancelled_by_staff(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    codes = tax_codes()
+    pending = code_in(await register(web, "an", next(codes)))
+    confirmed = code_in(await register(web, "binh", next(codes)))
+    await staff.press("staff1", f"scr:ok:{confirmed}")
+    an, binh = Inbox(sessions, "an"), Inbox(sessions, "binh")
+    await an.new()
+    await binh.new()
+    [not_confirmed] = await staff.press("staff1", f"scr:cancel:{pending}")
+    assert "chưa được duyệt (đang chờ xét duyệt)" in not_confirmed.text
+    assert "«❌ Từ chối»" in not_confirmed.text
+    assert await staff.say("staff1", "Doanh nghiệp xin huỷ") == []  # nothing awaited
+    assert (await booking(sessions, pending)).status == "pending"
+
+    clock.now = datetime(2026, 12, 17, 14, 5, tzinfo=VN)  # the session has begun
+    [refused] = await staff.press("staff1", f"scr:cancel:{confirmed}")
+    assert "đã bắt đầu (14:00 17/12/2026)" in refused.text
+    assert await staff.say("staff1", "Doanh nghiệp xin huỷ") == []  # nothing awaited
+    assert (await booking(sessions, confirmed)).status == "confirmed"
+    assert await an.new() == [] and await binh.new() == []

@@ -6,6 +6,8 @@ topic where it was asked: the staff conversation is kept per topic
 (``Incoming.conversation_key``), so the officer may write in other topics meanwhile and each
 message goes to that topic's business. A prompt waits ``staff_prompt_minutes``: a message
 after that is not taken (nor relayed), and the officer is told to press the button again.
+The bookings' screening prompts (``flows/screening.py``) wait the same way, with
+``prompt``, ``expired`` and ``expired_notice`` from here.
 
 Pure: every action is a ``StaffAction`` effect; its applier checks the roster.
 """
@@ -28,10 +30,12 @@ _BUTTONS = {"new_date": "staff.new_date", "answer": "staff.answer", "close_reaso
 """The card button that asks again, by prompt step (named in the expiry notice)."""
 
 
-def prompt(state: State, step: str, code: str, *, now: datetime, minutes: int) -> State:
-    """The state in which the officer's next message in the topic answers ``step``."""
+def prompt(
+    state: State, step: str, code: str, *, now: datetime, minutes: int, flow: str = FLOW
+) -> State:
+    """The state in which the officer's next message in the topic answers ``step`` of ``flow``."""
     until = (now + timedelta(minutes=minutes)).isoformat()
-    return State(FLOW, step, {"code": code, "until": until}, state.locale)
+    return State(flow, step, {"code": code, "until": until}, state.locale)
 
 
 def expired(state: State, now: datetime) -> bool:
@@ -74,9 +78,17 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
 
 
 def _expired(state: State) -> Outcome:
+    return expired_notice(state, button=_BUTTONS.get(state.step or "", "staff.answer"))
+
+
+def expired_notice(state: State, *, button: str, case: str = "staff.case_petition") -> Outcome:
+    """Drops an expired prompt: the officer is told to press ``button`` on the card again.
+
+    ``button`` and ``case`` (what the code is: a petition, a booking) are catalogue keys.
+    """
     code = str(state.draft.get("code", ""))
-    button = t(_BUTTONS.get(state.step or "", "staff.answer"), STAFF_LOCALE)
-    notice = t("staff.prompt_expired", STAFF_LOCALE, code=code, button=button)
+    label, what = t(button, STAFF_LOCALE), t(case, STAFF_LOCALE)
+    notice = t("staff.prompt_expired", STAFF_LOCALE, code=code, button=label, case=what)
     return Outcome(state.idle(), (Reply(notice),))
 
 

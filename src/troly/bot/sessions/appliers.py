@@ -152,17 +152,28 @@ async def book(effect: flow.Book, applied: Applied) -> EffectResult:
 async def screen(effect: screening.Screen, applied: Applied) -> EffectResult:
     """A staff member's screening action; anyone not on the roster is refused.
 
-    Only «Từ chối» of a known booking leaves a reason awaited (in this topic); every other
-    action, a preset reason included, leaves nothing waiting.
+    Only «Từ chối» and «Huỷ đăng ký» of a booking they apply to leave a reason awaited (in
+    this topic, ``staff_prompt_minutes``); every other action, a preset reason included, and
+    a refusal leave nothing waiting.
     """
     if await acting_staff(applied) is None:
         return EffectResult((Reply(t("staff.not_authorised", _locale(applied))),))
     reply = await _screened(effect, applied)
     if reply is None:
         return EffectResult((Reply(t("booking.not_found", "vi")),), applied.state.idle())
-    if effect.action == "no":
-        return EffectResult((reply,), screening.ask_reason(applied.state, effect.code))
+    step = _AWAITS.get(reply.kind or "")
+    if step is not None:
+        minutes, now, code = applied.settings.staff_prompt_minutes, applied.now, effect.code
+        state = screening.ask_reason(applied.state, code, now=now, minutes=minutes, step=step)
+        return EffectResult((reply,), state)
     return EffectResult((reply,), applied.state.idle())
+
+
+_AWAITS = {
+    notices.DECLINE_REASONS_KIND: screening.REASON,
+    notices.CANCEL_PROMPT_KIND: screening.CANCEL_REASON,
+}
+"""The reason awaited after a staff reply, by the reply's kind."""
 
 
 async def _screened(effect: screening.Screen, applied: Applied) -> Reply | None:

@@ -94,9 +94,15 @@ async def look_up(effect: flow.LookUp, applied: Applied) -> EffectResult:
     row = await session.get(DialogueSession, booking.session_id)
     assert row is not None
     position = await seats.waitlist_position(session, booking)
-    return EffectResult(
-        (Reply(notices.status_line(booking, row, settings, position, locale=applied.state.locale)),)
-    )
+    line = notices.status_line(booking, row, settings, position, locale=applied.state.locale)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if is_staff and applied.incoming.in_group:
+        if booking.cancelled_by is not None and booking.cancel_reason:
+            line += "\n" + t("booking.cancel_reason_line", locale, reason=booking.cancel_reason)
+        if booking.status == BookingStatus.CONFIRMED and applied.now < row.starts_at:
+            # Where staff look a confirmed booking up, they may cancel it (with a reason).
+            buttons = (notices.staff_cancel_button(booking.code),)
+    return EffectResult((Reply(line, buttons),))
 
 
 def owns(booking: Booking, applied: Applied) -> bool:

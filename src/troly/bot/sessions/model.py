@@ -125,6 +125,11 @@ class Booking(Base):
     decline_reason: Mapped[str | None] = mapped_column(String(500))
     screened_by: Mapped[str | None] = mapped_column(String(64))
     cancelled_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who cancelled: None for the business itself, else the officer's user id, with the
+    # reason the business was given (a staff cancellation of a confirmed booking).
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
     conclusion: Mapped[str | None] = mapped_column(String(4000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

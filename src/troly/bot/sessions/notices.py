@@ -87,13 +87,33 @@ def screening_card(booking: Booking, row: DialogueSession, settings: Settings) -
     return Reply(text, buttons, kind="staff:booking")
 
 
-def decline_reasons(code: str) -> Reply:
-    """The preset reasons to decline, and how to type another."""
+DECLINE_REASONS_KIND = "staff:decline_reasons"
+CANCEL_PROMPT_KIND = "staff:cancel_prompt"
+"""The kinds of the staff replies after which a typed reason is awaited."""
+
+
+def staff_cancel_button(code: str) -> tuple[Button, ...]:
+    """The staff's «Huỷ đăng ký» for a confirmed booking (asks for a reason)."""
+    return (Button(t("staff.cancel_booking", "vi"), choice=f"scr:cancel:{code}"),)
+
+
+def cancel_prompt(booking: Booking, settings: Settings, *, again: bool = False) -> Reply:
+    """Asks the officer for the reason to cancel a confirmed booking (told to the business)."""
+    key = "staff.cancel_booking_reason_empty" if again else "staff.cancel_booking_prompt"
+    minutes = settings.staff_prompt_minutes
+    text = t(key, "vi", code=booking.code, business=booking.business_name, minutes=minutes)
+    return Reply(text, kind=CANCEL_PROMPT_KIND)
+
+
+def decline_reasons(code: str, settings: Settings) -> Reply:
+    """The preset reasons to decline, and how to type another (and how long it is awaited)."""
     buttons = tuple(
         (Button(t(f"booking.reason_{key}", "vi"), choice=f"scr:nr:{code}:{key}"),)
         for key in DECLINE_REASONS
     )
-    return Reply(t("staff.decline_prompt", "vi", code=code), buttons)
+    minutes = settings.staff_prompt_minutes
+    text = t("staff.decline_prompt", "vi", code=code, minutes=minutes)
+    return Reply(text, buttons, kind=DECLINE_REASONS_KIND)
 
 
 def merge_topics(code: str) -> Reply:
@@ -155,6 +175,29 @@ def invite(
 def declined(booking: Booking, reason: str) -> Reply:
     """Tells the business its booking was declined, and why."""
     return Reply(t("booking.declined", booking.locale, code=booking.code, reason=reason))
+
+
+def cancelled_by_staff(
+    booking: Booking, row: DialogueSession, settings: Settings, *, reason: str
+) -> Reply:
+    """Tells a business staff cancelled its confirmed booking: why, the invite withdrawn.
+
+    And what it may do next: register for a later session.
+    """
+    locale = booking.locale
+    text = t(
+        "booking.cancelled_by_staff",
+        locale,
+        code=booking.code,
+        session=session_label(row, settings),
+        reason=reason,
+    )
+    return Reply(
+        text,
+        ((Button(t("booking.start_button", locale), choice="book:start"),),),
+        document=invite(booking, row, settings, cancelled=True),
+        kind="booking:cancelled_by_staff",
+    )
 
 
 def promoted(booking: Booking, row: DialogueSession, settings: Settings) -> Reply:

@@ -92,6 +92,8 @@ async def book_seat(
     booking.waitlist_seq = waitlist_seq
     booking.merged = booking.cancelled_late = False
     booking.decline_reason = booking.screened_by = None
+    booking.cancelled_at = None
+    booking.cancelled_by = booking.cancel_reason = None
     booking.updated_at = now
     if existing is None:
         session.add(booking)
@@ -207,9 +209,20 @@ async def transition(
 
 
 async def cancel_booking(
-    session: AsyncSession, booking: Booking, *, now: datetime, settings: Settings
+    session: AsyncSession,
+    booking: Booking,
+    *,
+    now: datetime,
+    settings: Settings,
+    by: str | None = None,
+    reason: str | None = None,
 ) -> Booking | None:
-    """The business cancels: late when inside the cancellation window; the seat goes on."""
+    """Cancels a booking; the seat goes to the next in line, who is returned.
+
+    The business cancels (``by`` None): late when inside the cancellation window. An officer
+    cancels (``by`` their user id, with the ``reason`` the business is given): recorded as
+    theirs, never as the business's late cancellation.
+    """
     row = await session.get(DialogueSession, booking.session_id)
     assert row is not None
     held_seat = await transition(
@@ -219,7 +232,9 @@ async def cancel_booking(
         session, booking, to=BookingStatus.CANCELLED, from_=(BookingStatus.WAITLISTED,), now=now
     ):
         return None
-    booking.cancelled_late = now > cancel_deadline(row, settings)
+    booking.cancelled_late = by is None and now > cancel_deadline(row, settings)
+    booking.cancelled_at = now
+    booking.cancelled_by, booking.cancel_reason = by, reason
     await followups.cancel(session, ref=booking.code)
     await session.flush()
     logger.info("booking %s cancelled (late: %s)", booking.code, booking.cancelled_late)
