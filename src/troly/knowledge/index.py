@@ -177,6 +177,11 @@ ACTIONS = frozenset(
     ]
 )
 
+# What a procedure does when a question names no action: establish, issue anew, the first time.
+# "đăng ký hộ kinh doanh" asks for "Đăng ký thành lập hộ kinh doanh": a name's "thành lập" is
+# what the question means, not a word it left out.
+DEFAULT_ACTIONS = frozenset(["thanh_lap", "cap_moi", "lan_dau"])
+
 _FIELD_WEIGHTS = {"name": 1.0, "alias": 0.35, "where": 0.12}
 _K1 = 1.2
 _B = {"name": 0.55, "alias": 0.4, "where": 0.3}
@@ -188,11 +193,11 @@ EVIDENCE_SIZE = 10
 _TOPIC = 8  # the evidence: the question names an uncovered topic the best match does not explain
 
 # Logistic model of "the question is about a known procedure" over ``scope_evidence``:
-# (coefficients, intercept), fitted by bench/tune.py on the development and held-out questions
-# together (its cross-validated numbers are the honest ones).
+# (coefficients, intercept), fitted by bench/tune.py on the development, held-out and both
+# training sets together (its cross-validated numbers are the honest ones).
 SCOPE_MODEL: tuple[tuple[float, ...], float] = (
-    (5.5362, 5.4530, 2.6470, -0.2882, 4.2320, 1.7099, -4.5372, 0.5674, -5.1896, 2.1996),
-    -7.9109,
+    (3.9308, 7.7566, 2.0639, -0.3056, 3.1426, 1.8867, -5.0870, -0.7200, -5.7567, 1.9047),
+    -5.2613,
 )
 
 
@@ -201,7 +206,8 @@ class Features(NamedTuple):
 
     lexical: BM25F score over the question's best possible score; coverage: share of the
     question's words (by IDF) the record has; pairs: share of its word pairs in the name;
-    name: share of the best name part the question mentions; shape: rapidfuzz token-set
+    name: share of the best name part the question mentions (when it names no action, the
+    name's "thành lập" / "cấp mới" / "lần đầu" count as meant); shape: rapidfuzz token-set
     ratio; action: whether the record does what the question asks (issue, re-issue, change,
     dissolve...); run: longest run of words shared in order; general: 1 unless the record
     names a specialised sector (securities, banks, aviation...) the question does not; form:
@@ -227,20 +233,20 @@ class Features(NamedTuple):
 class Weights:
     """How the re-ranking features add up (they sum to 1).
 
-    Fitted by bench/tune.py (listwise learning to rank over the development and held-out
-    questions; its cross-validated accuracy is the honest estimate).
+    Fitted by bench/tune.py (listwise learning to rank over the development, held-out and both
+    training sets; its cross-validated accuracy is the honest estimate).
     """
 
-    lexical: float = 0.136
-    coverage: float = 0.168
-    pairs: float = 0.148
-    name: float = 0.147
-    shape: float = 0.089
-    action: float = 0.079
-    run: float = 0.051
-    general: float = 0.063
-    form: float = 0.057
-    level: float = 0.063
+    lexical: float = 0.147
+    coverage: float = 0.171
+    pairs: float = 0.163
+    name: float = 0.150
+    shape: float = 0.084
+    action: float = 0.077
+    run: float = 0.060
+    general: float = 0.039
+    form: float = 0.045
+    level: float = 0.064
 
     def combine(self, f: Features) -> float:
         """The candidate's score: the weighted sum of its features."""
@@ -336,6 +342,7 @@ class _Doc:
     name_folded: str
     part_contents: tuple[tuple[str, ...], ...]
     part_actions: tuple[frozenset[str], ...]
+    part_defaults: tuple[frozenset[str], ...]
     name_positions: dict[str, tuple[int, ...]]
     prior: float
     text: str
@@ -524,6 +531,12 @@ class ProcedureIndex:
             ),
             prior=prior,
             part_actions=tuple(_actions(part) for part in name_parts_folded),
+            part_defaults=tuple(
+                frozenset(
+                    w for pair in _pairs(part) if pair in DEFAULT_ACTIONS for w in pair.split("_")
+                )
+                for part in name_parts_folded
+            ),
             name_positions=word_positions(name),
             text=" " + " ".join(w for w in (*name, *alias) if w != "|") + " ",
             sectors=specialised_sectors(" ".join(name)),
@@ -729,11 +742,13 @@ class ProcedureIndex:
         pairs = [p for p in _pairs(query.content) if p in idf]
         pair_total = sum(idf[p] for p in pairs)
         pair_cov = sum(idf[p] for p in pairs if p in doc.name_pairs) / pair_total if pairs else 0.0
-        asked = set(query.weights)
+        asked = frozenset(query.weights)
+        no_action = not any(t in ACTIONS for t in asked)
         name_cov = 0.0
-        for part in doc.part_contents:
+        for part, default in zip(doc.part_contents, doc.part_defaults, strict=True):
+            meant = asked | default if no_action else asked
             part_total = sum(idf.get(w, 0.0) for w in part) or 1.0
-            part_cov = sum(idf.get(w, 0.0) for w in part if w in asked) / part_total
+            part_cov = sum(idf.get(w, 0.0) for w in part if w in meant) / part_total
             name_cov = max(name_cov, part_cov)
         return covered / total, pair_cov, name_cov
 
