@@ -14,6 +14,7 @@ from troly.knowledge.domains import (
 )
 from troly.knowledge.folding import basic_fold
 from troly.knowledge.index import Decision, ProcedureIndex
+from troly.knowledge.records import load_knowledge
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,10 @@ def test_a_securities_record_names_a_specialised_sector() -> None:
         "quy dau tu",
         "chung khoan",
     }
+
+
+def test_no_context_free_term_names_a_covered_procedure() -> None:
+    names = [f" {' '.join(basic_fold(p.name).split())} " for p in load_knowledge()]
+    context_free = {t for topic in UNCOVERED_TOPICS if not topic.context for t in topic.terms}
+
+    assert sorted(t for t in context_free if any(f" {t} " in name for name in names)) == []
