@@ -21,7 +21,7 @@ from troly.knowledge.records import load_knowledge
     ("question", "term"),
     [
         ("Cấp giấy phép lao động cho người nước ngoài", "giay phep lao dong"),
-        ("xin chứng chỉ hành nghề khám bệnh", "kham benh"),
+        ("xin chứng chỉ hành nghề khám bệnh", "hanh nghe kham benh"),
         ("đăng ký nhãn hiệu cho sản phẩm", "nhan hieu"),
         ("mở nhà hàng cần giấy an toàn thực phẩm không", "nha hang"),
     ],

@@ -75,9 +75,6 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "to chuc hoi cho",
             "kinh doanh theo phuong thuc da cap",
             # retail and distribution licences for foreign-invested traders
-            "sieu thi",
-            "trung tam thuong mai",
-            "cua hang tien loi",
             "giay phep kinh doanh ban le",
             "giay phep kinh doanh ban buon",
             "giay phep lap co so ban le",
@@ -127,7 +124,6 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "so giao dich hang hoa",
             "quan ly thi truong",
             "khuyen cong",
-            "xuat khau gao",
             "cong nghiep ho tro",
             "cong thuong",
         ),
@@ -153,6 +149,12 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "ung dung ban hang",
         ),
         context=_LICENSING,
+    ),
+    # Retail premises: a farm producer "selling to a supermarket" asks about food safety.
+    Topic(
+        "retail premises (Bộ Công Thương)",
+        ("sieu thi", "trung tam thuong mai", "cua hang tien loi"),
+        context=("mo", "thanh lap", "kinh doanh", "xay dung", "giay phep"),
     ),
     # Customs records name foreign traders (goods held for them) and fire safety covers
     # petrol stations: the trade licence needs its own words.
@@ -182,7 +184,9 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
         "health (Bộ Y tế)",
         (
             # practitioners and medical facilities
-            "kham benh",
+            "hanh nghe kham benh",
+            "co so kham benh",
+            "giay phep hoat dong kham benh",
             "bac si",
             "bac sy",
             "y si",
@@ -399,9 +403,12 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "bang hieu",
             "san pham quang cao",
             "dang ky quang cao",
-            "cong ty quang cao",
             "dich vu quang cao",
-            "bao",
+            "dang bao",
+            "tren bao",
+            "bao chi",
+            "truyen hinh",
+            "mang xa hoi",
         ),
     ),
     # "Thi đấu biểu diễn" of animals at fairs and weapons "trưng bày nghệ thuật" are covered.
