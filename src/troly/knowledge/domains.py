@@ -284,6 +284,13 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
         ),
         context=("an toan thuc pham", "ve sinh thuc pham", "ve sinh an toan thuc pham", "attp"),
     ),
+    # A seed record names varieties "tự công bố lưu hành"; a food product's self-declaration
+    # belongs to the health sector (or Bộ Công Thương) once food is named.
+    Topic(
+        "self-declared food products (Bộ Y tế)",
+        ("tu cong bo",),
+        context=("thuc pham", "sp", "do uong", "banh", "keo", "bao bi", "dong goi"),
+    ),
     # --- Bộ Nội vụ: labour and employment ---------------------------------------------------
     # Covered: social insurance (including work-accident benefits), labour-safety inspection
     # bodies, the police's own hiring ("tuyển lao động hợp đồng"), income tax on wages.
@@ -293,6 +300,12 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "giay phep lao dong",
             "lao dong nuoc ngoai",
             "nguoi nuoc ngoai lam viec",
+            "nguoi nuoc ngoai vao lam",
+            "nguoi nuoc ngoai di lam",
+            "lao dong la nguoi nuoc ngoai",
+            "tuyen nguoi nuoc ngoai",
+            "tuyen dung nguoi nuoc ngoai",
+            "giay phep lam viec",
             "hop dong lao dong",
             "noi quy lao dong",
             "thang luong",
@@ -410,6 +423,12 @@ UNCOVERED_TOPICS: tuple[Topic, ...] = (
             "truyen hinh",
             "mang xa hoi",
         ),
+    ),
+    # Grading of tourist accommodation; credit rating ("xếp hạng tín nhiệm") is covered.
+    Topic(
+        "grading of tourist accommodation (Bộ Văn hóa, Thể thao và Du lịch)",
+        ("xep hang", "cong nhan hang"),
+        context=("khach san", "co so luu tru", "nha nghi", "resort", "homestay", "du lich"),
     ),
     # "Thi đấu biểu diễn" of animals at fairs and weapons "trưng bày nghệ thuật" are covered.
     Topic(
