@@ -2,10 +2,13 @@
 
 The bundled records come from six ministries and the State Bank; the data README lists what
 is *not* covered (Bộ Y tế, Bộ Công Thương, labour of Bộ Nội vụ, culture and tourism,
-education, science and technology). A question naming one of these topics is very likely
-out of scope even when its generic words ("cấp", "giấy phép", "chứng chỉ hành nghề") match a
-record. This is a maintained lexicon, written per domain from what those ministries license
-(not from any question set); it feeds the in-scope model as one piece of evidence.
+education, science and technology with information and communications, foreign affairs). A
+question naming one of these topics is very likely out of scope even when its generic words
+("cấp", "giấy phép", "chứng chỉ hành nghề") match a record. This is a maintained lexicon,
+written per ministry from the procedures those ministries administer (their catalogues on the
+National Public Service Portal and their sector laws), not from question sets; every term was
+checked against the records' names, fields and agencies, and words that covered records use
+are left out or bound to a context. It feeds the in-scope model as one piece of evidence.
 """
 
 from __future__ import annotations
