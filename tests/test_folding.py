@@ -252,3 +252,10 @@ def test_typo_correction_does_not_depend_on_the_hash_seed() -> None:
 
     assert len(outputs) == 1
     assert "tiem em ban them thuoc la" in outputs.pop()
+
+
+def test_a_word_of_an_uncovered_topic_is_not_corrected_typed_without_marks(
+    index: ProcedureIndex,
+) -> None:
+    # "nhac" is in no record; one edit from "nhan" it used to become "ca nhan" (individual).
+    assert index.understand("xin giay phep to chuc ca nhac").folded.endswith("ca nhac")

@@ -98,15 +98,7 @@ OUT_OF_SCOPE = [
     "cấp giấy phép lao động cho người nước ngoài",
     "đăng ký nhãn hiệu",
     "chứng nhận cơ sở đủ điều kiện an toàn thực phẩm của ngành y tế",
-    pytest.param(
-        "xin giấy phép biểu diễn nghệ thuật",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="matcher answers the veterinary quarantine record 1.002571 (animals at "
-            "fairs and art performances) confidently: that record's name explains the "
-            "culture words 'bieu dien nghe thuat', so the uncovered-topic evidence is silent",
-        ),
-    ),
+    "xin giấy phép biểu diễn nghệ thuật",
     "đăng ký bản quyền tác giả cho bài hát",
     "cấp giấy phép hoạt động cơ sở giáo dục mầm non tư thục",
     "cảm ơn bạn nhiều nhé, hẹn gặp lại",

@@ -24,6 +24,7 @@ from troly.knowledge.aspects import Aspect, detect_aspect
 from troly.knowledge.domains import (
     business_forms,
     government_levels,
+    lexicon_words,
     names_procedure_words,
     specialised_sectors,
     uncovered_terms,
@@ -488,9 +489,10 @@ class ProcedureIndex:
     def _vocabulary(procedures: Iterable[Procedure]) -> Counter[str]:
         """The words matching knows, with how many records use each.
 
-        The records' names, fields, agencies and results, and the words of the glossary on
-        both sides: an everyday word the synonyms know ("tiem" for a shop) is a word, not a
-        typo to correct into a record's word one edit away ("tem", "tim").
+        The records' names, fields, agencies and results, the words of the glossary on both
+        sides and of the uncovered topics: an everyday word the synonyms know ("tiem" for a
+        shop) or a topic the records lack ("ca nhac") is a word, not a typo to correct into a
+        record's word one edit away ("tem", "tim", "ca nhan").
         """
         counts: Counter[str] = Counter()
         for p in procedures:
@@ -498,7 +500,7 @@ class ProcedureIndex:
             for text in (p.name, p.field or "", p.agency or "", *p.results):
                 words.update(tokens(basic_fold(text)))
             counts.update(words)
-        for phrase in (*SYNONYMS, *SYNONYMS.values(), *ENGLISH.values()):
+        for phrase in (*SYNONYMS, *SYNONYMS.values(), *ENGLISH.values(), *lexicon_words()):
             counts.update(dict.fromkeys(phrase.split(), 0))
         return Counter({w: n for w, n in counts.items() if not w.isdigit()})
 
