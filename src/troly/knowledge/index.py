@@ -20,6 +20,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from troly.knowledge.aliases import ALIASES
 from troly.knowledge.aspects import Aspect, detect_aspect
 from troly.knowledge.domains import (
     business_forms,
@@ -344,6 +345,7 @@ class _Doc:
     part_contents: tuple[tuple[str, ...], ...]
     part_actions: tuple[frozenset[str], ...]
     part_defaults: tuple[frozenset[str], ...]
+    alias_contents: tuple[tuple[str, ...], ...]
     name_positions: dict[str, tuple[int, ...]]
     prior: float
     text: str
@@ -508,7 +510,12 @@ class ProcedureIndex:
         fold = self._record_folder.fold_tokens
         name = fold(p.name)
         name_parts_folded = [fold(part) for part in name_parts(p.name)]
-        alias = [w for text in (*p.results, p.field or "") for w in (*fold(text), "|")]
+        everyday = [fold(text) for text in ALIASES.get(p.code, ())]
+        alias = [
+            w
+            for words in (*(fold(text) for text in (*p.results, p.field or "")), *everyday)
+            for w in (*words, "|")
+        ]
         where = fold(" ".join(x for x in (p.agency, p.authority, " ".join(p.level_names)) if x))
         fields = {"name": name, "alias": alias, "where": where}
         terms: dict[str, Counter[str]] = {}
@@ -533,6 +540,10 @@ class ProcedureIndex:
             ),
             prior=prior,
             part_actions=tuple(_actions(part) for part in name_parts_folded),
+            alias_contents=tuple(
+                tuple(dict.fromkeys(w for w in words if w not in NAME_BOILERPLATE))
+                for words in everyday
+            ),
             part_defaults=tuple(
                 frozenset(
                     w for pair in _pairs(part) if pair in DEFAULT_ACTIONS for w in pair.split("_")
@@ -752,6 +763,11 @@ class ProcedureIndex:
             part_total = sum(idf.get(w, 0.0) for w in part) or 1.0
             part_cov = sum(idf.get(w, 0.0) for w in part if w in meant) / part_total
             name_cov = max(name_cov, part_cov)
+        # An everyday name the question says in full names the record as well as its title.
+        for everyday in doc.alias_contents:
+            everyday_total = sum(idf.get(w, 0.0) for w in everyday) or 1.0
+            everyday_cov = sum(idf.get(w, 0.0) for w in everyday if w in asked) / everyday_total
+            name_cov = max(name_cov, everyday_cov)
         return covered / total, pair_cov, name_cov
 
     def search(self, question: str, *, k: int = 3) -> SearchResult:
