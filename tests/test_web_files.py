@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 import warnings
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from fakes.telegram_server import TelegramFake
 from petition_world import GROUP
+from troly.bot.petitions.retention import forget_closed_petitions
 from troly.bot.petitions.service import by_code
 from troly.bot.settings import Settings
 from troly.handlers.app import build_runtime, create_app
@@ -197,6 +199,30 @@ def test_a_petition_with_all_its_files_takes_no_more(db: Path, index: ProcedureI
     assert second.status_code == 409
     assert second.json()["error"].startswith("Phản ánh đã đủ tệp đính kèm (tối đa 1 tệp)")
     assert [name for name, _ in stored(db)] == ["duong-ngap.png"]
+
+
+def test_an_upload_no_petition_took_goes_at_the_petition_retention(
+    db: Path, index: ProcedureIndex
+) -> None:
+    settings = Settings(environment="test", database_url=f"sqlite:///{db}")
+    runtime = build_runtime(settings, index=index)
+    app, _ = create_app(settings, runtime=runtime, scheduler=False)
+
+    async def retention_after(days: int) -> None:
+        async with runtime.sessions.begin() as session:
+            later = runtime.clock() + timedelta(days=days)
+            await forget_closed_petitions(session, now=later, settings=settings)
+
+    with TestClient(app) as client:
+        _files_step(lambda **m: say(client, **m))
+        upload(client, PNG_BYTES)
+        say(client, text="/huy")  # the draft is dropped: no petition takes the photo
+        client.portal.call(retention_after, 364)
+        kept = stored(db)
+        client.portal.call(retention_after, 366)
+
+    assert kept == [("duong-ngap.png", "upload")]
+    assert stored(db) == []
 
 
 def test_the_type_is_read_from_the_first_bytes_and_the_name_never_makes_a_path() -> None:
