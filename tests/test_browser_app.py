@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,49 @@ def test_a_message_whose_answer_was_lost_is_answered_on_retry(
     retried = [body for body in sent if "khoi phuc" in body]
     assert len(retried) == 2
     assert retried[0] == retried[1]
+
+
+def test_the_attach_button_appears_at_the_files_step_and_sends_the_chosen_photo(
+    chromium: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    db = tmp_path / "files.db"
+    photo = tmp_path / "duong-ngap.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"the flooded road, photographed" * 20)
+    settings = Settings(environment="test", database_url=f"sqlite:///{db}")
+    app, _ = create_app(settings, scheduler=False)
+    with serve(app, lifespan="on") as base_url:
+        context = chromium.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+        page = context.new_page()
+        page.goto(base_url + "/")
+        messages = page.get_by_test_id("messages")
+        attach = page.get_by_role("button", name="Đính kèm ảnh hoặc tệp PDF")
+        expect(messages).to_contain_text("Tôi là Trợ lý Doanh nghiệp")
+        expect(attach).to_be_hidden()  # nothing takes a file yet
+        chooser_input = page.get_by_test_id("attach-input")
+        expect(chooser_input).to_have_attribute("accept", "image/*,application/pdf")
+        page.get_by_test_id("input").fill("/phananh")
+        page.get_by_test_id("send").click()
+        page.get_by_role("button", name="Thuế").click()
+        page.get_by_test_id("input").fill("Hoàn thuế GTGT chậm 2 tháng")
+        page.get_by_test_id("send").click()
+        expect(messages).to_contain_text("Bạn có ảnh hoặc tệp PDF kèm theo không")
+        expect(attach).to_be_visible()
+        page.get_by_test_id("input").fill("Ảnh chụp sáng 20/11")
+        with page.expect_file_chooser() as chosen:
+            attach.click()
+        chosen.value.set_files(str(photo))
+        expect(messages).to_contain_text("📎 Đã nhận 1/5 tệp.")
+        expect(messages.locator(".message.user").last).to_contain_text("📎 duong-ngap.png")
+        expect(messages.locator(".message.user").last).to_contain_text("Ảnh chụp sáng 20/11")
+        expect(page.get_by_test_id("input")).to_have_value("")
+        page.get_by_role("button", name="✔️ Xong, tiếp tục").last.click()
+        expect(messages).to_contain_text("Vấn đề xảy ra ở xã, phường nào")
+        expect(attach).to_be_hidden()  # the commune step takes no file
+        page.screenshot(path="/tmp/web-chat-attach.png")
+        context.close()
+
+    with sqlite3.connect(db) as connection:
+        kept = list(connection.execute("SELECT filename, content FROM shared_files"))
+    assert kept == [("duong-ngap.png", photo.read_bytes())]

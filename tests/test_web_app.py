@@ -77,37 +77,42 @@ def test_a_petition_description_may_be_longer_than_a_question(client: TestClient
     accepted = say(client, text="Hoàn thuế chậm. " * 100)  # 1 600 characters
 
     assert texts(too_long) == [
-        "Nội dung dài quá (2500 ký tự, tối đa 2000). Bạn rút gọn giúp tôi nhé."
+        "Nội dung dài quá (2500 ký tự, tối đa 2000). Bạn rút gọn giúp tôi, hoặc gửi phần chi "
+        "tiết dưới dạng tệp PDF."
     ]
-    assert texts(accepted)[-1].startswith("Vấn đề xảy ra ở xã, phường nào")
+    assert texts(accepted)[-1].startswith("Bạn có ảnh hoặc tệp PDF kèm theo không")
 
 
-def test_a_petition_on_the_web_never_asks_for_a_file_it_cannot_take(client: TestClient) -> None:
+def test_a_petition_on_the_web_asks_for_files_where_the_page_can_attach_them(
+    client: TestClient,
+) -> None:
     say(client, choice="menu:petition")
-    [describe] = texts(say(client, choice="pf:topic:thue"))
-    [commune] = texts(say(client, text="Hoàn thuế GTGT chậm 2 tháng"))
+    described = say(client, choice="pf:topic:thue")
+    files = say(client, text="Hoàn thuế GTGT chậm 2 tháng")
+    commune = say(client, choice="pf:done")
     say(client, choice="pf:commune:none")
     say(client, choice="pf:public:0")
     *_, summary = texts(say(client, choice="pf:consent:0"))
     edit = say(client, choice="pf:edit")["replies"][0]
     say(client, choice="pf:submit")
-    *_, add = say(client, choice="pb:add:PA-000000")["replies"]
+    add = say(client, choice="pb:add:PA-000000")
 
-    assert describe == (
+    assert texts(described) == [
         "Bạn mô tả vấn đề gặp phải (tối đa 2000 ký tự): việc gì, ở đâu, từ khi nào, bạn đề "
-        "nghị gì. (Trang web chưa gửi kèm được ảnh, tệp: nếu cần gửi kèm, bạn dùng Trợ lý "
-        "trên Telegram hoặc Zalo.)"
-    )
-    assert commune.startswith("Vấn đề xảy ra ở xã, phường nào")
-    assert "Tệp đính kèm" not in summary
-    assert [button["choice"] for button in edit["buttons"]] == [
-        "pf:edit:topic",
-        "pf:edit:description",
-        "pf:edit:commune",
-        "pf:edit:public",
-        "pf:edit:consent",
+        "nghị gì. Có thể gửi kèm ảnh hoặc tệp PDF."
     ]
-    assert add["text"] == "Bạn gõ nội dung bổ sung cho phản ánh PA-000000:"
+    assert described["files"] == {"room": 5, "max_mb": 20}
+    assert texts(files)[0].startswith("Bạn có ảnh hoặc tệp PDF kèm theo không (tối đa 5 tệp)?")
+    assert files["files"] == {"room": 5, "max_mb": 20}
+    assert texts(commune)[0].startswith("Vấn đề xảy ra ở xã, phường nào")
+    assert "files" not in commune  # the page hides 📎 again
+    assert "Tệp đính kèm: 0" in summary
+    assert "pf:edit:files" in [button["choice"] for button in edit["buttons"]]
+    assert (
+        texts(add)[-1]
+        == "Bạn gõ nội dung bổ sung cho phản ánh PA-000000 (có thể gửi kèm ảnh, tệp PDF):"
+    )
+    assert add["files"] == {"room": 5, "max_mb": 20}
 
 
 def test_a_question_keeps_the_question_limit_with_the_flows_own_words(client: TestClient) -> None:

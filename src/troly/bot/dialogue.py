@@ -22,7 +22,7 @@ from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
 from troly.bot.flows.base import Context, LogQuestion, State, Support
 from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import enqueue, enqueued, release_held
-from troly.bot.router import route
+from troly.bot.router import file_room, route
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
 from troly.bot.texts import normalise_locale
@@ -44,6 +44,9 @@ class Handled:
     """Rows the effects wrote for other recipients (staff topics, another channel)."""
     locale: str | None = None
     """The conversation's language after the message (a page follows it)."""
+    file_room: int = 0
+    """How many files the conversation's step takes after the message (a page offers to
+    attach them only then)."""
 
 
 async def _log_question(effect: LogQuestion, applied: Applied) -> EffectResult | None:
@@ -143,16 +146,21 @@ class Dialogue:
             rows = list((await session.execute(query)).scalars())
             conversation = (
                 await session.execute(
-                    select(Conversation.locale)
+                    select(Conversation)
                     .where(Conversation.channel == incoming.channel)
                     .where(Conversation.user_id == incoming.conversation_key)
                 )
             ).scalar_one_or_none()
+        room = 0
+        if conversation is not None:
+            context = self._context(incoming.channel, incoming.user_id, self._clock())
+            room = file_room(self._state(conversation), context) or 0
         return Handled(
             tuple(row.id for row in rows),
             tuple(reply_from_payload(row.payload) for row in rows),
             duplicate=True,
-            locale=conversation,
+            locale=conversation.locale if conversation is not None else None,
+            file_room=room,
         )
 
     async def _handle_once(self, incoming: Incoming) -> Handled:
@@ -176,21 +184,8 @@ class Dialogue:
             released = await release_held(
                 session, channel=incoming.channel, recipient=incoming.user_id, now=now
             )
-            state = State(
-                flow=conversation.flow,
-                step=conversation.step,
-                draft=dict(conversation.draft or {}),
-                locale=conversation.locale,
-            )
-            context = Context(
-                index=self._index,
-                now=now,
-                max_question_chars=self._settings.max_question_chars,
-                support=self._support,
-                channel=incoming.channel,
-                settings=self._settings,
-                user_id=incoming.user_id,
-            )
+            state = self._state(conversation)
+            context = self._context(incoming.channel, incoming.user_id, now)
             outcome = route(state, incoming, context)
             applied = Applied(session, now, incoming, outcome.state, self._settings)
             new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
@@ -211,7 +206,52 @@ class Dialogue:
             await session.flush()
             ids = (*released, *(row.id for row in rows))
             other_ids = tuple(sorted(row.id for row in others))
-        return Handled(ids, replies, other_ids=other_ids, locale=new_state.locale)
+        return Handled(
+            ids,
+            replies,
+            other_ids=other_ids,
+            locale=new_state.locale,
+            file_room=file_room(new_state, context) or 0,
+        )
+
+    def _context(self, channel: str, user_id: str, now: datetime) -> Context:
+        return Context(
+            index=self._index,
+            now=now,
+            max_question_chars=self._settings.max_question_chars,
+            support=self._support,
+            channel=channel,
+            settings=self._settings,
+            user_id=user_id,
+        )
+
+    async def file_room(self, channel: str, user_id: str) -> int | None:
+        """How many files the user's conversation takes at its current step, or None.
+
+        0: the step has all the files it takes; None: the step (or a conversation never seen)
+        takes none. A door asks before it keeps an upload; the flow checks again when the file
+        arrives.
+        """
+        async with self._sessions() as session:
+            conversation = (
+                await session.execute(
+                    select(Conversation)
+                    .where(Conversation.channel == channel)
+                    .where(Conversation.user_id == user_id)
+                )
+            ).scalar_one_or_none()
+        if conversation is None:
+            return None
+        return file_room(self._state(conversation), self._context(channel, user_id, self._clock()))
+
+    @staticmethod
+    def _state(conversation: Conversation) -> State:
+        return State(
+            flow=conversation.flow,
+            step=conversation.step,
+            draft=dict(conversation.draft or {}),
+            locale=conversation.locale,
+        )
 
     async def _conversation(
         self, session: AsyncSession, incoming: Incoming, now: datetime

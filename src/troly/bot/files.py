@@ -21,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from troly.bot.messages import Document
 from troly.bot.storage.models import SharedFile
 
+UNCLAIMED = "upload"
+"""The owner of a file a user uploaded that no record has taken yet (erased by retention)."""
+
 
 class FileUnavailable(Exception):
     """The file cannot be fetched, now or later (too big, gone, no way to reach it)."""
@@ -54,7 +57,11 @@ class FileSources:
         fetcher = self._fetchers.get(channel)
         if fetcher is None or not ref:
             raise FileUnavailable(f"no way to fetch files from {channel or 'nowhere'}")
-        return replace(document, content=await fetcher.fetch(ref))
+        content = await fetcher.fetch(ref)
+        if isinstance(fetcher, ShelfFiles) and document.owner is not None:
+            # An upload kept on our own shelf now goes with its record's personal data.
+            await fetcher.adopt(ref, document.owner)
+        return replace(document, content=content)
 
 
 class FileShelf:
@@ -73,15 +80,20 @@ class FileShelf:
         self._secret = secret
         self._write_lock = write_lock
 
-    def key(self, document: Document) -> str:
-        """The document's key (hex, 40 characters)."""
+    def key(self, document: Document, *, scope: str = "") -> str:
+        """The document's key (hex, 40 characters).
+
+        A ``scope`` (whose upload it is) keeps the same file sent by two people apart.
+        """
         mac = hmac.new(self._secret, document.filename.encode() + b"\0", hashlib.sha256)
+        if scope:
+            mac.update(scope.encode() + b"\0")
         mac.update(document.content)
         return mac.hexdigest()[:40]
 
-    async def put(self, document: Document) -> str:
+    async def put(self, document: Document, *, scope: str = "") -> str:
         """Stores the document (once) and returns its key."""
-        key = self.key(document)
+        key = self.key(document, scope=scope)
         lock = self._write_lock if self._write_lock is not None else contextlib.nullcontext()
         async with lock:
             try:
@@ -105,6 +117,14 @@ class FileShelf:
                 pass  # another worker stored the same file at the same moment
         return key
 
+    async def adopt(self, key: str, owner: str) -> None:
+        """Gives a file stored for no record (``UNCLAIMED`` or None) to ``owner``."""
+        lock = self._write_lock if self._write_lock is not None else contextlib.nullcontext()
+        async with lock, self._sessions.begin() as session:
+            found = await session.get(SharedFile, key)
+            if found is not None and found.owner in (None, UNCLAIMED):
+                found.owner = owner
+
     async def get(self, key: str) -> Document | None:
         """The stored document, or None for an unknown key."""
         async with self._sessions() as session:
@@ -112,3 +132,21 @@ class FileShelf:
             if found is None:
                 return None
             return Document(found.filename, found.content, found.mime_type)
+
+
+class ShelfFiles:
+    """The fetcher of files users uploaded to our own shelf (the web chat), by their key."""
+
+    def __init__(self, shelf: FileShelf) -> None:
+        self._shelf = shelf
+
+    async def fetch(self, ref: str) -> bytes:
+        """The stored file's bytes; ``FileUnavailable`` once it is gone (erased, unknown)."""
+        found = await self._shelf.get(ref)
+        if found is None:
+            raise FileUnavailable("the uploaded file is no longer kept")
+        return found.content
+
+    async def adopt(self, ref: str, owner: str) -> None:
+        """Gives the uploaded file to the record it now belongs to."""
+        await self._shelf.adopt(ref, owner)

@@ -136,6 +136,22 @@ FLOWS: dict[str, Step] = {
 }
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
+FILE_STEPS: dict[str, Callable[[State, Context], int | None]] = {
+    petition_flow.FLOW: petition_flow.file_room,
+    status_flow.ADD_FLOW: status_flow.file_room,
+}
+"""How many files the active flow's step takes now, by flow name (flows absent take none)."""
+
+
+def file_room(state: State, ctx: Context) -> int | None:
+    """How many more files the user may send now, or None when the step takes none.
+
+    0: the step has all the files it takes. A door offers its attach button only above 0.
+    """
+    room = FILE_STEPS.get(state.flow or "")
+    return room(state, ctx) if room is not None else None
+
+
 # The staff group: only staff actions are understood there, and the bot stays quiet about
 # anything else (it reads every message of the group as an admin).
 STAFF_COMMANDS: dict[str, Command] = {

@@ -11,6 +11,7 @@ import asyncio
 import gc
 import hashlib
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -25,10 +26,10 @@ from starlette.routing import BaseRoute
 from troly.bot.answers import card_reply
 from troly.bot.choices import ChoiceMenus
 from troly.bot.dialogue import Dialogue, Handled
-from troly.bot.files import FileShelf, FileSources, FileUnavailable
+from troly.bot.files import UNCLAIMED, FileShelf, FileSources, FileUnavailable, ShelfFiles
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
-from troly.bot.messages import Incoming, Reply
+from troly.bot.messages import Document, Incoming, Reply
 from troly.bot.outbox import Outbox, RetryLater, Sender
 from troly.bot.petitions.jobs import ensure_digest
 from troly.bot.petitions.retention import ensure_retention
@@ -60,11 +61,13 @@ class WebChat:
         outbox: Outbox,
         index: ProcedureIndex,
         files: FileSources | None = None,
+        uploads: FileShelf | None = None,
     ) -> None:
         self._dialogue = dialogue
         self._outbox = outbox
         self._index = index
         self._files = files or FileSources()
+        self._uploads = uploads
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handles one message and returns its replies."""
@@ -80,7 +83,23 @@ class WebChat:
         await self._outbox.mark_sent(handled.outbox_ids)
         if handled.other_ids:
             await self._outbox.deliver(handled.other_ids)
-        return ChatAnswer(list(handled.replies), handled.locale)
+        return ChatAnswer(list(handled.replies), handled.locale, handled.file_room)
+
+    async def file_room(self, user_id: str) -> int | None:
+        """How many files the web user's conversation takes now (None: the step takes none)."""
+        if self._uploads is None:
+            return None
+        return await self._dialogue.file_room("web", user_id)
+
+    async def keep_upload(self, user_id: str, document: Document) -> str:
+        """Keeps an uploaded file on the shelf, owned by no record until its petition takes it.
+
+        Its key depends on who sent it: the same photo from two businesses is two files, each
+        erased with its own petition.
+        """
+        if self._uploads is None:
+            raise FileUnavailable("the web chat keeps no uploads")
+        return await self._uploads.put(replace(document, owner=UNCLAIMED), scope=user_id)
 
     async def pending(self, channel: str, user_id: str) -> list[Reply]:
         replies = await self._outbox.take_pending(channel, user_id)
@@ -204,7 +223,18 @@ def create_app(
 ) -> tuple[Starlette, Runtime]:
     """The Starlette app serving the web chat, kiosk and webhooks, and its runtime."""
     rt = runtime or build_runtime(settings)
-    chat = WebChat(dialogue=rt.dialogue, outbox=rt.outbox, index=rt.index, files=rt.files)
+    # What a business uploads on the web waits on the shelf; the staff topic fetches it there.
+    # The key only has to be unguessable, not shared: any worker reads a file by its key.
+    uploads = FileShelf(
+        sessions=rt.sessions,
+        clock=rt.clock,
+        secret=secrets.token_bytes(32),
+        write_lock=rt.write_lock,
+    )
+    rt.files.register("web", ShelfFiles(uploads))
+    chat = WebChat(
+        dialogue=rt.dialogue, outbox=rt.outbox, index=rt.index, files=rt.files, uploads=uploads
+    )
     routes = web_routes(chat=chat, settings=settings, links=ContinueLinks(settings))
     telegram = None
     if settings.telegram_token is not None:

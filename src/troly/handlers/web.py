@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,8 +23,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from troly.bot.messages import Button, Incoming, Reply
+from troly.bot.messages import Attachment, Button, Document, Incoming, Reply
 from troly.bot.settings import Settings
+from troly.handlers.web_upload import MB, UploadRefused, read_upload
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ class ChatAnswer:
 
     replies: list[Reply] = field(default_factory=list)
     locale: str | None = None
+    file_room: int = 0
+    """How many files the conversation's step takes now: the page offers 📎 only then."""
 
 
 class ChatPort(Protocol):
@@ -102,6 +105,15 @@ class ChatPort(Protocol):
 
     async def pending(self, channel: str, user_id: str) -> list[Reply]:
         """Returns the replies queued for that user and marks them delivered."""
+        ...
+
+    async def file_room(self, user_id: str) -> int | None:
+        """How many files that web user's conversation takes now (0: all; None: the step
+        takes none)."""
+        ...
+
+    async def keep_upload(self, user_id: str, document: Document) -> str:
+        """Keeps a file the web user uploaded and returns its reference (its shelf key)."""
         ...
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
@@ -181,6 +193,20 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
     return rendered
 
 
+def answer_to_json(answer: ChatAnswer, settings: Settings) -> dict[str, Any]:
+    """The response to a message: its replies, the conversation's language, and ``files``
+    (how many more, how big) when the step the conversation waits at takes files."""
+    rendered: dict[str, Any] = {"replies": [reply_to_json(reply) for reply in answer.replies]}
+    if answer.locale in ("vi", "en"):
+        rendered["locale"] = answer.locale
+    if answer.file_room > 0:
+        rendered["files"] = {
+            "room": answer.file_room,
+            "max_mb": settings.petition_relay_max_file_mb,
+        }
+    return rendered
+
+
 def text_limit(settings: Settings) -> int:
     """The longest text the web door carries: enough for every flow's own limit."""
     return max(
@@ -202,8 +228,11 @@ def session_of(body: object) -> str:
     return session
 
 
-def to_incoming(body: object, *, max_chars: int) -> Incoming:
-    """Turns a decoded ``/api/chat`` body into an ``Incoming``, or raises ``ChatError``."""
+def to_incoming(body: object, *, max_chars: int, attachment: bool = False) -> Incoming:
+    """Turns a decoded ``/api/chat`` body into an ``Incoming``, or raises ``ChatError``.
+
+    With an ``attachment`` (the file upload's fields) the text, its caption, may be empty.
+    """
     if not isinstance(body, dict):
         raise ChatError(400, "bad_json")
     session = session_of(body)
@@ -220,7 +249,7 @@ def to_incoming(body: object, *, max_chars: int) -> Incoming:
     if mid is not None and (not isinstance(mid, str) or not SESSION_RE.fullmatch(mid)):
         raise ChatError(400, "mid")
     text = text.strip() if text else None
-    if not text and not choice:
+    if not text and not choice and not attachment:
         raise ChatError(400, "empty")
     if text and len(text) > max_chars:
         raise ChatError(413, "too_long", limit=max_chars)
@@ -317,10 +346,46 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
             answer = await chat.answer(incoming)
         except Exception as exc:
             return _failed("web chat message", exc)
-        rendered: dict[str, Any] = {"replies": [reply_to_json(reply) for reply in answer.replies]}
-        if answer.locale in ("vi", "en"):
-            rendered["locale"] = answer.locale
-        return JSONResponse(rendered)
+        return JSONResponse(answer_to_json(answer, settings))
+
+    async def post_file(request: Request) -> Response:
+        max_bytes = settings.petition_relay_max_file_mb * MB
+        try:
+            upload = await read_upload(request, max_bytes=max_bytes)
+            incoming = to_incoming(
+                {**upload.fields, "text": upload.fields.get("text") or None, "choice": None},
+                max_chars=text_limit(settings),
+                attachment=True,
+            )
+        except UploadRefused as refused:
+            return JSONResponse({"error": refused.message}, status_code=refused.status)
+        except ChatError as error:
+            return _error(error)
+        try:
+            room = await chat.file_room(incoming.user_id)
+        except Exception as exc:
+            return _failed("web chat file", exc)
+        if not room:
+            # Not a step that takes files (or a session the bot does not know), or the
+            # petition has all its files: nothing is kept, the draft stays as it was.
+            key = "upload_not_now" if room is None else "upload_full"
+            not_now = UploadRefused(409, key, limit=settings.petition_max_attachments)
+            return JSONResponse({"error": not_now.message}, status_code=409)
+        try:
+            document = Document(upload.name, upload.content, upload.kind.mime_type)
+            ref = await chat.keep_upload(incoming.user_id, document)
+            attachment = Attachment(
+                upload.attachment_kind,
+                ref,
+                name=upload.name,
+                mime_type=upload.kind.mime_type,
+                size=len(upload.content),
+            )
+            answer = await chat.answer(replace(incoming, attachments=(attachment,)))
+        except Exception as exc:
+            return _failed("web chat file", exc)
+        logger.info("web chat file kept (%s, %s bytes)", upload.kind.mime_type, len(upload.content))
+        return JSONResponse(answer_to_json(answer, settings))
 
     async def post_pending(request: Request) -> Response:
         try:
@@ -372,6 +437,7 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
         Route("/", chat_page, methods=["GET"]),
         Route("/api/chat", post_chat, methods=["POST"]),
         Route("/api/chat/pending", post_pending, methods=["POST"]),
+        Route("/api/chat/file", post_file, methods=["POST"]),
         Route("/p/{code}", procedure_page, methods=["GET"]),
         Route("/p/{code}/qr.png", procedure_qr, methods=["GET"]),
         Route("/qr/continue.png", continue_qr, methods=["GET"]),

@@ -24,7 +24,7 @@ FLOW = "petition"
 PREFIX = "pf"
 DEFAULT_MAX_CHARS = 2000
 DEFAULT_MAX_FILES = 5
-FILELESS_CHANNELS = frozenset({"web", "cli"})
+FILELESS_CHANNELS = frozenset({"cli"})
 """Doors through which a user cannot send a file: there the flow neither asks nor invites one."""
 FILED = "petition_filed"
 """Left in the idle draft by «Gửi», so a second tap on it is told the petition went."""
@@ -56,8 +56,17 @@ def _limits(ctx: Context) -> tuple[int, int]:
 
 
 def takes_files(ctx: Context) -> bool:
-    """Whether the user's door can send files (the web chat and the terminal cannot)."""
+    """Whether the user's door can send files (the terminal cannot)."""
     return ctx.channel not in FILELESS_CHANNELS
+
+
+def file_room(state: State, ctx: Context) -> int | None:
+    """How many more files the step waiting now takes (0: all it takes; None: it takes none)."""
+    if state.flow != FLOW or state.step not in (Step.DESCRIPTION, Step.FILES):
+        return None
+    if not takes_files(ctx):
+        return None
+    return max(_limits(ctx)[1] - len(state.draft.get("attachments") or []), 0)
 
 
 def prompt_key(key: str, ctx: Context) -> str:

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from troly.bot.flows import menu, my_data
 from troly.bot.flows.base import Context, Outcome, State
-from troly.bot.flows.petition import prompt_key
+from troly.bot.flows.petition import prompt_key, takes_files
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.effects import (
     AddInfo,
@@ -66,6 +66,13 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     if what == "skip":
         return Outcome(state.idle(), (Reply(t("petition.thanks", locale)),))
     return menu.expired(state)
+
+
+def file_room(state: State, ctx: Context) -> int | None:
+    """How many files the business may add with its information (None on a file-less door)."""
+    if state.flow != ADD_FLOW or not takes_files(ctx):
+        return None
+    return ctx.settings.petition_max_attachments if ctx.settings is not None else 5
 
 
 def on_add_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:

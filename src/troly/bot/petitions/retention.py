@@ -3,9 +3,10 @@
 What goes: the business's name, tax code and phone; the chat identity that links the petition
 to a person's account; the description, the answer, the messages exchanged and the rating
 comment (free text that may name people, addresses, phone numbers); the files' references and
-the copies kept for Zalo; and, for every message, the outbox's copy once it is older than the
-retention. What stays, for statistics: the code, topic, commune, channel, dates, status,
-rating, the assignee (the province's own staff) and the events without their text. The same
+the copies kept for Zalo and the web; and, for every message, the outbox's copy once it is
+older than the retention (web uploads no petition took go once that old too). What stays,
+for statistics: the code, topic, commune, channel, dates, status, rating, the assignee (the
+province's own staff) and the events without their text. The same
 daily follow-up deletes the question log's rows older than its own retention (a question may
 name a person). Running it twice changes nothing. Must not import handlers.
 """
@@ -19,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.answers import forget_questions_before
+from troly.bot.files import UNCLAIMED
 from troly.bot.followups import FollowupHandler, FollowupRun, schedule
 from troly.bot.outbox import forget_before
 from troly.bot.petitions.files import file_owner
@@ -55,6 +57,12 @@ async def forget_closed_petitions(
     petitions = list((await session.execute(query)).scalars())
     for petition in petitions:
         await _erase(session, petition, now=now, settings=settings)
+    # A web upload no petition took (a draft left unfinished) is kept no longer than a petition.
+    await session.execute(
+        delete(SharedFile)
+        .where(SharedFile.owner == UNCLAIMED)
+        .where(SharedFile.created_at < cutoff)
+    )
     if petitions:
         logger.info("retention: personal data of %s closed petitions erased", len(petitions))
     return len(petitions)

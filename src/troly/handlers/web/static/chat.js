@@ -14,6 +14,8 @@
       retry: "Thử lại",
       over: (n, max) => `Dài quá ${n} ký tự (tối đa ${max} ký tự): hãy rút gọn rồi gửi.`,
       download: "Tải tệp",
+      attach: "Đính kèm ảnh hoặc tệp PDF",
+      file_too_big: (mb) => `Tệp lớn quá (tối đa ${mb} MB): bạn chọn ảnh nhỏ hơn hoặc tệp PDF khác nhé.`,
       menu_ask: "Hỏi thủ tục",
       menu_petition: "Gửi phản ánh, kiến nghị",
       menu_booking: "Đăng ký gặp Chủ tịch tỉnh",
@@ -33,6 +35,8 @@
       retry: "Try again",
       over: (n, max) => `${n} characters too long (at most ${max}): shorten it, then send.`,
       download: "Download",
+      attach: "Attach a photo or PDF",
+      file_too_big: (mb) => `This file is too large (at most ${mb} MB): choose a smaller photo or another PDF.`,
       menu_ask: "Ask about a procedure",
       menu_petition: "Send a petition",
       menu_booking: "Meet the Chairman",
@@ -59,6 +63,8 @@
   const counter = document.getElementById("counter");
   const countdown = document.getElementById("countdown");
   const qr = document.getElementById("continue-qr");
+  const attach = document.getElementById("attach");
+  const fileInput = document.getElementById("attach-file");
 
   const storage = (() => {
     if (kiosk) return null; // a kiosk is shared: nothing survives a reset
@@ -93,6 +99,7 @@
   let lastActivity = Date.now();
   let armed = false; // the kiosk idle timer runs only once someone has used the screen
   let inFlight = 0;
+  let fileLimitMb = 0; // set while the conversation's step takes files (the 📎 button shows)
 
   const t = (key) => TEXT[locale][key] || TEXT.vi[key] || key;
   // Code points, as the server counts them (a JS string's length counts UTF-16 units).
@@ -262,33 +269,65 @@
     if (match) setProcedure(match[1]);
   }
 
-  async function post(payload, forSession) {
+  // The bot says which steps take files (a petition's photos): the 📎 button follows it.
+  function followFiles(files) {
+    fileLimitMb = files && files.room > 0 ? Number(files.max_mb) || 0 : 0;
+    attach.hidden = fileLimitMb === 0;
+  }
+
+  async function exchange(url, init, forSession) {
     inFlight += 1;
     const typing = addBubble("typing", t("typing"));
+    const again = () => exchange(url, init, forSession);
     try {
-      const response = await fetch("/api/chat", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(payload),
-      });
+      const response = await fetch(url, { method: "POST", ...init });
       const data = await response.json().catch(() => ({}));
       if (forSession !== session) return; // the kiosk was reset meanwhile
       if (!response.ok) {
         const retryable = response.status >= 500;
-        showFailure(data.error ? errorText(data.error) : t("send_failed"),
-          retryable ? () => post(payload, forSession) : null);
+        showFailure(data.error ? errorText(data.error) : t("send_failed"), retryable ? again : null);
         return;
       }
       // The conversation's language may have changed (the bot's "🌐 English" button, /en).
       if (data.locale) followLocale(data.locale);
+      followFiles(data.files);
       (data.replies || []).forEach(renderReply);
       lastActivity = Date.now();
     } catch (_) {
-      if (forSession === session) showFailure(t("send_failed"), () => post(payload, forSession));
+      if (forSession === session) showFailure(t("send_failed"), again);
     } finally {
       inFlight -= 1;
       typing.remove();
     }
+  }
+
+  function post(payload, forSession) {
+    const init = { headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) };
+    return exchange("/api/chat", init, forSession);
+  }
+
+  function sendFile(file) {
+    if (fileLimitMb && file.size > fileLimitMb * 1024 * 1024) {
+      showFailure(TEXT[locale].file_too_big(fileLimitMb), null);
+      return;
+    }
+    // The text in the box goes with the file as its caption.
+    const caption = input.value.trim();
+    if (!updateCounter()) return;
+    input.value = "";
+    fitInput();
+    updateCounter();
+    addBubble("user", caption ? `📎 ${file.name}\n${caption}` : `📎 ${file.name}`);
+    // The session is the user's only credential: in the body, as for every message.
+    const form = new FormData();
+    form.append("session", session);
+    form.append("locale", locale);
+    form.append("mid", randomId(12));
+    if (caption) form.append("text", caption);
+    form.append("file", file, file.name);
+    armed = true;
+    lastActivity = Date.now();
+    exchange("/api/chat/file", { body: form }, session);
   }
 
   function send(message, echo) {
@@ -328,6 +367,7 @@
     fitInput();
     if (qr) qr.src = "/qr/continue.png";
     if (countdown) countdown.hidden = true;
+    followFiles(null);
     locale = defaultLocale;
     applyLocale();
     send({ choice: "start" }, null);
@@ -358,6 +398,14 @@
     updateCounter();
     send({ text }, text);
     input.focus();
+  });
+
+  attach.addEventListener("click", () => fileInput.click());
+
+  fileInput.addEventListener("change", () => {
+    const [file] = fileInput.files || [];
+    fileInput.value = ""; // the same file may be chosen again after a refusal
+    if (file) sendFile(file);
   });
 
   input.addEventListener("input", () => {
