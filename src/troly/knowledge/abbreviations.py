@@ -104,6 +104,23 @@ ABBREVIATIONS: dict[str, str] = {
     "hnay": "hom nay",
     "mk": "minh",
     "oto": "o to",
+    # Abbreviations the records themselves use, and their neighbours users type.
+    "nhnn": "ngan hang nha nuoc",
+    "nhtm": "ngan hang thuong mai",
+    "tctd": "to chuc tin dung",
+    "kbnn": "kho bac nha nuoc",
+    "nsnn": "ngan sach nha nuoc",
+    "dncx": "doanh nghiep che xuat",
+    "cqt": "co quan thue",
+    "dnbh": "doanh nghiep bao hiem",
+    "kcb": "kham chua benh",
+    "dsphsk": "duong suc phuc hoi suc khoe",
+    "bhtnld": "bao hiem tai nan lao dong",
+    "cnht": "cong nghiep ho tro",
+    "khcn": "khoa hoc cong nghe",
+    "hdld": "hop dong lao dong",
+    "bvmt": "bao ve moi truong",
+    "sxkd": "san xuat kinh doanh",
 }
 
 # Phrase-level spelling variants that folding alone does not merge.
