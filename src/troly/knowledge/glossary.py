@@ -566,7 +566,7 @@ ENGLISH: dict[str, str] = {
     "notarisation": "cong chung",
     "notarize": "cong chung",
     "legal aid": "tro giup phap ly",
-    "law firm": "to chuc hanh nghe luat su",
+    "law firm": "cong ty luat to chuc hanh nghe luat su",
     "judgment enforcement": "thi hanh an",
     "bailiff": "thua phat lai",
     "marital status": "tinh trang hon nhan",
@@ -912,6 +912,27 @@ ENGLISH: dict[str, str] = {
     "dutiable value": "tri gia hai quan",
     "valuation": "tri gia",
     "pre determination": "xac dinh truoc",
+    # Benefits, names, countries and vehicle certificates.
+    "maternity leave": "thai san",
+    "death benefit": "tu tuat",
+    "funeral allowance": "tu tuat",
+    "convalescence": "duong suc phuc hoi suc khoe",
+    "unemployment": "that nghiep",
+    "name": "ten",
+    "company name": "ten doanh nghiep",
+    "infringe": "xam pham",
+    "infringes": "xam pham",
+    "infringing": "xam pham",
+    "infringement": "xam pham",
+    "law firms": "cong ty luat to chuc hanh nghe luat su",
+    "singapore": "nuoc ngoai",
+    "thailand": "nuoc ngoai",
+    "japan": "nuoc ngoai",
+    "korea": "nuoc ngoai",
+    "usa": "nuoc ngoai",
+    "imported vehicles": "xe co gioi nhap khau",
+    "safety and emissions": "an toan ky thuat va bao ve moi truong",
+    "usd account": "tai khoan ngoai te",
 }
 
 # English words that carry no procedure meaning.
@@ -1359,6 +1380,29 @@ SYNONYMS: dict[str, str] = {
     "thue dat phi nong nghiep": "thue su dung dat phi nong nghiep",
     "sua giay phep": "dieu chinh giay phep",
     "doi cong nang": "dieu chinh giay phep xay dung",
+    # Clinics, refunds, social insurance benefits, notarised sales, roads and fishing.
+    "lay lai tien": "thanh toan truc tiep hoan tra",
+    "tien kham": "chi phi kham chua benh",
+    "vien phi": "chi phi kham chua benh",
+    "kham bao hiem": "kham chua benh bao hiem y te",
+    "phong kham": "co so kham chua benh",
+    "huong bao hiem": "giai quyet huong che do",
+    "mat viec": "tro cap that nghiep bao hiem that nghiep",
+    "that nghiep": "bao hiem that nghiep",
+    "tien that nghiep": "tro cap that nghiep",
+    "tai nan lao dong": "che do tai nan lao dong",
+    "bi tai nan": "tai nan lao dong",
+    "chung thuc hop dong": "chung thuc giao dich",
+    "giay to mua ban": "hop dong giao dich",
+    "giay mua ban": "hop dong giao dich",
+    "cat ngang": "duong ngang",
+    "di chung": "dung chung",
+    "danh bat": "khai thac thuy san",
+    "trong keo": "rung trong",
+    "trong rung": "rung trong",
+    "xe ben": "o to xe co gioi",
+    "thanh thung": "cai tao xe co gioi",
+    "logo": "nhan",
 }
 
 # Everyday sentence shapes (folded regexes) -> the records' words, added like SYNONYMS:
@@ -1378,4 +1422,42 @@ PATTERN_SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"\bdoi (?:[a-z0-9]+ ){1,8}(?:thanh|sang)\b", "chuyen doi"),
     # "đổi giấy/thẻ/sổ/bằng" alone (not "thay đổi", "chuyển đổi") is the re-issue "cấp đổi".
     (r"(?<!thay )(?<!chuyen )(?<!cap )\bdoi (?:giay|the|so|bang|bien)\b", "cap doi"),
+    # An employer settling its staff's income tax files for "tiền lương, tiền công" it paid.
+    (
+        r"\bquyet toan (?:[a-z]+ ){0,6}(?:cho|thay) (?:ca |cac )?(?:nhan vien|nguoi lao dong)\b",
+        "to chuc tra thu nhap tu tien luong tien cong",
+    ),
+    (
+        r"\bthue (?:[a-z]+ ){0,4}(?:thay|thay cho) (?:nhan vien|nguoi lao dong)\b",
+        "to chuc tra thu nhap tu tien luong tien cong",
+    ),
+    # The social insurance fund "paying" a worker is a benefit claim (giải quyết hưởng chế độ).
+    (
+        r"\b(?:bao hiem xa hoi|bhxh|bao hiem) (?:chi tra|tra tien|tra|thanh toan)\b",
+        "giai quyet huong che do",
+    ),
+    # A mortgage on land or on a vehicle is a security registration over that kind of asset.
+    (
+        r"\bthe chap (?:[a-z]+ ){0,2}(?:so do|so hong|dat|nha)\b",
+        "bien phap bao dam bang quyen su dung dat tai san gan lien voi dat",
+    ),
+    (
+        r"\bthe chap (?:[a-z]+ ){0,2}(?:xe|o to|may moc|hang hoa|tau ca)\b",
+        "bien phap bao dam bang dong san",
+    ),
+    # A lost original paper is re-issued: "mất (bản gốc) giấy phép" (not "mất phí").
+    (r"\bmat (?:ban goc |ban chinh )?(?:giay|the|so|bang|con dau)\b", "cap lai"),
+    # Goods crossing Vietnam to a third country are goods in transit.
+    (r"\bhang (?:[a-z]+ ){0,4}qua canh\b", "hang hoa qua canh"),
+    # A foreign car driven across the border: the customs of vehicles leaving and entering.
+    (
+        r"\b(?:o to|xe may|xe) (?:[a-z]+ ){0,2}(?:tam nhap|tu lao|tu campuchia|tu trung quoc"
+        r"|sang lao|sang campuchia|qua bien gioi|qua cua khau)\b",
+        "o to xe gan may xuat canh nhap canh",
+    ),
+    # Carrying chemicals, acid, fuel or gas is the carriage of dangerous goods.
+    (
+        r"\b(?:cho|van chuyen) (?:[a-z]+ ){0,2}(?:hoa chat|axit|xang dau|khi gas|gas|thuoc no)\b",
+        "van chuyen hang hoa nguy hiem",
+    ),
 )
