@@ -1069,6 +1069,21 @@ ENGLISH: dict[str, str] = {
     "precious metals": "vang",
     "cash": "tien mat",
     "money": "tien",
+    # Refinancing, land plots, luggage, plates and declarations.
+    "refinancing": "tai cap von",
+    "refinance": "tai cap von",
+    "rediscount": "chiet khau giay to co gia",
+    "valuable papers": "giay to co gia",
+    "government bonds": "trai phieu chinh phu",
+    "government bond": "trai phieu chinh phu",
+    "subdivide": "tach thua dat",
+    "subdivision": "tach thua dat",
+    "land subdivision": "tach thua dat",
+    "plots": "thua dat",
+    "merge plots": "hop thua dat",
+    "lost luggage": "hanh ly that lac",
+    "supplementary declaration": "khai bo sung",
+    "amend the declaration": "khai bo sung",
 }
 
 # English words that carry no procedure meaning.
@@ -1539,6 +1554,19 @@ SYNONYMS: dict[str, str] = {
     "xe ben": "o to xe co gioi",
     "thanh thung": "cai tao xe co gioi",
     "logo": "nhan",
+    # Land plots, customs corrections, luggage and vehicle inspections.
+    "tach so": "tach thua dat",
+    "tach dat": "tach thua dat",
+    "gop so": "hop thua dat",
+    "gop dat": "hop thua dat",
+    "nhap thua": "hop thua dat",
+    "sua to khai": "khai bo sung to khai hai quan",
+    "khai sai": "khai bo sung",
+    "xach tay": "hanh ly",
+    "mat hanh ly": "hanh ly that lac",
+    "gui nham": "nham lan",
+    "dang kiem xe": "kiem dinh an toan ky thuat va bao ve moi truong xe",
+    "ve huu": "luong huu",
 }
 
 # Everyday sentence shapes (folded regexes) -> the records' words, added like SYNONYMS:
@@ -1595,5 +1623,15 @@ PATTERN_SYNONYMS: tuple[tuple[str, str], ...] = (
     (
         r"\b(?:cho|van chuyen) (?:[a-z]+ ){0,2}(?:hoa chat|axit|xang dau|khi gas|gas|thuoc no)\b",
         "van chuyen hang hoa nguy hiem",
+    ),
+    # A bank pledging bonds to the central bank for a loan is refinancing against valuable papers.
+    (
+        r"\b(?:cam co (?:[a-z]+ ){0,3}(?:trai phieu|giay to co gia|tin phieu)"
+        r"|(?:trai phieu|tin phieu) (?:[a-z]+ ){0,4}cam co)\b",
+        "cam co giay to co gia",
+    ),
+    (
+        r"\b(?:vay (?:[a-z]+ ){0,3}ngan hang nha nuoc|ngan hang nha nuoc (?:[a-z]+ ){0,2}vay)\b",
+        "vay tai cap von",
     ),
 )
