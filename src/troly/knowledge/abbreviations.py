@@ -152,6 +152,11 @@ ABBREVIATIONS: dict[str, str] = {
     "dvc": "dich vu cong",
     "gpmb": "giai phong mat bang",
     "tdc": "tai dinh cu",
+    # Farming and health goods.
+    "tacn": "thuc an chan nuoi",
+    "tats": "thuc an thuy san",
+    "bvtv": "bao ve thuc vat",
+    "ttbyt": "trang thiet bi y te",
 }
 
 # Phrase-level spelling variants that folding alone does not merge.

@@ -1567,6 +1567,15 @@ SYNONYMS: dict[str, str] = {
     "gui nham": "nham lan",
     "dang kiem xe": "kiem dinh an toan ky thuat va bao ve moi truong xe",
     "ve huu": "luong huu",
+    # Irrigation, fields, biofuel and doctors' surgeries, so they are not read as typos either.
+    "tuoi nho giot": "tuoi tien tien tiet kiem nuoc",
+    "tuoi phun": "tuoi tien tien tiet kiem nuoc",
+    "tuoi tiet kiem": "tuoi tien tien tiet kiem nuoc",
+    "ruong": "dat trong lua",
+    "ruong lua": "dat trong lua",
+    "xang e5": "xang sinh hoc",
+    "xang e10": "xang sinh hoc",
+    "phong mach": "phong kham co so kham chua benh",
 }
 
 # Everyday sentence shapes (folded regexes) -> the records' words, added like SYNONYMS:
