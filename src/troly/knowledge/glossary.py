@@ -1576,6 +1576,20 @@ SYNONYMS: dict[str, str] = {
     "xang e5": "xang sinh hoc",
     "xang e10": "xang sinh hoc",
     "phong mach": "phong kham co so kham chua benh",
+    # Residence books, civil papers, land for housing, invoices and vehicle badges.
+    "ho khau": "thuong tru",
+    "nhap ho khau": "dang ky thuong tru",
+    "cat khau": "xoa dang ky thuong tru",
+    "cat ho khau": "xoa dang ky thuong tru",
+    "kt3": "tam tru",
+    "khong tien an": "ly lich tu phap",
+    "doc than": "xac nhan tinh trang hon nhan",
+    "tho cu": "dat o chuyen muc dich su dung dat",
+    "len tho cu": "chuyen muc dich su dung dat o",
+    "so bao hiem": "so bao hiem xa hoi",
+    "tang von": "tang von dieu le",
+    "giam von": "giam von dieu le",
+    "phu hieu xe": "phu hieu cho xe o to kinh doanh van tai",
 }
 
 # Everyday sentence shapes (folded regexes) -> the records' words, added like SYNONYMS:
