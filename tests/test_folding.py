@@ -212,9 +212,10 @@ def test_a_syllable_typed_with_marks_survives_the_question_folding(index: Proced
 def test_an_unknown_english_word_is_not_read_as_a_vietnamese_syllable(
     index: ProcedureIndex,
 ) -> None:
-    folded = index.understand("How do we get a licence for our hotel?").folded.split()
+    # "nail" is one edit from "nai"; the glossary does not know it, so it stays as typed.
+    folded = index.understand("How do we get a licence for our nail salon?").folded.split()
 
-    assert "hotel" in folded
+    assert "nail" in folded
 
 
 def test_a_word_the_synonyms_know_is_not_corrected_even_typed_without_marks(
