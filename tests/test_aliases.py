@@ -21,7 +21,7 @@ from troly.knowledge.records import KnowledgeBase
 
 def _core(name: str) -> str:
     """A record name without bracketed level notes ("(cấp tỉnh)"), folded."""
-    return re.sub(r"\([^)]*\)", " ", basic_fold(name)).strip()
+    return basic_fold(re.sub(r"\([^)]*(\)|$)", " ", name)).strip()
 
 
 def test_every_code_is_a_record(kb: KnowledgeBase) -> None:
@@ -54,20 +54,35 @@ def test_shared_aliases_belong_to_level_variants(kb: KnowledgeBase) -> None:
             continue
         cores = sorted(_core(kb.procedures[c].name) for c in codes)
         for other in cores[1:]:
-            ratio = SequenceMatcher(None, cores[0], other).ratio()
+            ratio = SequenceMatcher(None, cores[0], other, autojunk=False).ratio()
             assert ratio >= 0.6, (alias, sorted(codes))
+
+
+def _variants(code: str) -> set[str]:
+    """The records sharing an everyday name with this one (its level variants)."""
+    names = {basic_fold(n) for n in ALIASES[code]}
+    return {c for c, ns in ALIASES.items() if names & {basic_fold(n) for n in ns}}
 
 
 REPRESENTATIVE = [
     ("mở công ty một thành viên", "2.001583"),
     ("đổi giám đốc công ty", "2.002011"),
-    ("xin lại giấy phép kinh doanh công ty bị mất", "2.002018"),
+    ("giải thể công ty", "2.002023"),
     ("tạm nghỉ bán hộ kinh doanh", "1.001570"),
     ("mở chi nhánh hợp tác xã", "2.002123"),
     ("đóng mã số thuế", "1.007607"),
     ("mua hóa đơn lẻ", "1.010339"),
     ("nộp thuế khi bán nhà đất", "1.007674"),
     ("xin giấy xác nhận không nợ thuế", "1.008591"),
+    ("khai hải quan hàng nhập khẩu", "1.006440"),
+    ("tách sổ đỏ", "1.012784"),
+    ("xin phép sửa nhà", "1.013229"),
+    ("báo tăng lao động", "1.002051"),
+    ("phù hiệu xe tải", "2.002288"),
+    ("giấy phép khai thác nước ngầm", "1.004223"),
+    ("sao y bản chính", "2.000815"),
+    ("mở cửa hàng thuốc thú y", "1.001686"),
+    ("đăng ký nuôi cá lồng bè", "1.014801"),
 ]
 
 
@@ -77,4 +92,5 @@ def test_representative_alias_finds_its_record(
 ) -> None:
     assert code in {c for c, names in ALIASES.items() for n in names if n == alias}
     best = index.search(alias).best
-    assert best is not None and best.code == code
+    assert best is not None
+    assert best.code == code or best.code in _variants(code)
