@@ -83,6 +83,8 @@ REPRESENTATIVE = [
     ("sao y bản chính", "2.000815"),
     ("mở cửa hàng thuốc thú y", "1.001686"),
     ("đăng ký nuôi cá lồng bè", "1.014801"),
+    ("xin cấp phép phòng cháy chữa cháy", "3.000489"),
+    ("đăng ký thế chấp sổ đỏ vay ngân hàng", "1.011441"),
 ]
 
 

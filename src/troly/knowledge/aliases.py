@@ -154,6 +154,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "1.008510": ("mở lại mã số thuế", "khôi phục mã số thuế bị khóa"),
     "3.000088": ("xin miễn tiền phạt chậm nộp thuế",),
     "1.008588": ("xin trả góp tiền nợ thuế",),
+    "1.009824": ("hộ kinh doanh mở thêm điểm bán hàng",),
     "1.014976": ("quyết toán thuế hộ kinh doanh cuối năm",),
     "1.010949": ("chuyển khai thuế tháng sang quý",),
     "1.010701": ("thông báo thuê đại lý thuế",),
@@ -215,6 +216,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "1.000115": ("nhập khẩu xe ô tô cá nhân", "mang xe máy từ nước ngoài về"),
     "1.007751": ("chuyển đồ đạc từ nước ngoài về Việt Nam",),
     "2.002264": ("hành lý thất lạc ở sân bay",),
+    "1.000106": ("nhận hàng từ nước ngoài qua chuyển phát nhanh",),
+    "1.007642": ("nhận hàng từ nước ngoài qua bưu điện",),
+    "1.000096": ("gửi hàng xuất khẩu nhỏ lẻ qua chuyển phát nhanh",),
+    "1.007646": ("gửi hàng xuất khẩu nhỏ lẻ qua chuyển phát nhanh",),
     # --- Đầu tư tại Việt Nam ----------------------------------------------------------------------
     "1.009664": (
         "xin giấy phép đầu tư cho người nước ngoài",
@@ -256,7 +261,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "1.012790": ("sửa sai thông tin trên sổ đỏ",),
     "1.012796": ("sửa sai thông tin trên sổ đỏ",),
     "1.012812": ("hòa giải tranh chấp ranh giới đất", "hàng xóm lấn đất"),
-    "1.013833": ("đổi tên trên sổ đỏ",),
+    "1.013833": ("cập nhật tên công ty mới trên sổ đỏ",),
     "1.013995": ("đăng ký nhà mới xây vào sổ đỏ", "bổ sung nhà trên đất vào sổ hồng"),
     "1.012781": ("cấp sổ đỏ phần đất dôi dư",),
     "1.013988": ("xóa nợ tiền sử dụng đất trên sổ đỏ",),
@@ -270,6 +275,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "1.013950": ("chuyển thuê đất trả hàng năm sang trả một lần",),
     "1.013979": ("hiến đất làm đường",),
     "1.012753": ("công ty xin cấp sổ đỏ lần đầu",),
+    "1.013946": ("kết hợp làm du lịch trên đất nông nghiệp",),
     # --- Hoạt động xây dựng ---------------------------------------------------------------------
     "1.013225": ("xin phép xây nhà", "giấy phép xây dựng nhà ở", "xin giấy phép xây nhà xưởng"),
     "1.013236": ("giấy phép xây dựng công trình lớn",),
@@ -285,7 +291,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "1.012903": ("phân lô bán nền dự án",),
     "1.012900": ("mở sàn giao dịch bất động sản",),
     # --- Phòng cháy, chữa cháy -------------------------------------------------------------------
-    "3.000493": ("nghiệm thu phòng cháy chữa cháy công trình", "xin cấp phép phòng cháy chữa cháy"),
+    "3.000493": ("nghiệm thu phòng cháy chữa cháy công trình",),
+    "3.000489": (
+        "xin cấp phép phòng cháy chữa cháy",
+        "thẩm duyệt phòng cháy chữa cháy",
+        "duyệt bản vẽ phòng cháy chữa cháy",
+    ),
     "3.000492": ("điều chỉnh thiết kế phòng cháy chữa cháy",),
     "3.000495": ("kiểm định bình chữa cháy", "kiểm định thiết bị phòng cháy chữa cháy"),
     # --- Bảo hiểm xã hội, bảo hiểm y tế ----------------------------------------------------------
@@ -356,6 +367,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "2.000815": ("công chứng bản sao giấy tờ", "sao y bản chính", "photo công chứng"),
     "2.001035": ("chứng thực hợp đồng mua bán đất ở xã", "chứng thực hợp đồng mua bán xe"),
     "1.013835": ("mở văn phòng công chứng",),
+    "1.002010": ("mở văn phòng luật sư",),
     # --- Thủy sản -------------------------------------------------------------------------------
     "1.003650": ("đăng ký tàu đánh cá mới đóng",),
     "1.004359": ("giấy phép đánh bắt cá", "giấy phép đi biển đánh cá"),
