@@ -1,16 +1,17 @@
 """Fits the matcher's re-ranking weights and its in-scope model on labelled question sets.
 
-Usage: python bench/tune.py QUESTIONS.jsonl [MORE.jsonl ...] [--folds 5] [--l2 1.0]
+Usage: python bench/tune.py QUESTIONS.jsonl [MORE.jsonl ...] [--folds 5] [--keep-weights]
 
-Ranking: pairwise learning to rank. For every in-scope question, each right candidate among
-the lexical top 30 is paired with each wrong one; an L2-regularised logistic model of "the
-right one scores higher" over the feature differences, with non-negative weights and every
+Ranking: listwise learning to rank. Each in-scope question's lexical top 30 compete in a
+softmax over their weighted features; an L2-regularised fit with non-negative weights, every
 question weighing the same, gives the weights (scaled to sum to 1). Decision: an
 L2-regularised logistic model of "the question is in scope" over the best candidate's
 evidence. Both are measured by k-fold cross-validation over all the sets given together
 (folds by question), so the printed accuracy is on questions the fit did not see; then both
 are refitted on everything and printed as the constants to paste into
-``troly.knowledge.index`` (Weights defaults and SCOPE_MODEL).
+``troly.knowledge.index`` (Weights defaults and SCOPE_MODEL). With ``--keep-weights`` the
+in-scope model is fitted under the current weights instead (when a refit of the ranking
+gains nothing in cross-validation, or breaks the golden questions of tests/test_golden.py).
 """
 
 from __future__ import annotations
@@ -154,6 +155,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1500, help="draws of --method search")
     parser.add_argument("--scope-l2", type=float, default=2.0)
     parser.add_argument("--cut", type=float, default=0.60, help="in-scope threshold to report")
+    parser.add_argument(
+        "--keep-weights",
+        action="store_true",
+        help="fit the in-scope model under the current ranking weights (when a refit of the "
+        "ranking does not gain in cross-validation, or breaks the golden questions)",
+    )
     args = parser.parse_args()
     index = ProcedureIndex(load_knowledge())
     sets = {str(p): load(p) for p in args.questions}
@@ -202,7 +209,9 @@ def main() -> None:
     print(f"fitted on everything, measured on everything: {whole[0]:.3f}/{whole[1]:.3f}")
 
     # The in-scope model over the best candidate under the fitted weights.
-    tuned = ProcedureIndex(index.kb, weights=Weights(*fitted))
+    tuned = index if args.keep_weights else ProcedureIndex(index.kb, weights=Weights(*fitted))
+    if args.keep_weights:
+        print("in-scope model under the current weights:")
     x = np.array([tuned.scope_evidence(str(q["question"])) for q in labelled])
     y = np.array([1.0 if q["expected"] else 0.0 for q in labelled])
     probs = np.zeros(len(y))
