@@ -267,3 +267,23 @@ async def test_a_business_with_only_a_past_booking_and_remembered_details_erases
     assert (erased.status, erased.business_name, erased.phone) == ("pending", "", "")
     # The staff card was sent before: its copy is gone with the rest.
     assert quoting(await outbox_rows(sessions), BUSINESS, REPRESENTATIVE, tax_code) == []
+
+
+async def test_what_staff_wrote_about_a_booking_is_erased_with_its_details(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, clock: Clock
+) -> None:
+    tax_code = next(tax_codes())
+    code = await register(web, "an", tax_code)
+    # Reasons staff typed when screening or cancelling may name the business or its people.
+    async with sessions.begin() as session:
+        booking = await seats.booking_by_code(session, code)
+        assert booking is not None
+        booking.decline_reason = f"{BUSINESS} hỏi về việc riêng của {REPRESENTATIVE}"
+        booking.cancel_reason = f"{REPRESENTATIVE} gọi điện ({PHONE}) xin huỷ"
+    clock.now = datetime(2026, 12, 18, 9, 0, tzinfo=VN)
+    await web.press("an", "data:erase")
+    await web.press("an", "data:confirm")
+    async with sessions() as session:
+        erased = await seats.booking_by_code(session, code)
+    assert erased is not None
+    assert (erased.decline_reason, erased.cancel_reason) == (None, None)

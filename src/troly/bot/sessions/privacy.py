@@ -3,8 +3,9 @@
 A booking still going ahead needs the business and its representative, so erasing cancels it
 first, the way the business's own cancel button does (the seat goes to the next in line, a
 confirmed booking's invite is withdrawn); the screening cards sent to the staff group are
-deleted from the outbox. What stays of a booking: its code, session, topic, status and the
-chairman's conclusion and promises. Must not import handlers or platform libraries.
+deleted from the outbox, and so are the reasons staff wrote when declining or cancelling it.
+What stays of a booking: its code, session, topic, status and the chairman's conclusion and
+promises. Must not import handlers or platform libraries.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ async def erase(applied: Applied) -> Erased:
         booking.tax_code = ERASED_MARK + booking.code
         booking.business_name = booking.representative = booking.phone = ""
         booking.question = ""
+        # What staff wrote when declining or cancelling it may name the business too.
+        booking.decline_reason = booking.cancel_reason = None
         booking.updated_at = applied.now
     if found:
         lines.append(t("booking.data_erased", locale, count=len(found)))
