@@ -488,7 +488,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "1.011020": ("khai thuế thay cá nhân hợp tác kinh doanh",),
     "1.008335": ("công ty bán nhà đất khai thuế",),
     "1.008344": ("thuế khi công ty nước ngoài bán phần vốn góp",),
-    "3.000255": ("xe chạy trong công trường không đóng phí đường bộ",),
+    "3.000255": ("xe công trường không chạy đường công cộng",),
     "1.008566": ("đăng ký cửa hàng hoàn thuế cho khách nước ngoài",),
     "1.008567": ("ngừng bán hàng hoàn thuế cho khách nước ngoài",),
     "1.011047": (
@@ -677,7 +677,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "1.007781": ("xác nhận đã nộp đủ thuế hải quan",),
     "1.010331": ("đàm phán APA với cơ quan thuế", "thỏa thuận trước giá chuyển nhượng"),
     "1.011011": ("giải quyết bị đánh thuế hai lần với nước ngoài",),
-    "1.008587": ("xác nhận thuế đã nộp tại Việt Nam",),
     # --- Cấp trung ương: chứng khoán, bảo hiểm, thẩm định giá, kiểm toán --------------------------
     "1.009496": ("IPO cổ phiếu lần đầu", "chào bán cổ phiếu lần đầu IPO"),
     "1.009497": ("công ty đại chúng phát hành thêm cổ phiếu",),
@@ -754,7 +753,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "1.007846": ("chặn hàng giả nhái nhãn hiệu tại cửa khẩu",),
     "1.007816": ("kiểm tra hải quan tại chân công trình",),
     "1.009731": ("mở văn phòng điều hành hợp đồng BCC",),
-    "2.002031": ("tách giấy phép đầu tư cũ thành hai giấy",),
+    "2.002031": ("tách giấy chứng nhận đầu tư thành hai giấy",),
     "1.010026": ("báo thay đổi cổ đông nước ngoài", "cho thuê doanh nghiệp tư nhân"),
     "1.004427": ("xin phép xây dựng gần kênh thủy lợi",),
     "1.014849": ("xin phép xây dựng gần kênh thủy lợi",),
