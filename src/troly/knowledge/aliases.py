@@ -707,7 +707,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "1.003563": ("đăng kiểm tàu cá",),
     "1.003590": ("duyệt thiết kế đóng tàu cá",),
     # --- Cấp trung ương: kiểm dịch, phân bón, thuốc, giống --------------------------------------
-    "1.003264": ("kiểm dịch thịt đông lạnh nhập khẩu", "kiểm dịch động vật nhập khẩu"),
+    "1.003264": ("kiểm dịch thịt đông lạnh nhập khẩu",),
     "1.003407": ("giấy kiểm dịch thịt xuất khẩu",),
     "1.003767": ("kiểm dịch tôm cá nhập khẩu",),
     "1.004881": ("đăng ký sản phẩm thuốc thú y mới",),
@@ -769,4 +769,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "3.000383": ("xin phép chạy thử xe tự lái",),
     "3.000403": ("đưa xe tay lái nghịch vào Việt Nam",),
     "1.001388": ("xin phép bay cho chuyến bay thuê chuyến",),
+    # --- Ngoại hối, thanh toán: những thủ tục doanh nghiệp thường (không phải ngân hàng) -------
+    "1.000111": ("đổi thông tin khoản vay nước ngoài", "gia hạn khoản vay nước ngoài"),
+    "2.000085": ("đăng ký chuyển tiền đầu tư ra nước ngoài",),
+    "1.000199": ("mở tài khoản ngân hàng ở nước ngoài",),
+    "1.001475": ("công ty cho đối tác nước ngoài vay tiền",),
+    "1.011637": ("làm đại lý đổi tiền nhân dân tệ ở biên giới",),
+    "1.000756": ("giấy phép ví điện tử", "giấy phép cổng thanh toán trực tuyến"),
 }
