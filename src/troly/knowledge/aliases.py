@@ -774,6 +774,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "2.000085": ("đăng ký chuyển tiền đầu tư ra nước ngoài",),
     "1.000199": ("mở tài khoản ngân hàng ở nước ngoài",),
     "1.001475": ("công ty cho đối tác nước ngoài vay tiền",),
-    "1.011637": ("làm đại lý đổi tiền nhân dân tệ ở biên giới",),
+    "1.011637": ("đại lý đổi tiền nhân dân tệ ở biên giới",),
     "1.000756": ("giấy phép ví điện tử", "giấy phép cổng thanh toán trực tuyến"),
 }
