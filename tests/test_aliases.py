@@ -85,6 +85,20 @@ REPRESENTATIVE = [
     ("đăng ký nuôi cá lồng bè", "1.014801"),
     ("xin cấp phép phòng cháy chữa cháy", "3.000489"),
     ("đăng ký thế chấp sổ đỏ vay ngân hàng", "1.011441"),
+    ("thuế nhà thầu nước ngoài", "1.008333"),
+    ("nộp thuế nhầm tài khoản", "1.008345"),
+    ("hàng xuất khẩu bị khách trả về", "1.007843"),
+    ("gửi hàng nước ngoài vào kho ngoại quan", "2.001243"),
+    ("sửa đổi giấy phép môi trường", "1.010729"),
+    ("sang nhượng mỏ cát", "1.014270"),
+    ("giấy phép cho xe chạy sang Lào", "1.002856"),
+    ("xin phép nhập khẩu phân bón", "1.007929"),
+    ("xin giấy phép đầu tư ra nước ngoài", "2.000239"),
+    ("xác định trước mã HS", "1.007807"),
+    ("IPO cổ phiếu lần đầu", "1.009496"),
+    ("đăng kiểm xe ô tô định kỳ", "1.005103"),
+    ("công ty bảo lãnh người nước ngoài nhập cảnh", "1.003425"),
+    ("đăng ký thế chấp xe ô tô vay ngân hàng", "1.011435"),
 ]
 
 
