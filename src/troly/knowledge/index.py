@@ -451,6 +451,14 @@ class ProcedureIndex:
         self._typo_cache: dict[str, str | None] = {}
         english_words = {w for phrase in ENGLISH for w in phrase.split()} | ENGLISH_STOPWORDS
         self._english_words = frozenset(english_words)
+        # The glossary's phrases by their first word, longest first: a question is translated
+        # by looking up only the phrases that can start at each word.
+        self._english_phrases: dict[str, list[tuple[tuple[str, ...], list[str]]]] = defaultdict(
+            list
+        )
+        for phrase, vietnamese in sorted(ENGLISH.items(), key=lambda item: -len(item[0].split())):
+            words = tuple(phrase.split())
+            self._english_phrases[words[0]].append((words, vietnamese.split()))
         self.folder = Folder(vocabulary, protected=self._english_words, correct=self._correct)
         self._record_folder = Folder(vocabulary)
         self._docs: list[_Doc] = [self._doc(p) for p in kb.procedures.values()]
@@ -624,13 +632,11 @@ class ProcedureIndex:
             return words
         out: list[str] = []
         i = 0
-        phrases = sorted(ENGLISH, key=lambda p: -len(p.split()))
         while i < len(words):
-            for phrase in phrases:
-                size = len(phrase.split())
-                if words[i : i + size] == phrase.split():
-                    out.extend(ENGLISH[phrase].split())
-                    i += size
+            for phrase, vietnamese in self._english_phrases.get(words[i], ()):
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    out.extend(vietnamese)
+                    i += len(phrase)
                     break
             else:
                 if words[i] not in ENGLISH_STOPWORDS:
