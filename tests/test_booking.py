@@ -22,6 +22,7 @@ from booking_support import (
 from staff_support import StaffChat, make_staff
 from support import VN, Chat, Clock, choices
 from troly.bot.dialogue import Dialogue
+from troly.bot.messages import Attachment, Incoming
 from troly.bot.sessions import promises, seats, service
 from troly.bot.sessions.model import Booking, DialogueSession
 from troly.bot.settings import Settings
@@ -914,3 +915,28 @@ async def test_only_a_confirmed_booking_before_its_session_is_cancelled_by_staff
     assert await staff.say("staff1", "Doanh nghiệp xin huỷ") == []  # nothing awaited
     assert (await booking(sessions, confirmed)).status == "confirmed"
     assert await an.new() == [] and await binh.new() == []
+
+
+async def test_a_photo_is_no_decline_reason_and_the_prompt_keeps_waiting(
+    sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
+) -> None:
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    business = Inbox(sessions, "an")
+    await business.new()
+    await staff.press("staff1", f"scr:no:{code}")
+    photo = Incoming(
+        channel="telegram",
+        user_id="staff1",
+        chat_id=str(STAFF_CHAT),
+        attachments=(Attachment(kind="photo", ref="telegram:AgAD-photo"),),
+    )
+    [asked] = (await staff.dialogue.handle(photo)).replies
+    assert asked.text.startswith(f"Chưa có lý do nên đăng ký {code} chưa bị từ chối")
+    assert (await booking(sessions, code)).status == "pending"
+    assert await business.new() == []
+    # Still within the time: the typed reason declines as usual.
+    clock.advance(minutes=10)
+    [declined] = await staff.say("staff1", "Nội dung thuộc thẩm quyền của Bộ")
+    assert f"Đã từ chối {code}" in declined.text
+    assert (await booking(sessions, code)).decline_reason == "Nội dung thuộc thẩm quyền của Bộ"

@@ -73,6 +73,9 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     if step == CANCEL_REASON and code:
         # An empty reason (a photo alone) is the applier's to ask again, still in time.
         return Outcome(state.idle(), (), (Screen("cancel_text", code, text[:500]),))
-    if not text or not code:
+    if not code:
         return Outcome(state.idle(), (Reply(t("booking.expired", state.locale)),))
+    if not text:
+        # A photo alone is no reason: the prompt keeps waiting, within its time.
+        return Outcome(state, (Reply(t("staff.decline_reason_empty", state.locale, code=code)),))
     return Outcome(state.idle(), (), (Screen(_TEXT_ACTIONS.get(step, "text"), code, text[:500]),))
