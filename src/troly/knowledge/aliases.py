@@ -225,7 +225,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "xin giấy phép đầu tư cho người nước ngoài",
         "xin giấy chứng nhận đầu tư dự án",
     ),
-    "1.009647": ("điều chỉnh giấy phép đầu tư", "tăng vốn dự án đầu tư nước ngoài"),
+    "1.009647": ("điều chỉnh giấy phép đầu tư", "điều chỉnh giấy chứng nhận đầu tư khi tăng vốn"),
     "1.009665": ("xin lại giấy phép đầu tư bị mất",),
     "1.009671": ("đổi giấy phép đầu tư cũ",),
     "1.009645": ("xin chủ trương đầu tư dự án",),
@@ -661,7 +661,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "xin giấy phép đầu tư ra nước ngoài",
         "đưa vốn ra nước ngoài đầu tư",
     ),
-    "1.000381": ("điều chỉnh giấy phép đầu tư ra nước ngoài", "tăng vốn dự án ở nước ngoài"),
+    "1.000381": ("điều chỉnh giấy phép đầu tư ra nước ngoài", "tăng vốn đầu tư ra nước ngoài"),
     "2.000114": ("chấm dứt dự án đầu tư ở nước ngoài",),
     "1.000368": ("làm lại giấy phép đầu tư ra nước ngoài",),
     # --- Cấp trung ương: hải quan, thuế ---------------------------------------------------------
