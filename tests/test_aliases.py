@@ -99,6 +99,12 @@ REPRESENTATIVE = [
     ("đăng kiểm xe ô tô định kỳ", "1.005103"),
     ("công ty bảo lãnh người nước ngoài nhập cảnh", "1.003425"),
     ("đăng ký thế chấp xe ô tô vay ngân hàng", "1.011435"),
+    ("đổi tiền rách", "2.001077"),
+    ("làm thẻ ra vào sân bay", "3.000368"),
+    ("xin phép nổ mìn gần đập thủy lợi", "2.001795"),
+    ("chuyển chi nhánh phụ thuộc sang hạch toán độc lập", "2.002321"),
+    ("mở tài khoản tín chỉ carbon", "1.014129"),
+    ("hợp nhất hai công ty thành một", "2.002085"),
 ]
 
 
