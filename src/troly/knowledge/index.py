@@ -713,10 +713,13 @@ class ProcedureIndex:
         asked_sectors = specialised_sectors(query.folded)
         asked_forms = business_forms(query.folded)
         asked_levels = government_levels(query.folded)
+        asked = frozenset(query.weights)
         out = []
         for i in top:
             doc = self._docs[int(i)]
-            coverage, pair_coverage, name_coverage = self._coverage(query, doc)
+            coverage, pair_coverage, name_coverage = self._coverage(
+                query, doc, asked, defaults_meant=not asked_actions
+            )
             features = Features(
                 lexical=min(float(raw[i]) / self_score, 1.0),
                 coverage=coverage,
@@ -746,8 +749,14 @@ class ProcedureIndex:
     def _self_score(self, query: _Query) -> float:
         return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
 
-    def _coverage(self, query: _Query, doc: _Doc) -> tuple[float, float, float]:
-        """How much of the question the record explains, of its word pairs, and of the name."""
+    def _coverage(
+        self, query: _Query, doc: _Doc, asked: frozenset[str], *, defaults_meant: bool
+    ) -> tuple[float, float, float]:
+        """How much of the question the record explains, of its word pairs, and of the name.
+
+        ``asked``: the question's terms; ``defaults_meant``: it names no action, so a name's
+        "thành lập" / "cấp mới" / "lần đầu" count as asked.
+        """
         words = [w for w in query.content if w not in STOPWORDS]
         idf = self._idf
         total = sum(idf.get(w, self._max_idf) for w in words)
@@ -761,20 +770,20 @@ class ProcedureIndex:
         pairs = [p for p in _pairs(query.content) if p in idf]
         pair_total = sum(idf[p] for p in pairs)
         pair_cov = sum(idf[p] for p in pairs if p in doc.name_pairs) / pair_total if pairs else 0.0
-        asked = frozenset(query.weights)
-        no_action = not any(t in ACTIONS for t in asked)
-        name_cov = 0.0
-        for part, default in zip(doc.part_contents, doc.part_defaults, strict=True):
-            meant = asked | default if no_action else asked
-            part_total = sum(idf.get(w, 0.0) for w in part) or 1.0
-            part_cov = sum(idf.get(w, 0.0) for w in part if w in meant) / part_total
-            name_cov = max(name_cov, part_cov)
-        # An everyday name the question says in full names the record as well as its title.
-        for everyday in doc.alias_contents:
-            everyday_total = sum(idf.get(w, 0.0) for w in everyday) or 1.0
-            everyday_cov = sum(idf.get(w, 0.0) for w in everyday if w in asked) / everyday_total
-            name_cov = max(name_cov, everyday_cov)
+        # The best-said name part, or everyday name said in full: it names the record too.
+        names = [
+            (part, asked | default if defaults_meant else asked)
+            for part, default in zip(doc.part_contents, doc.part_defaults, strict=True)
+        ]
+        names += [(everyday, asked) for everyday in doc.alias_contents]
+        name_cov = max((self._share(name, said) for name, said in names), default=0.0)
         return covered / total, pair_cov, name_cov
+
+    def _share(self, words: Sequence[str], said: frozenset[str]) -> float:
+        """The share of ``words`` (by IDF) that are in ``said``."""
+        idf = self._idf
+        total = sum(idf.get(w, 0.0) for w in words) or 1.0
+        return sum(idf.get(w, 0.0) for w in words if w in said) / total
 
     def search(self, question: str, *, k: int = 3) -> SearchResult:
         """Ranks procedures for a question and decides whether to answer, offer or decline."""
