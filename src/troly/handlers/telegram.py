@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 MAX_TEXT_UNITS = 4096
 MAX_CALLBACK_BYTES = 64
 MB = 1024 * 1024
+PHOTO_MAX = 10 * MB
+"""sendPhoto's upload limit: a bigger photo is sent as a document."""
 MAX_BUTTONS_PER_ROW = 8
 PER_CHAT_INTERVAL = 1.0
 WEBHOOK_PATH = "/telegram/webhook"
@@ -263,9 +265,11 @@ class TelegramSender:
                 raise RetryLater(f"telegram network: {exc}") from exc
 
     async def _send_file(self, recipient: str, document: Document, thread_id: int | None) -> None:
-        """Sends a file: by its file_id when it is already on Telegram, else uploaded."""
+        """Sends a file: by its file_id when it is already on Telegram, else uploaded (a photo
+        over sendPhoto's 10 MB as a document)."""
         bot = self.application.bot
         file: str | InputFile
+        too_big = False
         own = document.ref_on("telegram")
         if own is not None and not document.content:
             # The same bot received it: Telegram sends it again by file_id, whatever its size.
@@ -276,7 +280,8 @@ class TelegramSender:
             except FileUnavailable as exc:
                 raise Undeliverable(f"file not available: {exc}") from exc
             file = InputFile(filled.content, filename=filled.filename)
-        if document.photo:
+            too_big = len(filled.content) > PHOTO_MAX
+        if document.photo and not too_big:
             await bot.send_photo(chat_id=recipient, photo=file, message_thread_id=thread_id)
         else:
             await bot.send_document(chat_id=recipient, document=file, message_thread_id=thread_id)

@@ -23,8 +23,6 @@ FORM_OVERHEAD = 64 * 1024
 """Room for the form's text fields and boundaries around the file itself."""
 MAX_FIELD_BYTES = 64 * 1024
 MAX_NAME_CHARS = 80
-TELEGRAM_PHOTO_MAX = 10 * MB
-"""Telegram's sendPhoto limit: a bigger image reaches the staff topic as a document."""
 _UNSAFE = re.compile(r"[^\w .()-]+")
 
 
@@ -99,10 +97,11 @@ class Upload:
 
     @property
     def attachment_kind(self) -> Literal["photo", "document"]:
-        """A photo when Telegram can show it as one, else a document."""
-        return (
-            "photo" if self.kind.photo and len(self.content) <= TELEGRAM_PHOTO_MAX else "document"
-        )
+        """A photo when it is one a chat shows as a photo (JPEG, PNG), else a document.
+
+        (A photo too big for a platform's photo upload is that platform's sender's to send as
+        a document.)"""
+        return "photo" if self.kind.photo else "document"
 
 
 async def read_upload(request: Request, *, max_bytes: int) -> Upload:
