@@ -337,13 +337,29 @@ async def test_a_decline_reason_can_be_typed_and_a_merge_confirms_under_the_topi
     assert "đã được xử lý" in again.text
 
 
+async def screened_booking(
+    sessions: async_sessionmaker[AsyncSession],
+    web: Chat,
+    staff: StaffChat,
+    clock: Clock,
+    *,
+    approve: bool = False,
+) -> tuple[str, Inbox]:
+    """A booking of "an" before officer staff1 (on the roster), approved when asked; with the
+    business's inbox, its messages so far read."""
+    await make_staff(sessions, "telegram", "staff1", clock())
+    code = code_in(await register(web, "an", next(tax_codes())))
+    if approve:
+        await staff.press("staff1", f"scr:ok:{code}")
+    business = Inbox(sessions, "an")
+    await business.new()
+    return code, business
+
+
 async def test_a_decline_reason_typed_after_the_prompt_expired_declines_nothing(
     sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
 ) -> None:
-    await make_staff(sessions, "telegram", "staff1", clock())
-    code = code_in(await register(web, "an", next(tax_codes())))
-    business = Inbox(sessions, "an")
-    await business.new()
+    code, business = await screened_booking(sessions, web, staff, clock)
     [reasons] = await staff.press("staff1", f"scr:no:{code}")
     assert "bot chờ lý do gõ ở chủ đề này trong 30 phút" in reasons.text
 
@@ -794,11 +810,7 @@ async def test_a_confirmed_booking_looked_up_by_staff_offers_the_cancel_button(
 async def test_a_non_staff_member_cannot_cancel_a_confirmed_booking(
     sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
 ) -> None:
-    await make_staff(sessions, "telegram", "staff1", clock())
-    code = code_in(await register(web, "an", next(tax_codes())))
-    await staff.press("staff1", f"scr:ok:{code}")
-    business = Inbox(sessions, "an")
-    await business.new()
+    code, business = await screened_booking(sessions, web, staff, clock, approve=True)
     [refused] = await staff.press("stranger", f"scr:cancel:{code}")
     assert "chưa có trong danh sách cán bộ" in refused.text
     # Nothing is awaited from them: what they write next cancels nothing.
@@ -810,11 +822,7 @@ async def test_a_non_staff_member_cannot_cancel_a_confirmed_booking(
 async def test_an_officer_taken_off_the_roster_meanwhile_cannot_cancel(
     sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
 ) -> None:
-    await make_staff(sessions, "telegram", "staff1", clock())
-    code = code_in(await register(web, "an", next(tax_codes())))
-    await staff.press("staff1", f"scr:ok:{code}")
-    business = Inbox(sessions, "an")
-    await business.new()
+    code, business = await screened_booking(sessions, web, staff, clock, approve=True)
     await staff.press("staff1", f"scr:cancel:{code}")
     async with sessions.begin() as session:
         assert await remove_staff(session, channel="telegram", user_id="staff1")
@@ -866,11 +874,7 @@ async def test_a_cancelled_booking_cannot_be_cancelled_twice(
 async def test_a_cancel_reason_typed_after_the_prompt_expired_cancels_nothing(
     sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
 ) -> None:
-    await make_staff(sessions, "telegram", "staff1", clock())
-    code = code_in(await register(web, "an", next(tax_codes())))
-    await staff.press("staff1", f"scr:ok:{code}")
-    business = Inbox(sessions, "an")
-    await business.new()
+    code, business = await screened_booking(sessions, web, staff, clock, approve=True)
     await staff.press("staff1", f"scr:cancel:{code}")
     clock.advance(minutes=31)
     [notice] = await staff.say("staff1", "Doanh nghiệp đề nghị huỷ")
@@ -920,10 +924,7 @@ async def test_only_a_confirmed_booking_before_its_session_is_cancelled_by_staff
 async def test_a_photo_is_no_decline_reason_and_the_prompt_keeps_waiting(
     sessions: async_sessionmaker[AsyncSession], web: Chat, staff: StaffChat, clock: Clock
 ) -> None:
-    await make_staff(sessions, "telegram", "staff1", clock())
-    code = code_in(await register(web, "an", next(tax_codes())))
-    business = Inbox(sessions, "an")
-    await business.new()
+    code, business = await screened_booking(sessions, web, staff, clock)
     await staff.press("staff1", f"scr:no:{code}")
     photo = Incoming(
         channel="telegram",
