@@ -21,6 +21,7 @@ _SECRETS = (
     "zalo_oa_secret",
     "zalo_oa_refresh_token",
     "zalo_oa_access_token",
+    "console_secret",
 )
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "xxx", "your-token-here", "test"}
 
@@ -139,6 +140,17 @@ class Settings(BaseSettings):
 
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)
+
+    # The staff console (/console). The secret signs its cookies: set the same one on every
+    # worker (unset, each process makes its own, so sign-ins do not survive a restart).
+    console_secret: SecretStr | None = None
+    console_idle_minutes: int = Field(30, ge=1)
+    console_absolute_hours: int = Field(12, ge=1)
+    # Wrong passwords for one account or from one address within the window slow further
+    # tries to one per ``console_throttle_seconds`` (never a lock-out of the real user).
+    console_throttle_failures: int = Field(5, ge=1)
+    console_throttle_window_minutes: int = Field(15, ge=1)
+    console_throttle_seconds: int = Field(60, ge=1)
 
     @property
     def zalo_oa_configured(self) -> bool:

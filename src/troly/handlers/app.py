@@ -43,6 +43,7 @@ from troly.bot.wiring import (
     followup_handlers,
     followup_preloaders,
 )
+from troly.handlers.console import console_routes
 from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
@@ -236,6 +237,10 @@ def create_app(
         dialogue=rt.dialogue, outbox=rt.outbox, index=rt.index, files=rt.files, uploads=uploads
     )
     routes = web_routes(chat=chat, settings=settings, links=ContinueLinks(settings))
+    console = console_routes(
+        sessions=rt.sessions, settings=settings, clock=rt.clock, write_lock=rt.write_lock
+    )
+    routes = [console, *routes]
     telegram = None
     if settings.telegram_token is not None:
         from troly.handlers.telegram import TelegramDoor

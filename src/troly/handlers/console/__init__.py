@@ -1,0 +1,52 @@
+"""The staff console door (``/console``): sign-in, the petitions inbox and case pages.
+
+``console_routes`` builds the routes; every page is wrapped by ``Gate.page`` with its name,
+so ``access.ACCESS`` decides who may open it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from troly.bot.settings import Settings
+from troly.handlers.console.guard import ASSETS, Endpoint, Gate
+from troly.handlers.console.pages import Pages
+from troly.handlers.console.petitions import PetitionPages
+
+
+def console_routes(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: Callable[[], datetime],
+    write_lock: asyncio.Lock | None = None,
+) -> Mount:
+    """The console, mounted at ``/console``."""
+    gate = Gate(sessions=sessions, settings=settings, clock=clock, write_lock=write_lock)
+    pages, petitions = Pages(gate), PetitionPages(gate)
+
+    def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
+        # One name for the route and for its check: the access table cannot be bypassed.
+        return Route(path, gate.page(f"console:{name}", endpoint), methods=[method], name=name)
+
+    routes: list[BaseRoute] = [
+        Route("/login", pages.sign_in_page, methods=["GET"], name="sign_in"),
+        Route("/login", pages.sign_in_post, methods=["POST"], name="sign_in_post"),
+        gated("/logout", "sign_out", pages.sign_out, "POST"),
+        gated("/", "home", pages.home, "GET"),
+        gated("/locale", "locale", pages.set_locale, "POST"),
+        gated("/audit", "audit", pages.audit_log, "GET"),
+        gated("/petitions", "inbox", petitions.inbox, "GET"),
+        gated("/petitions/rows", "inbox_rows", petitions.inbox_rows, "GET"),
+        gated("/petitions/{code}", "case", petitions.case, "GET"),
+        gated("/petitions/{code}/details", "case_details", petitions.details, "GET"),
+        gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
+        Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
+    ]
+    return Mount("/console", routes=routes, name="console")
