@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Delivery: retries of failed sends, with backoff, honouring the platform's retry_after.
     outbox_max_attempts: int = Field(8, ge=1)
     outbox_tick_seconds: float = Field(2.0, gt=0)
+    outbox_drain_seconds: float = Field(5.0, ge=0)
+    """At shutdown, how long background deliveries may finish (the rest waits for the sweep)."""
 
     # Telegram.
     telegram_token: SecretStr | None = None
