@@ -34,6 +34,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from troly.bot.files import FileSources, FileUnavailable
+from troly.bot.limits import handle_within_limits
 from troly.bot.messages import Attachment, Document, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
 from troly.bot.settings import Settings
@@ -387,7 +388,7 @@ class TelegramDoor:
         incoming = to_incoming(update, staff_chat_id=self._settings.staff_chat_id)
         if incoming is None:
             return
-        handled = await self._runtime.dialogue.handle(incoming)
+        handled = await handle_within_limits(self._runtime.limits, self._runtime.dialogue, incoming)
         await self._runtime.deliver(handled)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
