@@ -8,6 +8,7 @@ import io
 import re
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,10 @@ def add_user(settings: Settings, *argv: str, password: str = PASSWORD) -> tuple[
     """Runs ``troly console …`` with the password on standard input."""
     args = cli.parser().parse_args(["console", *argv])
     out = io.StringIO()
-    code = asyncio.run(console_cli.run(args, settings, out, io.StringIO(password + "\n")))
+    stdin = io.StringIO(password + "\n")
+    # Its own thread and loop: a test may already run one (Playwright's sync API does).
+    with ThreadPoolExecutor(1) as pool:
+        code = pool.submit(asyncio.run, console_cli.run(args, settings, out, stdin)).result()
     return code, out.getvalue()
 
 
