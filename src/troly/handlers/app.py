@@ -246,7 +246,11 @@ def create_app(
         chat=chat, settings=settings, links=ContinueLinks(settings), limits=rt.limits
     )
     console = console_routes(
-        sessions=rt.sessions, settings=settings, clock=rt.clock, write_lock=rt.write_lock
+        sessions=rt.sessions,
+        settings=settings,
+        clock=rt.clock,
+        write_lock=rt.write_lock,
+        deliver=rt.outbox.deliver_soon,
     )
     routes = [console, *routes]
     telegram = None

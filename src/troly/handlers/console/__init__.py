@@ -7,13 +7,14 @@ so ``access.ACCESS`` decides who may open it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from troly.bot.outbox import Queued
 from troly.bot.settings import Settings
 from troly.handlers.console.guard import ASSETS, Endpoint, Gate
 from troly.handlers.console.pages import Pages
@@ -26,9 +27,12 @@ def console_routes(
     settings: Settings,
     clock: Callable[[], datetime],
     write_lock: asyncio.Lock | None = None,
+    deliver: Callable[[Sequence[Queued]], None] | None = None,
 ) -> Mount:
-    """The console, mounted at ``/console``."""
-    gate = Gate(sessions=sessions, settings=settings, clock=clock, write_lock=write_lock)
+    """The console, mounted at ``/console``; ``deliver`` sends an action's messages."""
+    gate = Gate(
+        sessions=sessions, settings=settings, clock=clock, write_lock=write_lock, deliver=deliver
+    )
     pages, petitions = Pages(gate), PetitionPages(gate)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:

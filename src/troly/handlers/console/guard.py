@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +26,7 @@ from starlette.templating import Jinja2Templates
 
 from troly.bot.console.accounts import console_role
 from troly.bot.console.logins import visit
+from troly.bot.outbox import Queued, enqueued
 from troly.bot.settings import Settings
 from troly.bot.storage.models import StaffMember
 from troly.bot.texts import t
@@ -78,8 +79,10 @@ class Gate:
         settings: Settings,
         clock: Callable[[], datetime],
         write_lock: asyncio.Lock | None = None,
+        deliver: Callable[[Sequence[Queued]], None] | None = None,
     ) -> None:
         self.sessions, self.settings, self.clock = sessions, settings, clock
+        self._deliver = deliver
         self._lock = write_lock
         secret = settings.console_secret
         key = secret.get_secret_value() if secret is not None else secrets.token_hex(32)
@@ -100,6 +103,17 @@ class Gate:
             return
         async with self._lock, self.sessions.begin() as session:
             yield session
+
+    def deliver(self, session: AsyncSession) -> Callable[[], None]:
+        """What to call after the commit: the action's messages go out in the background
+        (to the business, to the Telegram topic), as the other doors' do."""
+        rows = [Queued(row.id, row.channel, row.recipient) for row in enqueued(session)]
+
+        def now() -> None:
+            if self._deliver is not None and rows:
+                self._deliver(rows)
+
+        return now
 
     def set_cookie(self, response: Response, name: str, value: str, signer: Signer) -> None:
         """Sets a signed HttpOnly, SameSite=Lax cookie (Secure and ``__Host-`` under https)."""

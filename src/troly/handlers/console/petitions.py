@@ -177,6 +177,8 @@ class PetitionPages:
             if done is not None:
                 what = f"petition.{action}" if done.changed else f"petition.{action}.refused"
                 audit(session, ctx.member, what, now=now, address=ctx.address, target=code)
+            send = self.gate.deliver(session)
+        send()
         if done is None:
             return self.gate.refusal(request, ctx, "console.not_found", 404)
         if done.changed:
