@@ -19,7 +19,7 @@ from troly.knowledge.index import ProcedureIndex
 
 MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=VN)
 PRINCIPALS = (None, "viewer", "other_officer", "officer", "supervisor", "admin")
-CODE_ROUTES = {"console:case", "console:case_details", "console:case_act"}
+CODE_ROUTES = {"console:case", "console:case_details", "console:case_act", "console:case_reroute"}
 
 
 @pytest.fixture

@@ -106,6 +106,20 @@ class Settings(BaseSettings):
     # A staff file relayed to a business on another channel (Zalo, the web) is downloaded
     # first, and the cloud Bot API's getFile serves files of up to 20 MB.
     petition_relay_max_file_mb: int = Field(20, ge=1)
+    # Which department handles each petition topic, until an admin changes it in the console
+    # (a JSON object topic -> department in TROLY_PETITION_DEPARTMENTS).
+    petition_departments: dict[str, str] = {
+        "dkdn": "Sở Tài chính",
+        "dautu": "Sở Tài chính",
+        "datdai": "Sở Nông nghiệp và Môi trường",
+        "xaydung": "Sở Xây dựng",
+        "thue": "Thuế tỉnh",
+        "haiquan": "Hải quan khu vực",
+        "moitruong": "Sở Nông nghiệp và Môi trường",
+        "pccc": "Công an tỉnh (Phòng Cảnh sát PCCC và CNCH)",
+        "bhxh": "Bảo hiểm xã hội tỉnh",
+        "khac": "Trung tâm Phục vụ hành chính công tỉnh",
+    }
 
     # The chairman's monthly dialogue sessions (facts/rules.md: defaults are the third
     # Thursday at 14:00, 20 seats, registration closing 3 working days before).

@@ -40,6 +40,7 @@ def add_parser(sub: Any) -> None:
     add.add_argument("--role", choices=CONSOLE_ROLES, required=True)
     add.add_argument("--telegram-id", help="the person's entry on the roster (troly staff add)")
     add.add_argument("--topics", help="an officer's petition topics, comma-separated (thue,dkdn)")
+    add.add_argument("--department", help="the department an officer works in (its queue)")
     add.add_argument("--locale", choices=("vi", "en"))
     reset = console_sub.add_parser("reset-password", help="đặt lại mật khẩu / set a new password")
     reset.add_argument("email")
@@ -113,6 +114,7 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: 
                     telegram_id=args.telegram_id,
                     topics=topics,
                     locale=args.locale,
+                    department=" ".join(args.department.split())[:120] if args.department else None,
                 )
             except LookupError:
                 _say(out, "console.cli_no_telegram", telegram_id=args.telegram_id)

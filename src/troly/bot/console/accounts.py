@@ -118,6 +118,7 @@ async def save_user(
     telegram_id: str | None = None,
     topics: list[str] | None = None,
     locale: str | None = None,
+    department: str | None = None,
 ) -> StaffMember:
     """Creates or updates a web account; with ``telegram_id`` it is that roster entry's login.
 
@@ -154,6 +155,8 @@ async def save_user(
         member.topics = topics
     if locale is not None:
         member.locale = locale
+    if department is not None:
+        member.department = department
     await session.flush()
     return member
 

@@ -26,23 +26,28 @@ INBOX_LIMIT = 200
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Whose desk: an officer sees the petitions of their topics and those given to them."""
+    """Whose desk: an officer sees their department's petitions, their topics' and their own."""
 
     role: str
     user_id: str
     topics: tuple[str, ...] = ()
+    department: str | None = None
 
     def condition(self) -> ColumnElement[bool] | None:
         """The SQL condition limiting what this desk sees (None: everything)."""
         if self.role != "officer":
             return None
-        return or_(Petition.topic.in_(self.topics), Petition.assignee == self.user_id)
+        mine = [Petition.topic.in_(self.topics), Petition.assignee == self.user_id]
+        if self.department:
+            mine.append(Petition.department == self.department)
+        return or_(*mine)
 
     def sees(self, petition: Petition) -> bool:
         """Whether this desk may see the petition."""
         if self.role != "officer":
             return True
-        return petition.topic in self.topics or petition.assignee == self.user_id
+        in_department = bool(self.department) and petition.department == self.department
+        return petition.topic in self.topics or petition.assignee == self.user_id or in_department
 
 
 @dataclass(frozen=True, slots=True)

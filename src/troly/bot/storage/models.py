@@ -152,6 +152,8 @@ class StaffMember(Base):
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     """The petition topics an officer works (the console shows an officer only these)."""
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    department: Mapped[str | None] = mapped_column(String(120))
+    """The department an officer works in: its petitions are in their queue."""
 
 
 class ZaloToken(Base):

@@ -19,6 +19,7 @@ from troly.bot.settings import Settings
 from troly.handlers.console.guard import ASSETS, Endpoint, Gate
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
+from troly.handlers.console.routing import RoutingPages
 
 
 def console_routes(
@@ -34,6 +35,7 @@ def console_routes(
         sessions=sessions, settings=settings, clock=clock, write_lock=write_lock, deliver=deliver
     )
     pages, petitions = Pages(gate), PetitionPages(gate)
+    routing = RoutingPages(gate, petitions)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
         # One name for the route and for its check: the access table cannot be bypassed.
@@ -51,6 +53,9 @@ def console_routes(
         gated("/petitions/{code}", "case", petitions.case, "GET"),
         gated("/petitions/{code}/details", "case_details", petitions.details, "GET"),
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
+        gated("/petitions/{code}/reroute", "case_reroute", routing.reroute, "POST"),
+        gated("/routing", "routing", routing.table, "GET"),
+        gated("/routing", "routing_save", routing.save, "POST"),
         Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
     ]
     return Mount("/console", routes=routes, name="console")

@@ -10,6 +10,8 @@ ROLES = ("admin", "supervisor", "officer", "viewer")
 EVERYONE = frozenset(ROLES)
 WORKERS = frozenset({"admin", "supervisor", "officer"})
 """Who acts on petitions, and sees a business's details."""
+LEADERS = frozenset({"admin", "supervisor"})
+"""Who re-routes a petition to another department, and reads the routing table."""
 ADMINS = frozenset({"admin"})
 
 ACCESS: dict[str, frozenset[str]] = {
@@ -21,6 +23,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:case": EVERYONE,
     "console:case_details": WORKERS,
     "console:case_act": WORKERS,
+    "console:case_reroute": LEADERS,
+    "console:routing": LEADERS,
+    "console:routing_save": ADMINS,
     "console:audit": ADMINS,
 }
 """Route name -> the console roles allowed."""

@@ -16,18 +16,30 @@ from troly.bot.petitions import desk
 from troly.bot.petitions.model import Petition, Status
 from troly.bot.petitions.staff_actions import Actor
 from troly.bot.staff import assignable_staff
+from troly.bot.texts import t
 from troly.bot.topics import TOPICS
 from troly.handlers.console.access import WORKERS
 from troly.handlers.console.guard import Ctx, Gate
 
 CHANNELS = ("telegram", "zalo_bot", "zalo_oa", "web")
-ACTIONS = ("claim", "assign", "write", "answer", "ask_info", "new_date", "close", "reopen")
+ACTIONS = (
+    "claim",
+    "assign",
+    "write",
+    "answer",
+    "ask_info",
+    "new_date",
+    "close",
+    "reopen",
+    "reroute",
+)
 MAX_TEXT = 4000
 
 
 def scope_of(ctx: Ctx) -> desk.Scope:
     """What this staff member's desk shows."""
-    return desk.Scope(ctx.role, ctx.member.user_id, tuple(ctx.member.topics or ()))
+    member = ctx.member
+    return desk.Scope(ctx.role, member.user_id, tuple(member.topics or ()), member.department)
 
 
 def actor_of(ctx: Ctx) -> Actor:
@@ -122,6 +134,7 @@ class PetitionPages:
             "people": people,
             "deadline": desk.deadline_of(petition, self.gate.clock(), self.gate.settings),
             "can_act": ctx.role in WORKERS,
+            "can_reroute": ctx.role in ("admin", "supervisor"),
             "messages": messages,
             "done": done if done in ACTIONS else "",
             "typed": typed or {},
@@ -189,9 +202,12 @@ class PetitionPages:
 
     @staticmethod
     def _unknown(ctx: Ctx) -> str:
-        from troly.bot.texts import t
-
         return t("console.action_unknown", ctx.locale)
+
+    @staticmethod
+    def text(ctx: Ctx, key: str) -> str:
+        """A catalogue sentence in the staff member's language."""
+        return t(key, ctx.locale)
 
 
 def petition_title(p: Petition) -> str:
