@@ -159,3 +159,46 @@ def console_app(
     app, _ = create_app(settings, runtime=runtime, scheduler=False)
     with TestClient(app) as client:
         yield Console(client, runtime, clock, settings)
+
+
+def make_session(console: Console, *, seats: int = 1, businesses: int = 2) -> tuple[int, list[str]]:
+    """A session on Thursday 17/12/2026 at 14:00 with ``businesses`` web bookings; returns its
+    id and the booking codes (beyond ``seats``, the waitlist)."""
+    from datetime import datetime
+
+    from support import VN
+    from troly.bot.sessions import seats as seating
+    from troly.bot.sessions import service
+
+    async def work() -> tuple[int, list[str]]:
+        async with console.runtime.sessions.begin() as session:
+            row = await service.create_session(
+                session,
+                starts_at=datetime(2026, 12, 17, 14, 0, tzinfo=VN),
+                now=console.clock(),
+                settings=console.settings,
+                seats=seats,
+            )
+            codes = []
+            for n in range(businesses):
+                details = {
+                    "tax_code": f"280000{n:03d}" + "0",
+                    "business_name": f"Công ty TNHH Số {n + 1}",
+                    "representative": f"Người Đại Diện {n + 1}",
+                    "phone": f"09123456{n:02d}",
+                    "topic": "thue",
+                    "question": f"Vướng mắc hoàn thuế số {n + 1}",
+                }
+                booked = await seating.book_seat(
+                    session,
+                    session_id=row.id,
+                    channel="web",
+                    user_id=f"biz{n}",
+                    locale="vi",
+                    details=details,
+                    now=console.clock(),
+                )
+                codes.append(booked.booking.code)
+            return row.id, codes
+
+    return console.run(work)

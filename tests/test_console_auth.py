@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.routing import Mount, Route
 
-from console_support import PASSWORD, Console, console_app
+from console_support import PASSWORD, Console, console_app, make_session
 from support import VN, Clock
 from troly.bot.petitions.model import PetitionEvent
 from troly.handlers.console.access import ACCESS, PUBLIC
@@ -201,12 +201,15 @@ def _outcome(status: int, location: str, cookie: str) -> str:
 
 def test_the_authorisation_matrix_holds_for_every_route_and_role(console: Console) -> None:
     code = console.file_petition("Cấp phép xây dựng nhà xưởng bị chậm", topic="xaydung")
+    session_id, bookings = make_session(console)
     routes = [r for r in console_routes(console) if r[0] not in PUBLIC]
     # Signing out is walked last, or it would end the session the other routes need.
     routes.sort(key=lambda r: r[0] == "console:sign_out")
     forms = {
         "console:case_act": {"action": "write", "text": ""},
         "console:locale": {"locale": "vi"},
+        "console:session_screen": {"code": bookings[0], "action": "text", "arg": ""},
+        "console:session_conclude": {"code": bookings[0], "text": ""},
     }
     table: list[tuple[str, str | None, str]] = []
     expected: list[tuple[str, str | None, str]] = []
@@ -216,7 +219,7 @@ def test_the_authorisation_matrix_holds_for_every_route_and_role(console: Consol
             assert console.sign_in(who).status_code == 303
             csrf = console.csrf(who)
         for name, method, path in routes:
-            url = path.replace("{code}", code)
+            url = path.replace("{code}", code).replace("{id}", str(session_id))
             with console.as_(who) as client:
                 if method == "GET":
                     response = client.get(url, follow_redirects=False)
@@ -236,6 +239,7 @@ def test_every_state_change_without_the_token_is_refused_and_changes_nothing(
     console: Console,
 ) -> None:
     code = console.file_petition("Cấp phép xây dựng nhà xưởng bị chậm")
+    session_id, bookings = make_session(console)
     console.sign_in("supervisor")
 
     async def events() -> int:
@@ -246,15 +250,30 @@ def test_every_state_change_without_the_token_is_refused_and_changes_nothing(
     unsafe = [r for r in console_routes(console) if r[1] != "GET"]
     assert {name for name, _, _ in unsafe} >= {"console:case_act", "console:sign_out"}
     for name, _method, path in unsafe:
-        data = {"action": "claim", "locale": "en", "email": "x@y.vn", "password": PASSWORD}
+        data = {
+            "action": "claim",
+            "locale": "en",
+            "email": "x@y.vn",
+            "password": PASSWORD,
+            "code": bookings[0],
+            "arg": "",
+            "topic": "thue",
+            "department": "Sở X",
+            "reason": "x",
+        }
         for token in (None, "wrong-token"):
             with console.as_("supervisor") as client:
+                # Each form would change something if the token were not checked first.
+                if "session" in name:
+                    data = {**data, "action": "ok", "present": bookings[0], "text": "Kết luận"}
                 form = data if token is None else {**data, "csrf": token}
-                response = client.post(
-                    path.replace("{code}", code), data=form, follow_redirects=False
-                )
+                url = path.replace("{code}", code).replace("{id}", str(session_id))
+                response = client.post(url, data=form, follow_redirects=False)
             assert (name, response.status_code) == (name, 403)
     assert console.run(events) == before
+    with console.as_("supervisor") as client:
+        listed = client.get(f"/console/sessions/{session_id}").text
+    assert "đang chờ xét duyệt" in listed  # the pending booking is still pending
     with console.as_("supervisor") as client:
         page = client.get(f"/console/petitions/{code}")
     assert page.status_code == 200  # still signed in, still Vietnamese, still unassigned

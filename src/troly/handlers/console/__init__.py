@@ -20,6 +20,7 @@ from troly.handlers.console.guard import ASSETS, Endpoint, Gate
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
 from troly.handlers.console.routing import RoutingPages
+from troly.handlers.console.sessions import SessionPages
 
 
 def console_routes(
@@ -36,6 +37,7 @@ def console_routes(
     )
     pages, petitions = Pages(gate), PetitionPages(gate)
     routing = RoutingPages(gate, petitions)
+    sessions_pages = SessionPages(gate)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
         # One name for the route and for its check: the access table cannot be bypassed.
@@ -54,6 +56,13 @@ def console_routes(
         gated("/petitions/{code}/details", "case_details", petitions.details, "GET"),
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
         gated("/petitions/{code}/reroute", "case_reroute", routing.reroute, "POST"),
+        gated("/sessions", "sessions", sessions_pages.listing, "GET"),
+        gated("/sessions/{id}", "session", sessions_pages.page, "GET"),
+        gated("/sessions/{id}/screen", "session_screen", sessions_pages.screen, "POST"),
+        gated("/sessions/{id}/attendance", "session_attendance", sessions_pages.attendance, "POST"),
+        gated("/sessions/{id}/conclude", "session_conclude", sessions_pages.conclude, "POST"),
+        gated("/sessions/{id}/guests", "session_guests", sessions_pages.guest_list, "GET"),
+        gated("/sessions/{id}/report.csv", "session_report", sessions_pages.report_csv, "GET"),
         gated("/routing", "routing", routing.table, "GET"),
         gated("/routing", "routing_save", routing.save, "POST"),
         Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
