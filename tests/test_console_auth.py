@@ -278,3 +278,19 @@ def test_every_state_change_without_the_token_is_refused_and_changes_nothing(
         page = client.get(f"/console/petitions/{code}")
     assert page.status_code == 200  # still signed in, still Vietnamese, still unassigned
     assert 'lang="vi"' in page.text and 'data-testid="assignee">—<' in page.text
+
+
+def test_the_inbox_refreshing_itself_does_not_keep_an_idle_session(
+    console: Console, clock: Clock
+) -> None:
+    console.sign_in("officer")
+    for _ in range(8):
+        clock.advance(minutes=4)
+        with console.as_("officer") as client:
+            polled = client.get("/console/petitions/rows", headers={"X-Console-Poll": "1"})
+        assert polled.status_code == 200
+    with console.as_("officer") as client:
+        response = client.get("/console/petitions/rows", follow_redirects=False)
+        swap = client.get("/console/petitions/rows", headers={"HX-Request": "true"})
+    assert (response.status_code, response.headers["location"]) == (303, "/console/login")
+    assert (swap.headers["hx-redirect"], swap.text) == ("/console/login", "")

@@ -109,9 +109,13 @@ async def sign_in(
 
 
 async def visit(
-    session: AsyncSession, token: str, *, now: datetime, settings: Settings
+    session: AsyncSession, token: str, *, now: datetime, settings: Settings, touch: bool = True
 ) -> Visit | None:
-    """The signed-in user of a session id, refreshing its idle clock; None when it is over."""
+    """The signed-in user of a session id, refreshing its idle clock; None when it is over.
+
+    ``touch=False`` for what the page does by itself (the inbox's refresh): an open tab
+    left alone still goes idle.
+    """
     row = await session.get(ConsoleSession, _hash(token))
     if row is None:
         return None
@@ -122,7 +126,8 @@ async def visit(
     if over or member is None or not member.active or console_role(member) is None:
         await session.delete(row)
         return None
-    row.last_seen_at = now
+    if touch:
+        row.last_seen_at = now
     return Visit(row, member)
 
 

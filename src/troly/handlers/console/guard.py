@@ -183,7 +183,12 @@ class Gate:
             token = self.session_token(request)
             ctx = await self.signed_in(request, token) if token else None
             if ctx is None:
-                response = RedirectResponse(LOGIN_URL, status_code=303)
+                if request.headers.get("hx-request") == "true":
+                    # An htmx swap would put the sign-in page inside the inbox: the whole
+                    # page goes there instead.
+                    response = Response(status_code=200, headers={"HX-Redirect": LOGIN_URL})
+                else:
+                    response = RedirectResponse(LOGIN_URL, status_code=303)
                 if token:
                     self.forget(response)
                 return response
@@ -198,7 +203,11 @@ class Gate:
 
     async def signed_in(self, request: Request, token: str) -> Ctx | None:
         async with self.tx() as session:
-            found = await visit(session, token, now=self.clock(), settings=self.settings)
+            # The inbox's own refresh is not someone at the desk: it does not keep a session.
+            touch = request.headers.get("x-console-poll") != "1"
+            found = await visit(
+                session, token, now=self.clock(), settings=self.settings, touch=touch
+            )
         if found is None:
             return None
         role = console_role(found.member)
