@@ -3,6 +3,7 @@ group's topic, they talk, and it ends with a summary, a petition, /huy or nobody
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from petition_world import AGENT, BUSINESS, GROUP, OUTSIDER, SUPERVISOR, Sent, World
 from support import VN, Clock, choices
+from troly.bot.dialogue import Dialogue
 from troly.bot.handoff import service
 from troly.bot.handoff.model import LiveChat
 from troly.bot.messages import Attachment, Incoming
 from troly.bot.petitions.model import Petition, PetitionEvent
 from troly.bot.settings import Settings
 from troly.bot.staff import add_staff
+from troly.bot.storage.database import create_engine, session_factory, upgrade
+from troly.bot.wiring import effect_appliers
 from troly.knowledge.index import ProcedureIndex
 
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=VN)
@@ -336,3 +340,54 @@ async def test_without_a_staff_group_the_button_opens_the_petition_form(
     world = World(sessions, index, Clock(MONDAY_9), settings=Settings(environment="test"))
     [intro] = await world.press("human")
     assert "lĩnh vực nào" in intro.text
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_two_officers_take_at_once_while_the_business_writes(
+    pg_url: str, index: ProcedureIndex
+) -> None:
+    engines = [create_engine(pg_url) for _ in range(3)]
+    try:
+        await upgrade(engines[0])
+        factories = [session_factory(engine) for engine in engines]
+        settings = Settings(environment="test", staff_chat_id=int(GROUP))
+        clock = Clock(MONDAY_9)
+        dialogues = [
+            Dialogue(
+                sessions=factory,
+                index=index,
+                settings=settings,
+                clock=clock,
+                appliers=effect_appliers(settings),
+            )
+            for factory in factories
+        ]
+        async with factories[0].begin() as session:
+            for user, name in ((AGENT, "Lan"), ("13", "Hà")):
+                await add_staff(
+                    session, channel="telegram", user_id=user, name=name, role="agent", now=clock()
+                )
+        await dialogues[0].handle(Incoming(channel="telegram", user_id=BUSINESS, text="/canbo"))
+        async with factories[0]() as session:
+            code = (await session.execute(select(LiveChat.code))).scalar_one()
+
+        def press(user: str) -> Incoming:
+            choice = f"hs:take:{code}"
+            return Incoming(channel="telegram", user_id=user, choice=choice, chat_id=GROUP)
+
+        first, second, _ = await asyncio.gather(
+            dialogues[1].handle(press(AGENT)),
+            dialogues[2].handle(press("13")),
+            dialogues[0].handle(Incoming(channel="telegram", user_id=BUSINESS, text="Xin chào")),
+        )
+        told = [reply.text for reply in (*first.replies, *second.replies)]
+        async with factories[0]() as session:
+            chat = (await session.execute(select(LiveChat))).scalar_one()
+        assert told == [
+            f"Cuộc trò chuyện {code} đã có {chat.assignee_name} nhận trước, nên anh/chị không"
+            " nhận được nữa."
+        ]
+        assert (chat.status, [m["text"] for m in chat.messages]) == ("live", ["Xin chào"])
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -65,7 +65,8 @@ async def from_business(effect: ChatFromBusiness, applied: Applied) -> EffectRes
     if chat is None or not chat.is_open:
         # Ended on the other side while this message was on its way: back to the bot.
         text = t("handoff.over", state.locale)
-        return EffectResult(replies=(Reply(text, _menu(state.locale)),), state=_released(state))
+        reply = Reply(text, _menu(state.locale), kind="handoff:ended")
+        return EffectResult(replies=(reply,), state=_released(state))
     await service.from_business(
         applied.session,
         chat,
