@@ -29,6 +29,7 @@ from troly.bot.dialogue import Dialogue, Handled
 from troly.bot.files import UNCLAIMED, FileShelf, FileSources, FileUnavailable, ShelfFiles
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
+from troly.bot.limits import RateLimits
 from troly.bot.messages import Document, Incoming, Reply
 from troly.bot.outbox import Outbox, RetryLater, Sender
 from troly.bot.petitions.jobs import ensure_digest
@@ -75,14 +76,15 @@ class WebChat:
 
     async def answer(self, incoming: Incoming) -> ChatAnswer:
         """Handles one message: its replies, or the first's for a retry, and the language."""
-        handled = await self._dialogue.handle(incoming)
+        # The response is the delivery: the rows are written as sent, so no poll repeats them.
+        handled = await self._dialogue.handle(incoming, in_response=True)
         if handled.duplicate:
             # The page sends a message again when its answer was lost (a network error, a
             # proxy's 504): the answer is the one the first request produced.
             handled = await self._dialogue.earlier(incoming)
-        await self._outbox.mark_sent(handled.outbox_ids)
-        if handled.other_ids:
-            await self._outbox.deliver(handled.other_ids)
+        # The business gets its answer (its petition code) now, whatever the staff group's
+        # queue: what goes to anyone else is delivered in the background.
+        self._outbox.deliver_soon(handled.others)
         return ChatAnswer(list(handled.replies), handled.locale, handled.file_room)
 
     async def file_room(self, user_id: str) -> int | None:
@@ -136,6 +138,8 @@ class Runtime:
     outbox: Outbox
     followups: Followups
     clock: Callable[[], datetime]
+    limits: RateLimits
+    """Each person's message budget, checked at every door before the dialogue."""
     senders: dict[str, Sender] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
     write_lock: asyncio.Lock | None = None
@@ -155,10 +159,11 @@ class Runtime:
             logger.exception("outbox tick failed; the next tick retries")
 
     async def deliver(self, handled: Handled) -> None:
-        """Delivers at once what handling a message wrote to the outbox (the fast path)."""
-        ids = (*handled.outbox_ids, *handled.other_ids)
-        if ids:
-            await self.outbox.deliver(ids)
+        """Delivers the sender's replies at once (the fast path); the rows for anyone else go
+        in the background, so a throttled staff group never holds up the sender's answer."""
+        if handled.outbox_ids:
+            await self.outbox.deliver(handled.outbox_ids)
+        self.outbox.deliver_soon(handled.others)
 
 
 def build_runtime(
@@ -213,6 +218,7 @@ def build_runtime(
         outbox=outbox,
         followups=followups,
         clock=now,
+        limits=RateLimits(settings=settings, clock=now),
         senders=senders,
         write_lock=write_lock,
     )
@@ -235,7 +241,9 @@ def create_app(
     chat = WebChat(
         dialogue=rt.dialogue, outbox=rt.outbox, index=rt.index, files=rt.files, uploads=uploads
     )
-    routes = web_routes(chat=chat, settings=settings, links=ContinueLinks(settings))
+    routes = web_routes(
+        chat=chat, settings=settings, links=ContinueLinks(settings), limits=rt.limits
+    )
     telegram = None
     if settings.telegram_token is not None:
         from troly.handlers.telegram import TelegramDoor
@@ -283,6 +291,8 @@ def create_app(
         finally:
             if rt.scheduler is not None:
                 rt.scheduler.shutdown(wait=True)
+            # What the background lanes have not sent by then stays pending for the next sweep.
+            await rt.outbox.close(grace=settings.outbox_drain_seconds)
             if telegram is not None:
                 await telegram.stop()
             for door in (zalo_bot, zalo_oa):
@@ -307,7 +317,7 @@ def _zalo_doors(
     from troly.handlers.zalo.common import Road, ZaloFiles, ZaloMedia
 
     menus = ChoiceMenus(sessions=rt.sessions, clock=rt.clock, write_lock=rt.write_lock)
-    road = Road(dialogue=rt.dialogue, outbox=rt.outbox, menus=menus)
+    road = Road(dialogue=rt.dialogue, outbox=rt.outbox, menus=menus, limits=rt.limits)
     # Every worker derives the same key for the file URLs from the Zalo secrets.
     file_key = hashlib.sha256(("troly-files:" + ":".join(secrets_set)).encode()).digest()
     shelf = FileShelf(
