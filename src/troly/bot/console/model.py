@@ -1,6 +1,6 @@
 """The console's tables: server-side sign-in sessions, sign-in failures, the audit log.
 
-Typed SQLAlchemy models on the shared ``Base``; migration ``0010_console`` owns the schema.
+Typed SQLAlchemy models on the shared ``Base``; migration ``0012_console`` owns the schema.
 """
 
 from __future__ import annotations
