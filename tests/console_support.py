@@ -202,3 +202,19 @@ def make_session(console: Console, *, seats: int = 1, businesses: int = 2) -> tu
             return row.id, codes
 
     return console.run(work)
+
+
+def open_live_chat(console: Console) -> str:
+    """The web chat's business asks for a person; returns the live chat's code."""
+    from sqlalchemy import select
+
+    from troly.bot.handoff.model import LiveChat
+
+    console.chat(text="Cho tôi gặp cán bộ")
+
+    async def newest() -> str:
+        async with console.runtime.sessions() as session:
+            query = select(LiveChat.code).order_by(LiveChat.id.desc()).limit(1)
+            return str((await session.execute(query)).scalar_one())
+
+    return console.run(newest)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.routing import Mount, Route
 
-from console_support import PASSWORD, Console, console_app, make_session
+from console_support import PASSWORD, Console, console_app, make_session, open_live_chat
 from support import VN, Clock
 from troly.bot.petitions.model import PetitionEvent
 from troly.handlers.console.access import ACCESS, PUBLIC
@@ -20,6 +20,7 @@ from troly.knowledge.index import ProcedureIndex
 MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=VN)
 PRINCIPALS = (None, "viewer", "other_officer", "officer", "supervisor", "admin")
 CODE_ROUTES = {"console:case", "console:case_details", "console:case_act", "console:case_reroute"}
+"""Routes of one petition: an officer of another topic gets 404, as if it did not exist."""
 
 
 @pytest.fixture
@@ -202,6 +203,7 @@ def _outcome(status: int, location: str, cookie: str) -> str:
 def test_the_authorisation_matrix_holds_for_every_route_and_role(console: Console) -> None:
     code = console.file_petition("Cấp phép xây dựng nhà xưởng bị chậm", topic="xaydung")
     session_id, bookings = make_session(console)
+    chat = open_live_chat(console)
     routes = [r for r in console_routes(console) if r[0] not in PUBLIC]
     # Signing out is walked last, or it would end the session the other routes need.
     routes.sort(key=lambda r: r[0] == "console:sign_out")
@@ -210,6 +212,7 @@ def test_the_authorisation_matrix_holds_for_every_route_and_role(console: Consol
         "console:locale": {"locale": "vi"},
         "console:session_screen": {"code": bookings[0], "action": "text", "arg": ""},
         "console:session_conclude": {"code": bookings[0], "text": ""},
+        "console:live_act": {"action": "send", "text": ""},
     }
     table: list[tuple[str, str | None, str]] = []
     expected: list[tuple[str, str | None, str]] = []
@@ -219,7 +222,8 @@ def test_the_authorisation_matrix_holds_for_every_route_and_role(console: Consol
             assert console.sign_in(who).status_code == 303
             csrf = console.csrf(who)
         for name, method, path in routes:
-            url = path.replace("{code}", code).replace("{id}", str(session_id))
+            target = chat if path.startswith("/console/live/") else code
+            url = path.replace("{code}", target).replace("{id}", str(session_id))
             with console.as_(who) as client:
                 if method == "GET":
                     response = client.get(url, follow_redirects=False)

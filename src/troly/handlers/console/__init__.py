@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from troly.bot.outbox import Queued
 from troly.bot.settings import Settings
 from troly.handlers.console.guard import ASSETS, Endpoint, Gate
+from troly.handlers.console.live import LivePages
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
 from troly.handlers.console.routing import RoutingPages
@@ -38,6 +39,7 @@ def console_routes(
     pages, petitions = Pages(gate), PetitionPages(gate)
     routing = RoutingPages(gate, petitions)
     sessions_pages = SessionPages(gate)
+    live = LivePages(gate)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
         # One name for the route and for its check: the access table cannot be bypassed.
@@ -56,6 +58,11 @@ def console_routes(
         gated("/petitions/{code}/details", "case_details", petitions.details, "GET"),
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
         gated("/petitions/{code}/reroute", "case_reroute", routing.reroute, "POST"),
+        gated("/live", "live", live.queue, "GET"),
+        gated("/live/rows", "live_rows", live.queue_rows, "GET"),
+        gated("/live/{code}", "live_chat", live.chat, "GET"),
+        gated("/live/{code}/messages", "live_messages", live.chat_messages, "GET"),
+        gated("/live/{code}/act", "live_act", live.act, "POST"),
         gated("/sessions", "sessions", sessions_pages.listing, "GET"),
         gated("/sessions/{id}", "session", sessions_pages.page, "GET"),
         gated("/sessions/{id}/screen", "session_screen", sessions_pages.screen, "POST"),
