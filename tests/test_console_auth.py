@@ -298,3 +298,11 @@ def test_the_inbox_refreshing_itself_does_not_keep_an_idle_session(
         swap = client.get("/console/petitions/rows", headers={"HX-Request": "true"})
     assert (response.status_code, response.headers["location"]) == (303, "/console/login")
     assert (swap.headers["hx-redirect"], swap.text) == ("/console/login", "")
+
+
+def test_an_admin_reads_the_web_accounts(console: Console) -> None:
+    console.sign_in("admin")
+    with console.as_("admin") as client:
+        page = client.get("/console/accounts").text
+    assert "lan@thanhhoa.gov.vn" in page and "Xây dựng, Thuế" in page
+    assert page.index("Lê Quản Trị") < page.index("Nguyễn Thị Lan")  # admins first

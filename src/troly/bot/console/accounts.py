@@ -182,3 +182,15 @@ async def _roster_entry(session: AsyncSession, telegram_id: str) -> StaffMember 
         .where(StaffMember.user_id == telegram_id)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def web_accounts(session: AsyncSession) -> list[StaffMember]:
+    """Every active roster entry with a web login, by role then name."""
+    query = (
+        select(StaffMember)
+        .where(StaffMember.email.is_not(None))
+        .where(StaffMember.active.is_(True))
+    )
+    members = list((await session.execute(query)).scalars())
+    order: dict[str, int] = {role: n for n, role in enumerate(CONSOLE_ROLES)}
+    return sorted(members, key=lambda m: (order.get(m.console_role or "", 9), m.name.lower()))

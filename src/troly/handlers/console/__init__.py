@@ -52,6 +52,7 @@ def console_routes(
         gated("/", "home", pages.home, "GET"),
         gated("/locale", "locale", pages.set_locale, "POST"),
         gated("/audit", "audit", pages.audit_log, "GET"),
+        gated("/accounts", "accounts", pages.accounts, "GET"),
         gated("/petitions", "inbox", petitions.inbox, "GET"),
         gated("/petitions/rows", "inbox_rows", petitions.inbox_rows, "GET"),
         gated("/petitions/{code}", "case", petitions.case, "GET"),

@@ -39,6 +39,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:routing": LEADERS,
     "console:routing_save": ADMINS,
     "console:audit": ADMINS,
+    "console:accounts": ADMINS,
 }
 """Route name -> the console roles allowed."""
 

@@ -8,6 +8,7 @@ import secrets
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from troly.bot.console.accounts import web_accounts
 from troly.bot.console.audit import audit, recent
 from troly.bot.console.logins import Refused, sign_in, sign_out
 from troly.handlers.console.guard import Ctx, Gate, address_of
@@ -107,6 +108,13 @@ class Pages:
         back = _field(form, "next")
         target = back if back.startswith("/console/") and "//" not in back else "/console/"
         return RedirectResponse(target, status_code=303)
+
+    async def accounts(self, request: Request, ctx: Ctx) -> Response:
+        """The web accounts (made and changed with ``troly console add-user``)."""
+        async with self.gate.tx() as session:
+            members = await web_accounts(session)
+        context = {"ctx": ctx, "locale": ctx.locale, "members": members, "nav": "accounts"}
+        return self.gate.render(request, "accounts.html", context)
 
     async def audit_log(self, request: Request, ctx: Ctx) -> Response:
         """The audit log, newest first, a page at a time."""
