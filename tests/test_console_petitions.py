@@ -228,3 +228,25 @@ def test_a_supervisor_closes_an_unanswered_petition_with_a_reason_and_reopens_it
     with console.as_("supervisor") as client:
         page = client.get(f"/console/petitions/{code}").text
     assert 'data-testid="status">Mở lại<' in page
+
+
+def test_an_officer_who_reads_english_gets_the_pages_and_refusals_in_english(
+    console: Console,
+) -> None:
+    code = console.file_petition("Cấp phép xây dựng nhà xưởng chậm", topic="xaydung")
+    console.sign_in("supervisor")
+    act(console, "supervisor", code, action="claim")
+    console.sign_in("officer")
+    csrf = console.csrf("officer")
+    with console.as_("officer") as client:
+        switched = client.post(
+            "/console/locale",
+            data={"csrf": csrf, "locale": "en", "next": f"/console/petitions/{code}"},
+            follow_redirects=False,
+        )
+        assert switched.headers["location"] == f"/console/petitions/{code}"
+        page = client.get(f"/console/petitions/{code}").text
+    assert 'lang="en"' in page and "Timeline" in page
+    lost = act(console, "officer", code, action="claim")
+    assert lost.status_code == 409
+    assert "is being handled by Phạm Lãnh Đạo, so it cannot be claimed" in lost.text

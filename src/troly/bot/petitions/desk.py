@@ -215,6 +215,7 @@ async def act(
     day: date | None = None,
     now: datetime,
     settings: Settings,
+    locale: str = "vi",
 ) -> Done | None:
     """Runs a console action with the staff group's rules, the petition locked.
 
@@ -229,7 +230,9 @@ async def act(
     if effect is None:
         return Done(False)
     before = await _event_count(session, petition)
-    result = await act_on_petition(session, effect, actor, now=now, settings=settings)
+    result = await act_on_petition(
+        session, effect, actor, now=now, settings=settings, locale=locale
+    )
     await session.flush()
     # Every change the staff rules make writes an event; a refusal writes none.
     changed = await _event_count(session, petition) > before

@@ -37,6 +37,7 @@ from troly.bot.petitions.service import (
     work_calendar,
 )
 from troly.bot.petitions.staff_more import MORE_ACTIONS as _MORE
+from troly.bot.petitions.staff_more import READER
 from troly.bot.settings import Settings
 from troly.bot.staff import assignable_staff, find_staff
 from troly.bot.staff_topics import key_of_thread
@@ -52,7 +53,7 @@ _Handler = Callable[[StaffAction, Applied, Petition, str], Awaitable[EffectResul
 
 
 def _say(key: str, **values: object) -> EffectResult:
-    return EffectResult(replies=(Reply(t(key, LO, **values)),))
+    return EffectResult(replies=(Reply(t(key, READER.get(), **values)),))
 
 
 async def _petition_of(effect: StaffAction, applied: Applied) -> Petition | None:
@@ -108,7 +109,13 @@ class Actor:
 
 
 async def act_on_petition(
-    session: AsyncSession, effect: StaffAction, actor: Actor, *, now: datetime, settings: Settings
+    session: AsyncSession,
+    effect: StaffAction,
+    actor: Actor,
+    *,
+    now: datetime,
+    settings: Settings,
+    locale: str = LO,
 ) -> EffectResult | None:
     """Runs one staff action for someone already identified (the console).
 
@@ -117,7 +124,11 @@ async def act_on_petition(
     """
     incoming = Incoming(channel="console", user_id=actor.user_id, display_name=actor.name)
     applied = Applied(session, now, incoming, State(), settings)
-    return await _run(effect, applied, actor.role)
+    token = READER.set(locale)  # the replies are for this officer, in their language
+    try:
+        return await _run(effect, applied, actor.role)
+    finally:
+        READER.reset(token)
 
 
 async def _run(effect: StaffAction, applied: Applied, role: str) -> EffectResult | None:

@@ -8,6 +8,7 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 from troly.bot.effects import Applied, EffectResult
 from troly.bot.messages import Reply
@@ -22,8 +23,13 @@ LO = render.STAFF_LOCALE
 MoreHandler = Callable[[StaffAction, Applied, Petition, str], Awaitable[EffectResult | None]]
 
 
+READER: ContextVar[str] = ContextVar("staff_reader_locale", default=LO)
+"""The language of the officer reading the action's own replies (the console: theirs; the
+staff group: its language). What goes to the topic stays in the group's language."""
+
+
 def _say(key: str, **values: object) -> EffectResult:
-    return EffectResult(replies=(Reply(t(key, LO, **values)),))
+    return EffectResult(replies=(Reply(t(key, READER.get(), **values)),))
 
 
 def _who(applied: Applied) -> str:

@@ -186,6 +186,7 @@ class PetitionPages:
                 day=day,
                 now=now,
                 settings=self.gate.settings,
+                locale=ctx.locale,
             )
             if done is not None:
                 what = f"petition.{action}" if done.changed else f"petition.{action}.refused"
