@@ -271,6 +271,22 @@ async def test_the_officer_turns_the_chat_into_a_petition_with_the_conversation(
     assert petition.code in mine.text
 
 
+async def test_dulieu_shows_a_past_chats_summary_and_erases_it(world: World) -> None:
+    code, thread = await _ask_for_a_person(world)
+    await world.staff_press(AGENT, f"hs:take:{code}", thread=thread)
+    await world.staff_press(AGENT, f"hs:end:{code}", thread=thread)
+    await world.staff_say(AGENT, "Đã hẹn anh Bình nộp bổ sung thứ Hai.", thread=thread)
+    [shown] = await world.say("/dulieu")
+    assert f"• {code} (23/11/2026): Đã hẹn anh Bình nộp bổ sung thứ Hai." in shown.text
+    await world.press("pb:erase")
+    [erased] = await world.press("data:confirm")
+    assert "1 cuộc trò chuyện với cán bộ" in erased.text
+    chat = await _chat(world)
+    assert (chat.code, chat.summary, chat.user_id, chat.end_reason) == (code, None, "", "officer")
+    [none] = await world.say("/dulieu")
+    assert code not in none.text
+
+
 async def test_someone_off_the_roster_can_neither_take_nor_talk(world: World) -> None:
     code, thread = await _ask_for_a_person(world)
     [refused] = await world.staff_press(OUTSIDER, f"hs:take:{code}", thread=thread)
