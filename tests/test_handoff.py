@@ -252,12 +252,12 @@ async def test_the_officer_turns_the_chat_into_a_petition_with_the_conversation(
     assert "• Câu hỏi trước đó: thủ tục thành lập công ty cổ phần" in petition.description
     assert "• Doanh nghiệp: Kho xưởng chưa được nghiệm thu PCCC sau 45 ngày" in petition.description
     assert "• Cán bộ Lan: Anh gửi giúp số biên nhận." in petition.description
-    assert [e.kind for e in events] == [
-        "filed",
-        "business_message",
-        "staff_message",
-        "business_message",
-        "claimed",
+    assert [(e.kind, e.note) for e in events] == [
+        ("filed", None),
+        ("business_message", "[09:00 23/11/2026] Kho xưởng chưa được nghiệm thu PCCC sau 45 ngày"),
+        ("staff_message", "[09:00 23/11/2026] Anh gửi giúp số biên nhận."),
+        ("business_message", "[09:00 23/11/2026] Biên nhận số 123/BN"),
+        ("claimed", "Lan"),
     ]
     [told] = _to_business(sent)
     assert f"Mã theo dõi: {petition.code}" in told
