@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from petition_world import AGENT, BUSINESS, GROUP, OUTSIDER, SUPERVISOR, Sent, World
 from support import VN, Clock, choices
 from troly.bot.dialogue import Dialogue
+from troly.bot.flows.handoff import wants_person
 from troly.bot.handoff import service
 from troly.bot.handoff.model import LiveChat
 from troly.bot.messages import Attachment, Incoming
@@ -407,3 +408,38 @@ async def test_on_postgresql_two_officers_take_at_once_while_the_business_writes
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Cho tôi gặp cán bộ", True),
+        ("toi muon noi chuyen voi nguoi that", True),
+        ("gặp cán bộ hỗ trợ", True),
+        ("Talk to a person, please", True),
+        ("human", True),
+        ("thủ tục thành lập doanh nghiệp", False),
+        ("cán bộ thuế hướng dẫn tôi nộp hồ sơ đăng ký thuế lần đầu cho công ty mới", False),
+        ("người nước ngoài xin giấy phép lao động", False),
+        ("thủ tục gặp người nhà đang bị tạm giam", False),
+    ],
+)
+def test_short_messages_asking_for_a_person_are_told_from_questions(text: str, asks: bool) -> None:
+    assert wants_person(text) is asks
+
+
+async def test_in_english_the_business_is_put_through_and_told_in_english(world: World) -> None:
+    await world.roster()
+    await world.say("/en")
+    [waiting] = await world.say("talk to a person")
+    assert waiting.text.startswith("🙋 Asking a support officer to join, usually within 5 minutes.")
+    code = (await _chat(world)).code
+    thread = await _thread(world, code)
+    await world.staff_press(AGENT, f"hs:take:{code}", thread=thread)
+    assert _to_business(await world.sent())[-1].startswith("👤 Officer Lan has joined the chat.")
+    [left] = await world.say("/huy")
+    assert left.text == "The chat with the officer has ended. What next?"
+    world.clock.now = datetime(2026, 11, 28, 9, 0, tzinfo=VN)
+    [closed, intro] = await world.say("talk to a human")
+    assert closed.text.startswith("🕐 Officers chat live 07:30–11:30, 13:30–17:00 on working days")
+    assert "What is it about?" in intro.text

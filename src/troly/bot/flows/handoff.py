@@ -46,7 +46,6 @@ _ASKING = tuple(
     for phrase in (
         "gặp cán bộ",
         "gap can bo",
-        "gặp người",
         "gặp nhân viên",
         "gặp tư vấn viên",
         "nói chuyện với người",
