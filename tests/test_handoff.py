@@ -272,6 +272,33 @@ async def test_the_officer_turns_the_chat_into_a_petition_with_the_conversation(
     assert petition.code in mine.text
 
 
+async def test_the_officers_files_reach_the_business_and_one_too_big_for_its_door_waits(
+    world: World,
+) -> None:
+    await world.roster()
+    await world._handle(Incoming(channel="web", user_id="w1", text="gặp cán bộ"))
+    code = (await _chat(world)).code
+    thread = await _thread(world, code)
+    await world.staff_press(AGENT, f"hs:take:{code}", thread=thread)
+    await world.sent()
+    form = Attachment("document", "BQAC-1", name="mau-don.pdf", mime_type="application/pdf")
+    assert await world.staff_say(AGENT, "Mẫu đơn đây ạ", thread=thread, attachments=(form,)) == []
+    [sent] = [s for s in await world.sent() if s.recipient == "w1"]
+    assert sent.text == "👤 Lan: Mẫu đơn đây ạ"
+    assert sent.reply.document is not None
+    assert (sent.reply.document.filename, sent.reply.document.ref) == (
+        "mau-don.pdf",
+        "telegram:BQAC-1",
+    )
+    plan = Attachment("document", "BQAC-2", name="ban-ve.pdf", size=30 * 1024 * 1024)
+    [refused] = await world.staff_say(AGENT, None, thread=thread, attachments=(plan,))
+    assert refused.text.startswith(
+        "⚠️ Tệp «ban-ve.pdf» (30,0 MB) lớn hơn mức 20 MB có thể chuyển cho doanh nghiệp qua"
+        " trang web / ki-ốt"
+    )
+    assert [s for s in await world.sent() if s.recipient == "w1"] == []
+
+
 async def test_dulieu_shows_a_past_chats_summary_and_erases_it(world: World) -> None:
     code, thread = await _ask_for_a_person(world)
     await world.staff_press(AGENT, f"hs:take:{code}", thread=thread)

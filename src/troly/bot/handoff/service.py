@@ -340,11 +340,15 @@ async def send(
     *,
     now: datetime,
     settings: Settings,
+    files: Sequence[Mapping[str, Any]] = (),
     echo: bool = False,
 ) -> Notice:
-    """The officer's message to the business.
+    """The officer's message to the business: text, files, or both.
 
-    ``echo`` also shows it in the topic: for a door other than the topic, such as the console.
+    ``files`` are ``{"kind", "ref", "name", "mime_type", "size"}`` on the officer's own
+    platform (``officer.channel``). A file the business's platform must download is refused
+    whole, with nothing sent, when it is over ``petition_relay_max_file_mb``. ``echo`` also
+    shows the text in the topic: for a door other than the topic, such as the console.
     """
     text = text.strip()[:MAX_TEXT]
     chat = await by_code(session, code, lock=True)
@@ -353,15 +357,76 @@ async def send(
     refused = _may_act(chat, officer)
     if refused is not None:
         return refused
-    if not text:
+    if not text and not files:
         return _refused("handoff.staff_empty")
-    _note(chat, by="staff", text=text, now=now, name=officer.name)
-    message = t("handoff.from_staff", chat.locale, name=officer.name, text=text)
-    to_business(session, chat, Reply(message, kind="handoff:staff"), now=now)
-    if echo:
+    big = _too_big(chat, files, source=officer.channel, settings=settings)
+    if big is not None:
+        return big
+    kept = [{**dict(item), "by": "staff"} for item in files]
+    _note(chat, by="staff", text=text, now=now, name=officer.name, files=kept)
+    documents = _officer_files(chat, kept, source=officer.channel)
+    names = [document.filename for document in documents]
+    if text:
+        message = t("handoff.from_staff", chat.locale, name=officer.name, text=text)
+    else:
+        message = t("handoff.from_staff_file", chat.locale, name=officer.name, file=names[0])
+    first = documents[0] if documents else None
+    to_business(session, chat, Reply(message, document=first, kind="handoff:staff"), now=now)
+    for name, document in list(zip(names, documents, strict=True))[1:]:
+        more = t("handoff.from_staff_file", chat.locale, name=officer.name, file=name)
+        to_business(session, chat, Reply(more, document=document, kind="handoff:staff"), now=now)
+    if echo and text:
         shown = t("handoff.staff_echo", STAFF_LOCALE, name=officer.name, text=text)
         await to_topic(session, chat, Reply(shown), now=now, settings=settings)
     return Notice("handoff.staff_sent", {"code": chat.code})
+
+
+MB = 1024 * 1024
+
+
+def _too_big(
+    chat: LiveChat, files: Sequence[Mapping[str, Any]], *, source: str, settings: Settings
+) -> Notice | None:
+    """The refusal of a file the business's platform would have to download, when too big.
+
+    On the officer's own platform a file is sent again by its reference, whatever its size.
+    """
+    if chat.channel == source:
+        return None
+    limit = settings.petition_relay_max_file_mb * MB
+    for item in files:
+        size = item.get("size")
+        if isinstance(size, int) and size > limit:
+            name = str(item.get("name") or t(f"staff.file_{item.get('kind')}", STAFF_LOCALE))
+            return _refused(
+                "handoff.staff_file_too_big",
+                name=name,
+                size=f"{size / MB:.1f}".replace(".", ","),
+                limit=settings.petition_relay_max_file_mb,
+                channel=_channel(chat.channel),
+            )
+    return None
+
+
+def _officer_files(
+    chat: LiveChat, files: Sequence[Mapping[str, Any]], *, source: str
+) -> list[Document]:
+    documents = []
+    for item in files:
+        photo = item.get("kind") == "photo"
+        mime = item.get("mime_type") or ("image/jpeg" if photo else "application/octet-stream")
+        documents.append(
+            Document(
+                filename=str(item.get("name") or ("anh.jpg" if photo else "tep")),
+                content=b"",
+                mime_type=str(mime),
+                ref=f"{source}:{item.get('ref')}",
+                size=item.get("size") if isinstance(item.get("size"), int) else None,
+                photo=photo,
+                owner=f"live:{chat.code}",
+            )
+        )
+    return documents
 
 
 async def end(
