@@ -69,7 +69,12 @@ async def test_a_wrong_secret_is_refused_and_a_redelivery_is_handled_once(
                 fake.webhook_url, json=body, headers={"X-Bot-Api-Secret-Token": "wrong-secret"}
             )
             missing = await client.post(fake.webhook_url, json=body)
-        assert (wrong.status_code, missing.status_code) == (403, 403)
+            deep = await client.post(
+                fake.webhook_url,
+                content=b'{"ok": true, "result": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+                headers={"X-Bot-Api-Secret-Token": webhook_secret(rt.settings)},
+            )
+        assert (wrong.status_code, missing.status_code, deep.status_code) == (403, 403, 400)
         await fake.push(body)
         await fake.push(body)  # Zalo sends it again: same message id
         await BotChat(rt, fake, USER).settle(0)

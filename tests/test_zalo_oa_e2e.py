@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from fakes.zalo_oa_server import ZaloOAFake
+from fakes.zalo_oa_server import ZaloOAFake, signature
 from support import Clock
 from troly.bot.cards import render_card
 from troly.bot.messages import Document, Reply, reply_to_payload
@@ -111,7 +111,13 @@ async def test_a_bad_or_missing_signature_is_refused_and_records_nothing(
             garbage = await client.post(
                 fake.webhook_url or "", content=b"{", headers={"X-ZEvent-Signature": "mac=00"}
             )
-        assert garbage.status_code == 401
+            deep = b'{"app_id": "%s", "x": ' % fake.app_id.encode() + b"[" * 5000 + b"]" * 5000
+            deep += b"}"
+            mac = signature(deep, app_id=fake.app_id, timestamp="", oa_secret=fake.oa_secret)
+            too_deep = await client.post(
+                fake.webhook_url or "", content=deep, headers={"X-ZEvent-Signature": f"mac={mac}"}
+            )
+        assert (garbage.status_code, too_deep.status_code) == (401, 401)
         assert await _count(rt, ProcessedEvent) == 0
         assert await _count(rt, Conversation) == 0
 

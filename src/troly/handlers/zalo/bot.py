@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -22,9 +21,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from troly.bot.choices import ChoiceMenus
+from troly.bot.clean import clean_incoming, says_nothing
 from troly.bot.messages import Attachment, Channel, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
 from troly.bot.settings import Settings
+from troly.handlers.json_body import parse_json
 from troly.handlers.zalo.common import (
     Numbered,
     Road,
@@ -76,14 +77,17 @@ def to_incoming(data: dict[str, Any]) -> Incoming | None:
         attachments = (Attachment("photo" if photo else "other", str(ref)),)
     else:
         return None
-    return Incoming(
-        channel=CHANNEL,
-        user_id=str(chat_id),
-        text=text,
-        attachments=attachments,
-        event_id=str(message_id),
-        display_name=sender.get("display_name"),
+    incoming = clean_incoming(
+        Incoming(
+            channel=CHANNEL,
+            user_id=str(chat_id),
+            text=text,
+            attachments=attachments,
+            event_id=str(message_id),
+            display_name=sender.get("display_name"),
+        )
     )
+    return None if says_nothing(incoming) else incoming
 
 
 def render(reply: Reply, locale: str = "vi", *, start: int = 1) -> Numbered:
@@ -221,7 +225,7 @@ class ZaloBotDoor:
         if len(raw) > MAX_BODY_BYTES:
             return JSONResponse({"error": "too large"}, status_code=413)
         try:
-            data: Any = json.loads(raw)
+            data: Any = parse_json(raw)
         except ValueError:
             return JSONResponse({"error": "bad update"}, status_code=400)
         incoming = to_incoming(data) if isinstance(data, dict) else None

@@ -7,7 +7,6 @@ refreshed and the send retried once, outside the window the row is held, a rate 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from troly.bot.messages import Button, Reply
 from troly.bot.outbox import Held, RetryLater, Undeliverable
 from troly.bot.settings import Settings
 from troly.bot.tokens import Grant, TokenRefreshFailed, TokenStore
+from troly.handlers.json_body import parse_json
 from troly.handlers.zalo import oa_auth
 from troly.handlers.zalo.common import (
     MAX_TEXT,
@@ -346,7 +346,7 @@ class ZaloOADoor:
         header = request.headers.get(SIGNATURE_HEADER)
         if not signature_ok(raw, header, app_id=self._app_id, oa_secret=self._oa_secret):
             return JSONResponse({"error": "bad signature"}, status_code=401)
-        data = json.loads(raw)
+        data = parse_json(raw)
         incoming = to_incoming(data)
         if incoming is None:
             return Response(status_code=200)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from typing import Any
 
+from troly.bot.clean import clean_incoming, says_nothing
 from troly.bot.messages import Attachment, Channel, Incoming
+from troly.handlers.json_body import parse_json
 
 CHANNEL: Channel = "zalo_oa"
 _ATTACHMENT_EVENTS = {
@@ -41,7 +42,7 @@ def signature_ok(raw: bytes, header: str | None, *, app_id: str, oa_secret: str)
     given = header.strip()
     given = given[4:] if given.lower().startswith("mac=") else given
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
     except ValueError:
         return False
     if not isinstance(data, dict):
@@ -69,7 +70,8 @@ def to_incoming(data: dict[str, Any]) -> Incoming | None:
         if not user:
             return None
         event_id = f"{event}:{user}:{timestamp}"
-        return Incoming(channel=CHANNEL, user_id=str(user), choice="start", event_id=event_id)
+        start = Incoming(channel=CHANNEL, user_id=str(user), choice="start", event_id=event_id)
+        return clean_incoming(start)
     if event != "user_send_text" and event not in _ATTACHMENT_EVENTS:
         return None
     sender = data.get("sender") or {}
@@ -94,10 +96,13 @@ def to_incoming(data: dict[str, Any]) -> Incoming | None:
         attachments = attachments or [Attachment("other", event_id)]
     elif text is None:
         return None
-    return Incoming(
-        channel=CHANNEL,
-        user_id=str(sender["id"]),
-        text=text,
-        attachments=tuple(attachments),
-        event_id=event_id,
+    incoming = clean_incoming(
+        Incoming(
+            channel=CHANNEL,
+            user_id=str(sender["id"]),
+            text=text,
+            attachments=tuple(attachments),
+            event_id=event_id,
+        )
     )
+    return None if says_nothing(incoming) else incoming
