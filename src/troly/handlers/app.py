@@ -321,7 +321,7 @@ def _zalo_doors(
         from troly.handlers.zalo.bot import CHANNEL as BOT_CHANNEL
         from troly.handlers.zalo.bot import ZaloBotDoor
 
-        bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files)
+        bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files, clock=rt.clock)
         rt.senders[BOT_CHANNEL] = bot.sender
         rt.files.register(BOT_CHANNEL, media)
     if settings.zalo_oa_configured:

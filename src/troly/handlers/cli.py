@@ -281,8 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = load_settings()
-    except SettingsProblem as problem:
-        sys.stderr.write("".join(line + "\n" for line in problem.lines))
+    except SettingsProblem as bad:
+        sys.stderr.write("".join(line + "\n" for line in bad.lines))
         return 2
     if args.command in _USE_DATABASE:
         problem = _sqlite_problem(settings.database_url)

@@ -12,6 +12,8 @@ import contextlib
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -88,6 +90,21 @@ def to_incoming(data: dict[str, Any]) -> Incoming | None:
         )
     )
     return None if says_nothing(incoming) else incoming
+
+
+def sent_within(data: dict[str, Any], *, now: datetime, seconds: int) -> bool:
+    """Whether an update's message ``date`` (epoch milliseconds), when it has one, is within
+    ``seconds`` of now: a webhook body recorded and posted again later is refused."""
+    update = data.get("result", data) if "ok" in data else data
+    message = update.get("message") if isinstance(update, dict) else None
+    date = message.get("date") if isinstance(message, dict) else None
+    if date is None:
+        return True
+    try:
+        sent = int(str(date)) / 1000
+    except ValueError:
+        return False
+    return abs(now.timestamp() - sent) <= seconds
 
 
 def render(reply: Reply, locale: str = "vi", *, start: int = 1) -> Numbered:
@@ -176,10 +193,17 @@ class ZaloBotDoor:
     """The Zalo Bot wired to the dialogue: a webhook route, or polling with getUpdates."""
 
     def __init__(
-        self, *, settings: Settings, road: Road, menus: ChoiceMenus, files: ZaloFiles
+        self,
+        *,
+        settings: Settings,
+        road: Road,
+        menus: ChoiceMenus,
+        files: ZaloFiles,
+        clock: Callable[[], datetime],
     ) -> None:
         assert settings.zalo_bot_token is not None
         self._settings = settings
+        self._clock = clock
         self._road = road
         self._webhook = settings.public_url is not None
         self._secret = webhook_secret(settings)
@@ -231,6 +255,10 @@ class ZaloBotDoor:
         incoming = to_incoming(data) if isinstance(data, dict) else None
         if incoming is None:
             return Response(status_code=200)
+        window = self._settings.zalo_replay_seconds
+        if not sent_within(data, now=self._clock(), seconds=window):
+            logger.warning("zalo bot message outside the %ss replay window refused", window)
+            return JSONResponse({"error": "forbidden"}, status_code=403)
         return Response(status_code=200, background=BackgroundTask(self._road.handle, incoming))
 
     async def _poll(self) -> None:

@@ -34,7 +34,13 @@ from troly.handlers.zalo.common import (
     is_photo,
     render_numbered,
 )
-from troly.handlers.zalo.oa_events import CHANNEL, expected_signature, signature_ok, to_incoming
+from troly.handlers.zalo.oa_events import (
+    CHANNEL,
+    expected_signature,
+    sent_within,
+    signature_ok,
+    to_incoming,
+)
 
 __all__ = [
     "CHANNEL",
@@ -347,6 +353,10 @@ class ZaloOADoor:
         if not signature_ok(raw, header, app_id=self._app_id, oa_secret=self._oa_secret):
             return JSONResponse({"error": "bad signature"}, status_code=401)
         data = parse_json(raw)
+        window = self._settings.zalo_replay_seconds
+        if not sent_within(data, now=self._clock(), seconds=window):
+            logger.warning("zalo oa event outside the %ss replay window refused", window)
+            return JSONResponse({"error": "bad signature"}, status_code=401)
         incoming = to_incoming(data)
         if incoming is None:
             return Response(status_code=200)

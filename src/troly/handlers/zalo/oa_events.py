@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
 from typing import Any
 
 from troly.bot.clean import clean_incoming, says_nothing
@@ -53,6 +54,23 @@ def signature_ok(raw: bytes, header: str | None, *, app_id: str, oa_secret: str)
     want = expected_signature(raw, app_id=app_id, timestamp=timestamp, oa_secret=oa_secret)
     same_app = hmac.compare_digest(body_app.encode(), app_id.encode())
     return hmac.compare_digest(given.lower().encode(), want.encode()) and same_app
+
+
+def sent_within(data: dict[str, Any], *, now: datetime, seconds: int) -> bool:
+    """Whether the event's own ``timestamp`` (epoch milliseconds) is within ``seconds`` of now.
+
+    The signature covers the timestamp, so an event recorded and sent again later cannot be
+    given a new one: outside the window it is refused like a bad signature.
+    """
+    return _within(data.get("timestamp"), now=now, seconds=seconds)
+
+
+def _within(millis: object, *, now: datetime, seconds: int) -> bool:
+    try:
+        sent = int(str(millis)) / 1000
+    except ValueError:
+        return False
+    return abs(now.timestamp() - sent) <= seconds
 
 
 def to_incoming(data: dict[str, Any]) -> Incoming | None:
