@@ -275,3 +275,15 @@ def test_a_restart_is_logged_without_the_message_or_the_session(
     assert "Minh Anh" not in caplog.text
     assert "0912345678" not in caplog.text
     assert SESSION not in caplog.text
+
+
+def test_healthz_asks_the_real_database(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(index: ProcedureIndex) -> None:
+    # Nothing listens on port 1: the database is down (the app never started, no lifespan).
+    settings = Settings(environment="test", database_url="postgresql://troly@127.0.0.1:1/troly")
+    app, _ = create_app(settings, runtime=build_runtime(settings, index=index), scheduler=False)
+    response = TestClient(app).get("/healthz")
+    assert (response.status_code, response.json()) == (503, {"status": "database unavailable"})

@@ -124,6 +124,10 @@ class ChatPort(Protocol):
         """Returns the answer card of one procedure, or None when the code is unknown."""
         ...
 
+    async def healthy(self) -> bool:
+        """Whether the service can work: its database answers."""
+        ...
+
 
 class ChatError(Exception):
     """A request the chat API refuses, with its status and its bilingual message."""
@@ -438,7 +442,15 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
         return _png(qr_png(links.continue_url(code)))
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        # For the container's HEALTHCHECK and a load balancer: no answer without the database.
+        if await chat.healthy():
+            return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+        logger.warning("health check: the database does not answer")
+        return JSONResponse(
+            {"status": "database unavailable"},
+            status_code=503,
+            headers={"Cache-Control": "no-store"},
+        )
 
     return [
         Route("/", chat_page, methods=["GET"]),
