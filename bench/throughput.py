@@ -75,7 +75,8 @@ def _settings(db: str, port: int, telegram: dict[str, str] | None) -> Any:
             "telegram_api_url": telegram["api_url"],
             "public_url": f"http://127.0.0.1:{port}",
         }
-    return Settings(environment="test", database_url=f"sqlite:///{db}", **extra)
+    # Each simulated user sends as fast as it is answered: the per-person limits are off.
+    return Settings(environment="test", database_url=f"sqlite:///{db}", rate_per_minute=0, **extra)
 
 
 def _bind() -> socket.socket:

@@ -20,6 +20,10 @@ from troly.knowledge.records import KnowledgeBase, load_knowledge
 # python-telegram-bot 22 warns on every RetryAfter unless durations are timedeltas; the
 # suite treats warnings as errors.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+# Transcripts say many things quickly on a frozen clock: the per-person limits are off for
+# the suite, and the tests of the limits set them (tests/test_limits.py).
+os.environ.setdefault("TROLY_RATE_PER_MINUTE", "0")
+os.environ.setdefault("TROLY_RATE_STAFF_PER_MINUTE", "0")
 
 
 @pytest.fixture(scope="session")

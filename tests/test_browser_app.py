@@ -160,3 +160,35 @@ def test_the_attach_button_appears_at_the_files_step_and_sends_the_chosen_photo(
     with sqlite3.connect(db) as connection:
         kept = list(connection.execute("SELECT filename, content FROM shared_files"))
     assert kept == [("duong-ngap.png", photo.read_bytes())]
+
+
+def test_a_message_sent_too_fast_is_kept_in_the_box_to_send_again(
+    chromium: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    # The page's opening "start" and one question use the burst of two; a minute refills one.
+    settings = Settings(
+        environment="test",
+        database_url=f"sqlite:///{tmp_path / 'limits.db'}",
+        rate_per_minute=1,
+        rate_burst=2,
+    )
+    app, _ = create_app(settings, scheduler=False)
+    with serve(app, lifespan="on") as base_url:
+        context = chromium.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(base_url + "/")
+        messages = page.get_by_test_id("messages")
+        expect(messages).to_contain_text("Tôi là Trợ lý Doanh nghiệp")
+        box = page.get_by_test_id("input")
+        box.fill("khoi phuc ma so thue")
+        page.get_by_test_id("send").click()
+        expect(messages).to_contain_text("📄 Khôi phục mã số thuế")
+        box.fill("nấu canh chua thế nào")
+        page.get_by_test_id("send").click()
+        error = page.get_by_test_id("error")
+        expect(error).to_contain_text("Bạn gửi nhanh quá nên trợ lý chưa nhận tin này")
+        expect(box).to_have_value("nấu canh chua thế nào")
+        expect(messages).not_to_contain_text("chưa tìm thấy thủ tục")
+        context.close()

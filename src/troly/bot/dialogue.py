@@ -7,6 +7,7 @@ the effects and the outbox rows, and commits. A redelivered event is recognised 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import traceback
 from collections import OrderedDict
@@ -248,6 +249,32 @@ class Dialogue:
         fresh = State(locale=normalise_locale(conversation.locale))
         sorry = Reply(t("dialogue.restarted", fresh.locale))
         return route(fresh, incoming, context).after(sorry)
+
+    async def notice(self, incoming: Incoming, key: str, **values: object) -> Handled:
+        """Writes one catalogue sentence to the sender, in their conversation's language.
+
+        The conversation stays as it was: a door turning a message away says why.
+        """
+        now = self._clock()
+        writing = self._write_lock if self._write_lock is not None else contextlib.nullcontext()
+        async with writing, self._sessions.begin() as session:
+            locale = await session.scalar(
+                select(Conversation.locale)
+                .where(Conversation.channel == incoming.channel)
+                .where(Conversation.user_id == incoming.conversation_key)
+            )
+            reply = Reply(t(key, locale or incoming.locale, **values), aside=True)
+            row = enqueue(
+                session,
+                channel=incoming.channel,
+                recipient=incoming.reply_to,
+                reply=reply,
+                now=now,
+                thread=incoming.thread,
+            )
+            await session.flush()
+            ids = (row.id,)
+        return Handled(ids, (reply,))
 
     def _context(self, channel: str, user_id: str, now: datetime) -> Context:
         return Context(

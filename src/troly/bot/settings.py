@@ -63,12 +63,25 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, ge=1)
     outbox_tick_seconds: float = Field(2.0, gt=0)
 
+    # Per-person limits at every door (bot/limits.py): a token bucket of ``burst`` messages,
+    # refilled at ``per_minute``; 0 turns a limit off. Staff in the staff group get their own.
+    rate_per_minute: float = Field(20, ge=0)
+    rate_burst: int = Field(10, ge=0)
+    rate_staff_per_minute: float = Field(120, ge=0)
+    rate_staff_burst: int = Field(40, ge=0)
+
     # Telegram.
     telegram_token: SecretStr | None = None
     telegram_api_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_bot_username: str | None = None
     staff_chat_id: int | None = None
+    # The sender's pacing (Bot FAQ: about 1 message a second in a chat with short bursts, 20 a
+    # minute in a group, 30 a second in all); a 429 that still comes is waited out.
+    telegram_chat_per_second: float = Field(1.0, gt=0)
+    telegram_chat_burst: int = Field(3, ge=1)
+    telegram_group_per_minute: int = Field(20, ge=1)
+    telegram_overall_per_second: int = Field(30, ge=1)
     # A staff prompt («Trả lời», «Hẹn lại ngày», a closing reason) waits this long for the
     # officer's next message in its topic: a later message is not taken as the answer.
     staff_prompt_minutes: int = Field(30, ge=1)

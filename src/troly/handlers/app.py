@@ -29,6 +29,7 @@ from troly.bot.dialogue import Dialogue, Handled
 from troly.bot.files import UNCLAIMED, FileShelf, FileSources, FileUnavailable, ShelfFiles
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
+from troly.bot.limits import RateLimits
 from troly.bot.messages import Document, Incoming, Reply
 from troly.bot.outbox import Outbox, RetryLater, Sender
 from troly.bot.petitions.jobs import ensure_digest
@@ -143,6 +144,8 @@ class Runtime:
     outbox: Outbox
     followups: Followups
     clock: Callable[[], datetime]
+    limits: RateLimits
+    """Each person's message budget, checked at every door before the dialogue."""
     senders: dict[str, Sender] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
     write_lock: asyncio.Lock | None = None
@@ -220,6 +223,7 @@ def build_runtime(
         outbox=outbox,
         followups=followups,
         clock=now,
+        limits=RateLimits(settings=settings, clock=now),
         senders=senders,
         write_lock=write_lock,
     )
@@ -247,7 +251,9 @@ def create_app(
         uploads=uploads,
         ping=lambda: database_answers(rt.engine),
     )
-    routes = web_routes(chat=chat, settings=settings, links=ContinueLinks(settings))
+    routes = web_routes(
+        chat=chat, settings=settings, links=ContinueLinks(settings), limits=rt.limits
+    )
     telegram = None
     if settings.telegram_token is not None:
         from troly.handlers.telegram import TelegramDoor
@@ -319,7 +325,7 @@ def _zalo_doors(
     from troly.handlers.zalo.common import Road, ZaloFiles, ZaloMedia
 
     menus = ChoiceMenus(sessions=rt.sessions, clock=rt.clock, write_lock=rt.write_lock)
-    road = Road(dialogue=rt.dialogue, outbox=rt.outbox, menus=menus)
+    road = Road(dialogue=rt.dialogue, outbox=rt.outbox, menus=menus, limits=rt.limits)
     # Every worker derives the same key for the file URLs from the Zalo secrets.
     file_key = hashlib.sha256(("troly-files:" + ":".join(secrets_set)).encode()).digest()
     shelf = FileShelf(

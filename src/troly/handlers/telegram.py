@@ -13,9 +13,9 @@ import hmac
 import html
 import logging
 import os
-import time
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -30,15 +30,23 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    TypeHandler,
+)
 
 from troly.bot.clean import clean_incoming, says_nothing
 from troly.bot.files import FileSources, FileUnavailable
+from troly.bot.limits import handle_within_limits
 from troly.bot.messages import Attachment, Document, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
 from troly.bot.settings import Settings
 from troly.bot.staff_topics import THREAD_PREFIX, StaffTopics
 from troly.handlers.json_body import parse_json
+from troly.handlers.pacing import PaceLimits, Pacer
 
 if TYPE_CHECKING:
     from troly.handlers.app import Runtime
@@ -51,7 +59,6 @@ MB = 1024 * 1024
 PHOTO_MAX = 10 * MB
 """sendPhoto's upload limit: a bigger photo is sent as a document."""
 MAX_BUTTONS_PER_ROW = 8
-PER_CHAT_INTERVAL = 1.0
 WEBHOOK_PATH = "/telegram/webhook"
 # Edits are not asked for: an edited message is not a new one (a typo fixed in a staff topic
 # must not reach the business twice, nor an old question be answered again).
@@ -228,6 +235,72 @@ def _staff_group(chat: Any, staff_chat_id: int | None) -> str | None:
     return str(chat.id) if chat.id == staff_chat_id else None
 
 
+def pace_limits(settings: Settings) -> PaceLimits:
+    """Telegram's limits as configured (the Bot FAQ's numbers by default)."""
+    return PaceLimits(
+        chat_per_second=settings.telegram_chat_per_second,
+        chat_burst=settings.telegram_chat_burst,
+        group_per_minute=settings.telegram_group_per_minute,
+        overall_per_second=settings.telegram_overall_per_second,
+    )
+
+
+def _chat_key(chat_id: object) -> tuple[str, bool] | None:
+    """The chat a request writes to, and whether it is a group (negative id or @name)."""
+    if chat_id is None:
+        return None
+    text = str(chat_id)
+    return text, text.startswith(("-", "@"))
+
+
+class PacedRateLimiter(BaseRateLimiter[None]):
+    """PTB's rate-limiter hook over our ``Pacer``: every request that names a chat waits for
+    its turn (one at a time per chat, 1/s with a small burst, 20 a minute per group, 30 a
+    second in all). A 429 that still comes pauses that chat and goes up as ``RetryAfter``,
+    without a retry here: the outbox row waits ``retry_after`` and is sent again.
+
+    PTB's own ``AIORateLimiter`` was not enough: its leaky buckets let a group have 20 at once
+    and then one every 3 s (40 in the first minute, which Telegram answers with 429), it has
+    no per-chat limit, and it logs every final 429 as an error with a traceback.
+    """
+
+    def __init__(self, pacer: Pacer) -> None:
+        self.pacer = pacer
+
+    async def initialize(self) -> None:
+        """Nothing to start."""
+
+    async def shutdown(self) -> None:
+        """Nothing to stop."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Runs the request in its chat's turn (requests naming no chat go at once)."""
+        key = _chat_key(data.get("chat_id"))
+        if key is None:
+            return await callback(*args, **kwargs)
+        chat, group = key
+        async with self.pacer.slot(chat, group=group):
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                self.pacer.pause(chat, _seconds(exc.retry_after), group=group)
+                raise
+
+
+def _seconds(after: object) -> float:
+    """``retry_after`` in seconds, whether PTB gives an int or a timedelta."""
+    total = getattr(after, "total_seconds", None)
+    return float(total() if callable(total) else after)  # type: ignore[arg-type]
+
+
 @dataclass
 class TelegramSender:
     """Delivers replies through the Bot API, mapping its errors to the outbox's."""
@@ -238,19 +311,17 @@ class TelegramSender:
     files: FileSources | None = None
     """Fetches files that live on another platform before they are uploaded."""
 
-    def __post_init__(self) -> None:
-        self._last_sent: dict[str, float] = {}
-        self._chat_locks: dict[str, asyncio.Lock] = {}
+    _chat_locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
 
     async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
-        """Sends the reply's pieces (and document) in order, one chat at most once a second."""
+        """Sends the reply's pieces (and document) in order; the application's rate limiter
+        (``PacedRateLimiter``) paces each of them."""
         lock = self._chat_locks.setdefault(recipient, asyncio.Lock())
         async with lock:
             bot = self.application.bot
             try:
                 thread_id = await self._thread_id(recipient, thread)
                 for text, keyboard in render(reply):
-                    await self._pace(recipient)
                     await bot.send_message(
                         chat_id=recipient,
                         text=text,
@@ -260,12 +331,13 @@ class TelegramSender:
                         disable_web_page_preview=True,
                     )
                 if reply.document is not None:
-                    await self._pace(recipient)
                     await self._send_file(recipient, reply.document, thread_id)
             except RetryAfter as exc:
-                after = exc.retry_after
-                seconds = after.total_seconds() if hasattr(after, "total_seconds") else after
-                raise RetryLater("telegram flood control", after=float(seconds)) from exc
+                # Expected now and then (the limits are not published): the row waits and
+                # goes again; a warning, not a traceback.
+                seconds = _seconds(exc.retry_after)
+                logger.warning("telegram 429 for chat %s: retry after %.0f s", recipient, seconds)
+                raise RetryLater("telegram flood control", after=seconds) from exc
             except Forbidden as exc:
                 raise Undeliverable(f"telegram forbidden: {exc.message}", blocked=True) from exc
             except BadRequest as exc:
@@ -315,14 +387,6 @@ class TelegramSender:
             return None
         return int(thread)
 
-    async def _pace(self, recipient: str) -> None:
-        # Telegram allows about one message a second in one chat before it answers 429.
-        last = self._last_sent.get(recipient)
-        now = time.monotonic()
-        if last is not None and now - last < PER_CHAT_INTERVAL:
-            await asyncio.sleep(PER_CHAT_INTERVAL - (now - last))
-        self._last_sent[recipient] = time.monotonic()
-
 
 @dataclass
 class TelegramFiles:
@@ -369,7 +433,7 @@ class TelegramDoor:
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token.get_secret_value())
-            .rate_limiter(AIORateLimiter(max_retries=0))
+            .rate_limiter(PacedRateLimiter(Pacer(pace_limits(settings))))
             .concurrent_updates(64)
         )
         if settings.telegram_api_url:
@@ -398,7 +462,7 @@ class TelegramDoor:
         incoming = to_incoming(update, staff_chat_id=self._settings.staff_chat_id)
         if incoming is None:
             return
-        handled = await self._runtime.dialogue.handle(incoming)
+        handled = await handle_within_limits(self._runtime.limits, self._runtime.dialogue, incoming)
         await self._runtime.deliver(handled)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from troly.bot.clean import clean_incoming, clean_text
+from troly.bot.limits import RateLimits
 from troly.bot.messages import Attachment, Button, Document, Incoming, Reply
 from troly.bot.settings import Settings
 from troly.handlers.json_body import TooDeep, parse_json
@@ -69,6 +70,9 @@ ERRORS = {
     "Invalid message id: use at most 64 letters, digits, _ or -.",
     "too_long": "Tin nhắn quá dài (tối đa {limit} ký tự): hãy rút gọn rồi gửi lại. / "
     "Message too long (at most {limit} characters): shorten it and send again.",
+    "slow_down": "Bạn gửi nhanh quá nên trợ lý chưa nhận tin này: hãy chờ khoảng {seconds} giây "
+    "rồi gửi lại. / You are sending too fast, so this message was not taken: wait about "
+    "{seconds} seconds and send it again.",
     "busy": "Trợ lý đang gặp sự cố, hãy thử lại sau ít phút. / "
     "The assistant has a problem, please try again in a few minutes.",
 }
@@ -135,6 +139,7 @@ class ChatError(Exception):
     def __init__(self, status: int, key: str, **values: object) -> None:
         super().__init__(key)
         self.status = status
+        self.headers: dict[str, str] = {}
         # Only messages with placeholders are formatted: others quote JSON braces.
         self.message = ERRORS[key].format(**values) if values else ERRORS[key]
 
@@ -295,7 +300,20 @@ def qr_png(link: str) -> bytes:
 
 
 def _error(error: ChatError) -> JSONResponse:
-    return JSONResponse({"error": error.message}, status_code=error.status)
+    return JSONResponse({"error": error.message}, status_code=error.status, headers=error.headers)
+
+
+def _admit(limits: RateLimits | None, incoming: Incoming) -> None:
+    """Raises a 429 ``ChatError`` when the session is over its budget (the message is not
+    taken: the page keeps it for the person to send again)."""
+    if limits is None:
+        return
+    verdict = limits.check(incoming)
+    if not verdict.allowed:
+        logger.info("web chat message over its session's limit turned away")
+        error = ChatError(429, "slow_down", seconds=verdict.seconds)
+        error.headers["Retry-After"] = str(verdict.seconds)
+        raise error
 
 
 def _failed(what: str, exc: Exception) -> Response:
@@ -331,8 +349,17 @@ async def _read_json(request: Request) -> object:
         raise ChatError(400, "bad_json") from exc
 
 
-def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> list[BaseRoute]:
-    """The web chat, kiosk, procedure pages, QR codes, health check and static files."""
+def web_routes(
+    *,
+    chat: ChatPort,
+    settings: Settings,
+    links: ContinueLinks,
+    limits: RateLimits | None = None,
+) -> list[BaseRoute]:
+    """The web chat, kiosk, procedure pages, QR codes, health check and static files.
+
+    With ``limits``, a session over its budget gets 429 and its message is not taken.
+    """
     templates = Jinja2Templates(directory=ASSETS / "templates")
 
     async def chat_page(request: Request) -> Response:
@@ -351,6 +378,7 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
     async def post_chat(request: Request) -> Response:
         try:
             incoming = to_incoming(await _read_json(request), max_chars=text_limit(settings))
+            _admit(limits, incoming)
         except ChatError as error:
             return _error(error)
         try:
@@ -368,6 +396,7 @@ def web_routes(*, chat: ChatPort, settings: Settings, links: ContinueLinks) -> l
                 max_chars=text_limit(settings),
                 attachment=True,
             )
+            _admit(limits, incoming)
         except UploadRefused as refused:
             return JSONResponse({"error": refused.message}, status_code=refused.status)
         except ChatError as error:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from troly.bot.choices import ChoiceMenus, numbered_lines
 from troly.bot.dialogue import Dialogue
 from troly.bot.files import FileShelf, FileSources, FileUnavailable
+from troly.bot.limits import RateLimits, handle_within_limits
 from troly.bot.messages import Document, Incoming, Reply
 from troly.bot.outbox import Outbox
 from troly.bot.texts import t
@@ -151,16 +152,28 @@ def is_photo(document: Document) -> bool:
 class Road:
     """The way in shared by the Zalo doors: numbers to choices, the dialogue, the fast path."""
 
-    def __init__(self, *, dialogue: Dialogue, outbox: Outbox, menus: ChoiceMenus) -> None:
+    def __init__(
+        self,
+        *,
+        dialogue: Dialogue,
+        outbox: Outbox,
+        menus: ChoiceMenus,
+        limits: RateLimits | None = None,
+    ) -> None:
         self.dialogue = dialogue
         self.outbox = outbox
         self.menus = menus
+        self.limits = limits
 
     async def handle(self, incoming: Incoming) -> None:
         """Handles one message and delivers its replies (and any released held ones) at once."""
         try:
-            incoming = await self.menus.resolve(incoming)
-            handled = await self.dialogue.handle(incoming)
+            if self.limits is not None:
+                handled = await handle_within_limits(
+                    self.limits, self.dialogue, incoming, before=self.menus.resolve
+                )
+            else:
+                handled = await self.dialogue.handle(await self.menus.resolve(incoming))
             ids = (*handled.outbox_ids, *handled.other_ids)
             if ids:
                 await self.outbox.deliver(ids)

@@ -275,16 +275,24 @@
     attach.hidden = fileLimitMb === 0;
   }
 
-  async function exchange(url, init, forSession) {
+  // typed: what the person wrote in the box for this message, given back to the box when
+  // the server turns the message away for now (429: too many too fast), to send again.
+  async function exchange(url, init, forSession, typed) {
     inFlight += 1;
     const typing = addBubble("typing", t("typing"));
-    const again = () => exchange(url, init, forSession);
+    const again = () => exchange(url, init, forSession, typed);
     try {
       const response = await fetch(url, { method: "POST", ...init });
       const data = await response.json().catch(() => ({}));
       if (forSession !== session) return; // the kiosk was reset meanwhile
       if (!response.ok) {
-        const retryable = response.status >= 500;
+        const limited = response.status === 429;
+        if (limited && typed && !input.value.trim()) {
+          input.value = typed;
+          fitInput();
+          updateCounter();
+        }
+        const retryable = response.status >= 500 || (limited && !typed);
         showFailure(data.error ? errorText(data.error) : t("send_failed"), retryable ? again : null);
         return;
       }
@@ -301,9 +309,9 @@
     }
   }
 
-  function post(payload, forSession) {
+  function post(payload, forSession, typed) {
     const init = { headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) };
-    return exchange("/api/chat", init, forSession);
+    return exchange("/api/chat", init, forSession, typed);
   }
 
   function sendFile(file) {
@@ -327,17 +335,17 @@
     form.append("file", file, file.name);
     armed = true;
     lastActivity = Date.now();
-    exchange("/api/chat/file", { body: form }, session);
+    exchange("/api/chat/file", { body: form }, session, caption || null);
   }
 
-  function send(message, echo) {
+  function send(message, echo, typed) {
     if (echo) addBubble("user", echo);
     rememberProcedure(message.choice);
     // The same mid on a retry lets the server drop a message it already handled.
     const payload = { session, locale, mid: randomId(12), ...message };
     if (echo) armed = true;
     lastActivity = Date.now();
-    post(payload, session);
+    post(payload, session, typed || null);
   }
 
   async function poll() {
@@ -396,7 +404,7 @@
     input.value = "";
     fitInput();
     updateCounter();
-    send({ text }, text);
+    send({ text }, text, text);
     input.focus();
   });
 

@@ -1,0 +1,166 @@
+"""Telegram pacing: the real sender and PTB against the fake Bot API, which answers 429 to
+anything over Telegram's limits. Time is the fake's clock, moved by the pacer's sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application, ApplicationBuilder
+
+from fakes.telegram_server import FloodLimits, ManualClock, TelegramFake
+from support import Clock
+from troly.bot.messages import Reply
+from troly.bot.outbox import Outbox, enqueue
+from troly.bot.settings import Settings
+from troly.bot.storage.models import OutboxMessage
+from troly.handlers.pacing import Pacer
+from troly.handlers.telegram import PacedRateLimiter, TelegramSender, pace_limits
+
+GROUP = -100123
+LONG_LINE = "Giấy đề nghị đăng ký doanh nghiệp theo mẫu, bản sao giấy tờ pháp lý cá nhân. "
+
+
+class VirtualTime:
+    """The pacer's sleep: moves the fake's clock instead of waiting."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.clock.now + seconds
+        await asyncio.sleep(0)  # the others waiting at the same moment go first
+        self.clock.now = max(self.clock.now, target)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[TelegramFake]:
+    # Telegram's numbers, with the per-chat burst held to the sender's own (3).
+    flood = FloodLimits(per_chat_burst=3)
+    async with TelegramFake(local_mode=True, clock=ManualClock(), flood=flood) as fake:
+        fake.add_group(GROUP)
+        for user in range(1001, 1041):
+            fake.add_user(user, started=True)
+        yield fake
+
+
+@pytest.fixture
+async def sender(fake: TelegramFake) -> AsyncIterator[TelegramSender]:
+    assert isinstance(fake.clock, ManualClock)
+    pacer = Pacer(
+        pace_limits(Settings(environment="test")),
+        clock=fake.clock,
+        sleep=VirtualTime(fake.clock).sleep,
+    )
+    application: Application = (  # type: ignore[type-arg]
+        ApplicationBuilder()
+        .token(fake.token)
+        .base_url(fake.base_url)
+        .base_file_url(fake.base_file_url)
+        .rate_limiter(PacedRateLimiter(pacer))
+        .build()
+    )
+    async with application:
+        yield TelegramSender(application)
+
+
+def texts(fake: TelegramFake, chat: int) -> list[str]:
+    return [message["text"] for message in fake.sent_to(chat)]
+
+
+async def test_a_burst_to_one_group_arrives_in_order_without_a_429(
+    fake: TelegramFake, sender: TelegramSender
+) -> None:
+    cards = [f"Phản ánh PA-{n:04d}" for n in range(45)]
+
+    await asyncio.gather(*(sender.send(str(GROUP), Reply(card)) for card in cards))
+
+    assert texts(fake, GROUP) == cards
+    assert fake.errors == []
+
+
+async def test_bursts_to_many_chats_keep_every_limit_and_each_chats_order(
+    fake: TelegramFake, sender: TelegramSender
+) -> None:
+    people = range(1001, 1041)
+    sends = [
+        sender.send(str(person), Reply(f"{person}: {n}")) for n in range(5) for person in people
+    ]
+    sends += [sender.send(str(GROUP), Reply(f"nhóm: {n}")) for n in range(25)]
+
+    await asyncio.gather(*sends)
+
+    assert fake.errors == []
+    assert all(texts(fake, person) == [f"{person}: {n}" for n in range(5)] for person in people)
+    assert texts(fake, GROUP) == [f"nhóm: {n}" for n in range(25)]
+
+
+async def test_a_busy_chat_does_not_hold_up_the_others(
+    fake: TelegramFake, sender: TelegramSender
+) -> None:
+    busy = [asyncio.create_task(sender.send("1001", Reply(f"bận {n}"))) for n in range(20)]
+    await asyncio.sleep(0)
+    others = [sender.send(str(person), Reply("chào")) for person in range(1002, 1012)]
+
+    await asyncio.gather(*others, *busy)
+
+    order = [str(message["chat_id"]) for message in fake.sent]
+    fifth_of_busy = [i for i, chat in enumerate(order) if chat == "1001"][4]
+    assert all(order.index(str(person)) < fifth_of_busy for person in range(1002, 1012))
+    assert fake.errors == []
+
+
+async def test_long_cards_split_into_pieces_are_paced_too(
+    fake: TelegramFake, sender: TelegramSender
+) -> None:
+    card = "\n".join(f"{n}. {LONG_LINE}" for n in range(120))  # about 3 messages each
+    assert len(card) > 2 * 4096
+
+    await asyncio.gather(*(sender.send("1001", Reply(f"{i}\n{card}")) for i in range(5)))
+
+    sent = texts(fake, 1001)
+    assert len(sent) >= 15
+    starts = [i for i, text in enumerate(sent) if text.split("\n", 1)[0] in "01234"]
+    assert [sent[i].split("\n", 1)[0] for i in starts] == ["0", "1", "2", "3", "4"]
+    assert fake.errors == []
+
+
+async def test_a_429_that_still_comes_is_honoured_and_logged_as_a_warning(
+    fake: TelegramFake,
+    sender: TelegramSender,
+    sessions: async_sessionmaker[AsyncSession],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    clock = Clock()
+    outbox = Outbox(sessions=sessions, senders={"telegram": sender}, clock=clock)
+    async with sessions.begin() as session:
+        row = enqueue(
+            session, channel="telegram", recipient="1001", reply=Reply("Xin chào"), now=clock()
+        )
+        await session.flush()
+        row_id = row.id
+    fake.inject_429(times=1, retry_after=7, methods=["sendMessage"])
+    tried_at = clock()
+
+    first = await outbox.deliver([row_id])
+    async with sessions() as session:
+        waiting = await session.scalar(select(OutboxMessage).where(OutboxMessage.id == row_id))
+    early = await outbox.deliver_due()
+    clock.advance(seconds=7)
+    later = await outbox.deliver_due()
+
+    assert (first.retried, early.sent, later.sent) == (1, 0, 1)
+    assert waiting is not None
+    assert waiting.next_attempt_at == tried_at + timedelta(seconds=7)
+    assert texts(fake, 1001) == ["Xin chào"]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == ["telegram 429 for chat 1001: retry after 7 s"]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert all(r.exc_info is None for r in warnings)
+    assert fake.errors == []
