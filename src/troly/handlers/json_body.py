@@ -33,7 +33,9 @@ def depth(raw: bytes) -> int:
 def parse_json(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     """The decoded body, or raises ``ValueError`` (``TooDeep`` when it nests too deep)."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if depth(data) > max_depth:
+    # Fewer brackets than the limit cannot nest past it: most bodies skip the scan.
+    opening = data.count(b"[") + data.count(b"{")
+    if opening > max_depth and depth(data) > max_depth:
         raise TooDeep(f"JSON nested deeper than {max_depth}")
     try:
         return json.loads(data)
