@@ -79,14 +79,15 @@ class WebChat:
 
     async def answer(self, incoming: Incoming) -> ChatAnswer:
         """Handles one message: its replies, or the first's for a retry, and the language."""
-        handled = await self._dialogue.handle(incoming)
+        # The response is the delivery: the rows are written as sent, so no poll repeats them.
+        handled = await self._dialogue.handle(incoming, in_response=True)
         if handled.duplicate:
             # The page sends a message again when its answer was lost (a network error, a
             # proxy's 504): the answer is the one the first request produced.
             handled = await self._dialogue.earlier(incoming)
-        await self._outbox.mark_sent(handled.outbox_ids)
-        if handled.other_ids:
-            await self._outbox.deliver(handled.other_ids)
+        # The business gets its answer (its petition code) now, whatever the staff group's
+        # queue: what goes to anyone else is delivered in the background.
+        self._outbox.deliver_soon(handled.others)
         return ChatAnswer(list(handled.replies), handled.locale, handled.file_room)
 
     async def file_room(self, user_id: str) -> int | None:
@@ -165,10 +166,11 @@ class Runtime:
             logger.exception("outbox tick failed; the next tick retries")
 
     async def deliver(self, handled: Handled) -> None:
-        """Delivers at once what handling a message wrote to the outbox (the fast path)."""
-        ids = (*handled.outbox_ids, *handled.other_ids)
-        if ids:
-            await self.outbox.deliver(ids)
+        """Delivers the sender's replies at once (the fast path); the rows for anyone else go
+        in the background, so a throttled staff group never holds up the sender's answer."""
+        if handled.outbox_ids:
+            await self.outbox.deliver(handled.outbox_ids)
+        self.outbox.deliver_soon(handled.others)
 
 
 def build_runtime(
@@ -301,6 +303,8 @@ def create_app(
         finally:
             if rt.scheduler is not None:
                 rt.scheduler.shutdown(wait=True)
+            # What the background lanes have not sent by then stays pending for the next sweep.
+            await rt.outbox.close(grace=settings.outbox_drain_seconds)
             if telegram is not None:
                 await telegram.stop()
             for door in (zalo_bot, zalo_oa):
