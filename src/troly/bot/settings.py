@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     outbox_drain_seconds: float = Field(5.0, ge=0)
     """At shutdown, how long background deliveries may finish (the rest waits for the sweep)."""
 
+    # Several workers: a job that must run once (a long-poller) is held by one worker under a
+    # lease it renews; another worker takes it over when the lease runs out.
+    lease_seconds: float = Field(30.0, gt=0)
+    lease_renew_seconds: float = Field(10.0, gt=0)
+
     # Per-person limits at every door (bot/limits.py): a token bucket of ``burst`` messages,
     # refilled at ``per_minute``; 0 turns a limit off. Staff in the staff group get their own.
     rate_per_minute: float = Field(20, ge=0)

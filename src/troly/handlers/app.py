@@ -29,6 +29,7 @@ from troly.bot.dialogue import Dialogue, Handled
 from troly.bot.files import UNCLAIMED, FileShelf, FileSources, FileUnavailable, ShelfFiles
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
+from troly.bot.leases import Leases, worker_name
 from troly.bot.limits import RateLimits
 from troly.bot.messages import Document, Incoming, Reply
 from troly.bot.outbox import Outbox, RetryLater, Sender
@@ -152,6 +153,8 @@ class Runtime:
     write_lock: asyncio.Lock | None = None
     files: FileSources = field(default_factory=FileSources)
     """How to fetch the files replies carry by reference (each door registers its own)."""
+    leases: Leases | None = None
+    """This worker's claim on the jobs that run in one worker only (the pollers)."""
 
     async def tick(self) -> None:
         """One scheduler tick: runs due follow-ups, then delivers what is due (their messages,
@@ -228,6 +231,12 @@ def build_runtime(
         limits=RateLimits(settings=settings, clock=now),
         senders=senders,
         write_lock=write_lock,
+        leases=Leases(
+            sessions=sessions,
+            clock=now,
+            holder=worker_name(),
+            ttl=timedelta(seconds=settings.lease_seconds),
+        ),
     )
 
 
@@ -271,12 +280,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await upgrade(rt.engine)
-        async with rt.sessions.begin() as session:
-            if settings.staff_chat_id is not None:
-                await ensure_digest(session, now=rt.clock(), settings=settings)
-            await ensure_retention(session, now=rt.clock(), settings=settings)
-        await start_planning(rt.sessions, now=rt.clock(), settings=settings)
+        await _prepare(rt.engine, rt.sessions, now=rt.clock(), settings=settings)
         if telegram is not None:
             await telegram.start()
         if zalo_oa is not None:
@@ -315,6 +319,39 @@ def create_app(
     return Starlette(routes=routes, lifespan=lifespan), rt
 
 
+async def _prepare(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """Migrations, then the calendar's standing jobs (idempotent: a second run changes nothing)."""
+    await upgrade(engine)
+    async with sessions.begin() as session:
+        if settings.staff_chat_id is not None:
+            await ensure_digest(session, now=now, settings=settings)
+        await ensure_retention(session, now=now, settings=settings)
+    await start_planning(sessions, now=now, settings=settings)
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Prepares the database once before several workers start (they would race to it)."""
+    engine = create_engine(settings.database_url)
+    try:
+        now = datetime.now(ZoneInfo(settings.timezone))
+        await _prepare(engine, session_factory(engine), now=now, settings=settings)
+    finally:
+        await engine.dispose()
+
+
+def app_from_environment() -> Starlette:
+    """One worker's app, its settings from the environment (``troly serve --workers N``)."""
+    logging.getLogger("troly").setLevel(logging.INFO)
+    app, _runtime = create_app(Settings())
+    return app
+
+
 def _zalo_doors(
     settings: Settings, rt: Runtime
 ) -> tuple[ZaloBotDoor | None, ZaloOADoor | None, list[BaseRoute]]:
@@ -343,7 +380,14 @@ def _zalo_doors(
         from troly.handlers.zalo.bot import CHANNEL as BOT_CHANNEL
         from troly.handlers.zalo.bot import ZaloBotDoor
 
-        bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files, clock=rt.clock)
+        bot = ZaloBotDoor(
+            settings=settings,
+            road=road,
+            menus=menus,
+            files=files,
+            clock=rt.clock,
+            leases=rt.leases,
+        )
         rt.senders[BOT_CHANNEL] = bot.sender
         rt.files.register(BOT_CHANNEL, media)
     if settings.zalo_oa_configured:
