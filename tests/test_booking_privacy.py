@@ -55,10 +55,13 @@ async def test_another_chat_typing_a_registered_tax_code_learns_nothing_and_may_
 
 
 async def test_the_real_owner_who_comes_later_can_ask_an_officer_with_a_note(
-    sessions: async_sessionmaker[AsyncSession], web: Chat
+    sessions: async_sessionmaker[AsyncSession], web: Chat, index: ProcedureIndex
 ) -> None:
     tax_code = next(tax_codes())
     await _book(web, "impostor", tax_code)
+    # Without a live handoff (no hours set), «Gặp cán bộ» opens the petition form.
+    settings = session_settings(handoff_hours="")
+    web = Chat(dialogue_for(sessions, index, settings, Clock(OPENING)), "web")
 
     await _start(web, "owner")
     [taken] = await web.say("owner", tax_code)

@@ -162,7 +162,10 @@ async def test_state_and_replies_are_written_in_one_transaction(
         conversation = await session.scalar(select(Conversation))
         rows = list(await session.scalars(select(OutboxMessage)))
     assert conversation is not None
-    assert conversation.draft == {"last_code": "1.008510"}
+    assert conversation.draft == {
+        "last_code": "1.008510",
+        "recent_questions": ["khôi phục mã số thuế"],
+    }
     assert conversation.version == 1
     assert [r.status for r in rows] == ["pending"]
     assert rows[0].payload["kind"] == "procedure:1.008510"

@@ -290,9 +290,12 @@ async def test_a_user_cannot_read_another_users_petition_by_code(world: World) -
 async def test_the_talk_to_a_person_button_carries_the_unanswered_question_over(
     world: World,
 ) -> None:
+    # In the evening nobody is there to talk: the petition form opens with the question.
+    world.clock.now = world.clock.now.replace(hour=19)
     [unknown] = await world.say("xin giấy phép nuôi cá sấu trong nhà kính")
     assert "human" in choices(unknown)
-    [intro] = await world.press("human")
+    [closed, intro] = await world.press("human")
+    assert "07:30–11:30, 13:30–17:00" in closed.text
     assert "«xin giấy phép nuôi cá sấu trong nhà kính»" in intro.text
     [keep] = await world.press("pf:topic:khac")
     assert "pf:keep" in choices(keep)

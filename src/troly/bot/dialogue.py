@@ -22,7 +22,7 @@ from troly.bot.answers import log_question
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
 from troly.bot.flows.base import Context, LogQuestion, State, Support
 from troly.bot.messages import Incoming, Reply, reply_from_payload
-from troly.bot.outbox import enqueue, enqueued, release_held
+from troly.bot.outbox import Queued, enqueue, enqueued, release_held
 from troly.bot.router import file_room, route
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
@@ -41,13 +41,19 @@ class Handled:
     outbox_ids: tuple[int, ...]
     replies: tuple[Reply, ...]
     duplicate: bool = False
-    other_ids: tuple[int, ...] = ()
-    """Rows the effects wrote for other recipients (staff topics, another channel)."""
+    others: tuple[Queued, ...] = ()
+    """Rows the effects wrote for other recipients (staff topics, another channel): they go
+    out in the background (``Outbox.deliver_soon``), never before the sender's answer."""
     locale: str | None = None
     """The conversation's language after the message (a page follows it)."""
     file_room: int = 0
     """How many files the conversation's step takes after the message (a page offers to
     attach them only then)."""
+
+    @property
+    def other_ids(self) -> tuple[int, ...]:
+        """The ids of ``others``, in order."""
+        return tuple(row.id for row in self.others)
 
 
 async def _log_question(effect: LogQuestion, applied: Applied) -> EffectResult | None:
@@ -102,12 +108,16 @@ class Dialogue:
             self._locks.move_to_end(key)
         return lock
 
-    async def handle(self, incoming: Incoming) -> Handled:
-        """Handles one message in one transaction and returns what to deliver."""
+    async def handle(self, incoming: Incoming, *, in_response: bool = False) -> Handled:
+        """Handles one message in one transaction and returns what to deliver.
+
+        ``in_response``: the door delivers the replies itself, in its response to this
+        message (the web chat): their rows are written as sent, so no poll takes them too.
+        """
         async with self._lock((incoming.channel, incoming.conversation_key)):
             for attempt in range(3):
                 try:
-                    return await self._handle_once(incoming)
+                    return await self._handle_once(incoming, in_response)
                 except IntegrityError:
                     if await self._already_processed(incoming):
                         logger.info("duplicate %s event dropped", incoming.channel)
@@ -164,13 +174,13 @@ class Dialogue:
             file_room=room,
         )
 
-    async def _handle_once(self, incoming: Incoming) -> Handled:
+    async def _handle_once(self, incoming: Incoming, in_response: bool) -> Handled:
         if self._write_lock is None:
-            return await self._transaction(incoming)
+            return await self._transaction(incoming, in_response)
         async with self._write_lock:
-            return await self._transaction(incoming)
+            return await self._transaction(incoming, in_response)
 
-    async def _transaction(self, incoming: Incoming) -> Handled:
+    async def _transaction(self, incoming: Incoming, in_response: bool) -> Handled:
         now = self._clock()
         async with self._sessions.begin() as session:
             if incoming.event_id is not None:
@@ -201,16 +211,17 @@ class Dialogue:
                     reply=reply,
                     now=now,
                     thread=incoming.thread,
+                    delivered=in_response,
                 )
                 for reply in replies
             ]
             await session.flush()
             ids = (*released, *(row.id for row in rows))
-            other_ids = tuple(sorted(row.id for row in others))
+            queued = sorted(Queued(row.id, row.channel, row.recipient) for row in others)
         return Handled(
             ids,
             replies,
-            other_ids=other_ids,
+            others=tuple(queued),
             locale=new_state.locale,
             file_room=file_room(new_state, context) or 0,
         )

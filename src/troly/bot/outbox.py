@@ -7,6 +7,11 @@ marked and not retried. Rows of one recipient go out in order. A channel with an
 window (the Zalo OA: 7 days) is not tried outside it: the row is held, "waiting for the user",
 and released to pending when that user next writes (``release_held``, in their transaction).
 
+Rows for anyone but the person who wrote (staff topics, a business on another channel) go
+out in the background (``deliver_soon``), one lane per recipient so each recipient's rows keep
+their order and a slow or throttled recipient (the staff group: 20 messages a minute) holds up
+nobody else; the door answers its own person as soon as the transaction has committed.
+
 A row that can never be delivered (``Undeliverable``: blocked, chat gone) is marked dead,
 and the ``on_dead`` hooks each job registers (``wiring.py``) are told, in a transaction of
 their own, so a job can react (petitions tell their staff topic); a hook that fails is
@@ -65,17 +70,23 @@ def enqueue(
     reply: Reply,
     now: datetime,
     thread: str | None = None,
+    delivered: bool = False,
 ) -> OutboxMessage:
-    """Adds a reply for delivery to the caller's transaction (it is sent after the commit)."""
+    """Adds a reply for delivery to the caller's transaction (it is sent after the commit).
+
+    ``delivered``: the caller delivers it itself (the web chat's HTTP response); the row is
+    written as sent, a copy for a retried request, so no poll or sweep can send it again.
+    """
     row = OutboxMessage(
         channel=channel,
         recipient=recipient,
         thread=thread,
         payload=reply_to_payload(reply),
-        status="pending",
+        status="sent" if delivered else "pending",
         attempts=0,
         next_attempt_at=now,
         created_at=now,
+        sent_at=now if delivered else None,
     )
     session.add(row)
     session.info.setdefault(ENQUEUED, []).append(row)
@@ -176,6 +187,15 @@ class Sender(Protocol):
         """Delivers the reply or raises ``RetryLater`` / ``Undeliverable``."""
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Queued:
+    """An outbox row just committed, with the recipient whose lane it goes in."""
+
+    id: int
+    channel: str
+    recipient: str
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryReport:
     """Counts of one delivery pass."""
@@ -208,6 +228,57 @@ class Outbox:
         self._clock = clock
         self._max_attempts = max_attempts
         self._on_dead = tuple(on_dead)
+        # Background lanes: per recipient, the ids waiting and the task sending them.
+        self._lanes: dict[tuple[str, str], list[int]] = {}
+        self._lane_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+
+    def deliver_soon(self, rows: Iterable[Queued]) -> None:
+        """Delivers rows in the background, in order per recipient; returns at once.
+
+        A row whose channel has no sender (the web chat pulls its own) is left for its door.
+        What fails here stays pending, leased at most, and the periodic sweep retries it.
+        """
+        loop = asyncio.get_running_loop()
+        for row in rows:
+            if row.channel not in self._senders:
+                continue
+            key = (row.channel, row.recipient)
+            self._lanes.setdefault(key, []).append(row.id)
+            if key not in self._lane_tasks:
+                self._lane_tasks[key] = loop.create_task(self._drain(key))
+
+    async def _drain(self, key: tuple[str, str]) -> None:
+        try:
+            while ids := self._lanes.pop(key, None):
+                try:
+                    await self.deliver(ids)
+                except Exception:
+                    # The rows stay pending: the sweep sends them once their lease expires.
+                    logger.exception("background delivery to a %s recipient failed", key[0])
+        finally:
+            del self._lane_tasks[key]
+
+    async def settle(self) -> None:
+        """Waits until the background lanes are empty (tests; shutdown, under a time limit)."""
+        while self._lane_tasks:
+            await asyncio.wait(list(self._lane_tasks.values()))
+
+    async def close(self, *, grace: float = 5.0) -> None:
+        """Gives the background lanes ``grace`` seconds, then stops them.
+
+        Nothing is lost: what they had not sent is pending in the table, for the next sweep.
+        """
+        try:
+            async with asyncio.timeout(grace):
+                await self.settle()
+            return
+        except TimeoutError:
+            pass
+        tasks = list(self._lane_tasks.values())
+        self._lanes.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def deliver(self, ids: Iterable[int]) -> DeliveryReport:
         """The fast path: delivers the rows just committed for one message."""
@@ -301,10 +372,13 @@ class Outbox:
             ids = list((await session.execute(query)).scalars())
             if not ids:
                 return []
-            # The lease: only rows still unclaimed are taken (one atomic UPDATE on SQLite).
+            # The lease: only rows still pending and unclaimed are taken, in one atomic UPDATE.
+            # Without the status test a row another sender sent (and unlocked) between this
+            # SELECT and this UPDATE was taken again and sent twice (SQLite has no row locks).
             result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
+                .where(OutboxMessage.status == "pending")
                 .where(or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
                 .values(locked_until=now + LEASE)
                 .returning(
@@ -435,35 +509,23 @@ class Outbox:
         return written
 
     async def take_pending(self, channel: str, recipient: str) -> list[Reply]:
-        """Takes the undelivered replies of a pull channel (the web chat) and marks them sent."""
+        """Takes the undelivered replies of a pull channel (the web chat) and marks them sent.
+
+        One atomic UPDATE claims them: two polls at once never both get the same reply.
+        """
         now = self._clock()
-        async with self._sessions.begin() as session:
-            query = (
-                select(OutboxMessage)
+        async with self._writing(), self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxMessage)
                 .where(OutboxMessage.channel == channel)
                 .where(OutboxMessage.recipient == recipient)
                 .where(OutboxMessage.status == "pending")
-                .order_by(OutboxMessage.id)
+                .values(status="sent", sent_at=now, locked_until=None)
+                .returning(OutboxMessage.id, OutboxMessage.payload)
+                .execution_options(synchronize_session=False)
             )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.execute(query)).scalars())
-            for row in rows:
-                row.status = "sent"
-                row.sent_at = now
-            return [reply_from_payload(row.payload) for row in rows]
-
-    async def mark_sent(self, ids: Iterable[int]) -> None:
-        """Marks rows delivered by the response itself (the web chat's POST)."""
-        wanted = list(ids)
-        if not wanted:
-            return
-        async with self._writing(), self._sessions.begin() as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(wanted))
-                .values(status="sent", sent_at=self._clock())
-            )
+            rows = sorted(result.all(), key=lambda r: r[0])
+        return [reply_from_payload(payload) for _id, payload in rows]
 
 
 async def release_held(

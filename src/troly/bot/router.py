@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from troly.bot.codes import normalise_code
 from troly.bot.flows import ask as ask_flow
-from troly.bot.flows import booking, menu, my_data, screening, smalltalk
+from troly.bot.flows import booking, handoff, menu, my_data, screening, smalltalk
 from troly.bot.flows import petition as petition_flow
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows import status as status_flow
@@ -41,8 +41,11 @@ def _ask(state: State, arg: str, ctx: Context) -> Outcome:
 
 
 def _petition(state: State, _arg: str, ctx: Context) -> Outcome:
-    question = state.draft.get("last_question")
-    return petition_flow.start(state, ctx, question=question if isinstance(question, str) else None)
+    return petition_flow.start_from_draft(state, ctx)
+
+
+def _person(state: State, _arg: str, ctx: Context) -> Outcome:
+    return handoff.request(state, ctx)
 
 
 def _look_up(state: State, arg: str, ctx: Context) -> Outcome:
@@ -73,9 +76,9 @@ COMMANDS: dict[str, Command] = {
     "vi": lambda state, _arg, _ctx: menu.set_language(state, "vi"),
     "hoi": _ask,
     "ask": _ask,
-    "canbo": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
-    "hotro": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
-    "human": lambda state, _arg, ctx: menu.talk_to_person(state, ctx),
+    "canbo": _person,
+    "hotro": _person,
+    "human": _person,
     "phananh": lambda state, _arg, ctx: petition_flow.start(state, ctx),
     "cuatoi": status_flow.mine,
     "dulieu": my_data.show,
@@ -92,7 +95,9 @@ def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
         return menu.help_text(state)
     if rest == "booking":
         return booking.start(state)
-    if rest in {"petition", "human"}:
+    if rest == "human":
+        return _person(state, "", ctx)
+    if rest == "petition":
         return _petition(state, "", ctx)
     return menu.main_menu(state)
 
@@ -116,7 +121,7 @@ CHOICES: dict[str, ChoiceHandler] = {
     "cancel": lambda state, _rest, _ctx: menu.cancel(state),
     "lang": lambda state, rest, _ctx: menu.set_language(state, rest),
     "menu": _menu_choice,
-    "human": _petition,
+    "human": _person,
     "pf": petition_flow.on_choice,
     "pb": status_flow.on_choice,
     "ps": staff_flow.on_choice,
@@ -139,6 +144,7 @@ FLOWS: dict[str, Step] = {
 FILE_STEPS: dict[str, Callable[[State, Context], int | None]] = {
     petition_flow.FLOW: petition_flow.file_room,
     status_flow.ADD_FLOW: status_flow.file_room,
+    handoff.FLOW: handoff.file_room,
 }
 """How many files the active flow's step takes now, by flow name (flows absent take none)."""
 
@@ -162,10 +168,12 @@ STAFF_COMMANDS: dict[str, Command] = {
 STAFF_CHOICES: dict[str, ChoiceHandler] = {
     "scr": screening.on_choice,
     "ps": staff_flow.on_choice,
+    "hs": handoff.on_staff_choice,
 }
 STAFF_FLOWS: dict[str, Step] = {
     screening.FLOW: screening.on_text,
     staff_flow.FLOW: staff_flow.on_text,
+    handoff.STAFF_FLOW: handoff.on_staff_text,
     "": staff_flow.on_text,
 }
 """The step taking a staff member's free text in the group: by active flow, "" otherwise."""
@@ -175,6 +183,9 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     """Decides what the message means and runs it."""
     if incoming.in_group:
         return route_staff(state, incoming, ctx)
+    if state.flow == handoff.FLOW:
+        # A person is talking with the business: the bot relays, it does not answer.
+        return handoff.in_chat(state, incoming, ctx)
     if incoming.choice is not None:
         kind, _, rest = incoming.choice.partition(":")
         handler = CHOICES.get(kind)
@@ -192,6 +203,8 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         return step(state, incoming, ctx)
     if not text and incoming.attachments:
         return menu.help_text(state)
+    if handoff.wants_person(text):
+        return handoff.request(state, ctx)
     if (chat := smalltalk.kind_of(text)) is not None:
         return smalltalk.answer(state, chat)
     return ask_flow.ask(state, text, ctx)

@@ -6,10 +6,12 @@ values directly. A channel is on when its token is set.
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SECRETS = (
@@ -22,6 +24,7 @@ _SECRETS = (
     "zalo_oa_refresh_token",
     "zalo_oa_access_token",
 )
+_SPAN = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "xxx", "your-token-here", "test"}
 
 
@@ -58,9 +61,23 @@ class Settings(BaseSettings):
     support_hours_en: str = "office hours, Monday to Friday"
     support_place_en: str = "the Provincial Public Administration Service Center"
 
+    # Live handoff (Gặp cán bộ): a business that asks for a person is put through to the staff
+    # group during these hours of working days ("" turns it off: a petition is offered); if
+    # nobody takes the conversation within ``handoff_wait_minutes`` it is offered a petition.
+    handoff_hours: str = "07:30-11:30,13:30-17:00"
+    handoff_wait_minutes: int = Field(5, ge=1, le=120)
+    handoff_recent_questions: int = Field(3, ge=0, le=10)
+
     # Delivery: retries of failed sends, with backoff, honouring the platform's retry_after.
     outbox_max_attempts: int = Field(8, ge=1)
     outbox_tick_seconds: float = Field(2.0, gt=0)
+    outbox_drain_seconds: float = Field(5.0, ge=0)
+    """At shutdown, how long background deliveries may finish (the rest waits for the sweep)."""
+
+    # Several workers: a job that must run once (a long-poller) is held by one worker under a
+    # lease it renews; another worker takes it over when the lease runs out.
+    lease_seconds: float = Field(30.0, gt=0)
+    lease_renew_seconds: float = Field(10.0, gt=0)
 
     # Per-person limits at every door (bot/limits.py): a token bucket of ``burst`` messages,
     # refilled at ``per_minute``; 0 turns a limit off. Staff in the staff group get their own.
@@ -158,6 +175,13 @@ class Settings(BaseSettings):
         """Whether the Zalo OA door is on (the validator makes its three settings go together)."""
         return self.zalo_oa_app_id is not None
 
+    @field_validator("handoff_hours")
+    @classmethod
+    def _check_handoff_hours(cls, value: str) -> str:
+        """Refuses hours that are not ``HH:MM-HH:MM`` spans, each ending after it starts."""
+        handoff_spans(value)
+        return value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         """Refuses incomplete Zalo settings, and placeholder secrets outside development."""
@@ -184,6 +208,23 @@ class Settings(BaseSettings):
     def async_database_url(self) -> str:
         """The database URL with the async driver chosen for its dialect."""
         return to_async_url(self.database_url)
+
+
+def handoff_spans(text: str) -> tuple[tuple[time, time], ...]:
+    """The spans of ``"07:30-11:30,13:30-17:00"`` as (start, end) wall-clock times, in order."""
+    spans: list[tuple[time, time]] = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        found = _SPAN.match(part)
+        if found is None:
+            raise ValueError(f"not a span of hours: {part.strip()!r} (write 07:30-11:30)")
+        start = time(int(found.group(1)), int(found.group(2)))
+        end = time(int(found.group(3)), int(found.group(4)))
+        if not start < end:
+            raise ValueError(f"a span of hours must end after it starts: {part.strip()!r}")
+        spans.append((start, end))
+    return tuple(sorted(spans))
 
 
 def to_async_url(url: str) -> str:

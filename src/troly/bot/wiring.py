@@ -9,6 +9,8 @@ from __future__ import annotations
 from troly.bot import personal_data
 from troly.bot.effects import Appliers, EffectApplier
 from troly.bot.followups import FollowupHandler, Preloader
+from troly.bot.handoff import appliers as handoff_appliers
+from troly.bot.handoff import jobs as handoff_jobs
 from troly.bot.outbox import DeadHook
 from troly.bot.petitions import appliers as petition_appliers
 from troly.bot.petitions import jobs as petition_jobs
@@ -26,6 +28,7 @@ def effect_appliers(settings: Settings) -> Appliers:
     appliers: dict[type, EffectApplier] = {}
     appliers.update(petition_appliers.appliers())
     appliers.update(session_appliers.appliers())
+    appliers.update(handoff_appliers.appliers())
     appliers.update(personal_data.appliers(data_keepers()))
     return appliers
 
@@ -41,6 +44,7 @@ def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:
     handlers.update(petition_jobs.handlers())
     handlers.update(petition_retention.handlers())
     handlers.update(session_jobs.handlers())
+    handlers.update(handoff_jobs.handlers())
     return handlers
 
 

@@ -29,6 +29,7 @@ from troly.bot.dialogue import Dialogue, Handled
 from troly.bot.files import UNCLAIMED, FileShelf, FileSources, FileUnavailable, ShelfFiles
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
+from troly.bot.leases import Leases, worker_name
 from troly.bot.limits import RateLimits
 from troly.bot.messages import Document, Incoming, Reply
 from troly.bot.outbox import Outbox, RetryLater, Sender
@@ -76,14 +77,15 @@ class WebChat:
 
     async def answer(self, incoming: Incoming) -> ChatAnswer:
         """Handles one message: its replies, or the first's for a retry, and the language."""
-        handled = await self._dialogue.handle(incoming)
+        # The response is the delivery: the rows are written as sent, so no poll repeats them.
+        handled = await self._dialogue.handle(incoming, in_response=True)
         if handled.duplicate:
             # The page sends a message again when its answer was lost (a network error, a
             # proxy's 504): the answer is the one the first request produced.
             handled = await self._dialogue.earlier(incoming)
-        await self._outbox.mark_sent(handled.outbox_ids)
-        if handled.other_ids:
-            await self._outbox.deliver(handled.other_ids)
+        # The business gets its answer (its petition code) now, whatever the staff group's
+        # queue: what goes to anyone else is delivered in the background.
+        self._outbox.deliver_soon(handled.others)
         return ChatAnswer(list(handled.replies), handled.locale, handled.file_room)
 
     async def file_room(self, user_id: str) -> int | None:
@@ -144,6 +146,8 @@ class Runtime:
     write_lock: asyncio.Lock | None = None
     files: FileSources = field(default_factory=FileSources)
     """How to fetch the files replies carry by reference (each door registers its own)."""
+    leases: Leases | None = None
+    """This worker's claim on the jobs that run in one worker only (the pollers)."""
 
     async def tick(self) -> None:
         """One scheduler tick: runs due follow-ups, then delivers what is due (their messages,
@@ -158,10 +162,11 @@ class Runtime:
             logger.exception("outbox tick failed; the next tick retries")
 
     async def deliver(self, handled: Handled) -> None:
-        """Delivers at once what handling a message wrote to the outbox (the fast path)."""
-        ids = (*handled.outbox_ids, *handled.other_ids)
-        if ids:
-            await self.outbox.deliver(ids)
+        """Delivers the sender's replies at once (the fast path); the rows for anyone else go
+        in the background, so a throttled staff group never holds up the sender's answer."""
+        if handled.outbox_ids:
+            await self.outbox.deliver(handled.outbox_ids)
+        self.outbox.deliver_soon(handled.others)
 
 
 def build_runtime(
@@ -219,6 +224,12 @@ def build_runtime(
         limits=RateLimits(settings=settings, clock=now),
         senders=senders,
         write_lock=write_lock,
+        leases=Leases(
+            sessions=sessions,
+            clock=now,
+            holder=worker_name(),
+            ttl=timedelta(seconds=settings.lease_seconds),
+        ),
     )
 
 
@@ -257,12 +268,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await upgrade(rt.engine)
-        async with rt.sessions.begin() as session:
-            if settings.staff_chat_id is not None:
-                await ensure_digest(session, now=rt.clock(), settings=settings)
-            await ensure_retention(session, now=rt.clock(), settings=settings)
-        await start_planning(rt.sessions, now=rt.clock(), settings=settings)
+        await _prepare(rt.engine, rt.sessions, now=rt.clock(), settings=settings)
         if telegram is not None:
             await telegram.start()
         if zalo_oa is not None:
@@ -289,6 +295,8 @@ def create_app(
         finally:
             if rt.scheduler is not None:
                 rt.scheduler.shutdown(wait=True)
+            # What the background lanes have not sent by then stays pending for the next sweep.
+            await rt.outbox.close(grace=settings.outbox_drain_seconds)
             if telegram is not None:
                 await telegram.stop()
             for door in (zalo_bot, zalo_oa):
@@ -297,6 +305,39 @@ def create_app(
             await rt.engine.dispose()
 
     return Starlette(routes=routes, lifespan=lifespan), rt
+
+
+async def _prepare(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """Migrations, then the calendar's standing jobs (idempotent: a second run changes nothing)."""
+    await upgrade(engine)
+    async with sessions.begin() as session:
+        if settings.staff_chat_id is not None:
+            await ensure_digest(session, now=now, settings=settings)
+        await ensure_retention(session, now=now, settings=settings)
+    await start_planning(sessions, now=now, settings=settings)
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Prepares the database once before several workers start (they would race to it)."""
+    engine = create_engine(settings.database_url)
+    try:
+        now = datetime.now(ZoneInfo(settings.timezone))
+        await _prepare(engine, session_factory(engine), now=now, settings=settings)
+    finally:
+        await engine.dispose()
+
+
+def app_from_environment() -> Starlette:
+    """One worker's app, its settings from the environment (``troly serve --workers N``)."""
+    logging.getLogger("troly").setLevel(logging.INFO)
+    app, _runtime = create_app(Settings())
+    return app
 
 
 def _zalo_doors(
@@ -327,7 +368,7 @@ def _zalo_doors(
         from troly.handlers.zalo.bot import CHANNEL as BOT_CHANNEL
         from troly.handlers.zalo.bot import ZaloBotDoor
 
-        bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files)
+        bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files, leases=rt.leases)
         rt.senders[BOT_CHANNEL] = bot.sender
         rt.files.register(BOT_CHANNEL, media)
     if settings.zalo_oa_configured:

@@ -168,6 +168,35 @@ async def _serve(settings: Settings) -> int:
     return 0
 
 
+def _serve_workers(settings: Settings, workers: int) -> int:
+    """Runs ``workers`` processes on one address: migrations and the calendar set up once here,
+    then uvicorn's supervisor starts each worker from the environment's settings."""
+    import uvicorn
+
+    from troly.handlers.app import prepare_database
+
+    if settings.database_url.startswith("sqlite"):
+        logger.warning(
+            "%s workers on SQLite take turns at one writer: use PostgreSQL "
+            "(TROLY_DATABASE_URL=postgresql://…) for several workers",
+            workers,
+        )
+    asyncio.run(prepare_database(settings))
+    logger.warning(
+        "Trợ lý Doanh nghiệp on http://%s:%s with %s workers", settings.host, settings.port, workers
+    )
+    uvicorn.run(
+        "troly.handlers.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="info",
+        lifespan="on",
+    )
+    return 0
+
+
 async def _chat(settings: Settings, out: TextIO, stdin: TextIO) -> int:
     from troly.handlers.app import build_runtime
     from troly.handlers.terminal import run_terminal_chat
@@ -229,7 +258,15 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("-k", type=int, default=3, help="how many matches to list (default 3)")
     ask.add_argument("--locale", choices=["vi", "en"], default=None)
-    sub.add_parser("serve", help="chạy trợ lý: web chat, kiosk, Telegram / run the assistant")
+    serve = sub.add_parser(
+        "serve", help="chạy trợ lý: web chat, kiosk, Telegram / run the assistant"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes behind one address (PostgreSQL; one polls Telegram/Zalo at a time)",
+    )
     sub.add_parser("chat", help="trò chuyện trong terminal / chat in the terminal")
     kb = sub.add_parser("kb", help="the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
@@ -301,6 +338,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger("troly").setLevel(logging.INFO)
         # uvicorn shuts down cleanly on SIGTERM, then re-raises it: make that an exit code 0.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        if args.workers < 1:
+            sys.stderr.write("--workers must be at least 1 (e.g. --workers 2)\n")
+            return 2
+        if args.workers > 1:
+            return _serve_workers(settings, args.workers)
         try:
             return asyncio.run(_serve(settings))
         except KeyboardInterrupt:

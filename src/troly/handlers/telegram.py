@@ -8,6 +8,7 @@ callback query answered. Only this module imports ``telegram``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import html
@@ -40,6 +41,7 @@ from telegram.ext import (
 )
 
 from troly.bot.files import FileSources, FileUnavailable
+from troly.bot.leases import Singleton
 from troly.bot.limits import handle_within_limits
 from troly.bot.messages import Attachment, Document, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+POLLER_LEASE = "telegram-poller"
 MAX_TEXT_UNITS = 4096
 MAX_CALLBACK_BYTES = 64
 MB = 1024 * 1024
@@ -439,6 +442,8 @@ class TelegramDoor:
         self.files = TelegramFiles(self.application, settings.petition_relay_max_file_mb * MB)
         runtime.files.register("telegram", self.files)
         self._secret = webhook_secret(settings)
+        self._poller: Singleton | None = None
+        self._polling: asyncio.Task[None] | None = None
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Hands an update to the dialogue and delivers the replies at once."""
@@ -459,7 +464,7 @@ class TelegramDoor:
         logger.error("telegram update failed: %r", context.error)
 
     async def start(self) -> None:
-        """Starts the application: sets the webhook or starts polling; registers commands."""
+        """Starts the application: sets the webhook, or polls — in one worker at a time."""
         app = self.application
         await app.initialize()
         await self._register_commands()
@@ -470,14 +475,37 @@ class TelegramDoor:
                 url=url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
             )
             await app.start()
-        else:
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=20)
+            return
+        await app.start()
+        updater = app.updater
+        assert updater is not None
+
+        async def start_polling() -> None:
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=20)
+
+        leases = self._runtime.leases
+        if leases is None:
+            await start_polling()
+            return
+        # Telegram answers a second getUpdates with 409 Conflict: one worker polls, under a
+        # lease; the others send, and one of them takes over within the lease if it dies.
+        self._poller = Singleton(
+            leases,
+            POLLER_LEASE,
+            start=start_polling,
+            stop=updater.stop,
+            every=self._settings.lease_renew_seconds,
+        )
+        await self._poller.tick()
+        self._polling = asyncio.create_task(self._poller.run())
 
     async def stop(self) -> None:
-        """Stops polling, lets in-flight updates finish, and shuts the application down."""
+        """Stops polling (giving its lease back), lets in-flight updates finish, shuts down."""
         app = self.application
+        if self._polling is not None:
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from troly.bot.answers import card_reply, reply_for
 from troly.bot.flows.base import Context, LogQuestion, Outcome, State
+from troly.bot.flows.handoff import remember_question
 from troly.bot.messages import Reply
 from troly.bot.texts import t
 from troly.knowledge.aspects import Aspect
@@ -34,10 +35,14 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
         return Outcome(state, (Reply(t("ask.which_procedure", locale)),), effects)
     reply = reply_for(result, locale)
     # An unanswered question is carried into a petition if the user asks for a person.
-    new_state = state.with_draft(last_question=text)
+    keep = ctx.settings.handoff_recent_questions if ctx.settings is not None else 3
+    recent = remember_question(state.draft, text, keep)
+    new_state = state.with_draft(last_question=text, recent_questions=recent)
     if result.decision is Decision.ANSWER and result.best is not None:
         kept = {k: v for k, v in state.draft.items() if k != "last_question"}
-        new_state = replace(state, draft={**kept, "last_code": result.best.code})
+        new_state = replace(
+            state, draft={**kept, "last_code": result.best.code, "recent_questions": recent}
+        )
     return Outcome(new_state, (reply,), effects)
 
 

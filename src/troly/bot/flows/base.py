@@ -30,8 +30,11 @@ class State:
         return replace(self, draft={**self.draft, **values})
 
     def idle(self) -> State:
-        """The state with no active flow, keeping the locale and the last procedure shown."""
-        keep = {k: v for k, v in self.draft.items() if k == "last_code"}
+        """The state with no active flow, keeping the locale, the last procedure and questions.
+
+        The recent questions stay so that an officer the business then asks for sees them.
+        """
+        keep = {k: v for k, v in self.draft.items() if k in ("last_code", "recent_questions")}
         return State(flow=None, step=None, draft=keep, locale=self.locale)
 
 

@@ -60,13 +60,6 @@ def cancel(state: State) -> Outcome:
     return Outcome(state.idle(), (Reply(t(key, state.locale), menu_buttons(state.locale)),))
 
 
-def talk_to_person(state: State, ctx: Context) -> Outcome:
-    """Tells the user how to reach a support officer."""
-    s = ctx.support.in_locale(state.locale)
-    text = t("menu.human_contact", state.locale, phone=s.phone, hours=s.hours, place=s.place)
-    return Outcome(state.idle(), (Reply(text, menu_buttons(state.locale)),))
-
-
 def expired(state: State) -> Outcome:
     """Answers a button that no longer means anything (old message, unknown payload)."""
     return Outcome(state, (Reply(t("menu.expired", state.locale), menu_buttons(state.locale)),))

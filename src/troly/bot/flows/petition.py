@@ -26,6 +26,8 @@ DEFAULT_MAX_CHARS = 2000
 DEFAULT_MAX_FILES = 5
 FILELESS_CHANNELS = frozenset({"cli"})
 """Doors through which a user cannot send a file: there the flow neither asks nor invites one."""
+CARRIED = "carried_files"
+"""Draft key: files a business sent for an officer nobody took, kept for its petition."""
 FILED = "petition_filed"
 """Left in the idle draft by «Gửi», so a second tap on it is told the petition went."""
 
@@ -82,11 +84,20 @@ def _go(state: State, step: Step, **draft: Any) -> State:
     return State(FLOW, step.value, {**state.draft, **draft}, state.locale)
 
 
-def start(state: State, ctx: Context, *, question: str | None = None) -> Outcome:
-    """Starts a petition; an unanswered question becomes its first description."""
+def start(
+    state: State,
+    ctx: Context,
+    *,
+    question: str | None = None,
+    files: list[dict[str, Any]] | None = None,
+) -> Outcome:
+    """Starts a petition; an unanswered question becomes its first description.
+
+    So does what the business wrote for an officer nobody could take, with its ``files``.
+    """
     locale = state.locale
     carried = (question or "").strip()
-    draft: dict[str, Any] = {"attachments": []}
+    draft: dict[str, Any] = {"attachments": list(files or [])[: _limits(ctx)[1]]}
     if carried:
         draft["description"] = carried
     new_state = State(FLOW, Step.TOPIC.value, draft, locale)
@@ -94,6 +105,22 @@ def start(state: State, ctx: Context, *, question: str | None = None) -> Outcome
     s = ctx.support.in_locale(locale)
     intro = t(key, locale, question=carried, phone=s.phone, hours=s.hours)
     return Outcome(new_state, (Reply(intro, topic_buttons(f"{PREFIX}:topic:", locale)),))
+
+
+def start_from_draft(state: State, ctx: Context) -> Outcome:
+    """Starts a petition carrying what the conversation kept (question, files).
+
+    That is the last unanswered question, or what was written for an officer nobody could
+    take, and the files sent with it.
+    """
+    question = state.draft.get("last_question")
+    files = state.draft.get(CARRIED)
+    return start(
+        state,
+        ctx,
+        question=question if isinstance(question, str) else None,
+        files=[dict(f) for f in files] if isinstance(files, list) else None,
+    )
 
 
 def on_choice(state: State, payload: str, ctx: Context) -> Outcome:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from troly.bot.effects import Applied, EffectResult
 from troly.bot.flows import staff as staff_flow
+from troly.bot.handoff import appliers as handoff_appliers
 from troly.bot.messages import Button, Document, Reply
 from troly.bot.petitions import files as staff_files
 from troly.bot.petitions import render
@@ -64,6 +65,18 @@ async def _petition_of(effect: StaffAction, applied: Applied) -> Petition | None
     return await by_code(applied.session, key.partition(":")[2], lock=True)
 
 
+async def _live_chat_of(effect: StaffAction, applied: Applied) -> str | None:
+    """The live chat whose topic a relayed message was written in (its code), if any."""
+    if effect.action != "relay" or effect.thread is None or applied.settings.staff_chat_id is None:
+        return None
+    key = await key_of_thread(
+        applied.session, chat_id=str(applied.settings.staff_chat_id), thread_id=effect.thread
+    )
+    if key is None or not key.startswith("live:"):
+        return None
+    return key.partition(":")[2]
+
+
 async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | None:
     """Runs one staff action after checking the roster."""
     inc = applied.incoming
@@ -76,6 +89,9 @@ async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | 
         return _say("staff.not_authorised")
     name, role = found.name, found.role
     applied = replace(applied, incoming=replace(inc, display_name=name))
+    live = await _live_chat_of(effect, applied)
+    if live is not None:
+        return await handoff_appliers.relay_from_topic(live, applied)
     petition = await _petition_of(effect, applied)
     if petition is None:
         return None if effect.action == "relay" else _say("staff.unknown_petition")

@@ -192,3 +192,17 @@ class SharedFile(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     owner: Mapped[str | None] = mapped_column(String(64), index=True)
     """Whose file it is (``petition:<code>``), so it can be erased with that record's data."""
+
+
+class Lease(Base):
+    """A job only one worker may run at a time (a poller), and which worker holds it until when.
+
+    The holder renews it well before ``expires_at``; a worker that dies stops renewing, and
+    another takes it over once it has expired.
+    """
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

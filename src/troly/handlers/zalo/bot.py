@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from troly.bot.choices import ChoiceMenus
+from troly.bot.leases import Leases, Singleton
 from troly.bot.messages import Attachment, Channel, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
 from troly.bot.settings import Settings
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL: Channel = "zalo_bot"
 WEBHOOK_PATH = "/zalo/bot"
+POLLER_LEASE = "zalo-bot-poller"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 256 * 1024
 _ATTACHMENT_EVENTS = {
@@ -172,9 +174,16 @@ class ZaloBotDoor:
     """The Zalo Bot wired to the dialogue: a webhook route, or polling with getUpdates."""
 
     def __init__(
-        self, *, settings: Settings, road: Road, menus: ChoiceMenus, files: ZaloFiles
+        self,
+        *,
+        settings: Settings,
+        road: Road,
+        menus: ChoiceMenus,
+        files: ZaloFiles,
+        leases: Leases | None = None,
     ) -> None:
         assert settings.zalo_bot_token is not None
+        self._leases = leases
         self._settings = settings
         self._road = road
         self._webhook = settings.public_url is not None
@@ -187,6 +196,7 @@ class ZaloBotDoor:
         )
         self.sender = ZaloBotSender(client=self.client, menus=menus, files=files)
         self._poller: asyncio.Task[None] | None = None
+        self._polling: asyncio.Task[None] | None = None
 
     def routes(self) -> list[BaseRoute]:
         """The webhook route (present only in webhook mode)."""
@@ -200,16 +210,39 @@ class ZaloBotDoor:
             assert self._settings.public_url is not None
             url = self._settings.public_url.rstrip("/") + WEBHOOK_PATH
             await self.client.call("setWebhook", {"url": url, "secret_token": self._secret})
-        else:
-            await self.client.call("deleteWebhook", {})
-            self._poller = asyncio.create_task(self._poll())
+            return
+        await self.client.call("deleteWebhook", {})
+        if self._leases is None:
+            await self._start_polling()
+            return
+        # One poller among the workers, under a lease (taken over if its worker dies).
+        singleton = Singleton(
+            self._leases,
+            POLLER_LEASE,
+            start=self._start_polling,
+            stop=self._stop_polling,
+            every=self._settings.lease_renew_seconds,
+        )
+        await singleton.tick()
+        self._polling = asyncio.create_task(singleton.run())
 
-    async def stop(self) -> None:
-        """Stops polling and closes the HTTP client."""
+    async def _start_polling(self) -> None:
+        self._poller = asyncio.create_task(self._poll())
+
+    async def _stop_polling(self) -> None:
         if self._poller is not None:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
+            self._poller = None
+
+    async def stop(self) -> None:
+        """Stops polling (giving its lease back) and closes the HTTP client."""
+        if self._polling is not None:
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+        await self._stop_polling()
         await self._http.aclose()
 
     async def on_webhook(self, request: Request) -> Response:

@@ -166,7 +166,8 @@ class Road:
         self.limits = limits
 
     async def handle(self, incoming: Incoming) -> None:
-        """Handles one message and delivers its replies (and any released held ones) at once."""
+        """Handles one message and delivers its replies (and any released held ones) at once;
+        what goes to anyone else is delivered in the background."""
         try:
             if self.limits is not None:
                 handled = await handle_within_limits(
@@ -174,9 +175,9 @@ class Road:
                 )
             else:
                 handled = await self.dialogue.handle(await self.menus.resolve(incoming))
-            ids = (*handled.outbox_ids, *handled.other_ids)
-            if ids:
-                await self.outbox.deliver(ids)
+            if handled.outbox_ids:
+                await self.outbox.deliver(handled.outbox_ids)
+            self.outbox.deliver_soon(handled.others)
         except Exception as exc:
             # The event is acknowledged already; the outbox tick retries what was committed.
             # The error's type only: its text may quote the message or its SQL parameters.

@@ -49,6 +49,8 @@
   const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
   const URL_RE = /https?:\/\/[^\s<>"']+/g;
   const POLL_MS = 15000;
+  // While an officer is (or is about to be) in the conversation, their messages come sooner.
+  const LIVE_POLL_MS = 2000;
   const COUNTDOWN_FROM = 15;
 
   const body = document.body;
@@ -100,6 +102,8 @@
   let armed = false; // the kiosk idle timer runs only once someone has used the screen
   let inFlight = 0;
   let fileLimitMb = 0; // set while the conversation's step takes files (the 📎 button shows)
+  let live = false; // a person is in (or joining) the conversation: poll often
+  let lastPoll = Date.now();
 
   const t = (key) => TEXT[locale][key] || TEXT.vi[key] || key;
   // Code points, as the server counts them (a JS string's length counts UTF-16 units).
@@ -202,6 +206,8 @@
     // A card tells which procedure it shows, so the kiosk QR can continue on it.
     const shown = /^procedure:([0-9A-Za-z][0-9A-Za-z._-]{0,39})$/.exec(reply.kind || "");
     if (shown) setProcedure(shown[1]);
+    const kind = reply.kind || "";
+    if (kind.startsWith("handoff:")) live = !["handoff:ended", "handoff:closed"].includes(kind);
     const item = addBubble("bot", reply.text || "");
     if (reply.document) item.firstChild.append(document.createElement("br"), documentLink(reply.document));
     const buttons = reply.buttons || [];
@@ -350,6 +356,7 @@
 
   async function poll() {
     if (document.hidden || inFlight) return;
+    lastPoll = Date.now();
     const forSession = session;
     try {
       // The session is the user's only credential: it goes in the body, never in a URL.
@@ -368,6 +375,7 @@
 
   function resetKiosk() {
     session = randomId(16);
+    live = false;
     lastProcedure = "";
     armed = false;
     list.replaceChildren();
@@ -456,6 +464,8 @@
   const opening = body.dataset.procedure;
   if (opening) send({ choice: `proc:${opening}` }, null);
   else send({ choice: "start" }, null);
-  window.setInterval(poll, POLL_MS);
+  window.setInterval(() => {
+    if (live || Date.now() - lastPoll >= POLL_MS) poll();
+  }, LIVE_POLL_MS);
   if (!kiosk) input.focus();
 })();
