@@ -201,6 +201,20 @@ def test_a_flooding_web_session_gets_a_polite_429_and_a_neighbour_is_answered(
     assert again == 200
 
 
+def test_a_file_from_a_flooding_web_session_is_turned_away_too(web: TestClient) -> None:
+    for _ in range(10):
+        post(web, "flooder", "/trogiup")
+
+    response = web.post(
+        "/api/chat/file",
+        data={"session": WEB["flooder"], "text": "ảnh hiện trường"},
+        files={"file": ("anh.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")},
+    )
+
+    assert response.status_code == 429
+    assert response.json()["error"].startswith("Bạn gửi nhanh quá nên trợ lý chưa nhận tin này")
+
+
 def test_a_web_session_within_the_limit_gets_every_answer(web: TestClient, clock: Clock) -> None:
     statuses = []
     for _ in range(40):

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # lease it renews; another worker takes it over when the lease runs out.
     lease_seconds: float = Field(30.0, gt=0)
     lease_renew_seconds: float = Field(10.0, gt=0)
+    # How many workers share the bot (``troly serve --workers N`` sets it for them): what a
+    # platform limits per bot (Telegram's 30 a second, 20 a minute per group) is shared, each
+    # worker pacing its share.
+    workers: int = Field(1, ge=1)
 
     # Per-person limits at every door (bot/limits.py): a token bucket of ``burst`` messages,
     # refilled at ``per_minute``; 0 turns a limit off. Staff in the staff group get their own.

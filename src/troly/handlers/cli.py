@@ -186,6 +186,9 @@ def _serve_workers(settings: Settings, workers: int) -> int:
     logger.warning(
         "Trợ lý Doanh nghiệp on http://%s:%s with %s workers", settings.host, settings.port, workers
     )
+    # The workers read their settings from the environment: each paces its share of what
+    # Telegram allows the bot as a whole.
+    os.environ["TROLY_WORKERS"] = str(workers)
     uvicorn.run(
         "troly.handlers.app:app_from_environment",
         factory=True,

@@ -239,12 +239,19 @@ def _staff_group(chat: Any, staff_chat_id: int | None) -> str | None:
 
 
 def pace_limits(settings: Settings) -> PaceLimits:
-    """Telegram's limits as configured (the Bot FAQ's numbers by default)."""
+    """Telegram's limits as configured (the Bot FAQ's numbers by default), for one worker.
+
+    Any worker may write to the staff group or to anyone (the fast path, the background
+    lanes, the sweep): the bot's overall and per-group limits are shared out between the
+    workers. A person's chat keeps its own pace: their replies come from the worker that
+    handled their message.
+    """
+    workers = settings.workers
     return PaceLimits(
         chat_per_second=settings.telegram_chat_per_second,
         chat_burst=settings.telegram_chat_burst,
-        group_per_minute=settings.telegram_group_per_minute,
-        overall_per_second=settings.telegram_overall_per_second,
+        group_per_minute=max(1, settings.telegram_group_per_minute // workers),
+        overall_per_second=max(1, settings.telegram_overall_per_second // workers),
     )
 
 
