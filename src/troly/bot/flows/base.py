@@ -55,11 +55,16 @@ DRAFT_TYPES: Mapping[str, tuple[type, ...]] = {
             "until",
             "last_code",
             "last_question",
+            "chat",
         ),
         _TEXT,
     ),
-    **dict.fromkeys(("public", "consent", "editing", "petition_filed"), (bool, type(None))),
-    **dict.fromkeys(("attachments", "stops"), (list, type(None))),
+    **dict.fromkeys(
+        ("public", "consent", "editing", "petition_filed", "acked"), (bool, type(None))
+    ),
+    **dict.fromkeys(
+        ("attachments", "stops", "recent_questions", "carried_files"), (list, type(None))
+    ),
 }
 """The types of the draft values the steps read, by key: a stored draft holding another type
 was not written by a step, and is not loaded (the conversation starts again)."""
