@@ -287,3 +287,21 @@ def test_healthz_is_503_when_the_database_does_not_answer(index: ProcedureIndex)
     app, _ = create_app(settings, runtime=build_runtime(settings, index=index), scheduler=False)
     response = TestClient(app).get("/healthz")
     assert (response.status_code, response.json()) == (503, {"status": "database unavailable"})
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_lone_surrogate_and_nul_never_stop_the_petition(
+    pg_url: str, index: ProcedureIndex
+) -> None:
+    # PostgreSQL refuses NUL in text and JSON: unclean text would fail the transaction there.
+    settings = Settings(environment="test", database_url=pg_url)
+    app, _ = create_app(settings, runtime=build_runtime(settings, index=index), scheduler=False)
+    with TestClient(app) as client:
+        say(client, choice="menu:petition")
+        say(client, choice="pf:topic:thue")
+        described = say_raw(client, typed(r"Ho\u00e0n thu\u1ebf\ud800 ch\u1eadm\u0000 qu\u00e1"))
+        assert described.status_code == 200
+        for choice in ("pf:done", "pf:commune:none", "pf:public:0", "pf:consent:0"):
+            say(client, choice=choice)
+        filed = say(client, choice="pf:submit")
+    assert "Mã theo dõi: PA-" in texts(filed)[0]
