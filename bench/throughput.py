@@ -149,6 +149,7 @@ class Served:
 
     port: int
     cpu: Callable[[], Awaitable[float | None]]
+    pid: int | None = None  # the app's process, when it has its own (its memory can be read)
 
 
 async def _no_cpu() -> float | None:
@@ -190,7 +191,7 @@ async def app_server(
     try:
         if not await loop.run_in_executor(None, parent.poll, STARTUP_TIMEOUT):
             raise RuntimeError("the app process did not start")
-        yield Served(int(parent.recv()), cpu)
+        yield Served(int(parent.recv()), cpu, proc.pid)
     finally:
         with contextlib.suppress(OSError):
             parent.send("stop")

@@ -201,6 +201,20 @@ def test_a_flooding_web_session_gets_a_polite_429_and_a_neighbour_is_answered(
     assert again == 200
 
 
+def test_a_file_from_a_flooding_web_session_is_turned_away_too(web: TestClient) -> None:
+    for _ in range(10):
+        post(web, "flooder", "/trogiup")
+
+    response = web.post(
+        "/api/chat/file",
+        data={"session": WEB["flooder"], "text": "ảnh hiện trường"},
+        files={"file": ("anh.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")},
+    )
+
+    assert response.status_code == 429
+    assert response.json()["error"].startswith("Bạn gửi nhanh quá nên trợ lý chưa nhận tin này")
+
+
 def test_a_web_session_within_the_limit_gets_every_answer(web: TestClient, clock: Clock) -> None:
     statuses = []
     for _ in range(40):
@@ -242,7 +256,7 @@ async def test_a_zalo_flooder_gets_one_notice_and_the_answers_within_the_limit(
     tmp_path: Path, index: ProcedureIndex, clock: Clock
 ) -> None:
     async with (
-        ZaloBotFake() as fake,
+        ZaloBotFake(clock=clock) as fake,
         bot_app(tmp_path, fake, clock=clock, index=index, rate_per_minute=20, rate_burst=2) as rt,
     ):
         chat = BotChat(rt, fake, "z1")

@@ -19,7 +19,7 @@ from troly.bot.messages import Reply
 from troly.bot.outbox import Outbox, enqueue
 from troly.bot.settings import Settings
 from troly.bot.storage.models import OutboxMessage
-from troly.handlers.pacing import Pacer
+from troly.handlers.pacing import PaceLimits, Pacer
 from troly.handlers.telegram import PacedRateLimiter, TelegramSender, pace_limits
 
 GROUP = -100123
@@ -164,3 +164,15 @@ async def test_a_429_that_still_comes_is_honoured_and_logged_as_a_warning(
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert all(r.exc_info is None for r in warnings)
     assert fake.errors == []
+
+
+def test_several_workers_share_the_bots_overall_and_group_limits() -> None:
+    one = pace_limits(Settings(environment="test"))
+    each_of_three = pace_limits(Settings(environment="test", workers=3))
+
+    assert one == PaceLimits(
+        chat_per_second=1.0, chat_burst=3, group_per_minute=20, overall_per_second=30
+    )
+    assert each_of_three == PaceLimits(
+        chat_per_second=1.0, chat_burst=3, group_per_minute=6, overall_per_second=10
+    )

@@ -10,6 +10,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,7 +38,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite:///troly.db"
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = Field(8080, ge=1, le=65535)
     public_url: str | None = None
     province: str = "Tỉnh Thanh Hóa"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -79,6 +80,10 @@ class Settings(BaseSettings):
     # lease it renews; another worker takes it over when the lease runs out.
     lease_seconds: float = Field(30.0, gt=0)
     lease_renew_seconds: float = Field(10.0, gt=0)
+    # How many workers share the bot (``troly serve --workers N`` sets it for them): what a
+    # platform limits per bot (Telegram's 30 a second, 20 a minute per group) is shared, each
+    # worker pacing its share.
+    workers: int = Field(1, ge=1)
 
     # Per-person limits at every door (bot/limits.py): a token bucket of ``burst`` messages,
     # refilled at ``per_minute``; 0 turns a limit off. Staff in the staff group get their own.
@@ -181,6 +186,9 @@ class Settings(BaseSettings):
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_oa_window_days: int = Field(7, ge=1, le=7)
     zalo_oa_refresh_ahead_seconds: int = Field(3600, ge=60)
+    # A signed webhook event is taken only this close to now (its own timestamp): a recorded
+    # event sent again later is refused like a bad signature. Zalo Bot messages too.
+    zalo_replay_seconds: int = Field(300, ge=30)
 
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)
@@ -210,24 +218,57 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        """Refuses incomplete Zalo settings, and placeholder secrets outside development."""
+        """Refuses incomplete Zalo settings, unusable values, and placeholders in production.
+
+        Every problem gets a line of its own, naming the variable and the fix.
+        """
+        problems: list[str] = []
         oa_fields = ("zalo_oa_app_id", "zalo_oa_app_secret", "zalo_oa_secret")
         if self.zalo_oa_refresh_token is not None or any(
             getattr(self, name) is not None for name in oa_fields
         ):
             missing = [f"TROLY_{name.upper()}" for name in oa_fields if getattr(self, name) is None]
             if missing:
-                raise ValueError(f"the Zalo OA door also needs {', '.join(missing)}")
+                problems.append(
+                    f"cổng Zalo OA còn cần / the Zalo OA door also needs {', '.join(missing)} "
+                    "(app id, secret key của ứng dụng và của OA, trong Zalo for Developers / "
+                    "from the Zalo developer console)"
+                )
         if self.zalo_bot_webhook_secret is not None:
             length = len(self.zalo_bot_webhook_secret.get_secret_value())
             if not 8 <= length <= 256:
-                raise ValueError("TROLY_ZALO_BOT_WEBHOOK_SECRET must be 8 to 256 characters")
-        if self.environment != "production":
-            return self
-        for name in _SECRETS:
-            value = getattr(self, name)
-            if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
-                raise ValueError(f"TROLY_{name.upper()} holds a placeholder, not a secret")
+                problems.append(
+                    "TROLY_ZALO_BOT_WEBHOOK_SECRET phải dài 8–256 ký tự / must be 8 to 256 "
+                    "characters (ví dụ / e.g. 64 hex digits from "
+                    "python3 -c 'import secrets; print(secrets.token_hex(32))')"
+                )
+        try:
+            ZoneInfo(self.timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            problems.append(
+                "TROLY_TIMEZONE không phải múi giờ / is not a time zone "
+                "(ví dụ / e.g. TROLY_TIMEZONE=Asia/Ho_Chi_Minh)"
+            )
+        try:
+            to_async_url(self.database_url)
+        except ValueError:
+            problems.append(
+                "TROLY_DATABASE_URL phải là URL sqlite:// hoặc postgresql:// / must be an "
+                "sqlite:// or postgresql:// URL (ví dụ / e.g. "
+                "TROLY_DATABASE_URL=postgresql://troly@db:5432/troly)"
+            )
+        if self.environment == "production":
+            for name in _SECRETS:
+                value = getattr(self, name)
+                if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+                    problems.append(
+                        f"TROLY_{name.upper()} là giá trị mẫu, không phải bí mật thật / holds a "
+                        "placeholder, not a secret (đặt giá trị thật, hoặc "
+                        "TROLY_ENVIRONMENT=development để thử / set the real one, or "
+                        "TROLY_ENVIRONMENT=development to try things out)"
+                    )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property

@@ -23,6 +23,7 @@ from troly.bot.answers import reply_for, search_and_log
 from troly.bot.knowledge import build_index
 from troly.bot.messages import Reply
 from troly.bot.settings import Settings
+from troly.bot.settings_problems import SettingsProblem, load_settings
 from troly.bot.storage.database import create_engine, current_revision, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
 from troly.handlers import console_cli, sessions_cli, staff_cli
@@ -185,6 +186,9 @@ def _serve_workers(settings: Settings, workers: int) -> int:
     logger.warning(
         "Trợ lý Doanh nghiệp on http://%s:%s with %s workers", settings.host, settings.port, workers
     )
+    # The workers read their settings from the environment: each paces its share of what
+    # Telegram allows the bot as a whole.
+    os.environ["TROLY_WORKERS"] = str(workers)
     uvicorn.run(
         "troly.handlers.app:app_from_environment",
         factory=True,
@@ -316,7 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs the ``troly`` command."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except SettingsProblem as bad:
+        sys.stderr.write("".join(line + "\n" for line in bad.lines))
+        return 2
     if args.command in _USE_DATABASE:
         problem = _sqlite_problem(settings.database_url)
         if problem:

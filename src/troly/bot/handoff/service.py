@@ -3,8 +3,8 @@
 Open a chat, relay both ways, take it (one winner), end it with a summary, turn it into a
 petition, leave it, time it out. Each runs in the caller's transaction and never commits.
 
-Locking order, the same everywhere so that two transactions never wait on each other: the
-business's conversation row first, then the chat row. The business's own messages come with
+Locking order, the same everywhere so that two transactions never deadlock: the business's
+conversation row first, then the chat row. The business's own messages come with
 its conversation already locked (the dialogue holds it); an officer's action locks it here.
 
 An officer's action returns a ``Notice`` (a catalogue key and its values) for the door to
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from troly.bot.codes import new_code
 from troly.bot.flows.handoff import offer_buttons
 from troly.bot.flows.petition import CARRIED
-from troly.bot.followups import schedule
+from troly.bot.followups import cancel, schedule
 from troly.bot.handoff.effects import FLOW
 from troly.bot.handoff.model import EndReason, LiveChat, Status
 from troly.bot.messages import Button, Document, Reply
@@ -272,17 +272,14 @@ def _in_chat(conversation: Conversation | None, chat: LiveChat) -> bool:
     )
 
 
-def _set_step(conversation: Conversation | None, chat: LiveChat, step: str, now: datetime) -> None:
+def _set_step(conversation: Conversation | None, chat: LiveChat, step: str) -> None:
     if _in_chat(conversation, chat):
         assert conversation is not None
         conversation.step = step
         conversation.version += 1
-        conversation.last_seen_at = max(conversation.last_seen_at, now)
 
 
-def _release(
-    conversation: Conversation | None, chat: LiveChat, now: datetime, **draft: Any
-) -> None:
+def _release(conversation: Conversation | None, chat: LiveChat, **draft: Any) -> None:
     """Hands the business back to the bot: no flow, the draft kept, ``draft`` added."""
     if not _in_chat(conversation, chat):
         return
@@ -315,8 +312,8 @@ async def take(
     chat.assignee, chat.assignee_name = officer.user_id, officer.name
     chat.assignee_channel = officer.channel
     chat.taken_at = chat.updated_at = now
-    await petition_plan.cancel(session, ref=chat.code, kinds=(TIMEOUT,))
-    _set_step(conversation, chat, "live", now)
+    await cancel(session, ref=chat.code, kinds=(TIMEOUT,))
+    _set_step(conversation, chat, "live")
     taken = t("handoff.staff_taken", STAFF_LOCALE, code=chat.code, name=officer.name)
     await to_topic(session, chat, Reply(taken, live_buttons(chat.code)), now=now, settings=settings)
     told = t("handoff.taken", chat.locale, name=officer.name)
@@ -343,11 +340,15 @@ async def send(
     *,
     now: datetime,
     settings: Settings,
+    files: Sequence[Mapping[str, Any]] = (),
     echo: bool = False,
 ) -> Notice:
-    """The officer's message to the business.
+    """The officer's message to the business: text, files, or both.
 
-    ``echo`` also shows it in the topic: for a door other than the topic, such as the console.
+    ``files`` are ``{"kind", "ref", "name", "mime_type", "size"}`` on the officer's own
+    platform (``officer.channel``). A file the business's platform must download is refused
+    whole, with nothing sent, when it is over ``petition_relay_max_file_mb``. ``echo`` also
+    shows the text in the topic: for a door other than the topic, such as the console.
     """
     text = text.strip()[:MAX_TEXT]
     chat = await by_code(session, code, lock=True)
@@ -356,15 +357,76 @@ async def send(
     refused = _may_act(chat, officer)
     if refused is not None:
         return refused
-    if not text:
+    if not text and not files:
         return _refused("handoff.staff_empty")
-    _note(chat, by="staff", text=text, now=now, name=officer.name)
-    message = t("handoff.from_staff", chat.locale, name=officer.name, text=text)
-    to_business(session, chat, Reply(message, kind="handoff:staff"), now=now)
-    if echo:
+    big = _too_big(chat, files, source=officer.channel, settings=settings)
+    if big is not None:
+        return big
+    kept = [{**dict(item), "by": "staff"} for item in files]
+    _note(chat, by="staff", text=text, now=now, name=officer.name, files=kept)
+    documents = _officer_files(chat, kept, source=officer.channel)
+    names = [document.filename for document in documents]
+    if text:
+        message = t("handoff.from_staff", chat.locale, name=officer.name, text=text)
+    else:
+        message = t("handoff.from_staff_file", chat.locale, name=officer.name, file=names[0])
+    first = documents[0] if documents else None
+    to_business(session, chat, Reply(message, document=first, kind="handoff:staff"), now=now)
+    for name, document in list(zip(names, documents, strict=True))[1:]:
+        more = t("handoff.from_staff_file", chat.locale, name=officer.name, file=name)
+        to_business(session, chat, Reply(more, document=document, kind="handoff:staff"), now=now)
+    if echo and text:
         shown = t("handoff.staff_echo", STAFF_LOCALE, name=officer.name, text=text)
         await to_topic(session, chat, Reply(shown), now=now, settings=settings)
     return Notice("handoff.staff_sent", {"code": chat.code})
+
+
+MB = 1024 * 1024
+
+
+def _too_big(
+    chat: LiveChat, files: Sequence[Mapping[str, Any]], *, source: str, settings: Settings
+) -> Notice | None:
+    """The refusal of a file the business's platform would have to download, when too big.
+
+    On the officer's own platform a file is sent again by its reference, whatever its size.
+    """
+    if chat.channel == source:
+        return None
+    limit = settings.petition_relay_max_file_mb * MB
+    for item in files:
+        size = item.get("size")
+        if isinstance(size, int) and size > limit:
+            name = str(item.get("name") or t(f"staff.file_{item.get('kind')}", STAFF_LOCALE))
+            return _refused(
+                "handoff.staff_file_too_big",
+                name=name,
+                size=f"{size / MB:.1f}".replace(".", ","),
+                limit=settings.petition_relay_max_file_mb,
+                channel=_channel(chat.channel),
+            )
+    return None
+
+
+def _officer_files(
+    chat: LiveChat, files: Sequence[Mapping[str, Any]], *, source: str
+) -> list[Document]:
+    documents = []
+    for item in files:
+        photo = item.get("kind") == "photo"
+        mime = item.get("mime_type") or ("image/jpeg" if photo else "application/octet-stream")
+        documents.append(
+            Document(
+                filename=str(item.get("name") or ("anh.jpg" if photo else "tep")),
+                content=b"",
+                mime_type=str(mime),
+                ref=f"{source}:{item.get('ref')}",
+                size=item.get("size") if isinstance(item.get("size"), int) else None,
+                photo=photo,
+                owner=f"live:{chat.code}",
+            )
+        )
+    return documents
 
 
 async def end(
@@ -388,7 +450,7 @@ async def end(
         return _refused("handoff.staff_summary_empty")
     _close(chat, EndReason.OFFICER, now)
     chat.summary = summary
-    _release(conversation, chat, now)
+    _release(conversation, chat)
     told = t("handoff.ended_by_staff", chat.locale, name=officer.name, summary=summary)
     to_business(session, chat, Reply(told, _menu(chat.locale), kind="handoff:ended"), now=now)
     shown = t("handoff.staff_ended", STAFF_LOCALE, code=chat.code, name=officer.name)
@@ -423,6 +485,13 @@ def transcript_text(chat: LiveChat, locale: str) -> str:
         else:
             lines.append(t("handoff.transcript_business", locale, text=text))
     return "\n".join(lines)
+
+
+def _said_at(item: Mapping[str, Any], settings: Settings) -> str:
+    try:
+        return petitions.time_text(datetime.fromisoformat(str(item.get("at"))), settings)
+    except ValueError:
+        return "?"
 
 
 def petition_topics(code: str) -> Reply:
@@ -482,7 +551,7 @@ async def to_petition(
             actor="staff" if by_staff else "business",
             actor_id=officer.user_id if by_staff else chat.user_id,
             kind="staff_message" if by_staff else "business_message",
-            note=f"{item.get('at', '')} {note}".strip(),
+            note=f"[{_said_at(item, settings)}] {note}",
         )
     petition.assignee, petition.assignee_name = officer.user_id, officer.name
     petitions.record(
@@ -500,7 +569,7 @@ async def to_petition(
     await petition_plan.schedule_open(session, petition, start=now, now=now, settings=settings)
     chat.petition_code = petition.code
     _close(chat, EndReason.PETITION, now)
-    _release(conversation, chat, now)
+    _release(conversation, chat)
     deadline = petitions.day_text(petition.deadline, settings)
     told = t("handoff.converted", chat.locale, code=petition.code, deadline=deadline)
     buttons = petition_render.business_buttons(petition)
@@ -516,7 +585,7 @@ async def leave(
     """The business leaves (its conversation is locked by the caller); the officers are told."""
     if not chat.is_open:
         return
-    await petition_plan.cancel(session, ref=chat.code, kinds=(TIMEOUT,))
+    await cancel(session, ref=chat.code, kinds=(TIMEOUT,))
     _close(chat, EndReason.BUSINESS, now)
     shown = t("handoff.staff_business_left", STAFF_LOCALE, code=chat.code)
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
@@ -537,7 +606,7 @@ async def time_out(session: AsyncSession, code: str, *, now: datetime, settings:
     if files:
         carried[CARRIED] = files[: settings.petition_max_attachments]
     _close(chat, EndReason.TIMEOUT, now)
-    _release(conversation, chat, now, **carried)
+    _release(conversation, chat, **carried)
     key = "handoff.nobody_free_carried" if carried else "handoff.nobody_free"
     told = t(key, chat.locale, minutes=settings.handoff_wait_minutes)
     offer = Reply(told, offer_buttons(chat.locale), kind="handoff:ended")
