@@ -149,6 +149,10 @@ async def test_the_officer_ends_it_with_a_summary_and_the_bot_answers_again(worl
     assert "Thành lập" in card.text or "thành lập" in card.text
     [over] = await world.staff_say(AGENT, "Anh còn đó không?", thread=thread)
     assert over.text == f"Cuộc trò chuyện {code} đã kết thúc."
+    # The check that the officer is still there went with the chat.
+    await world.sent()
+    await world.at(MONDAY_9 + timedelta(hours=2))
+    assert await world.sent() == []
 
 
 async def test_nobody_in_time_offers_a_petition_that_keeps_what_was_written(world: World) -> None:
@@ -181,6 +185,30 @@ async def test_nobody_in_time_offers_a_petition_that_keeps_what_was_written(worl
     petition = await world.petition(filed.text.split("Mã theo dõi: ")[1].split()[0])
     assert petition.description == "Công trình của tôi bị đình chỉ không rõ lý do"
     assert [a["name"] for a in petition.attachments] == ["quyet-dinh.pdf"]
+
+
+async def test_an_officer_who_goes_quiet_ends_the_chat_and_what_was_written_is_kept(
+    world: World,
+) -> None:
+    code, thread = await _ask_for_a_person(world)
+    await world.staff_press(AGENT, f"hs:take:{code}", thread=thread)
+    world.clock.advance(minutes=20)
+    await world.staff_say(AGENT, "Anh chờ tôi kiểm tra nhé.", thread=thread)
+    await world.say("Vâng, hồ sơ số 45/2026")
+    await world.sent()
+    # Thirty minutes after the take the officer had written ten minutes before: not yet.
+    await world.at(MONDAY_9 + timedelta(minutes=30))
+    await world.at(MONDAY_9 + timedelta(minutes=49))
+    assert await world.sent() == []
+    await world.at(MONDAY_9 + timedelta(minutes=50))
+    sent = await world.sent()
+    [away] = [s for s in sent if s.recipient == BUSINESS]
+    assert "Cán bộ chưa viết thêm gì trong 30 phút" in away.text
+    assert away.choices() == ["menu:petition", "menu:main"]
+    assert "tự kết thúc" in _in_topic(sent, code)[0].text
+    assert (await _chat(world)).end_reason == "idle"
+    [intro] = await world.press("menu:petition")
+    assert "«Vâng, hồ sơ số 45/2026»" in intro.text
 
 
 async def test_outside_the_hours_and_on_days_off_a_petition_is_offered_at_once(

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # nobody takes the conversation within ``handoff_wait_minutes`` it is offered a petition.
     handoff_hours: str = "07:30-11:30,13:30-17:00"
     handoff_wait_minutes: int = Field(5, ge=1, le=120)
+    # A live chat whose officer writes nothing for this long ends (the officer has gone): the
+    # business is told and offered a petition instead of writing to nobody.
+    handoff_idle_minutes: int = Field(30, ge=5, le=480)
     handoff_recent_questions: int = Field(3, ge=0, le=10)
 
     # Delivery: retries of failed sends, with backoff, honouring the platform's retry_after.

@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "HT"
 TIMEOUT = "handoff.timeout"
+IDLE = "handoff.idle"
 STAFF_LOCALE = petition_render.STAFF_LOCALE
 MAX_TEXT = 2000
 MAX_SUMMARY = 1000
@@ -313,6 +314,7 @@ async def take(
     chat.assignee_channel = officer.channel
     chat.taken_at = chat.updated_at = now
     await cancel(session, ref=chat.code, kinds=(TIMEOUT,))
+    await _watch(session, chat, since=now, now=now, settings=settings)
     _set_step(conversation, chat, "live")
     taken = t("handoff.staff_taken", STAFF_LOCALE, code=chat.code, name=officer.name)
     await to_topic(session, chat, Reply(taken, live_buttons(chat.code)), now=now, settings=settings)
@@ -448,6 +450,7 @@ async def end(
         return refused
     if not summary:
         return _refused("handoff.staff_summary_empty")
+    await cancel(session, ref=chat.code, kinds=(IDLE,))
     _close(chat, EndReason.OFFICER, now)
     chat.summary = summary
     _release(conversation, chat)
@@ -456,6 +459,27 @@ async def end(
     shown = t("handoff.staff_ended", STAFF_LOCALE, code=chat.code, name=officer.name)
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
     return Notice("handoff.staff_ended_ok", {"code": chat.code})
+
+
+async def _watch(
+    session: AsyncSession, chat: LiveChat, *, since: datetime, now: datetime, settings: Settings
+) -> None:
+    """Schedules the check that the officer is still there, ``handoff_idle_minutes`` on."""
+    due = since + timedelta(minutes=settings.handoff_idle_minutes)
+    key = f"ht:{chat.code}:idle:{int(due.timestamp())}"
+    await schedule(session, kind=IDLE, ref=chat.code, due_at=due, now=now, key=key)
+
+
+def _officer_last(chat: LiveChat) -> datetime:
+    """When the officer last showed up: the take, or their latest message."""
+    moments = [chat.taken_at or chat.requested_at]
+    for item in chat.messages:
+        if item.get("by") == "staff":
+            try:
+                moments.append(datetime.fromisoformat(str(item.get("at"))))
+            except ValueError:
+                continue
+    return max(moments)
 
 
 def _close(chat: LiveChat, reason: EndReason, now: datetime) -> None:
@@ -568,6 +592,7 @@ async def to_petition(
     await petitions.to_staff(session, petition, card, now=now, settings=settings)
     await petition_plan.schedule_open(session, petition, start=now, now=now, settings=settings)
     chat.petition_code = petition.code
+    await cancel(session, ref=chat.code, kinds=(IDLE,))
     _close(chat, EndReason.PETITION, now)
     _release(conversation, chat)
     deadline = petitions.day_text(petition.deadline, settings)
@@ -585,7 +610,7 @@ async def leave(
     """The business leaves (its conversation is locked by the caller); the officers are told."""
     if not chat.is_open:
         return
-    await cancel(session, ref=chat.code, kinds=(TIMEOUT,))
+    await cancel(session, ref=chat.code, kinds=(TIMEOUT, IDLE))
     _close(chat, EndReason.BUSINESS, now)
     shown = t("handoff.staff_business_left", STAFF_LOCALE, code=chat.code)
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
@@ -596,22 +621,72 @@ async def time_out(session: AsyncSession, code: str, *, now: datetime, settings:
     chat, conversation = await _lock(session, code)
     if chat is None or chat.status != Status.WAITING:
         return
-    typed = "\n".join(
-        str(item.get("text")) for item in chat.messages if item.get("by") == "business"
-    ).strip()
-    files = [dict(f) for item in chat.messages for f in item.get("files") or []]
+    carried = _give_up(chat, conversation, EndReason.TIMEOUT, now=now, settings=settings)
+    key = "handoff.nobody_free_carried" if carried else "handoff.nobody_free"
+    told = t(key, chat.locale, minutes=settings.handoff_wait_minutes)
+    shown = t("handoff.staff_timed_out", STAFF_LOCALE, code=chat.code)
+    await _offer(session, chat, told, shown, now=now, settings=settings)
+
+
+async def went_quiet(
+    session: AsyncSession, code: str, *, now: datetime, settings: Settings
+) -> None:
+    """Ends a chat whose officer has written nothing for ``handoff_idle_minutes``.
+
+    The business is offered a petition with what it wrote; while the officer is still
+    there, the next check is set from their last message.
+    """
+    chat, conversation = await _lock(session, code)
+    if chat is None or chat.status != Status.LIVE:
+        return
+    last = _officer_last(chat)
+    minutes = settings.handoff_idle_minutes
+    if now < last + timedelta(minutes=minutes):
+        await _watch(session, chat, since=last, now=now, settings=settings)
+        return
+    _give_up(chat, conversation, EndReason.IDLE, now=now, settings=settings)
+    told = t("handoff.officer_away", chat.locale, minutes=minutes)
+    shown = t("handoff.staff_idle_ended", STAFF_LOCALE, code=chat.code, minutes=minutes)
+    await _offer(session, chat, told, shown, now=now, settings=settings)
+
+
+def _give_up(
+    chat: LiveChat,
+    conversation: Conversation | None,
+    reason: EndReason,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> bool:
+    """Ends the chat and hands the business back, what it wrote kept for a petition.
+
+    Returns whether anything was kept (text or files).
+    """
+    mine = [item for item in chat.messages if item.get("by") == "business"]
+    typed = "\n".join(str(item.get("text") or "") for item in mine).strip()
+    files = [dict(f) for item in mine for f in item.get("files") or []]
     carried: dict[str, Any] = {}
     if typed:
         carried["last_question"] = typed[: settings.petition_max_description_chars]
     if files:
         carried[CARRIED] = files[: settings.petition_max_attachments]
-    _close(chat, EndReason.TIMEOUT, now)
+    _close(chat, reason, now)
     _release(conversation, chat, **carried)
-    key = "handoff.nobody_free_carried" if carried else "handoff.nobody_free"
-    told = t(key, chat.locale, minutes=settings.handoff_wait_minutes)
+    return bool(carried)
+
+
+async def _offer(
+    session: AsyncSession,
+    chat: LiveChat,
+    told: str,
+    shown: str,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """Tells the business (offering a petition) and the topic that the chat is over."""
     offer = Reply(told, offer_buttons(chat.locale), kind="handoff:ended")
     to_business(session, chat, offer, now=now)
-    shown = t("handoff.staff_timed_out", STAFF_LOCALE, code=chat.code)
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
 
 
