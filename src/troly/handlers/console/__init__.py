@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from troly.bot.files import FileSources
 from troly.bot.outbox import Queued
 from troly.bot.settings import Settings
 from troly.handlers.console.guard import ASSETS, Endpoint, Gate
@@ -31,10 +32,16 @@ def console_routes(
     clock: Callable[[], datetime],
     write_lock: asyncio.Lock | None = None,
     deliver: Callable[[Sequence[Queued]], None] | None = None,
+    files: FileSources | None = None,
 ) -> Mount:
     """The console, mounted at ``/console``; ``deliver`` sends an action's messages."""
     gate = Gate(
-        sessions=sessions, settings=settings, clock=clock, write_lock=write_lock, deliver=deliver
+        sessions=sessions,
+        settings=settings,
+        clock=clock,
+        write_lock=write_lock,
+        deliver=deliver,
+        files=files,
     )
     pages, petitions = Pages(gate), PetitionPages(gate)
     routing = RoutingPages(gate, petitions)
@@ -58,6 +65,7 @@ def console_routes(
         gated("/petitions/{code}", "case", petitions.case, "GET"),
         gated("/petitions/{code}/details", "case_details", petitions.details, "GET"),
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
+        gated("/petitions/{code}/files/{number}", "case_file", petitions.file, "GET"),
         gated("/petitions/{code}/reroute", "case_reroute", routing.reroute, "POST"),
         gated("/live", "live", live.queue, "GET"),
         gated("/live/rows", "live_rows", live.queue_rows, "GET"),

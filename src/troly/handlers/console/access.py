@@ -23,6 +23,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:case": EVERYONE,
     "console:case_details": WORKERS,
     "console:case_act": WORKERS,
+    "console:case_file": WORKERS,
     "console:case_reroute": LEADERS,
     "console:live": WORKERS,
     "console:live_rows": WORKERS,
