@@ -214,3 +214,11 @@ async def test_help_names_every_command_and_english_contacts_are_in_english(chat
     [person] = await chat.press("an", "human")
     assert "office hours, Monday to Friday" in person.text
     assert "giờ hành chính" not in person.text
+
+
+def test_every_flow_a_conversation_can_be_in_names_the_steps_it_may_wait_at() -> None:
+    # A stored state whose flow is missing here is not loaded: the conversation would start
+    # again with an apology at every message.
+    from troly.bot.router import FILE_STEPS, FLOWS, STAFF_FLOWS, STEPS
+
+    assert {*FLOWS, *STAFF_FLOWS, *FILE_STEPS} - {""} - set(STEPS) == set()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from petition_world import AGENT, BUSINESS, GROUP, OUTSIDER, SUPERVISOR, Sent, World
 from support import VN, Clock, choices
 from troly.bot.dialogue import Dialogue
+from troly.bot.flows.handoff import wants_person
 from troly.bot.handoff import service
 from troly.bot.handoff.model import LiveChat
 from troly.bot.messages import Attachment, Incoming
@@ -148,6 +149,10 @@ async def test_the_officer_ends_it_with_a_summary_and_the_bot_answers_again(worl
     assert "Thành lập" in card.text or "thành lập" in card.text
     [over] = await world.staff_say(AGENT, "Anh còn đó không?", thread=thread)
     assert over.text == f"Cuộc trò chuyện {code} đã kết thúc."
+    # The check that the officer is still there went with the chat.
+    await world.sent()
+    await world.at(MONDAY_9 + timedelta(hours=2))
+    assert await world.sent() == []
 
 
 async def test_nobody_in_time_offers_a_petition_that_keeps_what_was_written(world: World) -> None:
@@ -180,6 +185,30 @@ async def test_nobody_in_time_offers_a_petition_that_keeps_what_was_written(worl
     petition = await world.petition(filed.text.split("Mã theo dõi: ")[1].split()[0])
     assert petition.description == "Công trình của tôi bị đình chỉ không rõ lý do"
     assert [a["name"] for a in petition.attachments] == ["quyet-dinh.pdf"]
+
+
+async def test_an_officer_who_goes_quiet_ends_the_chat_and_what_was_written_is_kept(
+    world: World,
+) -> None:
+    code, thread = await _ask_for_a_person(world)
+    await world.staff_press(AGENT, f"hs:take:{code}", thread=thread)
+    world.clock.advance(minutes=20)
+    await world.staff_say(AGENT, "Anh chờ tôi kiểm tra nhé.", thread=thread)
+    await world.say("Vâng, hồ sơ số 45/2026")
+    await world.sent()
+    # Thirty minutes after the take the officer had written ten minutes before: not yet.
+    await world.at(MONDAY_9 + timedelta(minutes=30))
+    await world.at(MONDAY_9 + timedelta(minutes=49))
+    assert await world.sent() == []
+    await world.at(MONDAY_9 + timedelta(minutes=50))
+    sent = await world.sent()
+    [away] = [s for s in sent if s.recipient == BUSINESS]
+    assert "Cán bộ chưa viết thêm gì trong 30 phút" in away.text
+    assert away.choices() == ["menu:petition", "menu:main"]
+    assert "tự kết thúc" in _in_topic(sent, code)[0].text
+    assert (await _chat(world)).end_reason == "idle"
+    [intro] = await world.press("menu:petition")
+    assert "«Vâng, hồ sơ số 45/2026»" in intro.text
 
 
 async def test_outside_the_hours_and_on_days_off_a_petition_is_offered_at_once(
@@ -252,12 +281,12 @@ async def test_the_officer_turns_the_chat_into_a_petition_with_the_conversation(
     assert "• Câu hỏi trước đó: thủ tục thành lập công ty cổ phần" in petition.description
     assert "• Doanh nghiệp: Kho xưởng chưa được nghiệm thu PCCC sau 45 ngày" in petition.description
     assert "• Cán bộ Lan: Anh gửi giúp số biên nhận." in petition.description
-    assert [e.kind for e in events] == [
-        "filed",
-        "business_message",
-        "staff_message",
-        "business_message",
-        "claimed",
+    assert [(e.kind, e.note) for e in events] == [
+        ("filed", None),
+        ("business_message", "[09:00 23/11/2026] Kho xưởng chưa được nghiệm thu PCCC sau 45 ngày"),
+        ("staff_message", "[09:00 23/11/2026] Anh gửi giúp số biên nhận."),
+        ("business_message", "[09:00 23/11/2026] Biên nhận số 123/BN"),
+        ("claimed", "Lan"),
     ]
     [told] = _to_business(sent)
     assert f"Mã theo dõi: {petition.code}" in told
@@ -269,6 +298,49 @@ async def test_the_officer_turns_the_chat_into_a_petition_with_the_conversation(
     # The business is back with the bot, and its petition is there.
     [mine] = await world.say("/cuatoi")
     assert petition.code in mine.text
+
+
+async def test_the_officers_files_reach_the_business_and_one_too_big_for_its_door_waits(
+    world: World,
+) -> None:
+    await world.roster()
+    await world._handle(Incoming(channel="web", user_id="w1", text="gặp cán bộ"))
+    code = (await _chat(world)).code
+    thread = await _thread(world, code)
+    await world.staff_press(AGENT, f"hs:take:{code}", thread=thread)
+    await world.sent()
+    form = Attachment("document", "BQAC-1", name="mau-don.pdf", mime_type="application/pdf")
+    assert await world.staff_say(AGENT, "Mẫu đơn đây ạ", thread=thread, attachments=(form,)) == []
+    [sent] = [s for s in await world.sent() if s.recipient == "w1"]
+    assert sent.text == "👤 Lan: Mẫu đơn đây ạ"
+    assert sent.reply.document is not None
+    assert (sent.reply.document.filename, sent.reply.document.ref) == (
+        "mau-don.pdf",
+        "telegram:BQAC-1",
+    )
+    plan = Attachment("document", "BQAC-2", name="ban-ve.pdf", size=30 * 1024 * 1024)
+    [refused] = await world.staff_say(AGENT, None, thread=thread, attachments=(plan,))
+    assert refused.text.startswith(
+        "⚠️ Tệp «ban-ve.pdf» (30,0 MB) lớn hơn mức 20 MB có thể chuyển cho doanh nghiệp qua"
+        " trang web / ki-ốt"
+    )
+    assert [s for s in await world.sent() if s.recipient == "w1"] == []
+
+
+async def test_dulieu_shows_a_past_chats_summary_and_erases_it(world: World) -> None:
+    code, thread = await _ask_for_a_person(world)
+    await world.staff_press(AGENT, f"hs:take:{code}", thread=thread)
+    await world.staff_press(AGENT, f"hs:end:{code}", thread=thread)
+    await world.staff_say(AGENT, "Đã hẹn anh Bình nộp bổ sung thứ Hai.", thread=thread)
+    [shown] = await world.say("/dulieu")
+    assert f"• {code} (23/11/2026): Đã hẹn anh Bình nộp bổ sung thứ Hai." in shown.text
+    await world.press("pb:erase")
+    [erased] = await world.press("data:confirm")
+    assert "1 cuộc trò chuyện với cán bộ" in erased.text
+    chat = await _chat(world)
+    assert (chat.code, chat.summary, chat.user_id, chat.end_reason) == (code, None, "", "officer")
+    [none] = await world.say("/dulieu")
+    assert code not in none.text
 
 
 async def test_someone_off_the_roster_can_neither_take_nor_talk(world: World) -> None:
@@ -391,3 +463,65 @@ async def test_on_postgresql_two_officers_take_at_once_while_the_business_writes
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Cho tôi gặp cán bộ", True),
+        ("toi muon noi chuyen voi nguoi that", True),
+        ("gặp cán bộ hỗ trợ", True),
+        ("Talk to a person, please", True),
+        ("human", True),
+        ("thủ tục thành lập doanh nghiệp", False),
+        ("cán bộ thuế hướng dẫn tôi nộp hồ sơ đăng ký thuế lần đầu cho công ty mới", False),
+        ("người nước ngoài xin giấy phép lao động", False),
+        ("thủ tục gặp người nhà đang bị tạm giam", False),
+    ],
+)
+def test_short_messages_asking_for_a_person_are_told_from_questions(text: str, asks: bool) -> None:
+    assert wants_person(text) is asks
+
+
+async def test_in_english_the_business_is_put_through_and_told_in_english(world: World) -> None:
+    await world.roster()
+    await world.say("/en")
+    [waiting] = await world.say("talk to a person")
+    assert waiting.text.startswith("🙋 Asking a support officer to join, usually within 5 minutes.")
+    code = (await _chat(world)).code
+    thread = await _thread(world, code)
+    await world.staff_press(AGENT, f"hs:take:{code}", thread=thread)
+    assert _to_business(await world.sent())[-1].startswith("👤 Officer Lan has joined the chat.")
+    [left] = await world.say("/huy")
+    assert left.text == "The chat with the officer has ended. What next?"
+    world.clock.now = datetime(2026, 11, 28, 9, 0, tzinfo=VN)
+    [closed, intro] = await world.say("talk to a human")
+    assert closed.text.startswith("🕐 Officers chat live 07:30–11:30, 13:30–17:00 on working days")
+    assert "What is it about?" in intro.text
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_two_chats_nobody_took_end_in_one_tick(
+    pg_url: str, index: ProcedureIndex
+) -> None:
+    engine = create_engine(pg_url)
+    try:
+        await upgrade(engine)
+        world = World(session_factory(engine), index, Clock(MONDAY_9))
+        await world.roster()
+        await world.say("gặp cán bộ")
+        await world.say("Hồ sơ đất đai của tôi chậm", user="502")
+        await world.say("gặp cán bộ", user="502")
+        await world.say("Hồ sơ đất đai của tôi chậm", user="502")
+        await world.sent()
+        report = await world.at(MONDAY_9 + timedelta(minutes=5))
+        assert report.done == 2
+        offers = [s for s in await world.sent() if s.recipient in (BUSINESS, "502")]
+        assert sorted((s.recipient, s.reply.kind) for s in offers) == [
+            (BUSINESS, "handoff:ended"),
+            ("502", "handoff:ended"),
+        ]
+        [intro] = await world.press("menu:petition", user="502")
+        assert "«Hồ sơ đất đai của tôi chậm»" in intro.text
+    finally:
+        await engine.dispose()

@@ -123,6 +123,14 @@ async def test_a_business_on_telegram_talks_with_the_officer_who_took_it_first(
             )
             answer = (await fake.wait_for_messages(BUSINESS, 3))[-1]
             assert answer["text"] == f"👤 {winner}: Anh gửi giúp diện tích đất."
+            # A photo posted in the topic reaches the business, with its caption.
+            photo = b"\xff\xd8\xff\xe0" + b"fake jpeg of the site plan" * 40
+            await fake.group_member_sends_file(
+                GROUP, officer, photo, photo=True, caption="Mặt bằng mẫu", thread_id=thread
+            )
+            text, picture = (await fake.wait_for_messages(BUSINESS, 5))[-2:]
+            assert text["text"] == f"👤 {winner}: Mặt bằng mẫu"
+            assert "photo" in picture
 
             await fake.user_presses(
                 officer, int(taken["message_id"]), f"hs:end:{code}", chat_id=GROUP
@@ -132,7 +140,7 @@ async def test_a_business_on_telegram_talks_with_the_officer_who_took_it_first(
             await fake.group_member_says(
                 GROUP, officer, "Đã hướng dẫn hồ sơ cấp phép.", thread_id=thread, first_name=winner
             )
-            ended = (await fake.wait_for_messages(BUSINESS, 4))[-1]
+            ended = (await fake.wait_for_messages(BUSINESS, 6))[-1]
             assert "Tóm tắt: Đã hướng dẫn hồ sơ cấp phép." in ended["text"]
             assert _button(ended, "menu:main") == "menu:main"
             await _group_has(fake, 6)

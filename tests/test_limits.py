@@ -256,7 +256,7 @@ async def test_a_zalo_flooder_gets_one_notice_and_the_answers_within_the_limit(
     tmp_path: Path, index: ProcedureIndex, clock: Clock
 ) -> None:
     async with (
-        ZaloBotFake() as fake,
+        ZaloBotFake(clock=clock) as fake,
         bot_app(tmp_path, fake, clock=clock, index=index, rate_per_minute=20, rate_burst=2) as rt,
     ):
         chat = BotChat(rt, fake, "z1")

@@ -167,8 +167,13 @@ async def test_webhook_mode_checks_the_secret_and_handles_a_redelivery_once(
                 garbage = await client.post(
                     url, content=b"{", headers={"X-Telegram-Bot-Api-Secret-Token": secret}
                 )
+                deep = await client.post(
+                    url,
+                    content=b"[" * 5000 + b"]" * 5000,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+                )
             assert (wrong.status_code, first.status_code, again.status_code) == (403, 200, 200)
-            assert garbage.status_code == 400
+            assert (garbage.status_code, deep.status_code) == (400, 400)
             await fake.wait_for_messages(USER, 2)
             await asyncio.sleep(0.3)
             helps = [m for m in fake.sent_to(USER) if "Cách dùng" in m["text"]]

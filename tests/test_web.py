@@ -38,6 +38,7 @@ class FakeChat:
     def __init__(self) -> None:
         self.received: list[Incoming] = []
         self.queued: dict[str, list[Reply]] = {}
+        self.database_answers = True
 
     async def answer(self, incoming: Incoming) -> ChatAnswer:
         self.received.append(incoming)
@@ -69,6 +70,9 @@ class FakeChat:
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
         return CARD if code == "1.001612" else None
+
+    async def healthy(self) -> bool:
+        return self.database_answers
 
 
 @pytest.fixture
@@ -311,8 +315,16 @@ def test_qr_codes_are_png(client: TestClient) -> None:
         assert response.content.startswith(PNG_SIGNATURE)
 
 
-def test_healthz(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+def test_healthz_answers_200_while_the_database_answers_and_503_when_it_does_not(
+    client: TestClient, chat: FakeChat
+) -> None:
+    up = client.get("/healthz")
+    chat.database_answers = False
+    down = client.get("/healthz")
+
+    assert (up.status_code, up.json()) == (200, {"status": "ok"})
+    assert (down.status_code, down.json()) == (503, {"status": "database unavailable"})
+    assert down.headers["cache-control"] == "no-store"
 
 
 def test_continue_links_use_a_telegram_deep_link_when_the_bot_has_a_username() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,3 +147,161 @@ def test_a_procedure_page_lists_every_document_and_promises_no_button(client: Te
     # A page has no chat buttons: it must not tell the reader to press one.
     assert "Xem đủ hồ sơ" not in page.text
     assert "giấy tờ khác" not in page.text
+
+
+def say_raw(client: TestClient, body: str) -> Any:
+    """Posts a JSON text as it is (it may carry escapes such as "\\ud800")."""
+    headers = {"content-type": "application/json"}
+    return client.post("/api/chat", content=body.encode("ascii"), headers=headers)
+
+
+def typed(escaped: str) -> str:
+    """A chat body whose text is given as JSON source, escapes and all."""
+    return f'{{"session": "{SESSION}", "text": "{escaped}"}}'
+
+
+def test_a_lone_surrogate_and_nul_in_a_petition_description_never_stop_the_petition(
+    client: TestClient, tmp_path: Path
+) -> None:
+    say(client, choice="menu:petition")
+    say(client, choice="pf:topic:thue")
+    described = say_raw(
+        client, typed(r"Ho\u00e0n thu\u1ebf\ud800 ch\u1eadm\u0000 qu\u00e1 l\u00e2u")
+    )
+    assert described.status_code == 200
+    say(client, choice="pf:done")
+    say(client, choice="pf:commune:none")
+    say(client, choice="pf:public:0")
+    summary = say(client, choice="pf:consent:0")
+    filed = say(client, choice="pf:submit")
+    following = say(client, text="xin chào")
+
+    assert "Hoàn thuế chậm quá lâu" in texts(summary)[-1]
+    assert "Mã theo dõi: PA-" in texts(filed)[0]
+    assert texts(following) != []
+    with sqlite3.connect(tmp_path / "web.db") as db:
+        [(description,)] = db.execute("SELECT description FROM petitions").fetchall()
+    assert description == "Hoàn thuế chậm quá lâu"
+
+
+def test_a_message_of_nothing_but_control_characters_is_refused_as_empty(
+    client: TestClient,
+) -> None:
+    response = say_raw(client, typed(r"\u0000\ud800\u001b"))
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("Hãy nhập câu hỏi hoặc chọn một nút.")
+
+
+def test_json_nested_five_thousand_levels_is_a_polite_400(client: TestClient) -> None:
+    body = typed("").replace('""}', "[" * 5000 + "]" * 5000 + "}")
+    assert len(body) < 64 * 1024
+
+    response = say_raw(client, body)
+    pending_response = client.post(
+        "/api/chat/pending",
+        content=("[" * 5000 + "]" * 5000).encode(),
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert "lồng nhau quá sâu" in response.json()["error"]
+    assert "nests too deep" in response.json()["error"]
+    assert pending_response.status_code == 400
+    assert say(client, text="xin chào")["replies"] != []
+
+
+def _store(tmp_path: Path, **columns: object) -> None:
+    """Writes the web conversation's stored state by hand, as a broken release might have."""
+    sets = ", ".join(f"{name} = ?" for name in columns)
+    with sqlite3.connect(tmp_path / "web.db") as db:
+        db.execute(
+            f"UPDATE conversations SET {sets} WHERE user_id = ?",
+            (*columns.values(), SESSION),
+        )
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"draft": '{"topic": "thue", "description": "Ho\\u00e0n\\ud800 thu\\u1ebf"}'},
+        {"draft": '{"topic": "thue", "description": "Ho\\u00e0n\\u0000 thu\\u1ebf"}'},
+        {"draft": '{"topic": "thue", "descr'},
+        {"draft": "[1, 2]"},
+        {"flow": "petition", "step": "a_step_no_release_has"},
+        {"flow": "a_flow_no_release_has"},
+        {"step": "confirm", "draft": '{"topic": 7, "description": ["not", "text"]}'},
+    ],
+    ids=["surrogate", "nul", "bad-json", "not-an-object", "step", "flow", "bad-values"],
+)
+def test_a_conversation_whose_state_cannot_be_loaded_starts_again_with_an_apology(
+    client: TestClient, tmp_path: Path, stored: dict[str, str]
+) -> None:
+    say(client, choice="menu:petition")
+    say(client, choice="pf:topic:thue")
+    _store(tmp_path, **stored)
+
+    restarted = say(client, text="khôi phục mã số thuế")
+    following = say(client, text="khôi phục mã số thuế")
+
+    assert texts(restarted)[0].startswith("Xin lỗi bạn, cuộc trò chuyện vừa rồi gặp lỗi")
+    assert texts(restarted)[1].startswith("📄 Khôi phục mã số thuế")
+    assert texts(following)[0].startswith("📄 Khôi phục mã số thuế")
+
+
+def test_a_step_that_fails_on_its_stored_draft_starts_the_conversation_again(
+    client: TestClient, tmp_path: Path
+) -> None:
+    say(client, choice="menu:booking")
+    _store(tmp_path, flow="booking", step="tax_code", draft='{"session_id": "not a number"}')
+
+    restarted = say(client, text="0100109106")
+    following = say(client, text="khôi phục mã số thuế")
+
+    assert texts(restarted)[0].startswith("Xin lỗi bạn, cuộc trò chuyện vừa rồi gặp lỗi")
+    assert texts(following)[0].startswith("📄 Khôi phục mã số thuế")
+
+
+def test_a_restart_is_logged_without_the_message_or_the_session(
+    client: TestClient, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    say(client, choice="menu:petition")
+    say(client, choice="pf:topic:thue")
+    _store(tmp_path, step="confirm", draft='{"topic": 7}')
+
+    with caplog.at_level(logging.INFO):
+        say(client, text="Công ty Minh Anh, 0912345678")
+
+    assert "started again" in caplog.text
+    assert "Minh Anh" not in caplog.text
+    assert "0912345678" not in caplog.text
+    assert SESSION not in caplog.text
+
+
+def test_healthz_asks_the_real_database(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(index: ProcedureIndex) -> None:
+    # Nothing listens on port 1: the database is down (the app never started, no lifespan).
+    settings = Settings(environment="test", database_url="postgresql://troly@127.0.0.1:1/troly")
+    app, _ = create_app(settings, runtime=build_runtime(settings, index=index), scheduler=False)
+    response = TestClient(app).get("/healthz")
+    assert (response.status_code, response.json()) == (503, {"status": "database unavailable"})
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_lone_surrogate_and_nul_never_stop_the_petition(
+    pg_url: str, index: ProcedureIndex
+) -> None:
+    # PostgreSQL refuses NUL in text and JSON: unclean text would fail the transaction there.
+    settings = Settings(environment="test", database_url=pg_url)
+    app, _ = create_app(settings, runtime=build_runtime(settings, index=index), scheduler=False)
+    with TestClient(app) as client:
+        say(client, choice="menu:petition")
+        say(client, choice="pf:topic:thue")
+        described = say_raw(client, typed(r"Ho\u00e0n thu\u1ebf\ud800 ch\u1eadm\u0000 qu\u00e1"))
+        assert described.status_code == 200
+        for choice in ("pf:done", "pf:commune:none", "pf:public:0", "pf:consent:0"):
+            say(client, choice=choice)
+        filed = say(client, choice="pf:submit")
+    assert "Mã theo dõi: PA-" in texts(filed)[0]

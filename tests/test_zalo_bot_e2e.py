@@ -10,6 +10,7 @@ import httpx
 from pydantic import SecretStr
 
 from fakes.zalo_bot_server import ZaloBotFake
+from support import Clock
 from troly.bot.cards import render_card
 from troly.bot.messages import Document, Reply, reply_to_payload
 from troly.bot.settings import Settings
@@ -69,7 +70,12 @@ async def test_a_wrong_secret_is_refused_and_a_redelivery_is_handled_once(
                 fake.webhook_url, json=body, headers={"X-Bot-Api-Secret-Token": "wrong-secret"}
             )
             missing = await client.post(fake.webhook_url, json=body)
-        assert (wrong.status_code, missing.status_code) == (403, 403)
+            deep = await client.post(
+                fake.webhook_url,
+                content=b'{"ok": true, "result": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+                headers={"X-Bot-Api-Secret-Token": webhook_secret(rt.settings)},
+            )
+        assert (wrong.status_code, missing.status_code, deep.status_code) == (403, 403, 400)
         await fake.push(body)
         await fake.push(body)  # Zalo sends it again: same message id
         await BotChat(rt, fake, USER).settle(0)
@@ -185,3 +191,25 @@ async def _queue(rt: Runtime, user: str, reply: Reply) -> None:
                 created_at=now,
             )
         )
+
+
+async def test_a_webhook_message_dated_outside_the_replay_window_is_refused(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock()
+    async with (
+        ZaloBotFake(clock=clock, max_attempts=1) as fake,
+        bot_app(tmp_path, fake, clock=clock, index=index) as rt,
+    ):
+        old = fake.update(USER, text="/trogiup")
+        clock.advance(minutes=30)
+        await fake.push(old)
+        fresh = fake.update(USER, text="/trogiup")
+        await fake.push(fresh)
+        await BotChat(rt, fake, USER).settle(0)
+        statuses = {d.message_id: d.status for d in fake.deliveries}
+        assert statuses == {
+            old["result"]["message"]["message_id"]: 403,
+            fresh["result"]["message"]["message_id"]: 200,
+        }
+        assert len(fake.sent_to(USER)) == 1

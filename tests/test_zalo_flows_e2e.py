@@ -177,7 +177,10 @@ async def test_a_petition_and_a_booking_on_the_zalo_bot_with_numbered_choices(
     tmp_path: Path, index: ProcedureIndex
 ) -> None:
     clock = Clock(OPENING)  # Tuesday 1/12/2026 09:00
-    async with ZaloBotFake() as fake, bot_app(tmp_path, fake, clock=clock, index=index) as rt:
+    async with (
+        ZaloBotFake(clock=clock) as fake,
+        bot_app(tmp_path, fake, clock=clock, index=index) as rt,
+    ):
         chat = BotChat(rt, fake, BOT_USER)
         [intro] = await chat.say("/phananh")
         assert "\n3. Đất đai\n" in intro.text
@@ -380,7 +383,7 @@ async def test_on_the_zalo_bot_huy_cancels_and_a_staff_reply_is_answered_by_numb
 ) -> None:
     clock = Clock()
     async with (
-        ZaloBotFake() as fake,
+        ZaloBotFake(clock=clock) as fake,
         bot_app(tmp_path, fake, clock=clock, index=index, staff_chat_id=int(GROUP)) as rt,
     ):
         async with rt.sessions.begin() as session:
@@ -431,7 +434,7 @@ async def test_on_the_zalo_bot_a_staff_message_mid_registration_keeps_the_menus_
 ) -> None:
     clock = Clock()
     async with (
-        ZaloBotFake() as fake,
+        ZaloBotFake(clock=clock) as fake,
         bot_app(tmp_path, fake, clock=clock, index=index, staff_chat_id=int(GROUP)) as rt,
     ):
         async with rt.sessions.begin() as session:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
 
-from fakes.zalo_oa_server import ZaloOAFake
+from fakes.zalo_oa_server import ZaloOAFake, signature
 from support import Clock
 from troly.bot.cards import render_card
 from troly.bot.messages import Document, Reply, reply_to_payload
@@ -111,7 +112,13 @@ async def test_a_bad_or_missing_signature_is_refused_and_records_nothing(
             garbage = await client.post(
                 fake.webhook_url or "", content=b"{", headers={"X-ZEvent-Signature": "mac=00"}
             )
-        assert garbage.status_code == 401
+            deep = b'{"app_id": "%s", "x": ' % fake.app_id.encode() + b"[" * 5000 + b"]" * 5000
+            deep += b"}"
+            mac = signature(deep, app_id=fake.app_id, timestamp="", oa_secret=fake.oa_secret)
+            too_deep = await client.post(
+                fake.webhook_url or "", content=deep, headers={"X-ZEvent-Signature": f"mac={mac}"}
+            )
+        assert (garbage.status_code, too_deep.status_code) == (401, 401)
         assert await _count(rt, ProcessedEvent) == 0
         assert await _count(rt, Conversation) == 0
 
@@ -341,3 +348,43 @@ async def test_the_webhook_is_acknowledged_before_the_slow_work(
         assert reply.text.startswith("Cách dùng")
         assert len(fake.deliveries) == 1  # never sent again
     assert fake.errors == []
+
+
+async def test_a_signed_event_outside_the_replay_window_is_refused_like_a_bad_signature(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock()
+    async with ZaloOAFake(clock=clock) as fake, oa_app(tmp_path, fake, clock, index=index) as rt:
+        fake.retry_schedule = ()
+        month_old = fake.text_event(USER, "khôi phục mã số thuế")
+        month_old["timestamp"] = str(int((clock() - timedelta(days=30)).timestamp() * 1000))
+        from_the_future = fake.text_event(USER, "khôi phục mã số thuế")
+        from_the_future["timestamp"] = str(int((clock() + timedelta(minutes=6)).timestamp() * 1000))
+        four_minutes_old = fake.text_event(USER, "/trogiup")
+        four_minutes_old["timestamp"] = str(
+            int((clock() - timedelta(minutes=4)).timestamp() * 1000)
+        )
+
+        refused = [(await fake.emit(month_old)).status, (await fake.emit(from_the_future)).status]
+        assert refused == [401, 401]
+        assert await _count(rt, ProcessedEvent) == 0
+        assert await _count(rt, Conversation) == 0
+
+        fake.last_interaction[USER] = clock()
+        assert (await fake.emit(four_minutes_old)).status == 200
+        [help_text] = await OAChat(rt, fake, USER).settle(0)
+        assert help_text.text.startswith("Cách dùng")
+    assert fake.errors == []
+
+
+async def test_the_replay_window_is_a_setting(tmp_path: Path, index: ProcedureIndex) -> None:
+    clock = Clock()
+    async with (
+        ZaloOAFake(clock=clock) as fake,
+        oa_app(tmp_path, fake, clock, index=index, zalo_replay_seconds=60) as rt,
+    ):
+        fake.retry_schedule = ()
+        event = fake.text_event(USER, "/trogiup")
+        clock.advance(seconds=61)
+        assert (await fake.emit(event)).status == 401
+        assert await _count(rt, ProcessedEvent) == 0

@@ -23,7 +23,9 @@ import secrets
 import time
 import unicodedata
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -90,9 +92,14 @@ class ZaloBotFake(StateChanges):
         webhook_timeout: float = 5.0,
         retry_delay: float = 0.05,
         max_attempts: int | None = 6,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """Creates the fake; ``local_mode`` also accepts http://127.0.0.1 webhooks."""
+        """Creates the fake; ``local_mode`` also accepts http://127.0.0.1 webhooks.
+
+        ``clock`` dates the messages (the app's clock when a test moves one).
+        """
         self.token = token
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.local_mode = local_mode
         self.webhook_timeout = webhook_timeout
         self.retry_delay = retry_delay
@@ -177,7 +184,7 @@ class ZaloBotFake(StateChanges):
             "from": {"id": sender_id or chat_id, "display_name": display_name, "is_bot": False},
             "chat": {"id": chat_id, "chat_type": chat_type},
             "message_id": message_id or secrets.token_hex(10),
-            "date": int(time.time() * 1000),
+            "date": int(self.clock().timestamp() * 1000),
         }
         if text is not None:
             message["text"] = text

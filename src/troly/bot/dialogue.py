@@ -9,21 +9,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from troly.bot.answers import log_question
+from troly.bot.clean import clean_incoming, clean_value
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
-from troly.bot.flows.base import Context, LogQuestion, State, Support
+from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support, draft_fits
 from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import Queued, enqueue, enqueued, release_held
-from troly.bot.router import file_room, route
+from troly.bot.router import file_room, known_step, route
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
 from troly.bot.texts import normalise_locale, t
@@ -114,6 +117,8 @@ class Dialogue:
         ``in_response``: the door delivers the replies itself, in its response to this
         message (the web chat): their rows are written as sent, so no poll takes them too.
         """
+        # The doors clean what they receive; this keeps a door that forgot from storing it.
+        incoming = clean_incoming(incoming)
         async with self._lock((incoming.channel, incoming.conversation_key)):
             for attempt in range(3):
                 try:
@@ -155,22 +160,17 @@ class Dialogue:
                 .order_by(OutboxMessage.id)
             )
             rows = list((await session.execute(query)).scalars())
-            conversation = (
-                await session.execute(
-                    select(Conversation)
-                    .where(Conversation.channel == incoming.channel)
-                    .where(Conversation.user_id == incoming.conversation_key)
-                )
-            ).scalar_one_or_none()
+            conversation = await _find(session, incoming.channel, incoming.conversation_key)
         room = 0
-        if conversation is not None:
+        state = _load(conversation) if conversation is not None else None
+        if state is not None:
             context = self._context(incoming.channel, incoming.user_id, self._clock())
-            room = file_room(self._state(conversation), context) or 0
+            room = file_room(state, context) or 0
         return Handled(
             tuple(row.id for row in rows),
             tuple(reply_from_payload(row.payload) for row in rows),
             duplicate=True,
-            locale=conversation.locale if conversation is not None else None,
+            locale=state.locale if state is not None else None,
             file_room=room,
         )
 
@@ -195,9 +195,8 @@ class Dialogue:
             released = await release_held(
                 session, channel=incoming.channel, recipient=incoming.user_id, now=now
             )
-            state = self._state(conversation)
             context = self._context(incoming.channel, incoming.user_id, now)
-            outcome = route(state, incoming, context)
+            outcome = self._route(conversation, incoming, context)
             applied = Applied(session, now, incoming, outcome.state, self._settings)
             new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
             replies = (*outcome.replies, *added)
@@ -225,6 +224,42 @@ class Dialogue:
             locale=new_state.locale,
             file_room=file_room(new_state, context) or 0,
         )
+
+    @staticmethod
+    def _route(conversation: Conversation, incoming: Incoming, context: Context) -> Outcome:
+        """Runs the message through the conversation's flow.
+
+        A conversation whose stored state cannot be loaded (a step the flows no longer have,
+        a draft with a value no step wrote) or whose step fails on it is started again with
+        an apology: left as it was, every later message of that person would fail the same.
+        """
+        state = _load(conversation)
+        if state is not None:
+            try:
+                return route(state, incoming, context)
+            except Exception as exc:
+                if state.flow is None and not state.draft:
+                    raise
+                # Where it failed, not what it quoted: the message may hold personal data.
+                where = "".join(traceback.format_tb(exc.__traceback__))
+                logger.error(
+                    "%s conversation %s failed at %s/%s (%s): started again\n%s",
+                    conversation.channel,
+                    conversation.id,
+                    state.flow,
+                    state.step,
+                    type(exc).__name__,
+                    where,
+                )
+        else:
+            logger.warning(
+                "%s conversation %s had a state that cannot be loaded: started again",
+                conversation.channel,
+                conversation.id,
+            )
+        fresh = State(locale=normalise_locale(conversation.locale))
+        sorry = Reply(t("dialogue.restarted", fresh.locale))
+        return route(fresh, incoming, context).after(sorry)
 
     async def notice(self, incoming: Incoming, key: str, **values: object) -> Handled:
         """Writes one catalogue sentence to the sender, in their conversation's language.
@@ -271,25 +306,11 @@ class Dialogue:
         arrives.
         """
         async with self._sessions() as session:
-            conversation = (
-                await session.execute(
-                    select(Conversation)
-                    .where(Conversation.channel == channel)
-                    .where(Conversation.user_id == user_id)
-                )
-            ).scalar_one_or_none()
-        if conversation is None:
+            conversation = await _find(session, channel, user_id)
+        state = _load(conversation) if conversation is not None else None
+        if state is None:
             return None
-        return file_room(self._state(conversation), self._context(channel, user_id, self._clock()))
-
-    @staticmethod
-    def _state(conversation: Conversation) -> State:
-        return State(
-            flow=conversation.flow,
-            step=conversation.step,
-            draft=dict(conversation.draft or {}),
-            locale=conversation.locale,
-        )
+        return file_room(state, self._context(channel, user_id, self._clock()))
 
     async def _conversation(
         self, session: AsyncSession, incoming: Incoming, now: datetime
@@ -300,7 +321,18 @@ class Dialogue:
             .where(Conversation.user_id == incoming.conversation_key)
             .with_for_update()
         )
-        conversation = (await session.execute(query)).scalar_one_or_none()
+        try:
+            conversation = (await session.execute(query)).scalar_one_or_none()
+        except ValueError:
+            # A draft that is not JSON (edited by hand, written by a broken release): the
+            # conversation starts again, which ``_load`` sees from the emptied draft.
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.channel == incoming.channel)
+                .where(Conversation.user_id == incoming.conversation_key)
+                .values(draft=BROKEN_DRAFT)
+            )
+            conversation = (await session.execute(query)).scalar_one_or_none()
         if conversation is None:
             conversation = Conversation(
                 channel=incoming.channel,
@@ -327,3 +359,40 @@ class Dialogue:
         conversation.version += 1
         conversation.blocked = False
         conversation.last_seen_at = now
+
+
+BROKEN_DRAFT: dict[str, Any] = {"": "broken"}
+"""Stands for a draft that could not be read; no step writes an empty key."""
+
+
+async def _find(session: AsyncSession, channel: str, key: str) -> Conversation | None:
+    """The conversation, or None when there is none or its draft cannot be read."""
+    query = (
+        select(Conversation)
+        .where(Conversation.channel == channel)
+        .where(Conversation.user_id == key)
+    )
+    try:
+        return (await session.execute(query)).scalar_one_or_none()
+    except ValueError:
+        return None
+
+
+def _load(conversation: Conversation) -> State | None:
+    """The stored state, or None when the flows cannot take it as it is."""
+    draft = conversation.draft if conversation.draft is not None else {}
+    if (
+        not isinstance(draft, dict)
+        or draft == BROKEN_DRAFT
+        or not clean_value(draft)
+        or not draft_fits(draft)
+    ):
+        return None
+    if not known_step(conversation.flow, conversation.step):
+        return None
+    return State(
+        flow=conversation.flow,
+        step=conversation.step,
+        draft=dict(draft),
+        locale=normalise_locale(conversation.locale),
+    )

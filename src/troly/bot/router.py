@@ -141,6 +141,25 @@ FLOWS: dict[str, Step] = {
 }
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
+STEPS: dict[str, frozenset[str]] = {
+    petition_flow.FLOW: frozenset(petition_flow.Step),
+    booking.FLOW: frozenset(booking.Step),
+    status_flow.ADD_FLOW: frozenset({status_flow.Step.TEXT}),
+    status_flow.RATE_FLOW: frozenset({status_flow.Step.COMMENT}),
+    staff_flow.FLOW: staff_flow.STEPS,
+    screening.FLOW: frozenset({screening.REASON, screening.CANCEL_REASON}),
+    my_data.FLOW: frozenset({my_data.CONFIRM}),
+    handoff.FLOW: frozenset({"waiting", "live"}),
+    handoff.STAFF_FLOW: frozenset({"summary"}),
+}
+"""Every flow a conversation may be in, with the steps it may wait at."""
+
+
+def known_step(flow: str | None, step: str | None) -> bool:
+    """Whether a stored (flow, step) is one the flows still have (no flow: always)."""
+    return flow is None or step in STEPS.get(flow, frozenset())
+
+
 FILE_STEPS: dict[str, Callable[[State, Context], int | None]] = {
     petition_flow.FLOW: petition_flow.file_room,
     status_flow.ADD_FLOW: status_flow.file_room,

@@ -10,6 +10,7 @@ import re
 from datetime import time
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,7 @@ _SECRETS = (
     "zalo_oa_secret",
     "zalo_oa_refresh_token",
     "zalo_oa_access_token",
+    "console_secret",
 )
 _SPAN = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "xxx", "your-token-here", "test"}
@@ -36,7 +38,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite:///troly.db"
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = Field(8080, ge=1, le=65535)
     public_url: str | None = None
     province: str = "Tỉnh Thanh Hóa"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -66,6 +68,9 @@ class Settings(BaseSettings):
     # nobody takes the conversation within ``handoff_wait_minutes`` it is offered a petition.
     handoff_hours: str = "07:30-11:30,13:30-17:00"
     handoff_wait_minutes: int = Field(5, ge=1, le=120)
+    # A live chat whose officer writes nothing for this long ends (the officer has gone): the
+    # business is told and offered a petition instead of writing to nobody.
+    handoff_idle_minutes: int = Field(30, ge=5, le=480)
     handoff_recent_questions: int = Field(3, ge=0, le=10)
 
     # Delivery: retries of failed sends, with backoff, honouring the platform's retry_after.
@@ -124,6 +129,20 @@ class Settings(BaseSettings):
     # A staff file relayed to a business on another channel (Zalo, the web) is downloaded
     # first, and the cloud Bot API's getFile serves files of up to 20 MB.
     petition_relay_max_file_mb: int = Field(20, ge=1)
+    # Which department handles each petition topic, until an admin changes it in the console
+    # (a JSON object topic -> department in TROLY_PETITION_DEPARTMENTS).
+    petition_departments: dict[str, str] = {
+        "dkdn": "Sở Tài chính",
+        "dautu": "Sở Tài chính",
+        "datdai": "Sở Nông nghiệp và Môi trường",
+        "xaydung": "Sở Xây dựng",
+        "thue": "Thuế tỉnh",
+        "haiquan": "Hải quan khu vực",
+        "moitruong": "Sở Nông nghiệp và Môi trường",
+        "pccc": "Công an tỉnh (Phòng Cảnh sát PCCC và CNCH)",
+        "bhxh": "Bảo hiểm xã hội tỉnh",
+        "khac": "Trung tâm Phục vụ hành chính công tỉnh",
+    }
 
     # The chairman's monthly dialogue sessions (facts/rules.md: defaults are the third
     # Thursday at 14:00, 20 seats, registration closing 3 working days before).
@@ -170,9 +189,23 @@ class Settings(BaseSettings):
     zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_oa_window_days: int = Field(7, ge=1, le=7)
     zalo_oa_refresh_ahead_seconds: int = Field(3600, ge=60)
+    # A signed webhook event is taken only this close to now (its own timestamp): a recorded
+    # event sent again later is refused like a bad signature. Zalo Bot messages too.
+    zalo_replay_seconds: int = Field(300, ge=30)
 
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)
+
+    # The staff console (/console). The secret signs its cookies: set the same one on every
+    # worker (unset, each process makes its own, so sign-ins do not survive a restart).
+    console_secret: SecretStr | None = None
+    console_idle_minutes: int = Field(30, ge=1)
+    console_absolute_hours: int = Field(12, ge=1)
+    # Wrong passwords for one account or from one address within the window slow further
+    # tries to one per ``console_throttle_seconds`` (never a lock-out of the real user).
+    console_throttle_failures: int = Field(5, ge=1)
+    console_throttle_window_minutes: int = Field(15, ge=1)
+    console_throttle_seconds: int = Field(60, ge=1)
 
     @property
     def zalo_oa_configured(self) -> bool:
@@ -188,24 +221,57 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        """Refuses incomplete Zalo settings, and placeholder secrets outside development."""
+        """Refuses incomplete Zalo settings, unusable values, and placeholders in production.
+
+        Every problem gets a line of its own, naming the variable and the fix.
+        """
+        problems: list[str] = []
         oa_fields = ("zalo_oa_app_id", "zalo_oa_app_secret", "zalo_oa_secret")
         if self.zalo_oa_refresh_token is not None or any(
             getattr(self, name) is not None for name in oa_fields
         ):
             missing = [f"TROLY_{name.upper()}" for name in oa_fields if getattr(self, name) is None]
             if missing:
-                raise ValueError(f"the Zalo OA door also needs {', '.join(missing)}")
+                problems.append(
+                    f"cổng Zalo OA còn cần / the Zalo OA door also needs {', '.join(missing)} "
+                    "(app id, secret key của ứng dụng và của OA, trong Zalo for Developers / "
+                    "from the Zalo developer console)"
+                )
         if self.zalo_bot_webhook_secret is not None:
             length = len(self.zalo_bot_webhook_secret.get_secret_value())
             if not 8 <= length <= 256:
-                raise ValueError("TROLY_ZALO_BOT_WEBHOOK_SECRET must be 8 to 256 characters")
-        if self.environment != "production":
-            return self
-        for name in _SECRETS:
-            value = getattr(self, name)
-            if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
-                raise ValueError(f"TROLY_{name.upper()} holds a placeholder, not a secret")
+                problems.append(
+                    "TROLY_ZALO_BOT_WEBHOOK_SECRET phải dài 8–256 ký tự / must be 8 to 256 "
+                    "characters (ví dụ / e.g. 64 hex digits from "
+                    "python3 -c 'import secrets; print(secrets.token_hex(32))')"
+                )
+        try:
+            ZoneInfo(self.timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            problems.append(
+                "TROLY_TIMEZONE không phải múi giờ / is not a time zone "
+                "(ví dụ / e.g. TROLY_TIMEZONE=Asia/Ho_Chi_Minh)"
+            )
+        try:
+            to_async_url(self.database_url)
+        except ValueError:
+            problems.append(
+                "TROLY_DATABASE_URL phải là URL sqlite:// hoặc postgresql:// / must be an "
+                "sqlite:// or postgresql:// URL (ví dụ / e.g. "
+                "TROLY_DATABASE_URL=postgresql://troly@db:5432/troly)"
+            )
+        if self.environment == "production":
+            for name in _SECRETS:
+                value = getattr(self, name)
+                if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+                    problems.append(
+                        f"TROLY_{name.upper()} là giá trị mẫu, không phải bí mật thật / holds a "
+                        "placeholder, not a secret (đặt giá trị thật, hoặc "
+                        "TROLY_ENVIRONMENT=development để thử / set the real one, or "
+                        "TROLY_ENVIRONMENT=development to try things out)"
+                    )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property

@@ -11,6 +11,7 @@ from troly.bot.effects import Appliers, EffectApplier
 from troly.bot.followups import FollowupHandler, Preloader
 from troly.bot.handoff import appliers as handoff_appliers
 from troly.bot.handoff import jobs as handoff_jobs
+from troly.bot.handoff import privacy as handoff_privacy
 from troly.bot.outbox import DeadHook
 from troly.bot.petitions import appliers as petition_appliers
 from troly.bot.petitions import jobs as petition_jobs
@@ -35,7 +36,7 @@ def effect_appliers(settings: Settings) -> Appliers:
 
 def data_keepers() -> tuple[personal_data.Keeper, ...]:
     """What each job holds about a chat user, for ``/dulieu`` (shown and erased in this order)."""
-    return (petition_privacy.keeper(), session_privacy.keeper())
+    return (petition_privacy.keeper(), session_privacy.keeper(), handoff_privacy.keeper())
 
 
 def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:

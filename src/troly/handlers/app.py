@@ -12,7 +12,7 @@ import gc
 import hashlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -37,6 +37,7 @@ from troly.bot.petitions.jobs import ensure_digest
 from troly.bot.petitions.retention import ensure_retention
 from troly.bot.sessions.jobs import start_planning
 from troly.bot.settings import Settings
+from troly.bot.storage.database import answers as database_answers
 from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
 from troly.bot.wiring import (
@@ -45,6 +46,7 @@ from troly.bot.wiring import (
     followup_handlers,
     followup_preloaders,
 )
+from troly.handlers.console import console_routes
 from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
@@ -64,8 +66,10 @@ class WebChat:
         index: ProcedureIndex,
         files: FileSources | None = None,
         uploads: FileShelf | None = None,
+        ping: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._dialogue = dialogue
+        self._ping = ping
         self._outbox = outbox
         self._index = index
         self._files = files or FileSources()
@@ -118,6 +122,10 @@ class WebChat:
             logger.info("a file for the web chat could not be fetched")
             note = t("web.file_unavailable", "vi", filename=reply.document.filename)
             return replace(reply, text=f"{reply.text}\n{note}", document=None)
+
+    async def healthy(self) -> bool:
+        """Whether the database answers (always, when no check was given)."""
+        return True if self._ping is None else await self._ping()
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
         """The procedure's page: a whole page, so every document is listed (no "see all")."""
@@ -248,11 +256,25 @@ def create_app(
     )
     rt.files.register("web", ShelfFiles(uploads))
     chat = WebChat(
-        dialogue=rt.dialogue, outbox=rt.outbox, index=rt.index, files=rt.files, uploads=uploads
+        dialogue=rt.dialogue,
+        outbox=rt.outbox,
+        index=rt.index,
+        files=rt.files,
+        uploads=uploads,
+        ping=lambda: database_answers(rt.engine),
     )
     routes = web_routes(
         chat=chat, settings=settings, links=ContinueLinks(settings), limits=rt.limits
     )
+    console = console_routes(
+        sessions=rt.sessions,
+        settings=settings,
+        clock=rt.clock,
+        write_lock=rt.write_lock,
+        deliver=rt.outbox.deliver_soon,
+        files=rt.files,
+    )
+    routes = [console, *routes]
     telegram = None
     if settings.telegram_token is not None:
         from troly.handlers.telegram import TelegramDoor
@@ -368,7 +390,14 @@ def _zalo_doors(
         from troly.handlers.zalo.bot import CHANNEL as BOT_CHANNEL
         from troly.handlers.zalo.bot import ZaloBotDoor
 
-        bot = ZaloBotDoor(settings=settings, road=road, menus=menus, files=files, leases=rt.leases)
+        bot = ZaloBotDoor(
+            settings=settings,
+            road=road,
+            menus=menus,
+            files=files,
+            clock=rt.clock,
+            leases=rt.leases,
+        )
         rt.senders[BOT_CHANNEL] = bot.sender
         rt.files.register(BOT_CHANNEL, media)
     if settings.zalo_oa_configured:

@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import hmac
 import html
-import json
 import logging
 import os
 import unicodedata
@@ -40,6 +39,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from troly.bot.clean import clean_incoming, says_nothing
 from troly.bot.files import FileSources, FileUnavailable
 from troly.bot.leases import Singleton
 from troly.bot.limits import handle_within_limits
@@ -47,6 +47,7 @@ from troly.bot.messages import Attachment, Document, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
 from troly.bot.settings import Settings
 from troly.bot.staff_topics import THREAD_PREFIX, StaffTopics
+from troly.handlers.json_body import parse_json
 from troly.handlers.pacing import PaceLimits, Pacer
 
 if TYPE_CHECKING:
@@ -173,15 +174,17 @@ def to_incoming(update: Update, *, staff_chat_id: int | None = None) -> Incoming
         if chat is not None and chat.type != "private" and group is None:
             return None
         thread = getattr(message, "message_thread_id", None) if group is not None else None
-        return Incoming(
-            channel="telegram",
-            user_id=str(query.from_user.id),
-            choice=query.data,
-            locale=query.from_user.language_code,
-            event_id=event_id,
-            display_name=query.from_user.first_name,
-            chat_id=group,
-            thread=str(thread) if thread is not None else None,
+        return _cleaned(
+            Incoming(
+                channel="telegram",
+                user_id=str(query.from_user.id),
+                choice=query.data,
+                locale=query.from_user.language_code,
+                event_id=event_id,
+                display_name=query.from_user.first_name,
+                chat_id=group,
+                thread=str(thread) if thread is not None else None,
+            )
         )
     message = update.message  # an edit (edited_message) is never handled as a new message
     if message is None or message.from_user is None or message.from_user.is_bot:
@@ -208,17 +211,25 @@ def to_incoming(update: Update, *, staff_chat_id: int | None = None) -> Incoming
     if text is None and not attachments:
         return None
     thread = message.message_thread_id if group is not None and message.is_topic_message else None
-    return Incoming(
-        channel="telegram",
-        user_id=str(message.from_user.id) if group is not None else str(message.chat.id),
-        text=text,
-        attachments=tuple(attachments),
-        locale=message.from_user.language_code,
-        event_id=event_id,
-        display_name=message.from_user.first_name,
-        chat_id=group,
-        thread=str(thread) if thread is not None else None,
+    return _cleaned(
+        Incoming(
+            channel="telegram",
+            user_id=str(message.from_user.id) if group is not None else str(message.chat.id),
+            text=text,
+            attachments=tuple(attachments),
+            locale=message.from_user.language_code,
+            event_id=event_id,
+            display_name=message.from_user.first_name,
+            chat_id=group,
+            thread=str(thread) if thread is not None else None,
+        )
     )
+
+
+def _cleaned(incoming: Incoming) -> Incoming | None:
+    """The message made safe, or None when nothing but unsafe characters was sent."""
+    cleaned = clean_incoming(incoming)
+    return None if says_nothing(cleaned) else cleaned
 
 
 def _staff_group(chat: Any, staff_chat_id: int | None) -> str | None:
@@ -538,7 +549,7 @@ class TelegramDoor:
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             return JSONResponse({"error": "forbidden"}, status_code=403)
         try:
-            data: Any = json.loads(await request.body())
+            data: Any = parse_json(await request.body())
             update = Update.de_json(data, self.application.bot)
         except (ValueError, TypeError, KeyError):
             return JSONResponse({"error": "bad update"}, status_code=400)

@@ -6,6 +6,7 @@ import asyncio
 import secrets
 from typing import TextIO
 
+from troly.bot.clean import clean_incoming, clean_text
 from troly.bot.dialogue import Dialogue
 from troly.bot.messages import Button, Incoming, Reply
 
@@ -22,13 +23,13 @@ def render_terminal(reply: Reply, start: int = 1) -> tuple[str, list[Button]]:
 
 def to_terminal_incoming(line: str, buttons: list[Button], user_id: str) -> Incoming:
     """What a typed line means: a number picks a button, anything else is text."""
-    text = line.strip()
+    text = clean_text(line).strip()
     if text.isdigit() and 1 <= int(text) <= len(buttons):
         button = buttons[int(text) - 1]
         if button.choice is not None:
             return Incoming(channel="cli", user_id=user_id, choice=button.choice)
         return Incoming(channel="cli", user_id=user_id, text=button.url or "")
-    return Incoming(channel="cli", user_id=user_id, text=text)
+    return clean_incoming(Incoming(channel="cli", user_id=user_id, text=text))
 
 
 async def run_terminal_chat(dialogue: Dialogue, *, out: TextIO, stdin: TextIO) -> int:

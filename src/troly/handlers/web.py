@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import logging
 import re
 import traceback
@@ -23,9 +22,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from troly.bot.clean import clean_incoming, clean_text
 from troly.bot.limits import RateLimits
 from troly.bot.messages import Attachment, Button, Document, Incoming, Reply
 from troly.bot.settings import Settings
+from troly.handlers.json_body import TooDeep, parse_json
 from troly.handlers.web_upload import MB, UploadRefused, read_upload
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ ERRORS = {
     "bad_json": "Yêu cầu không hợp lệ: hãy gửi JSON dạng "
     '{"session": "...", "text": "..."}. / Invalid request: send JSON such as '
     '{"session": "...", "text": "..."}.',
+    "too_deep": "Yêu cầu không hợp lệ: dữ liệu JSON lồng nhau quá sâu (tối đa 64 tầng). "
+    'Hãy gửi JSON dạng {"session": "...", "text": "..."}. / Invalid request: the JSON nests '
+    'too deep (at most 64 levels). Send JSON such as {"session": "...", "text": "..."}.',
     "too_large": "Yêu cầu quá lớn: hãy gửi một câu hỏi ngắn hơn. / "
     "Request too large: send a shorter question.",
     "session": "Thiếu mã phiên hoặc mã phiên không hợp lệ: dùng 1–64 ký tự chữ, số, _ hoặc -. "
@@ -122,6 +126,10 @@ class ChatPort(Protocol):
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
         """Returns the answer card of one procedure, or None when the code is unknown."""
+        ...
+
+    async def healthy(self) -> bool:
+        """Whether the service can work: its database answers."""
         ...
 
 
@@ -253,13 +261,13 @@ def to_incoming(body: object, *, max_chars: int, attachment: bool = False) -> In
         raise ChatError(400, "choice")
     if mid is not None and (not isinstance(mid, str) or not SESSION_RE.fullmatch(mid)):
         raise ChatError(400, "mid")
-    text = text.strip() if text else None
+    text = clean_text(text).strip() if text else None
     if not text and not choice and not attachment:
         raise ChatError(400, "empty")
     if text and len(text) > max_chars:
         raise ChatError(413, "too_long", limit=max_chars)
     locale = body.get("locale")
-    return Incoming(
+    incoming = Incoming(
         channel="web",
         user_id=session,
         text=text or None,
@@ -267,6 +275,7 @@ def to_incoming(body: object, *, max_chars: int, attachment: bool = False) -> In
         locale=locale if locale in ("vi", "en") else None,
         event_id=mid,
     )
+    return clean_incoming(incoming)
 
 
 def linkify(text: str) -> Markup:
@@ -333,8 +342,10 @@ async def _read_json(request: Request) -> object:
         if len(body) > MAX_BODY_BYTES:
             raise ChatError(413, "too_large")
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return parse_json(bytes(body))
+    except TooDeep as exc:
+        raise ChatError(400, "too_deep") from exc
+    except ValueError as exc:
         raise ChatError(400, "bad_json") from exc
 
 
@@ -460,7 +471,15 @@ def web_routes(
         return _png(qr_png(links.continue_url(code)))
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        # For the container's HEALTHCHECK and a load balancer: no answer without the database.
+        if await chat.healthy():
+            return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+        logger.warning("health check: the database does not answer")
+        return JSONResponse(
+            {"status": "database unavailable"},
+            status_code=503,
+            headers={"Cache-Control": "no-store"},
+        )
 
     return [
         Route("/", chat_page, methods=["GET"]),

@@ -7,7 +7,6 @@ to the limit while the body streams in; a user's file name never becomes a path.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Literal
@@ -16,6 +15,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
+from troly.bot.clean import clean_text
 from troly.bot.texts import t
 
 MB = 1024 * 1024
@@ -57,7 +57,7 @@ def sniff(head: bytes) -> FileType | None:
 def safe_name(raw: str | None, kind: FileType) -> str:
     """A display name from the user's file name: no folders, no control characters, short,
     and the extension of what the file really is."""
-    name = unicodedata.normalize("NFC", raw or "")
+    name = clean_text(raw or "")
     name = re.split(r"[\\/]", name)[-1]
     stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = _UNSAFE.sub("_", stem).strip(" ._")[: MAX_NAME_CHARS - len(kind.extension)]

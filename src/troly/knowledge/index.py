@@ -11,7 +11,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
-from troly.knowledge.aliases import ALIASES
+from troly.knowledge.aliases import EVERYDAY, Everyday
 from troly.knowledge.aspects import Aspect, detect_aspect
 from troly.knowledge.domains import (
     business_forms,
@@ -426,6 +426,9 @@ def _pairs(words: Sequence[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in itertools.pairwise(words)]
 
 
+_NO_EVERYDAY = Everyday()
+
+
 class ProcedureIndex:
     """Finds the procedure a question is about, tolerant of typing without diacritics."""
 
@@ -435,8 +438,11 @@ class ProcedureIndex:
         thresholds: Thresholds | None = None,
         *,
         weights: Weights | None = None,
+        everyday: Mapping[str, Everyday] | None = None,
     ) -> None:
         self.kb = kb
+        # What people call each record (knowledge/data/everyday.tsv unless given).
+        self._everyday = EVERYDAY if everyday is None else everyday
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or Weights()
         counts = self._vocabulary(kb.procedures.values())
@@ -518,10 +524,21 @@ class ProcedureIndex:
         fold = self._record_folder.fold_tokens
         name = fold(p.name)
         name_parts_folded = [fold(part) for part in name_parts(p.name)]
-        everyday = [fold(text) for text in ALIASES.get(p.code, ())]
+        entry = self._everyday.get(p.code, _NO_EVERYDAY)
+        # English names are read as English questions are: through the glossary.
+        everyday = [fold(text) for text in entry.names] + [
+            fold(" ".join(self._translate_english(tokens(basic_fold(text)))))
+            for text in entry.english
+        ]
+        # A situation is evidence in the secondary field, never a name to be said in full.
+        situations = [fold(text) for text in entry.situations]
         alias = [
             w
-            for words in (*(fold(text) for text in (*p.results, p.field or "")), *everyday)
+            for words in (
+                *(fold(text) for text in (*p.results, p.field or "")),
+                *everyday,
+                *situations,
+            )
             for w in (*words, "|")
         ]
         where = fold(" ".join(x for x in (p.agency, p.authority, " ".join(p.level_names)) if x))

@@ -38,6 +38,43 @@ class State:
         return State(flow=None, step=None, draft=keep, locale=self.locale)
 
 
+_TEXT = (str, type(None))
+DRAFT_TYPES: Mapping[str, tuple[type, ...]] = {
+    **dict.fromkeys(
+        (
+            "topic",
+            "description",
+            "commune_code",
+            "commune_name",
+            "business_name",
+            "tax_code",
+            "phone",
+            "representative",
+            "question",
+            "code",
+            "until",
+            "last_code",
+            "last_question",
+            "chat",
+        ),
+        _TEXT,
+    ),
+    **dict.fromkeys(
+        ("public", "consent", "editing", "petition_filed", "acked"), (bool, type(None))
+    ),
+    **dict.fromkeys(
+        ("attachments", "stops", "recent_questions", "carried_files"), (list, type(None))
+    ),
+}
+"""The types of the draft values the steps read, by key: a stored draft holding another type
+was not written by a step, and is not loaded (the conversation starts again)."""
+
+
+def draft_fits(draft: Mapping[str, Any]) -> bool:
+    """Whether every value the steps read from a stored draft has the type they expect."""
+    return all(isinstance(draft[key], DRAFT_TYPES.get(key, object)) for key in draft)
+
+
 @dataclass(frozen=True, slots=True)
 class Support:
     """How to reach a person while no petition flow exists for the question."""

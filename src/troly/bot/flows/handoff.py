@@ -30,6 +30,7 @@ from troly.bot.handoff.effects import (
 )
 from troly.bot.handoff.hours import hours_text, staffed
 from troly.bot.messages import Button, Incoming, Reply
+from troly.bot.petitions.render import STAFF_LOCALE
 from troly.bot.texts import t
 from troly.knowledge.folding import basic_fold
 
@@ -46,7 +47,6 @@ _ASKING = tuple(
     for phrase in (
         "gặp cán bộ",
         "gap can bo",
-        "gặp người",
         "gặp nhân viên",
         "gặp tư vấn viên",
         "nói chuyện với người",
@@ -179,7 +179,7 @@ def on_staff_choice(state: State, payload: str, _ctx: Context) -> Outcome:
     action, _, rest = payload.partition(":")
     code, _, arg = rest.partition(":")
     if action == "stay":
-        return Outcome(state.idle(), (Reply(t("handoff.staff_keep_going", "vi")),))
+        return Outcome(state.idle(), (Reply(t("handoff.staff_keep_going", STAFF_LOCALE)),))
     # A new button press in the topic ends a summary being typed there.
     return Outcome(state.idle(), (), (HandoffStaff(code, action, arg or None),))
 

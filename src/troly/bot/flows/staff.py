@@ -26,6 +26,8 @@ from troly.bot.texts import t
 
 FLOW = "staff"
 _TEXT_ACTIONS = {"new_date": "new_date", "answer": "answer_text", "close_reason": "close_text"}
+STEPS = frozenset(_TEXT_ACTIONS)
+"""The prompts a staff conversation may wait at."""
 _BUTTONS = {"new_date": "staff.new_date", "answer": "staff.answer", "close_reason": "staff.close"}
 """The card button that asks again, by prompt step (named in the expiry notice)."""
 

@@ -152,13 +152,21 @@ async def relay_from_topic(code: str, applied: Applied) -> EffectResult | None:
     if officer is None:
         return None
     inc = applied.incoming
-    if inc.attachments:
-        return EffectResult(replies=(Reply(t("handoff.staff_no_files", LO, code=code)),))
     text = (inc.text or "").strip()
-    if not text:
+    files = [
+        {"kind": a.kind, "ref": a.ref, "name": a.name, "mime_type": a.mime_type, "size": a.size}
+        for a in inc.attachments
+    ]
+    if not text and not files:
         return None
     notice = await service.send(
-        applied.session, code, officer, text, now=applied.now, settings=applied.settings
+        applied.session,
+        code,
+        officer,
+        text,
+        files=files,
+        now=applied.now,
+        settings=applied.settings,
     )
     # No "✓" after each line of a conversation: the business's answer is the sign it arrived.
     return None if notice.ok else _say(notice)

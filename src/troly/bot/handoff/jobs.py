@@ -1,4 +1,7 @@
-"""The live-handoff follow-up: nobody took the chat in time, so a petition is offered."""
+"""The live-handoff follow-ups: nobody took the chat in time, or its officer went quiet.
+
+Either way the business is told and offered a petition keeping what it wrote.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,11 @@ async def on_timeout(run: FollowupRun) -> None:
     await service.time_out(run.session, run.followup.ref, now=run.now, settings=run.settings)
 
 
+async def on_idle(run: FollowupRun) -> None:
+    """Ends a live chat whose officer has gone quiet (or sets the next check)."""
+    await service.went_quiet(run.session, run.followup.ref, now=run.now, settings=run.settings)
+
+
 def handlers() -> dict[str, FollowupHandler]:
     """The live-handoff follow-up handlers, by kind."""
-    return {service.TIMEOUT: on_timeout}
+    return {service.TIMEOUT: on_timeout, service.IDLE: on_idle}

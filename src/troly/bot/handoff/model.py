@@ -37,6 +37,8 @@ class EndReason(StrEnum):
     """The business left (``/huy``)."""
     TIMEOUT = "timeout"
     """Nobody took it in time; the business was offered a petition."""
+    IDLE = "idle"
+    """The officer wrote nothing for a long while; the business was offered a petition."""
 
 
 OPEN_STATUSES = (Status.WAITING, Status.LIVE)

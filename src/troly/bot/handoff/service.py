@@ -3,8 +3,8 @@
 Open a chat, relay both ways, take it (one winner), end it with a summary, turn it into a
 petition, leave it, time it out. Each runs in the caller's transaction and never commits.
 
-Locking order, the same everywhere so that two transactions never wait on each other: the
-business's conversation row first, then the chat row. The business's own messages come with
+Locking order, the same everywhere so that two transactions never deadlock: the business's
+conversation row first, then the chat row. The business's own messages come with
 its conversation already locked (the dialogue holds it); an officer's action locks it here.
 
 An officer's action returns a ``Notice`` (a catalogue key and its values) for the door to
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from troly.bot.codes import new_code
 from troly.bot.flows.handoff import offer_buttons
 from troly.bot.flows.petition import CARRIED
-from troly.bot.followups import schedule
+from troly.bot.followups import cancel, schedule
 from troly.bot.handoff.effects import FLOW
 from troly.bot.handoff.model import EndReason, LiveChat, Status
 from troly.bot.messages import Button, Document, Reply
@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "HT"
 TIMEOUT = "handoff.timeout"
+IDLE = "handoff.idle"
 STAFF_LOCALE = petition_render.STAFF_LOCALE
 MAX_TEXT = 2000
 MAX_SUMMARY = 1000
@@ -272,17 +273,14 @@ def _in_chat(conversation: Conversation | None, chat: LiveChat) -> bool:
     )
 
 
-def _set_step(conversation: Conversation | None, chat: LiveChat, step: str, now: datetime) -> None:
+def _set_step(conversation: Conversation | None, chat: LiveChat, step: str) -> None:
     if _in_chat(conversation, chat):
         assert conversation is not None
         conversation.step = step
         conversation.version += 1
-        conversation.last_seen_at = max(conversation.last_seen_at, now)
 
 
-def _release(
-    conversation: Conversation | None, chat: LiveChat, now: datetime, **draft: Any
-) -> None:
+def _release(conversation: Conversation | None, chat: LiveChat, **draft: Any) -> None:
     """Hands the business back to the bot: no flow, the draft kept, ``draft`` added."""
     if not _in_chat(conversation, chat):
         return
@@ -315,8 +313,9 @@ async def take(
     chat.assignee, chat.assignee_name = officer.user_id, officer.name
     chat.assignee_channel = officer.channel
     chat.taken_at = chat.updated_at = now
-    await petition_plan.cancel(session, ref=chat.code, kinds=(TIMEOUT,))
-    _set_step(conversation, chat, "live", now)
+    await cancel(session, ref=chat.code, kinds=(TIMEOUT,))
+    await _watch(session, chat, since=now, now=now, settings=settings)
+    _set_step(conversation, chat, "live")
     taken = t("handoff.staff_taken", STAFF_LOCALE, code=chat.code, name=officer.name)
     await to_topic(session, chat, Reply(taken, live_buttons(chat.code)), now=now, settings=settings)
     told = t("handoff.taken", chat.locale, name=officer.name)
@@ -343,11 +342,15 @@ async def send(
     *,
     now: datetime,
     settings: Settings,
+    files: Sequence[Mapping[str, Any]] = (),
     echo: bool = False,
 ) -> Notice:
-    """The officer's message to the business.
+    """The officer's message to the business: text, files, or both.
 
-    ``echo`` also shows it in the topic: for a door other than the topic, such as the console.
+    ``files`` are ``{"kind", "ref", "name", "mime_type", "size"}`` on the officer's own
+    platform (``officer.channel``). A file the business's platform must download is refused
+    whole, with nothing sent, when it is over ``petition_relay_max_file_mb``. ``echo`` also
+    shows the text in the topic: for a door other than the topic, such as the console.
     """
     text = text.strip()[:MAX_TEXT]
     chat = await by_code(session, code, lock=True)
@@ -356,15 +359,76 @@ async def send(
     refused = _may_act(chat, officer)
     if refused is not None:
         return refused
-    if not text:
+    if not text and not files:
         return _refused("handoff.staff_empty")
-    _note(chat, by="staff", text=text, now=now, name=officer.name)
-    message = t("handoff.from_staff", chat.locale, name=officer.name, text=text)
-    to_business(session, chat, Reply(message, kind="handoff:staff"), now=now)
-    if echo:
+    big = _too_big(chat, files, source=officer.channel, settings=settings)
+    if big is not None:
+        return big
+    kept = [{**dict(item), "by": "staff"} for item in files]
+    _note(chat, by="staff", text=text, now=now, name=officer.name, files=kept)
+    documents = _officer_files(chat, kept, source=officer.channel)
+    names = [document.filename for document in documents]
+    if text:
+        message = t("handoff.from_staff", chat.locale, name=officer.name, text=text)
+    else:
+        message = t("handoff.from_staff_file", chat.locale, name=officer.name, file=names[0])
+    first = documents[0] if documents else None
+    to_business(session, chat, Reply(message, document=first, kind="handoff:staff"), now=now)
+    for name, document in list(zip(names, documents, strict=True))[1:]:
+        more = t("handoff.from_staff_file", chat.locale, name=officer.name, file=name)
+        to_business(session, chat, Reply(more, document=document, kind="handoff:staff"), now=now)
+    if echo and text:
         shown = t("handoff.staff_echo", STAFF_LOCALE, name=officer.name, text=text)
         await to_topic(session, chat, Reply(shown), now=now, settings=settings)
     return Notice("handoff.staff_sent", {"code": chat.code})
+
+
+MB = 1024 * 1024
+
+
+def _too_big(
+    chat: LiveChat, files: Sequence[Mapping[str, Any]], *, source: str, settings: Settings
+) -> Notice | None:
+    """The refusal of a file the business's platform would have to download, when too big.
+
+    On the officer's own platform a file is sent again by its reference, whatever its size.
+    """
+    if chat.channel == source:
+        return None
+    limit = settings.petition_relay_max_file_mb * MB
+    for item in files:
+        size = item.get("size")
+        if isinstance(size, int) and size > limit:
+            name = str(item.get("name") or t(f"staff.file_{item.get('kind')}", STAFF_LOCALE))
+            return _refused(
+                "handoff.staff_file_too_big",
+                name=name,
+                size=f"{size / MB:.1f}".replace(".", ","),
+                limit=settings.petition_relay_max_file_mb,
+                channel=_channel(chat.channel),
+            )
+    return None
+
+
+def _officer_files(
+    chat: LiveChat, files: Sequence[Mapping[str, Any]], *, source: str
+) -> list[Document]:
+    documents = []
+    for item in files:
+        photo = item.get("kind") == "photo"
+        mime = item.get("mime_type") or ("image/jpeg" if photo else "application/octet-stream")
+        documents.append(
+            Document(
+                filename=str(item.get("name") or ("anh.jpg" if photo else "tep")),
+                content=b"",
+                mime_type=str(mime),
+                ref=f"{source}:{item.get('ref')}",
+                size=item.get("size") if isinstance(item.get("size"), int) else None,
+                photo=photo,
+                owner=f"live:{chat.code}",
+            )
+        )
+    return documents
 
 
 async def end(
@@ -386,14 +450,36 @@ async def end(
         return refused
     if not summary:
         return _refused("handoff.staff_summary_empty")
+    await cancel(session, ref=chat.code, kinds=(IDLE,))
     _close(chat, EndReason.OFFICER, now)
     chat.summary = summary
-    _release(conversation, chat, now)
+    _release(conversation, chat)
     told = t("handoff.ended_by_staff", chat.locale, name=officer.name, summary=summary)
     to_business(session, chat, Reply(told, _menu(chat.locale), kind="handoff:ended"), now=now)
     shown = t("handoff.staff_ended", STAFF_LOCALE, code=chat.code, name=officer.name)
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
     return Notice("handoff.staff_ended_ok", {"code": chat.code})
+
+
+async def _watch(
+    session: AsyncSession, chat: LiveChat, *, since: datetime, now: datetime, settings: Settings
+) -> None:
+    """Schedules the check that the officer is still there, ``handoff_idle_minutes`` on."""
+    due = since + timedelta(minutes=settings.handoff_idle_minutes)
+    key = f"ht:{chat.code}:idle:{int(due.timestamp())}"
+    await schedule(session, kind=IDLE, ref=chat.code, due_at=due, now=now, key=key)
+
+
+def _officer_last(chat: LiveChat) -> datetime:
+    """When the officer last showed up: the take, or their latest message."""
+    moments = [chat.taken_at or chat.requested_at]
+    for item in chat.messages:
+        if item.get("by") == "staff":
+            try:
+                moments.append(datetime.fromisoformat(str(item.get("at"))))
+            except ValueError:
+                continue
+    return max(moments)
 
 
 def _close(chat: LiveChat, reason: EndReason, now: datetime) -> None:
@@ -423,6 +509,13 @@ def transcript_text(chat: LiveChat, locale: str) -> str:
         else:
             lines.append(t("handoff.transcript_business", locale, text=text))
     return "\n".join(lines)
+
+
+def _said_at(item: Mapping[str, Any], settings: Settings) -> str:
+    try:
+        return petitions.time_text(datetime.fromisoformat(str(item.get("at"))), settings)
+    except ValueError:
+        return "?"
 
 
 def petition_topics(code: str) -> Reply:
@@ -482,7 +575,7 @@ async def to_petition(
             actor="staff" if by_staff else "business",
             actor_id=officer.user_id if by_staff else chat.user_id,
             kind="staff_message" if by_staff else "business_message",
-            note=f"{item.get('at', '')} {note}".strip(),
+            note=f"[{_said_at(item, settings)}] {note}",
         )
     petition.assignee, petition.assignee_name = officer.user_id, officer.name
     petitions.record(
@@ -499,8 +592,9 @@ async def to_petition(
     await petitions.to_staff(session, petition, card, now=now, settings=settings)
     await petition_plan.schedule_open(session, petition, start=now, now=now, settings=settings)
     chat.petition_code = petition.code
+    await cancel(session, ref=chat.code, kinds=(IDLE,))
     _close(chat, EndReason.PETITION, now)
-    _release(conversation, chat, now)
+    _release(conversation, chat)
     deadline = petitions.day_text(petition.deadline, settings)
     told = t("handoff.converted", chat.locale, code=petition.code, deadline=deadline)
     buttons = petition_render.business_buttons(petition)
@@ -516,7 +610,7 @@ async def leave(
     """The business leaves (its conversation is locked by the caller); the officers are told."""
     if not chat.is_open:
         return
-    await petition_plan.cancel(session, ref=chat.code, kinds=(TIMEOUT,))
+    await cancel(session, ref=chat.code, kinds=(TIMEOUT, IDLE))
     _close(chat, EndReason.BUSINESS, now)
     shown = t("handoff.staff_business_left", STAFF_LOCALE, code=chat.code)
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
@@ -527,22 +621,72 @@ async def time_out(session: AsyncSession, code: str, *, now: datetime, settings:
     chat, conversation = await _lock(session, code)
     if chat is None or chat.status != Status.WAITING:
         return
-    typed = "\n".join(
-        str(item.get("text")) for item in chat.messages if item.get("by") == "business"
-    ).strip()
-    files = [dict(f) for item in chat.messages for f in item.get("files") or []]
+    carried = _give_up(chat, conversation, EndReason.TIMEOUT, now=now, settings=settings)
+    key = "handoff.nobody_free_carried" if carried else "handoff.nobody_free"
+    told = t(key, chat.locale, minutes=settings.handoff_wait_minutes)
+    shown = t("handoff.staff_timed_out", STAFF_LOCALE, code=chat.code)
+    await _offer(session, chat, told, shown, now=now, settings=settings)
+
+
+async def went_quiet(
+    session: AsyncSession, code: str, *, now: datetime, settings: Settings
+) -> None:
+    """Ends a chat whose officer has written nothing for ``handoff_idle_minutes``.
+
+    The business is offered a petition with what it wrote; while the officer is still
+    there, the next check is set from their last message.
+    """
+    chat, conversation = await _lock(session, code)
+    if chat is None or chat.status != Status.LIVE:
+        return
+    last = _officer_last(chat)
+    minutes = settings.handoff_idle_minutes
+    if now < last + timedelta(minutes=minutes):
+        await _watch(session, chat, since=last, now=now, settings=settings)
+        return
+    _give_up(chat, conversation, EndReason.IDLE, now=now, settings=settings)
+    told = t("handoff.officer_away", chat.locale, minutes=minutes)
+    shown = t("handoff.staff_idle_ended", STAFF_LOCALE, code=chat.code, minutes=minutes)
+    await _offer(session, chat, told, shown, now=now, settings=settings)
+
+
+def _give_up(
+    chat: LiveChat,
+    conversation: Conversation | None,
+    reason: EndReason,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> bool:
+    """Ends the chat and hands the business back, what it wrote kept for a petition.
+
+    Returns whether anything was kept (text or files).
+    """
+    mine = [item for item in chat.messages if item.get("by") == "business"]
+    typed = "\n".join(str(item.get("text") or "") for item in mine).strip()
+    files = [dict(f) for item in mine for f in item.get("files") or []]
     carried: dict[str, Any] = {}
     if typed:
         carried["last_question"] = typed[: settings.petition_max_description_chars]
     if files:
         carried[CARRIED] = files[: settings.petition_max_attachments]
-    _close(chat, EndReason.TIMEOUT, now)
-    _release(conversation, chat, now, **carried)
-    key = "handoff.nobody_free_carried" if carried else "handoff.nobody_free"
-    told = t(key, chat.locale, minutes=settings.handoff_wait_minutes)
+    _close(chat, reason, now)
+    _release(conversation, chat, **carried)
+    return bool(carried)
+
+
+async def _offer(
+    session: AsyncSession,
+    chat: LiveChat,
+    told: str,
+    shown: str,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """Tells the business (offering a petition) and the topic that the chat is over."""
     offer = Reply(told, offer_buttons(chat.locale), kind="handoff:ended")
     to_business(session, chat, offer, now=now)
-    shown = t("handoff.staff_timed_out", STAFF_LOCALE, code=chat.code)
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
 
 

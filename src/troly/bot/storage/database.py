@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from importlib import resources
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.pool import StaticPool
@@ -67,6 +69,20 @@ def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+HEALTH_SECONDS = 3.0
+"""How long a health check waits for the database (a HEALTHCHECK's own timeout is longer)."""
+
+
+async def answers(engine: AsyncEngine) -> bool:
+    """Whether the database answers a trivial query within ``HEALTH_SECONDS``."""
+    try:
+        async with asyncio.timeout(HEALTH_SECONDS), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError, TimeoutError):
+        return False
+    return True
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -22,10 +23,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from troly.bot.choices import ChoiceMenus
+from troly.bot.clean import clean_incoming, says_nothing
 from troly.bot.leases import Leases, Singleton
 from troly.bot.messages import Attachment, Channel, Incoming, Reply
 from troly.bot.outbox import RetryLater, Undeliverable
 from troly.bot.settings import Settings
+from troly.handlers.json_body import parse_json
 from troly.handlers.zalo.common import (
     Numbered,
     Road,
@@ -78,14 +81,32 @@ def to_incoming(data: dict[str, Any]) -> Incoming | None:
         attachments = (Attachment("photo" if photo else "other", str(ref)),)
     else:
         return None
-    return Incoming(
-        channel=CHANNEL,
-        user_id=str(chat_id),
-        text=text,
-        attachments=attachments,
-        event_id=str(message_id),
-        display_name=sender.get("display_name"),
+    incoming = clean_incoming(
+        Incoming(
+            channel=CHANNEL,
+            user_id=str(chat_id),
+            text=text,
+            attachments=attachments,
+            event_id=str(message_id),
+            display_name=sender.get("display_name"),
+        )
     )
+    return None if says_nothing(incoming) else incoming
+
+
+def sent_within(data: dict[str, Any], *, now: datetime, seconds: int) -> bool:
+    """Whether an update's message ``date`` (epoch milliseconds), when it has one, is within
+    ``seconds`` of now: a webhook body recorded and posted again later is refused."""
+    update = data.get("result", data) if "ok" in data else data
+    message = update.get("message") if isinstance(update, dict) else None
+    date = message.get("date") if isinstance(message, dict) else None
+    if date is None:
+        return True
+    try:
+        sent = int(str(date)) / 1000
+    except ValueError:
+        return False
+    return abs(now.timestamp() - sent) <= seconds
 
 
 def render(reply: Reply, locale: str = "vi", *, start: int = 1) -> Numbered:
@@ -180,11 +201,13 @@ class ZaloBotDoor:
         road: Road,
         menus: ChoiceMenus,
         files: ZaloFiles,
+        clock: Callable[[], datetime],
         leases: Leases | None = None,
     ) -> None:
         assert settings.zalo_bot_token is not None
         self._leases = leases
         self._settings = settings
+        self._clock = clock
         self._road = road
         self._webhook = settings.public_url is not None
         self._secret = webhook_secret(settings)
@@ -254,12 +277,16 @@ class ZaloBotDoor:
         if len(raw) > MAX_BODY_BYTES:
             return JSONResponse({"error": "too large"}, status_code=413)
         try:
-            data: Any = json.loads(raw)
+            data: Any = parse_json(raw)
         except ValueError:
             return JSONResponse({"error": "bad update"}, status_code=400)
         incoming = to_incoming(data) if isinstance(data, dict) else None
         if incoming is None:
             return Response(status_code=200)
+        window = self._settings.zalo_replay_seconds
+        if not sent_within(data, now=self._clock(), seconds=window):
+            logger.warning("zalo bot message outside the %ss replay window refused", window)
+            return JSONResponse({"error": "forbidden"}, status_code=403)
         return Response(status_code=200, background=BackgroundTask(self._road.handle, incoming))
 
     async def _poll(self) -> None:

@@ -7,7 +7,6 @@ refreshed and the send retried once, outside the window the row is held, a rate 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from troly.bot.messages import Button, Reply
 from troly.bot.outbox import Held, RetryLater, Undeliverable
 from troly.bot.settings import Settings
 from troly.bot.tokens import Grant, TokenRefreshFailed, TokenStore
+from troly.handlers.json_body import parse_json
 from troly.handlers.zalo import oa_auth
 from troly.handlers.zalo.common import (
     MAX_TEXT,
@@ -34,7 +34,13 @@ from troly.handlers.zalo.common import (
     is_photo,
     render_numbered,
 )
-from troly.handlers.zalo.oa_events import CHANNEL, expected_signature, signature_ok, to_incoming
+from troly.handlers.zalo.oa_events import (
+    CHANNEL,
+    expected_signature,
+    sent_within,
+    signature_ok,
+    to_incoming,
+)
 
 __all__ = [
     "CHANNEL",
@@ -346,7 +352,11 @@ class ZaloOADoor:
         header = request.headers.get(SIGNATURE_HEADER)
         if not signature_ok(raw, header, app_id=self._app_id, oa_secret=self._oa_secret):
             return JSONResponse({"error": "bad signature"}, status_code=401)
-        data = json.loads(raw)
+        data = parse_json(raw)
+        window = self._settings.zalo_replay_seconds
+        if not sent_within(data, now=self._clock(), seconds=window):
+            logger.warning("zalo oa event outside the %ss replay window refused", window)
+            return JSONResponse({"error": "bad signature"}, status_code=401)
         incoming = to_incoming(data)
         if incoming is None:
             return Response(status_code=200)

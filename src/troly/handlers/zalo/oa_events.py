@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+from datetime import datetime
 from typing import Any
 
+from troly.bot.clean import clean_incoming, says_nothing
 from troly.bot.messages import Attachment, Channel, Incoming
+from troly.handlers.json_body import parse_json
 
 CHANNEL: Channel = "zalo_oa"
 _ATTACHMENT_EVENTS = {
@@ -41,7 +43,7 @@ def signature_ok(raw: bytes, header: str | None, *, app_id: str, oa_secret: str)
     given = header.strip()
     given = given[4:] if given.lower().startswith("mac=") else given
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
     except ValueError:
         return False
     if not isinstance(data, dict):
@@ -52,6 +54,23 @@ def signature_ok(raw: bytes, header: str | None, *, app_id: str, oa_secret: str)
     want = expected_signature(raw, app_id=app_id, timestamp=timestamp, oa_secret=oa_secret)
     same_app = hmac.compare_digest(body_app.encode(), app_id.encode())
     return hmac.compare_digest(given.lower().encode(), want.encode()) and same_app
+
+
+def sent_within(data: dict[str, Any], *, now: datetime, seconds: int) -> bool:
+    """Whether the event's own ``timestamp`` (epoch milliseconds) is within ``seconds`` of now.
+
+    The signature covers the timestamp, so an event recorded and sent again later cannot be
+    given a new one: outside the window it is refused like a bad signature.
+    """
+    return _within(data.get("timestamp"), now=now, seconds=seconds)
+
+
+def _within(millis: object, *, now: datetime, seconds: int) -> bool:
+    try:
+        sent = int(str(millis)) / 1000
+    except ValueError:
+        return False
+    return abs(now.timestamp() - sent) <= seconds
 
 
 def to_incoming(data: dict[str, Any]) -> Incoming | None:
@@ -69,7 +88,8 @@ def to_incoming(data: dict[str, Any]) -> Incoming | None:
         if not user:
             return None
         event_id = f"{event}:{user}:{timestamp}"
-        return Incoming(channel=CHANNEL, user_id=str(user), choice="start", event_id=event_id)
+        start = Incoming(channel=CHANNEL, user_id=str(user), choice="start", event_id=event_id)
+        return clean_incoming(start)
     if event != "user_send_text" and event not in _ATTACHMENT_EVENTS:
         return None
     sender = data.get("sender") or {}
@@ -94,10 +114,13 @@ def to_incoming(data: dict[str, Any]) -> Incoming | None:
         attachments = attachments or [Attachment("other", event_id)]
     elif text is None:
         return None
-    return Incoming(
-        channel=CHANNEL,
-        user_id=str(sender["id"]),
-        text=text,
-        attachments=tuple(attachments),
-        event_id=event_id,
+    incoming = clean_incoming(
+        Incoming(
+            channel=CHANNEL,
+            user_id=str(sender["id"]),
+            text=text,
+            attachments=tuple(attachments),
+            event_id=event_id,
+        )
     )
+    return None if says_nothing(incoming) else incoming

@@ -374,6 +374,15 @@
   }
 
   function resetKiosk() {
+    if (live) {
+      // The person at the kiosk has gone: the officer is told, rather than writing to nobody.
+      const leave = { session, locale, mid: randomId(12), choice: "hb:leave" };
+      fetch("/api/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(leave),
+      }).catch(() => {});
+    }
     session = randomId(16);
     live = false;
     lastProcedure = "";
