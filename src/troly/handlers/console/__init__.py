@@ -85,6 +85,7 @@ def console_routes(
         gated("/sessions/{id}/report.csv", "session_report", sessions_pages.report_csv, "GET"),
         gated("/routing", "routing", routing.table, "GET"),
         gated("/routing", "routing_save", routing.save, "POST"),
+        gated("/routing/communes", "routing_commune", routing.save_commune, "POST"),
         Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
     ]
     return Mount("/console", routes=routes, name="console")

@@ -41,6 +41,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:session_report": WORKERS,
     "console:routing": LEADERS,
     "console:routing_save": ADMINS,
+    "console:routing_commune": ADMINS,
     "console:audit": ADMINS,
     "console:accounts": ADMINS,
 }
