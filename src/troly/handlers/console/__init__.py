@@ -22,6 +22,7 @@ from troly.handlers.console.live import LivePages
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
 from troly.handlers.console.routing import RoutingPages
+from troly.handlers.console.session_plans import SessionPlans
 from troly.handlers.console.sessions import SessionPages
 
 
@@ -47,6 +48,7 @@ def console_routes(
     routing = RoutingPages(gate, petitions)
     sessions_pages = SessionPages(gate)
     live = LivePages(gate)
+    plans = SessionPlans(gate, sessions_pages)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
         # One name for the route and for its check: the access table cannot be bypassed.
@@ -73,7 +75,9 @@ def console_routes(
         gated("/live/{code}/messages", "live_messages", live.chat_messages, "GET"),
         gated("/live/{code}/act", "live_act", live.act, "POST"),
         gated("/sessions", "sessions", sessions_pages.listing, "GET"),
+        gated("/sessions", "sessions_add", plans.add, "POST"),
         gated("/sessions/{id}", "session", sessions_pages.page, "GET"),
+        gated("/sessions/{id}/manage", "session_manage", plans.manage, "POST"),
         gated("/sessions/{id}/screen", "session_screen", sessions_pages.screen, "POST"),
         gated("/sessions/{id}/attendance", "session_attendance", sessions_pages.attendance, "POST"),
         gated("/sessions/{id}/conclude", "session_conclude", sessions_pages.conclude, "POST"),

@@ -32,6 +32,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:live_act": WORKERS,
     "console:sessions": EVERYONE,
     "console:session": EVERYONE,
+    "console:sessions_add": LEADERS,
+    "console:session_manage": LEADERS,
     "console:session_screen": WORKERS,
     "console:session_attendance": LEADERS,
     "console:session_conclude": LEADERS,
