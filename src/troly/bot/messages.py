@@ -9,7 +9,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Channel = Literal["telegram", "zalo_bot", "zalo_oa", "web", "cli"]
+Channel = Literal["telegram", "zalo_bot", "zalo_oa", "web", "cli", "console"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ _SECRETS = (
     "zalo_oa_secret",
     "zalo_oa_refresh_token",
     "zalo_oa_access_token",
+    "console_secret",
 )
 _SPAN = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "xxx", "your-token-here", "test"}
@@ -128,6 +129,20 @@ class Settings(BaseSettings):
     # A staff file relayed to a business on another channel (Zalo, the web) is downloaded
     # first, and the cloud Bot API's getFile serves files of up to 20 MB.
     petition_relay_max_file_mb: int = Field(20, ge=1)
+    # Which department handles each petition topic, until an admin changes it in the console
+    # (a JSON object topic -> department in TROLY_PETITION_DEPARTMENTS).
+    petition_departments: dict[str, str] = {
+        "dkdn": "Sở Tài chính",
+        "dautu": "Sở Tài chính",
+        "datdai": "Sở Nông nghiệp và Môi trường",
+        "xaydung": "Sở Xây dựng",
+        "thue": "Thuế tỉnh",
+        "haiquan": "Hải quan khu vực",
+        "moitruong": "Sở Nông nghiệp và Môi trường",
+        "pccc": "Công an tỉnh (Phòng Cảnh sát PCCC và CNCH)",
+        "bhxh": "Bảo hiểm xã hội tỉnh",
+        "khac": "Trung tâm Phục vụ hành chính công tỉnh",
+    }
 
     # The chairman's monthly dialogue sessions (facts/rules.md: defaults are the third
     # Thursday at 14:00, 20 seats, registration closing 3 working days before).
@@ -180,6 +195,17 @@ class Settings(BaseSettings):
 
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)
+
+    # The staff console (/console). The secret signs its cookies: set the same one on every
+    # worker (unset, each process makes its own, so sign-ins do not survive a restart).
+    console_secret: SecretStr | None = None
+    console_idle_minutes: int = Field(30, ge=1)
+    console_absolute_hours: int = Field(12, ge=1)
+    # Wrong passwords for one account or from one address within the window slow further
+    # tries to one per ``console_throttle_seconds`` (never a lock-out of the real user).
+    console_throttle_failures: int = Field(5, ge=1)
+    console_throttle_window_minutes: int = Field(15, ge=1)
+    console_throttle_seconds: int = Field(60, ge=1)
 
     @property
     def zalo_oa_configured(self) -> bool:

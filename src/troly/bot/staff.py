@@ -95,3 +95,8 @@ async def list_staff(
         query = query.where(StaffMember.channel == channel)
     members = list((await session.execute(query)).scalars())
     return sorted(members, key=lambda m: (m.role != "supervisor", m.name.lower(), m.id))
+
+
+async def assignable_staff(session: AsyncSession) -> list[StaffMember]:
+    """Who a petition can be given to: active officers and supervisors, from any door."""
+    return [m for m in await list_staff(session) if m.role in ROLES]

@@ -46,6 +46,7 @@ from troly.bot.wiring import (
     followup_handlers,
     followup_preloaders,
 )
+from troly.handlers.console import console_routes
 from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
@@ -265,6 +266,15 @@ def create_app(
     routes = web_routes(
         chat=chat, settings=settings, links=ContinueLinks(settings), limits=rt.limits
     )
+    console = console_routes(
+        sessions=rt.sessions,
+        settings=settings,
+        clock=rt.clock,
+        write_lock=rt.write_lock,
+        deliver=rt.outbox.deliver_soon,
+        files=rt.files,
+    )
+    routes = [console, *routes]
     telegram = None
     if settings.telegram_token is not None:
         from troly.handlers.telegram import TelegramDoor

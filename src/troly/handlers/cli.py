@@ -26,12 +26,12 @@ from troly.bot.settings import Settings
 from troly.bot.settings_problems import SettingsProblem, load_settings
 from troly.bot.storage.database import create_engine, current_revision, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
-from troly.handlers import sessions_cli, staff_cli
+from troly.handlers import console_cli, sessions_cli, staff_cli
 from troly.knowledge.index import SearchResult
 from troly.knowledge.records import load_knowledge
 
 logger = logging.getLogger("troly")
-_USE_DATABASE = frozenset({"ask", "chat", "serve", "db", "staff", "sessions"})
+_USE_DATABASE = frozenset({"ask", "chat", "serve", "db", "staff", "sessions", "console"})
 
 
 def render_plain(reply: Reply) -> str:
@@ -281,6 +281,7 @@ def parser() -> argparse.ArgumentParser:
     db_sub.add_parser("current", help="show the current revision")
     staff_cli.add_parser(sub)
     sessions_cli.add_parser(sub)
+    console_cli.add_parser(sub)
     zalo = sub.add_parser("zalo", help="Zalo Official Account")
     zalo_sub = zalo.add_subparsers(dest="zalo_command", required=True)
     zalo_sub.add_parser(
@@ -366,6 +367,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(staff_cli.run(args, settings, sys.stdout))
     if args.command == "sessions":
         return asyncio.run(sessions_cli.run(args, settings, sys.stdout))
+    if args.command == "console":
+        return asyncio.run(console_cli.run(args, settings, sys.stdout, sys.stdin))
     if args.command == "zalo":
         return _zalo_authorize(settings, sys.stdout, sys.stderr)
     return 2

@@ -25,6 +25,7 @@ from troly.bot.petitions.effects import (
     SubmitPetition,
 )
 from troly.bot.petitions.model import Petition, Status
+from troly.bot.petitions.routing import department_for
 from troly.bot.petitions.service import (
     by_code,
     create,
@@ -53,6 +54,8 @@ async def submit(effect: SubmitPetition, applied: Applied) -> EffectResult:
         now=now,
         settings=settings,
     )
+    # It lands in the queue of the department that handles its topic (the console's routing).
+    petition.department = await department_for(applied.session, petition.topic, settings)
     card = render.staff_card(petition, settings)
     await to_staff(applied.session, petition, card, now=now, settings=settings)
     for file in render.business_files(petition, petition.attachments):

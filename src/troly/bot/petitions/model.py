@@ -78,6 +78,8 @@ class Petition(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(String(1000))
     round: Mapped[int] = mapped_column(Integer, default=1)
+    department: Mapped[str | None] = mapped_column(String(120))
+    """The department whose queue it is in (``petitions.routing``), set at filing."""
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When the retention job erased its personal data (None while it is kept)."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

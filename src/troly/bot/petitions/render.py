@@ -50,6 +50,11 @@ def staff_card(petition: Petition, settings: Settings) -> Reply:
     lines = [
         t("staff.card_title", lo, code=petition.code),
         t("staff.card_topic", lo, topic=topic_label(petition.topic, lo)),
+        *(
+            [t("staff.card_department", lo, department=petition.department)]
+            if petition.department
+            else []
+        ),
         t(
             "staff.card_commune",
             lo,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.codes import new_code
+from troly.bot.console.accounts import CONSOLE_CHANNEL
 from troly.bot.messages import Reply
 from troly.bot.outbox import enqueue
 from troly.bot.petitions.model import Petition, PetitionEvent, Status
@@ -224,7 +225,10 @@ def to_staff_chat(
 
 
 def to_person(session: AsyncSession, user_id: str, reply: Reply, *, now: datetime) -> None:
-    """Queues a private message to a staff member."""
+    """Queues a private message to a staff member (on Telegram: web-only staff have none)."""
+    if user_id.startswith(f"{CONSOLE_CHANNEL}:"):
+        # Someone who signs in only on the web sees reminders in the console's lists.
+        return
     enqueue(session, channel=STAFF_CHANNEL, recipient=user_id, reply=reply, now=now)
 
 

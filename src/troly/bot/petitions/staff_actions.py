@@ -11,15 +11,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.effects import Applied, EffectResult
 from troly.bot.flows import staff as staff_flow
+from troly.bot.flows.base import State
 from troly.bot.handoff import appliers as handoff_appliers
-from troly.bot.messages import Button, Document, Reply
+from troly.bot.messages import Button, Document, Incoming, Reply
 from troly.bot.petitions import files as staff_files
 from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
@@ -27,7 +29,6 @@ from troly.bot.petitions.effects import StaffAction
 from troly.bot.petitions.jobs import set_new_date
 from troly.bot.petitions.model import Petition, Status
 from troly.bot.petitions.service import (
-    STAFF_CHANNEL,
     by_code,
     day_text,
     record,
@@ -35,7 +36,10 @@ from troly.bot.petitions.service import (
     to_staff,
     work_calendar,
 )
-from troly.bot.staff import find_staff, list_staff
+from troly.bot.petitions.staff_more import MORE_ACTIONS as _MORE
+from troly.bot.petitions.staff_more import READER
+from troly.bot.settings import Settings
+from troly.bot.staff import assignable_staff, find_staff
 from troly.bot.staff_topics import key_of_thread
 from troly.bot.storage.models import Conversation
 from troly.bot.texts import t
@@ -49,7 +53,7 @@ _Handler = Callable[[StaffAction, Applied, Petition, str], Awaitable[EffectResul
 
 
 def _say(key: str, **values: object) -> EffectResult:
-    return EffectResult(replies=(Reply(t(key, LO, **values)),))
+    return EffectResult(replies=(Reply(t(key, READER.get(), **values)),))
 
 
 async def _petition_of(effect: StaffAction, applied: Applied) -> Petition | None:
@@ -78,7 +82,7 @@ async def _live_chat_of(effect: StaffAction, applied: Applied) -> str | None:
 
 
 async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | None:
-    """Runs one staff action after checking the roster."""
+    """Runs one staff action from the staff group after checking the roster."""
     inc = applied.incoming
     found = await find_staff(applied.session, inc.channel, inc.user_id)
     if found is None:
@@ -87,15 +91,51 @@ async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | 
             return None
         logger.info("petition action refused: not on the roster")
         return _say("staff.not_authorised")
-    name, role = found.name, found.role
-    applied = replace(applied, incoming=replace(inc, display_name=name))
+    applied = replace(applied, incoming=replace(inc, display_name=found.name))
     live = await _live_chat_of(effect, applied)
     if live is not None:
         return await handoff_appliers.relay_from_topic(live, applied)
+    return await _run(effect, applied, found.role)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts on a petition, whichever door they use (their roster id, name and role)."""
+
+    user_id: str
+    name: str
+    role: str
+    """The roster role the rules know: ``agent`` or ``supervisor``."""
+
+
+async def act_on_petition(
+    session: AsyncSession,
+    effect: StaffAction,
+    actor: Actor,
+    *,
+    now: datetime,
+    settings: Settings,
+    locale: str = LO,
+) -> EffectResult | None:
+    """Runs one staff action for someone already identified (the console).
+
+    The same rules, and the same messages to the business and to the petition's staff topic,
+    as the staff group's.
+    """
+    incoming = Incoming(channel="console", user_id=actor.user_id, display_name=actor.name)
+    applied = Applied(session, now, incoming, State(), settings)
+    token = READER.set(locale)  # the replies are for this officer, in their language
+    try:
+        return await _run(effect, applied, actor.role)
+    finally:
+        READER.reset(token)
+
+
+async def _run(effect: StaffAction, applied: Applied, role: str) -> EffectResult | None:
     petition = await _petition_of(effect, applied)
     if petition is None:
         return None if effect.action == "relay" else _say("staff.unknown_petition")
-    handler = _ACTIONS.get(effect.action)
+    handler = _ACTIONS.get(effect.action) or _MORE.get(effect.action)
     if handler is None:
         return _say("staff.unknown_petition")
     return await handler(effect, applied, petition, role)
@@ -150,7 +190,7 @@ async def _reassign_menu(
 ) -> EffectResult | None:
     if role != "supervisor" and p.assignee != applied.incoming.user_id:
         return _say("staff.reassign_not_allowed")
-    people = await list_staff(applied.session, channel=STAFF_CHANNEL)
+    people = await assignable_staff(applied.session)
     rows = tuple(
         (Button(m.name, choice=f"ps:assign:{p.code}:{m.user_id}"),)
         for m in people
@@ -168,7 +208,7 @@ async def _assign_to(
         return _say("staff.reassign_not_allowed")
     if not p.is_open:
         return _say("staff.not_open", code=p.code)
-    people = {m.user_id: m.name for m in await list_staff(applied.session, channel=STAFF_CHANNEL)}
+    people = {m.user_id: m.name for m in await assignable_staff(applied.session)}
     target = effect.arg or ""
     if target not in people:
         return _say("staff.not_on_roster")

@@ -128,7 +128,9 @@ class StaffMember(Base):
     """A support officer allowed to act on petitions and bookings, with a role.
 
     ``role`` is "agent" (claims and answers) or "supervisor" (also reassigns, is alerted on
-    escalations). Only people on this roster can act from the staff group.
+    escalations); "viewer" for a web-only reader. Only people on this roster can act from the
+    staff group. Someone with a web login (``email``) has a console role too; a web-only
+    account lives on the ``console`` channel.
     """
 
     __tablename__ = "staff"
@@ -141,6 +143,17 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The web console's login (``troly console add-user``): the same person, one row.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    console_role: Mapped[str | None] = mapped_column(String(16))
+    """``admin``, ``supervisor``, ``officer`` or ``viewer``; None: no web login."""
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """The petition topics an officer works (the console shows an officer only these)."""
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    department: Mapped[str | None] = mapped_column(String(120))
+    """The department an officer works in: its petitions are in their queue."""
 
 
 class ZaloToken(Base):
