@@ -64,6 +64,7 @@ def console_routes(
         gated("/accounts", "accounts", pages.accounts, "GET"),
         gated("/petitions", "inbox", petitions.inbox, "GET"),
         gated("/petitions/rows", "inbox_rows", petitions.inbox_rows, "GET"),
+        gated("/petitions/alert", "inbox_alert", petitions.alert, "GET"),
         gated("/petitions/{code}", "case", petitions.case, "GET"),
         gated("/petitions/{code}/details", "case_details", petitions.details, "GET"),
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
