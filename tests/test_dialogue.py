@@ -39,21 +39,55 @@ async def test_start_greets_in_vietnamese_with_the_menu(chat: Chat) -> None:
     assert "human" in choices(reply)
 
 
-async def test_a_clear_question_gets_the_card_leading_with_the_asked_aspect(chat: Chat) -> None:
+async def test_a_question_naming_a_procedure_gets_a_first_card_on_one_screen(chat: Chat) -> None:
+    [reply] = await chat.say("an", "khôi phục mã số thuế")
+    assert reply.kind == "procedure:1.008510"
+    assert reply.text.splitlines()[0] == "📄 Khôi phục mã số thuế"
+    assert "⏱ Thời hạn:" in reply.text
+    assert "💰 Lệ phí:" in reply.text
+    assert len(reply.text) <= 700
+    assert choices(reply)[:3] == [
+        "sec:1.008510:docs:0",
+        "sec:1.008510:steps:0",
+        "sec:1.008510:legal:0",
+    ]
+    assert "menu:ask" in choices(reply)
+    assert len(reply.all_buttons()) <= 5
+
+
+async def test_a_documents_question_gets_the_documents_page_by_page(chat: Chat) -> None:
     [reply] = await chat.say("an", "thủ tục khôi phục mã số thuế cần giấy tờ gì")
     assert reply.kind == "procedure:1.008510"
-    lines = reply.text.splitlines()
-    assert lines[0] == "📄 Khôi phục mã số thuế"
-    assert reply.text.index("Hồ sơ cần chuẩn bị") < reply.text.index("Thời hạn giải quyết")
-    assert "docs:1.008510" in choices(reply)
-    assert "human" in choices(reply)
+    assert reply.text.splitlines()[:2] == [
+        "📑 Hồ sơ cần chuẩn bị (trang 1/2)",
+        "📄 Khôi phục mã số thuế",
+    ]
+    [more] = [c for c in choices(reply) if c.endswith(":docs:1")]
+    [page_two] = await chat.press("an", more)
+    assert page_two.text.startswith("📑 Hồ sơ cần chuẩn bị (trang 2/2)")
+    assert not [c for c in choices(page_two) if c.endswith(":docs:2")]
 
 
 async def test_a_follow_up_aspect_question_answers_for_the_procedure_just_shown(chat: Chat) -> None:
     await chat.say("an", "khôi phục mã số thuế")
     [reply] = await chat.say("an", "phí bao nhiêu")
     assert reply.kind == "procedure:1.008510"
-    assert reply.text.index("Phí, lệ phí") < reply.text.index("Thời hạn giải quyết")
+    assert reply.text.splitlines()[:2] == ["📄 Khôi phục mã số thuế", "💰 Phí, lệ phí"]
+    assert "Thời hạn" not in reply.text
+    assert "asp:1.008510:time" in choices(reply)
+
+
+async def test_the_card_and_its_buttons_speak_english_in_english(chat: Chat) -> None:
+    await chat.say("an", "/en")
+    [reply] = await chat.say("an", "household business registration")
+    assert reply.kind == "procedure:1.001612"
+    assert "⏱ Processing time: 3 working days" in reply.text
+    labels = [b.label for b in reply.all_buttons()]
+    assert "📑 Documents to prepare" in labels
+    assert "🌐 Submit online" in labels
+    [fee] = await chat.press("an", "asp:1.001612:fee")
+    assert fee.text.splitlines()[1] == "💰 Fees"
+    assert "150.000 VND" in fee.text
 
 
 async def test_an_aspect_question_with_no_procedure_asks_which_one(chat: Chat) -> None:

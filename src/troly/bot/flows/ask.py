@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from troly.bot.answers import card_reply, reply_for
+from troly.bot.answers import card_reply, page_reply, reply_for
+from troly.bot.cards import Section
 from troly.bot.flows.base import Context, LogQuestion, Outcome, State
 from troly.bot.flows.handoff import remember_question
 from troly.bot.messages import Reply
@@ -54,4 +55,13 @@ def show_procedure(
     if procedure is None:
         return Outcome(state, (Reply(t("ask.expired_choice", state.locale)),))
     reply = card_reply(procedure, aspect, state.locale, all_documents=all_documents)
+    return Outcome(state.with_draft(last_code=code), (reply,))
+
+
+def show_section(state: State, code: str, section: Section, page: int, ctx: Context) -> Outcome:
+    """Shows a page of a procedure's documents, steps or legal basis (from a button)."""
+    procedure = ctx.index.kb.get(code)
+    if procedure is None:
+        return Outcome(state, (Reply(t("ask.expired_choice", state.locale)),))
+    reply = page_reply(procedure, section, page, state.locale)
     return Outcome(state.with_draft(last_code=code), (reply,))
