@@ -472,9 +472,11 @@ async def bench_telegram(args: argparse.Namespace, questions: list[str], tmp: st
 
     telegram_server.socket = _TcpSockets()  # type: ignore[assignment]
     runs: list[Run] = []
-    # The app paces itself (1 message/s per chat, 30/s overall); the fake's own flood control
-    # is off so that what is measured is the app, not 429 retries.
-    async with TelegramFake(local_mode=True, flood=FloodLimits(enabled=False)) as fake:
+    # The app paces itself (a burst of 3 then 1 message/s per chat, 30/s overall); the fake's
+    # own flood control is off so that what is measured is the app, not 429 retries, unless
+    # --tg-flood asks it to answer 429 to anything over Telegram's limits (the count shows).
+    flood = FloodLimits(enabled=args.tg_flood)
+    async with TelegramFake(local_mode=True, flood=flood) as fake:
         clock = ReplyClock(fake)
         telegram = {"token": fake.token, "api_url": fake.base_url.removesuffix("/bot")}
         db = os.path.join(tmp, "tg.db")
@@ -540,8 +542,8 @@ async def bench_telegram(args: argparse.Namespace, questions: list[str], tmp: st
 
             runs.append(await phase(Load(args.users, args.messages, TG_SECONDS), 10_000))
             runs[-1].notes.append(
-                "the app sends at most 1 message/s per chat (TelegramSender) and 30/s in all "
-                "(PTB AIORateLimiter), as Telegram asks"
+                "the app sends at most a burst of 3 then 1 message/s per chat and 30/s in all "
+                "(handlers/pacing.py, PTB's rate limiter), as Telegram asks"
             )
             paced = Load(args.users, args.messages, TG_SECONDS, rate=args.tg_rate)
             runs.append(await phase(paced, 20_000))
@@ -592,6 +594,11 @@ def main() -> None:
         "--tg-rate", type=float, default=20.0, help="offered messages/s of the paced telegram run"
     )
     parser.add_argument("--no-mid", action="store_true", help="web messages without a message id")
+    parser.add_argument(
+        "--tg-flood",
+        action="store_true",
+        help="the fake Bot API answers 429 over Telegram's limits",
+    )
     parser.add_argument("--in-process", action="store_true", help="serve the app in this loop")
     parser.add_argument("--profile", help="write the app's cProfile stats to this file")
     args = parser.parse_args()

@@ -122,12 +122,24 @@ class Console:
         return [reply["text"] for reply in response.json()["replies"]]
 
     def file_petition(
-        self, description: str, *, topic: str = "xaydung", consent: bool = False
+        self,
+        description: str,
+        *,
+        topic: str = "xaydung",
+        consent: bool = False,
+        files: tuple[tuple[str, bytes, str], ...] = (),
     ) -> str:
-        """Files a petition through the web chat; returns its tracking code."""
+        """Files a petition through the web chat (with ``files``: name, bytes, type, uploaded
+        at the files step); returns its tracking code."""
         self.chat(text="/phananh")
         self.chat(choice=f"pf:topic:{topic}")
         self.chat(text=description)
+        for name, content, kind in files:
+            fields = {"session": self.chat_session, "locale": "vi"}
+            sent = self.client.post(
+                "/api/chat/file", data=fields, files={"file": (name, content, kind)}
+            )
+            assert sent.status_code == 200, sent.text
         self.chat(choice="pf:done")
         self.chat(choice="pf:commune:none")
         self.chat(choice="pf:public:0")

@@ -250,3 +250,37 @@ def test_an_officer_who_reads_english_gets_the_pages_and_refusals_in_english(
     lost = act(console, "officer", code, action="claim")
     assert lost.status_code == 409
     assert "is being handled by Phạm Lãnh Đạo, so it cannot be claimed" in lost.text
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"the flooded road, photographed" * 20
+PDF = b"%PDF-1.7\n" + b"bien nhan ho so " * 30
+
+
+def test_the_case_page_previews_the_businesss_photos_and_pdfs(console: Console) -> None:
+    code = console.file_petition(
+        "Đường vào khu công nghiệp ngập",
+        topic="xaydung",
+        files=(("duong-ngap.png", PNG, "image/png"), ("bien-nhan.pdf", PDF, "application/pdf")),
+    )
+    console.sign_in("officer")
+    with console.as_("officer") as client:
+        page = client.get(f"/console/petitions/{code}").text
+        photo = client.get(f"/console/petitions/{code}/files/1")
+        pdf = client.get(f"/console/petitions/{code}/files/2")
+        missing = client.get(f"/console/petitions/{code}/files/3")
+    assert f'<img src="/console/petitions/{code}/files/1"' in page
+    assert 'data-testid="file-2">bien-nhan.pdf<' in page
+    assert (photo.content, photo.headers["content-type"]) == (PNG, "image/png")
+    assert photo.headers["content-disposition"].startswith("inline;")
+    assert (pdf.content, pdf.headers["content-type"]) == (PDF, "application/pdf")
+    assert missing.status_code == 404
+    console.sign_in("viewer")
+    console.sign_in("other_officer")
+    with console.as_("viewer") as client:
+        assert client.get(f"/console/petitions/{code}/files/1").status_code == 403
+    with console.as_("other_officer") as client:
+        assert client.get(f"/console/petitions/{code}/files/1").status_code == 404
+    console.sign_in("admin")
+    with console.as_("admin") as client:
+        log = client.get("/console/audit").text
+    assert f"{code}#1" in log and "view_file" in log

@@ -173,3 +173,50 @@ def test_the_guest_list_and_the_report_are_for_staff_who_act_and_are_audited(
     with console.as_("admin") as client:
         log = client.get("/console/audit").text
     assert "view_guests" in log and "export_report" in log and f"session:{number}" in log
+
+
+def test_a_supervisor_adds_moves_cancels_and_closes_sessions_with_the_cli_rules(
+    console: Console, clock: Clock
+) -> None:
+    console.sign_in("supervisor")
+    past = post(console, "supervisor", "/console/sessions", starts_at="2026-12-01T14:00")
+    assert past.status_code == 409 and "Thời gian đó đã qua" in past.text
+    sunday = post(console, "supervisor", "/console/sessions", starts_at="2026-12-20T09:00")
+    assert sunday.status_code == 409 and "Đó là ngày nghỉ" in sunday.text
+    added = post(
+        console, "supervisor", "/console/sessions", starts_at="2026-12-22T09:00", seats="10"
+    )
+    assert added.status_code == 303
+    number = added.headers["location"].split("/")[-1].split("?")[0]
+    manage = f"/console/sessions/{number}/manage"
+
+    number2, (first, _second) = make_session(console, seats=2, businesses=2)
+    moved = post(
+        console,
+        "supervisor",
+        f"/console/sessions/{number2}/manage",
+        action="move",
+        starts_at="2026-12-18T09:00",
+    )
+    assert moved.status_code == 303
+    assert any("18/12/2026" in text for text in to_business(console, "biz0"))
+    unconfirmed = post(console, "supervisor", manage, action="cancel")
+    assert unconfirmed.status_code == 409 and "Hãy đánh dấu ô xác nhận" in unconfirmed.text
+    assert post(console, "supervisor", manage, action="cancel", confirm="1").status_code == 303
+    again = post(console, "supervisor", manage, action="cancel", confirm="1")
+    assert again.status_code == 409
+    early = post(console, "supervisor", f"/console/sessions/{number2}/manage", action="minutes")
+    assert early.status_code == 409
+    clock.now = datetime(2026, 12, 18, 12, 0, tzinfo=VN)
+    console.sign_in("supervisor")
+    done = post(console, "supervisor", f"/console/sessions/{number2}/manage", action="minutes")
+    assert done.status_code == 303
+    late = post(
+        console,
+        "supervisor",
+        f"/console/sessions/{number2}/manage",
+        action="move",
+        starts_at="2026-12-24T09:00",
+    )
+    assert late.status_code == 409
+    assert first  # the bookings were there all along

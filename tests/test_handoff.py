@@ -498,3 +498,30 @@ async def test_in_english_the_business_is_put_through_and_told_in_english(world:
     [closed, intro] = await world.say("talk to a human")
     assert closed.text.startswith("🕐 Officers chat live 07:30–11:30, 13:30–17:00 on working days")
     assert "What is it about?" in intro.text
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_two_chats_nobody_took_end_in_one_tick(
+    pg_url: str, index: ProcedureIndex
+) -> None:
+    engine = create_engine(pg_url)
+    try:
+        await upgrade(engine)
+        world = World(session_factory(engine), index, Clock(MONDAY_9))
+        await world.roster()
+        await world.say("gặp cán bộ")
+        await world.say("Hồ sơ đất đai của tôi chậm", user="502")
+        await world.say("gặp cán bộ", user="502")
+        await world.say("Hồ sơ đất đai của tôi chậm", user="502")
+        await world.sent()
+        report = await world.at(MONDAY_9 + timedelta(minutes=5))
+        assert report.done == 2
+        offers = [s for s in await world.sent() if s.recipient in (BUSINESS, "502")]
+        assert sorted((s.recipient, s.reply.kind) for s in offers) == [
+            (BUSINESS, "handoff:ended"),
+            ("502", "handoff:ended"),
+        ]
+        [intro] = await world.press("menu:petition", user="502")
+        assert "«Hồ sơ đất đai của tôi chậm»" in intro.text
+    finally:
+        await engine.dispose()

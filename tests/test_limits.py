@@ -275,3 +275,23 @@ async def test_a_zalo_flooder_gets_one_notice_and_the_answers_within_the_limit(
     assert fourth == []
     assert kind([s.text for s in fifth]) == "answer"
     assert fake.errors == []
+
+
+def test_many_people_at_once_are_each_limited_and_those_who_left_are_forgotten(
+    clock: Clock,
+) -> None:
+    limits = RateLimits(settings=limited(rate_per_minute=60, rate_burst=1), clock=clock)
+
+    def says(user: int) -> bool:
+        return limits.check(Incoming(channel="web", user_id=f"s{user}", text="x")).allowed
+
+    first = [says(user) for user in range(12_000)]
+    again = [says(user) for user in range(0, 12_000, 1000)]
+    clock.advance(seconds=2)  # everyone's bucket has refilled
+    later = [says(user) for user in range(12_000, 24_000)]
+    back = [says(user) for user in range(0, 12_000, 1000)]
+
+    assert all(first)
+    assert not any(again)
+    assert all(later)
+    assert all(back)

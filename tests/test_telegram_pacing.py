@@ -7,8 +7,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, ApplicationBuilder
@@ -19,8 +21,10 @@ from troly.bot.messages import Reply
 from troly.bot.outbox import Outbox, enqueue
 from troly.bot.settings import Settings
 from troly.bot.storage.models import OutboxMessage
+from troly.handlers.app import build_runtime, create_app
 from troly.handlers.pacing import PaceLimits, Pacer
 from troly.handlers.telegram import PacedRateLimiter, TelegramSender, pace_limits
+from troly.knowledge.index import ProcedureIndex
 
 GROUP = -100123
 LONG_LINE = "Giấy đề nghị đăng ký doanh nghiệp theo mẫu, bản sao giấy tờ pháp lý cá nhân. "
@@ -176,3 +180,34 @@ def test_several_workers_share_the_bots_overall_and_group_limits() -> None:
     assert each_of_three == PaceLimits(
         chat_per_second=1.0, chat_burst=3, group_per_minute=6, overall_per_second=10
     )
+
+
+async def test_a_button_press_whose_answer_gets_a_429_is_still_handled(
+    tmp_path: Path, index: ProcedureIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with TelegramFake(local_mode=True) as fake:
+        settings = Settings(
+            environment="test",
+            database_url=f"sqlite:///{tmp_path / 'tg.db'}",
+            telegram_token=SecretStr(fake.token),
+            telegram_api_url=fake.base_url.removesuffix("/bot"),
+        )
+        app, _ = create_app(settings, runtime=build_runtime(settings, index=index), scheduler=False)
+        async with app.router.lifespan_context(app):
+            await fake.user_says(1001, "khôi phục mã số thuế")
+            [card] = await fake.wait_for_messages(1001, 1)
+            [docs] = [
+                button["callback_data"]
+                for row in card["reply_markup"]["inline_keyboard"]
+                for button in row
+                if button.get("callback_data", "").startswith("docs:")
+            ]
+            fake.inject_429(times=1, retry_after=3, methods=["answerCallbackQuery"])
+            await fake.user_presses(1001, int(card["message_id"]), docs)
+            messages = await fake.wait_for_messages(1001, 2)
+
+    assert "Hồ sơ cần chuẩn bị" in messages[1]["text"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "telegram 429 on a button answer: retry after 3 s" in warnings
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -71,6 +71,7 @@ class RateLimits:
         self._people = Budget(settings.rate_per_minute, settings.rate_burst)
         self._staff = Budget(settings.rate_staff_per_minute, settings.rate_staff_burst)
         self._buckets: dict[tuple[str, str, bool], _Bucket] = {}
+        self._prune_at = _PRUNE_AT
 
     def budget(self, incoming: Incoming) -> Budget:
         """The budget of the message's sender: staff (in the staff group) or everyone else."""
@@ -86,8 +87,10 @@ class RateLimits:
         key = (incoming.channel, incoming.user_id, incoming.in_group)
         bucket = self._buckets.get(key)
         if bucket is None:
-            if len(self._buckets) >= _PRUNE_AT:
+            if len(self._buckets) >= self._prune_at:
                 self._prune(now)
+                # Many people at once: look again only when there are twice as many.
+                self._prune_at = max(_PRUNE_AT, 2 * len(self._buckets))
             bucket = self._buckets[key] = _Bucket(float(budget.burst), now)
         rate = budget.per_minute / 60.0
         bucket.tokens = min(float(budget.burst), bucket.tokens + (now - bucket.at) * rate)

@@ -1,7 +1,9 @@
 """Delivers outbox rows through each channel's sender, with retries that lose nothing.
 
 A row is claimed with a lease (``locked_until``) so two deliverers never send it twice at
-once; sent rows are marked in their own transaction. A failed send is retried with
+once, and the pass that claimed it renews the lease while it still holds it (a send may wait
+its turn at a paced platform longer than a lease); sent rows are marked in their own
+transaction. A failed send is retried with
 exponential backoff, or after the platform's ``retry_after``; a user who blocked the bot is
 marked and not retried. Rows of one recipient go out in order. A channel with an interaction
 window (the Zalo OA: 7 days) is not tried outside it: the row is held, "waiting for the user",
@@ -37,6 +39,8 @@ from troly.bot.storage.models import Conversation, OutboxMessage
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+KEEP_EVERY = LEASE.total_seconds() / 3
+"""Seconds between renewals of the leases a delivery pass still holds."""
 ENQUEUED = "troly.outbox.enqueued"
 HELD = "held"
 WAITING_FOR_USER = "waiting for the user"
@@ -219,8 +223,10 @@ class Outbox:
         write_lock: asyncio.Lock | None = None,
         windows: Mapping[str, timedelta] | None = None,
         on_dead: Sequence[DeadHook] = (),
+        keep_every: float = KEEP_EVERY,
     ) -> None:
         # windows: per channel, how long after the user's last message a send may be tried.
+        self._keep_every = keep_every
         self._sessions = sessions
         self._windows = dict(windows or {})
         self._write_lock = write_lock
@@ -294,12 +300,56 @@ class Outbox:
     async def _deliver(self, only: object | None, *, limit: int = 200) -> DeliveryReport:
         started = self._clock()
         claimed = await self._claim(only, limit)
+        if not claimed:
+            return DeliveryReport()
+        in_order = [row[0] for row in claimed]
+        keeping = list(in_order)
+        keeper = asyncio.create_task(self._keep_leases(keeping))
+        try:
+            return await self._send_claimed(claimed, in_order, keeping, started)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _keep_leases(self, rows: list[int]) -> None:
+        """Renews the leases of the rows a pass still holds, until it is cancelled.
+
+        A send may wait its turn for long (Telegram allows a group 20 messages a minute): a
+        lease that ran out meanwhile would let the sweep send the same row too. A pass that
+        dies stops renewing, and its rows go to another deliverer when their leases run out.
+        """
+        while True:
+            await asyncio.sleep(self._keep_every)
+            if not rows:
+                continue
+            try:
+                async with self._sessions.begin() as session:
+                    await session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(list(rows)))
+                        .where(OutboxMessage.status == "pending")
+                        .where(OutboxMessage.locked_until.is_not(None))
+                        .values(locked_until=self._clock() + LEASE)
+                    )
+            except Exception as exc:
+                # The next renewal tries again; the lease is a minute, renewed every 20 s.
+                logger.warning("outbox leases not renewed: %s", type(exc).__name__)
+
+    async def _send_claimed(
+        self,
+        claimed: list[tuple[int, str, str, str | None, dict[str, Any], int]],
+        in_order: list[int],
+        keeping: list[int],
+        started: datetime,
+    ) -> DeliveryReport:
         sent = retried = dead = held = 0
         stalled: set[tuple[str, str]] = set()
         gone: set[tuple[str, str]] = set()
         waiting: set[tuple[str, str]] = set()
         told: list[int] = []
-        for row_id, channel, recipient, thread, payload, attempts in claimed:
+        for index, (row_id, channel, recipient, thread, payload, attempts) in enumerate(claimed):
+            keeping[:] = in_order[index:]  # the rows before this one are done with
             key = (channel, recipient)
             if key in gone:
                 dead += 1

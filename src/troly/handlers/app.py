@@ -272,6 +272,7 @@ def create_app(
         clock=rt.clock,
         write_lock=rt.write_lock,
         deliver=rt.outbox.deliver_soon,
+        files=rt.files,
     )
     routes = [console, *routes]
     telegram = None

@@ -471,6 +471,10 @@ class TelegramDoor:
                 await update.callback_query.answer()
             except BadRequest as exc:
                 logger.info("callback query already answered or expired: %s", exc.message)
+            except RetryAfter as exc:
+                # The press is still handled; only the client's spinner lasts a little longer.
+                seconds = _seconds(exc.retry_after)
+                logger.warning("telegram 429 on a button answer: retry after %.0f s", seconds)
         incoming = to_incoming(update, staff_chat_id=self._settings.staff_chat_id)
         if incoming is None:
             return

@@ -680,7 +680,12 @@ _SECTORS = _phrase_pattern(SPECIALISED_SECTORS)
 
 def specialised_sectors(folded: str) -> frozenset[str]:
     """The specialised sectors a folded text names."""
-    return frozenset(m.group(0) for m in _SECTORS.finditer(folded))
+    return frozenset(
+        m.group(0)
+        for m in _SECTORS.finditer(folded)
+        # "hải quan đối với" folds to "hai quan doi voi": customs, not the army (quân đội).
+        if not (m.group(0) == "quan doi" and folded[: m.start()].endswith("hai "))
+    )
 
 
 # The legal forms of a business, by the folded words that name them. A question about a

@@ -13,9 +13,11 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot.messages import Document
+from troly.bot.petitions import files as staff_files
 from troly.bot.petitions.effects import StaffAction
 from troly.bot.petitions.model import Petition, PetitionEvent, Status
-from troly.bot.petitions.service import by_code, lock_many, work_calendar
+from troly.bot.petitions.service import STAFF_CHANNEL, by_code, lock_many, work_calendar
 from troly.bot.petitions.staff_actions import Actor, act_on_petition
 from troly.bot.settings import Settings
 
@@ -243,3 +245,20 @@ async def act(
 async def _event_count(session: AsyncSession, petition: Petition) -> int:
     query = select(func.count(PetitionEvent.id)).where(PetitionEvent.petition_id == petition.id)
     return int(await session.scalar(query) or 0)
+
+
+PREVIEWABLE = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf"})
+"""What the console shows in the page (a picture, the browser's PDF viewer); others download."""
+
+
+def attachment(petition: Petition, number: int) -> Document | None:
+    """The petition's file ``number`` (1 is the first) as a document to fetch by reference.
+
+    The business's files live on the channel it wrote from; staff's on the staff group's.
+    """
+    files = petition.attachments
+    if not 1 <= number <= len(files):
+        return None
+    item = files[number - 1]
+    channel = STAFF_CHANNEL if item.get("by") == "staff" else petition.channel
+    return staff_files.documents(petition, [item], channel=channel)[0]

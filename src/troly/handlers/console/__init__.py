@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from troly.bot.files import FileSources
 from troly.bot.outbox import Queued
 from troly.bot.settings import Settings
 from troly.handlers.console.guard import ASSETS, Endpoint, Gate
@@ -21,6 +22,7 @@ from troly.handlers.console.live import LivePages
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
 from troly.handlers.console.routing import RoutingPages
+from troly.handlers.console.session_plans import SessionPlans
 from troly.handlers.console.sessions import SessionPages
 
 
@@ -31,15 +33,22 @@ def console_routes(
     clock: Callable[[], datetime],
     write_lock: asyncio.Lock | None = None,
     deliver: Callable[[Sequence[Queued]], None] | None = None,
+    files: FileSources | None = None,
 ) -> Mount:
     """The console, mounted at ``/console``; ``deliver`` sends an action's messages."""
     gate = Gate(
-        sessions=sessions, settings=settings, clock=clock, write_lock=write_lock, deliver=deliver
+        sessions=sessions,
+        settings=settings,
+        clock=clock,
+        write_lock=write_lock,
+        deliver=deliver,
+        files=files,
     )
     pages, petitions = Pages(gate), PetitionPages(gate)
     routing = RoutingPages(gate, petitions)
     sessions_pages = SessionPages(gate)
     live = LivePages(gate)
+    plans = SessionPlans(gate, sessions_pages)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
         # One name for the route and for its check: the access table cannot be bypassed.
@@ -58,6 +67,7 @@ def console_routes(
         gated("/petitions/{code}", "case", petitions.case, "GET"),
         gated("/petitions/{code}/details", "case_details", petitions.details, "GET"),
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
+        gated("/petitions/{code}/files/{number}", "case_file", petitions.file, "GET"),
         gated("/petitions/{code}/reroute", "case_reroute", routing.reroute, "POST"),
         gated("/live", "live", live.queue, "GET"),
         gated("/live/rows", "live_rows", live.queue_rows, "GET"),
@@ -65,7 +75,9 @@ def console_routes(
         gated("/live/{code}/messages", "live_messages", live.chat_messages, "GET"),
         gated("/live/{code}/act", "live_act", live.act, "POST"),
         gated("/sessions", "sessions", sessions_pages.listing, "GET"),
+        gated("/sessions", "sessions_add", plans.add, "POST"),
         gated("/sessions/{id}", "session", sessions_pages.page, "GET"),
+        gated("/sessions/{id}/manage", "session_manage", plans.manage, "POST"),
         gated("/sessions/{id}/screen", "session_screen", sessions_pages.screen, "POST"),
         gated("/sessions/{id}/attendance", "session_attendance", sessions_pages.attendance, "POST"),
         gated("/sessions/{id}/conclude", "session_conclude", sessions_pages.conclude, "POST"),

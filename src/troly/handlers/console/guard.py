@@ -26,6 +26,7 @@ from starlette.templating import Jinja2Templates
 
 from troly.bot.console.accounts import console_role
 from troly.bot.console.logins import visit
+from troly.bot.files import FileSources
 from troly.bot.outbox import Queued, enqueued
 from troly.bot.settings import Settings
 from troly.bot.storage.models import StaffMember
@@ -80,8 +81,10 @@ class Gate:
         clock: Callable[[], datetime],
         write_lock: asyncio.Lock | None = None,
         deliver: Callable[[Sequence[Queued]], None] | None = None,
+        files: FileSources | None = None,
     ) -> None:
         self.sessions, self.settings, self.clock = sessions, settings, clock
+        self.files = files or FileSources()
         self._deliver = deliver
         self._lock = write_lock
         secret = settings.console_secret

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from troly.bot.console.audit import audit
+from troly.bot.files import FileUnavailable
+from troly.bot.outbox import RetryLater
 from troly.bot.petitions import desk
 from troly.bot.petitions.model import Petition, Status
 from troly.bot.petitions.staff_actions import Actor
@@ -34,6 +37,8 @@ ACTIONS = (
     "reroute",
 )
 MAX_TEXT = 4000
+FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+"""A file opened on its own runs nothing (the browser's PDF viewer needs its inline style)."""
 
 
 def scope_of(ctx: Ctx) -> desk.Scope:
@@ -162,6 +167,44 @@ class PetitionPages:
         template = "_details.html" if partial else "details.html"
         context = {"ctx": ctx, "locale": ctx.locale, "nav": "inbox", "p": petition}
         return self.gate.render(request, template, context)
+
+    async def file(self, request: Request, ctx: Ctx) -> Response:
+        """One of the petition's files, fetched from where it lives (audited): pictures and
+        PDFs shown in the browser, anything else downloaded."""
+        code = str(request.path_params["code"])
+        raw = str(request.path_params["number"])
+        now = self.gate.clock()
+        async with self.gate.tx() as session:
+            petition = await desk.case(session, scope_of(ctx), code)
+            document = None
+            if petition is not None and raw.isdigit() and len(raw) < 4:
+                document = desk.attachment(petition, int(raw))
+            if document is not None and petition is not None:
+                audit(
+                    session,
+                    ctx.member,
+                    "view_file",
+                    now=now,
+                    address=ctx.address,
+                    target=f"{petition.code}#{raw}",
+                )
+        if document is None:
+            return self.gate.refusal(request, ctx, "console.not_found", 404)
+        try:
+            filled = await self.gate.files.filled(document)
+        except (FileUnavailable, RetryLater):
+            return self.gate.refusal(request, ctx, "console.file_unavailable", 502)
+        inline = filled.mime_type in desk.PREVIEWABLE
+        name = quote(filled.filename)
+        disposition = f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{name}"
+        headers = {
+            "Content-Disposition": disposition,
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": FILE_CSP,
+        }
+        media = filled.mime_type if inline else "application/octet-stream"
+        return Response(filled.content, media_type=media, headers=headers)
 
     async def act(self, request: Request, ctx: Ctx) -> Response:
         """One action on the petition, by the staff group's rules; refusals keep the form."""

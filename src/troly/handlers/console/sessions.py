@@ -29,7 +29,8 @@ def _text(form: Any, name: str) -> str:
     return value[:MAX_TEXT].strip() if isinstance(value, str) else ""
 
 
-def _session_id(request: Request) -> int | None:
+def session_id_of(request: Request) -> int | None:
+    """The session number in the path, or None when it is not one."""
     raw = str(request.path_params["id"])
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
@@ -40,7 +41,9 @@ class SessionPages:
     def __init__(self, gate: Gate) -> None:
         self.gate = gate
 
-    async def listing(self, request: Request, ctx: Ctx) -> Response:
+    async def listing(
+        self, request: Request, ctx: Ctx, *, messages: tuple[str, ...] = (), status: int = 200
+    ) -> Response:
         """Upcoming sessions (all with ``?all=1``): seats, registered, waitlist, status."""
         everything = request.query_params.get("all") == "1"
         async with self.gate.tx() as session:
@@ -52,8 +55,10 @@ class SessionPages:
             "lines": lines,
             "everything": everything,
             "label": lambda row: notices.session_label(row, self.gate.settings),
+            "can_lead": ctx.role in ("admin", "supervisor"),
+            "messages": messages,
         }
-        return self.gate.render(request, "sessions.html", context)
+        return self.gate.render(request, "sessions.html", context, status=status)
 
     async def page(
         self,
@@ -66,7 +71,7 @@ class SessionPages:
     ) -> Response:
         """A session and its bookings; business names and tax codes only for staff who act
         (each view audited)."""
-        number = _session_id(request)
+        number = session_id_of(request)
         now = self.gate.clock()
         async with self.gate.tx() as session:
             row = await session.get(DialogueSession, number) if number is not None else None
@@ -96,14 +101,16 @@ class SessionPages:
             "topics": TOPICS,
             "messages": messages,
             "typed": typed or {},
-            "done": done if done in ("screen", "attendance", "conclude") else "",
+            "done": done
+            if done in ("screen", "attendance", "conclude", "plan", "move", "cancel", "minutes")
+            else "",
         }
         return self.gate.render(request, "session.html", context, status=status)
 
     async def screen(self, request: Request, ctx: Ctx) -> Response:
         """Approve, merge into a topic, decline (preset or typed reason), cancel a confirmed
         booking with a reason: the staff group's screening, word for word."""
-        number = _session_id(request)
+        number = session_id_of(request)
         form = await request.form()
         code = _text(form, "code").upper()
         action, arg = _text(form, "action"), _text(form, "arg")
@@ -136,7 +143,7 @@ class SessionPages:
 
     async def attendance(self, request: Request, ctx: Ctx) -> Response:
         """The roll call: the ticked bookings came, the other confirmed ones did not."""
-        number = _session_id(request)
+        number = session_id_of(request)
         form = await request.form()
         present = [str(v).strip().upper() for v in form.getlist("present") if isinstance(v, str)]
         now = self.gate.clock()
@@ -161,7 +168,7 @@ class SessionPages:
 
     async def conclude(self, request: Request, ctx: Ctx) -> Response:
         """The chairman's conclusion for one booking, and the promise made, if any."""
-        number = _session_id(request)
+        number = session_id_of(request)
         form = await request.form()
         typed = {n: _text(form, n) for n in ("code", "text", "promise", "department", "due")}
         try:
@@ -205,7 +212,7 @@ class SessionPages:
 
     async def guest_list(self, request: Request, ctx: Ctx) -> Response:
         """Who to let in, to print: names and phones of the representatives (audited)."""
-        number = _session_id(request)
+        number = session_id_of(request)
         now = self.gate.clock()
         async with self.gate.tx() as session:
             row = await session.get(DialogueSession, number) if number is not None else None
@@ -232,7 +239,7 @@ class SessionPages:
 
     async def report_csv(self, request: Request, ctx: Ctx) -> Response:
         """The session report as CSV (business names and tax codes; audited)."""
-        number = _session_id(request)
+        number = session_id_of(request)
         now = self.gate.clock()
         async with self.gate.tx() as session:
             row = await session.get(DialogueSession, number) if number is not None else None
