@@ -133,7 +133,7 @@ def test_long_sections_come_in_pages_of_readable_length(
     texts = [section_page(longest, section, n)[0] for n in range(pages)]
 
     assert pages > 1
-    assert max(len(x) for x in texts) <= 1200
+    assert max(len(x) for x in texts) <= 800
     shown = "\n".join(texts)
     assert all(line in shown for line in section_lines(longest, section))
 

@@ -59,13 +59,15 @@ async def test_a_documents_question_gets_the_documents_page_by_page(chat: Chat) 
     [reply] = await chat.say("an", "thủ tục khôi phục mã số thuế cần giấy tờ gì")
     assert reply.kind == "procedure:1.008510"
     assert reply.text.splitlines()[:2] == [
-        "📑 Hồ sơ cần chuẩn bị (trang 1/2)",
+        "📑 Hồ sơ cần chuẩn bị (trang 1/4)",
         "📄 Khôi phục mã số thuế",
     ]
     [more] = [c for c in choices(reply) if c.endswith(":docs:1")]
     [page_two] = await chat.press("an", more)
-    assert page_two.text.startswith("📑 Hồ sơ cần chuẩn bị (trang 2/2)")
-    assert not [c for c in choices(page_two) if c.endswith(":docs:2")]
+    assert page_two.text.startswith("📑 Hồ sơ cần chuẩn bị (trang 2/4)")
+    [last] = await chat.press("an", "sec:1.008510:docs:3")
+    assert last.text.startswith("📑 Hồ sơ cần chuẩn bị (trang 4/4)")
+    assert not [c for c in choices(last) if c.endswith(":docs:4")]
 
 
 async def test_a_follow_up_aspect_question_answers_for_the_procedure_just_shown(chat: Chat) -> None:
@@ -256,3 +258,56 @@ def test_every_flow_a_conversation_can_be_in_names_the_steps_it_may_wait_at() ->
     from troly.bot.router import FILE_STEPS, FLOWS, STAFF_FLOWS, STEPS
 
     assert {*FLOWS, *STAFF_FLOWS, *FILE_STEPS} - {""} - set(STEPS) == set()
+
+
+async def test_short_follow_ups_are_about_the_procedure_just_shown(chat: Chat) -> None:
+    await chat.say("an", "khôi phục mã số thuế")
+
+    [fee] = await chat.say("an", "thế còn lệ phí?")
+    [where] = await chat.say("an", "nộp ở đâu?")
+    [time] = await chat.say("an", "bao nhiêu ngày thì có")
+    [online] = await chat.say("an", "có làm online được không")
+
+    assert [r.kind for r in (fee, where, time, online)] == ["procedure:1.008510"] * 4
+    assert fee.text.splitlines()[1] == "💰 Phí, lệ phí"
+    assert where.text.splitlines()[1].startswith("Dữ liệu không ghi địa chỉ tiếp nhận")
+    assert where.text.splitlines()[2].startswith("🏢 Cơ quan giải quyết: ")
+    assert time.text.splitlines()[1:] == ["⏱ Thời hạn giải quyết", "3 ngày làm việc"]
+    assert online.text.splitlines()[1].startswith("🌐 Thủ tục này có kênh nộp trực tuyến")
+    assert [b.label for b in online.all_buttons() if b.url] == ["🌐 Nộp trực tuyến"]
+
+
+async def test_a_question_about_something_else_ends_the_context(chat: Chat) -> None:
+    await chat.say("an", "khôi phục mã số thuế")
+    [other] = await chat.say("an", "đăng ký thành lập hộ kinh doanh")
+    [fee] = await chat.say("an", "thế còn lệ phí?")
+    assert (other.kind, fee.kind) == ("procedure:1.001612", "procedure:1.001612")
+
+    [offer] = await chat.say("an", "gia han giay phep xay dung")
+    assert offer.kind == "choose"
+    [which] = await chat.say("an", "lệ phí?")
+    assert "thủ tục nào" in which.text
+
+
+@pytest.mark.parametrize("typed", ["2", "số 2", "cái thứ hai"])
+async def test_typing_a_number_under_the_choices_picks_that_choice(chat: Chat, typed: str) -> None:
+    [offer] = await chat.say("an", "gia han giay phep xay dung")
+    second = [c for c in choices(offer) if c.startswith("proc:")][1].split(":")[1]
+
+    [card] = await chat.say("an", typed)
+
+    assert card.kind == f"procedure:{second}"
+    [first_too] = await chat.say("an", "1")
+    assert first_too.kind != card.kind
+
+
+async def test_follow_ups_work_in_english(chat: Chat) -> None:
+    await chat.say("an", "/en")
+    await chat.say("an", "household business registration")
+
+    [fee] = await chat.say("an", "what about the fee?")
+    [time] = await chat.say("an", "how long?")
+
+    assert fee.kind == time.kind == "procedure:1.001612"
+    assert fee.text.splitlines()[1] == "💰 Fees"
+    assert time.text.splitlines()[1:] == ["⏱ Processing time", "3 working days"]

@@ -74,6 +74,26 @@ async def test_polling_bot_answers_a_question_and_a_button_press_breaking_no_rul
         assert fake.errors == []
 
 
+async def test_follow_ups_and_typed_numbers_on_telegram(tmp_path: Path) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        async with running(_settings(fake, tmp_path)):
+            await fake.user_says(USER, "khôi phục mã số thuế")
+            await fake.user_says(USER, "thế còn lệ phí?")
+            fee = (await fake.wait_for_messages(USER, 2))[1]
+            assert fee["text"].splitlines()[:2] == ["📄 Khôi phục mã số thuế", "💰 Phí, lệ phí"]
+            await fake.user_says(USER, "gia han giay phep xay dung")
+            offer = (await fake.wait_for_messages(USER, 3))[2]
+            assert offer["text"].startswith("Ý bạn là")
+            rows = offer["reply_markup"]["inline_keyboard"]  # type: ignore[index]
+            second = rows[1][0]["callback_data"]
+            await fake.user_says(USER, "số 2")
+            card = (await fake.wait_for_messages(USER, 4))[3]
+            code = second.split(":")[1]
+            assert f"Mã thủ tục: {code}" in card["text"]
+            assert len(card["text"]) <= 700
+        assert fake.errors == []
+
+
 async def test_commands_are_registered_in_both_languages(tmp_path: Path) -> None:
     async with TelegramFake(local_mode=True) as fake:
         async with running(_settings(fake, tmp_path)):
@@ -102,7 +122,7 @@ async def test_a_long_document_list_comes_in_pages_with_a_more_button(tmp_path: 
             await fake.user_presses(USER, int(first_page["message_id"]), more)
             second_page = (await fake.wait_for_messages(USER, 3))[2]
             assert "(trang 2/" in second_page["text"]
-        assert [len(m["text"]) <= 1200 for m in fake.sent_to(USER)] == [True] * 3
+        assert [len(m["text"]) <= 800 for m in fake.sent_to(USER)] == [True] * 3
         assert fake.unanswered_callbacks() == []
         assert fake.errors == []
 

@@ -137,7 +137,7 @@ def card_reply(
     section = SECTION_OF_ASPECT.get(aspect)
     if section is not None:
         return page_reply(p, section, 0, locale)
-    if aspect is Aspect.GENERAL or (aspect is Aspect.CONDITIONS and not p.conditions):
+    if aspect is Aspect.GENERAL:
         text = first_card(p, locale)
         return Reply(text, buttons=card_buttons(p, locale), kind=f"procedure:{p.code}")
     return Reply(

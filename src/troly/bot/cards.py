@@ -17,7 +17,7 @@ from troly.knowledge.aspects import Aspect
 from troly.knowledge.records import Procedure
 
 FIRST_CARD_CHARS = 700
-PAGE_CHARS = 1000
+PAGE_CHARS = 520
 NAME_CHARS = 150
 LINE_CHARS = 130
 ITEM_CHARS = 350
@@ -132,8 +132,11 @@ def aspect_text(p: Procedure, aspect: Aspect, locale: str = "vi") -> str:
         channels = ", ".join(dict.fromkeys(tidy.channel_name(c.name, locale) for c in p.channels))
         if channels:
             lines.append(t("card.channels", locale, channels=channels))
-    elif aspect is Aspect.CONDITIONS and p.conditions:
-        lines.extend([t("card.conditions", locale), tidy.clip(p.conditions, 600)])
+    elif aspect is Aspect.CONDITIONS:
+        body = (
+            tidy.clip(p.conditions, 600) if p.conditions else t("card.conditions_missing", locale)
+        )
+        lines.extend([t("card.conditions", locale), body])
     else:
         return first_card(p, locale)
     return "\n".join(lines)
