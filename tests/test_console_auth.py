@@ -316,3 +316,22 @@ def test_an_admin_reads_the_web_accounts(console: Console) -> None:
         page = client.get("/console/accounts").text
     assert "lan@thanhhoa.gov.vn" in page and "Xây dựng, Thuế" in page
     assert page.index("Lê Quản Trị") < page.index("Nguyễn Thị Lan")  # admins first
+
+
+def test_expired_sessions_and_old_failures_are_deleted_at_the_next_sign_in(
+    console: Console, clock: Clock
+) -> None:
+    from troly.bot.console.model import ConsoleSession, LoginFailure
+
+    console.sign_in("viewer")
+    console.sign_in("officer", password="wrong-password-123")
+    clock.advance(hours=13)
+    console.sign_in("admin")
+
+    async def rows() -> tuple[int, int]:
+        async with console.runtime.sessions() as session:
+            sessions = await session.scalar(select(func.count()).select_from(ConsoleSession))
+            failures = await session.scalar(select(func.count()).select_from(LoginFailure))
+            return int(sessions or 0), int(failures or 0)
+
+    assert console.run(rows) == (1, 0)  # the admin's new session only

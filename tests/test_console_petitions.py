@@ -284,3 +284,19 @@ def test_the_case_page_previews_the_businesss_photos_and_pdfs(console: Console) 
     with console.as_("admin") as client:
         log = client.get("/console/audit").text
     assert f"{code}#1" in log and "view_file" in log
+
+
+def test_the_nav_alerts_an_officer_to_new_petitions_in_their_queue(console: Console) -> None:
+    console.sign_in("officer")
+    console.sign_in("other_officer")
+    with console.as_("officer") as client:
+        assert client.get("/console/petitions/alert").text.strip() == ""
+    code = console.file_petition("Cấp phép xây dựng nhà xưởng chậm", topic="xaydung")
+    with console.as_("officer") as client:
+        alert = client.get("/console/petitions/alert", headers={"X-Console-Poll": "1"}).text
+    assert ">1<" in alert and "1 phản ánh mới chưa có người nhận" in alert
+    with console.as_("other_officer") as client:
+        assert client.get("/console/petitions/alert").text.strip() == ""  # not their topic
+    act(console, "officer", code, action="claim")
+    with console.as_("officer") as client:
+        assert client.get("/console/petitions/alert").text.strip() == ""

@@ -104,3 +104,62 @@ def test_a_supervisor_reroutes_a_petition_with_a_reason(console: Console) -> Non
     sign_in_as_hoa(console)
     with console.as_("hoa") as client:
         assert client.get(f"/console/petitions/{code}").status_code == 404
+
+
+def test_an_exception_by_commune_sends_that_communes_petitions_elsewhere(
+    console: Console,
+) -> None:
+    from troly.bot.petitions.communes import communes_of
+
+    [hac_thanh] = [
+        c for c in communes_of(console.settings.province) if c.name.endswith("Hạc Thành")
+    ]
+    console.sign_in("admin")
+    saved = post(
+        console,
+        "admin",
+        "/console/routing/communes",
+        topic="xaydung",
+        commune=hac_thanh.code,
+        department="Phòng Kinh tế phường Hạc Thành",
+    )
+    assert saved.status_code == 303
+    unknown = post(
+        console,
+        "admin",
+        "/console/routing/communes",
+        topic="xaydung",
+        commune="99999",
+        department="X",
+    )
+    assert unknown.status_code == 409
+
+    def file_from(commune: str | None) -> str:
+        console.chat(text="/phananh")
+        console.chat(choice="pf:topic:xaydung")
+        console.chat(text="Cấp phép sửa chữa nhà xưởng chậm")
+        console.chat(choice="pf:done")
+        console.chat(choice=f"pf:commune:{commune}" if commune else "pf:commune:none")
+        console.chat(choice="pf:public:0")
+        console.chat(choice="pf:consent:0")
+        return console.chat(choice="pf:submit")[0].split("Mã theo dõi: ")[1].split()[0]
+
+    there, elsewhere = file_from(hac_thanh.code), file_from(None)
+    with console.as_("admin") as client:
+        table = client.get("/console/routing").text
+        first = client.get(f"/console/petitions/{there}").text
+        second = client.get(f"/console/petitions/{elsewhere}").text
+    assert "Phòng Kinh tế phường Hạc Thành" in table
+    assert 'data-testid="department">Phòng Kinh tế phường Hạc Thành<' in first
+    assert f'data-testid="department">{BUILDING}<' in second
+    removed = post(
+        console,
+        "admin",
+        "/console/routing/communes",
+        topic="xaydung",
+        commune=hac_thanh.code,
+        department="",
+    )
+    assert removed.status_code == 303
+    with console.as_("admin") as client:
+        assert 'data-testid="commune-routes"' not in client.get("/console/routing").text

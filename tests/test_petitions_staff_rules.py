@@ -339,3 +339,27 @@ async def test_a_business_that_blocked_the_bot_is_reported_in_the_petition_topic
         thread,
         f"topic:petition:{code}",
     ]
+
+
+async def test_an_officer_who_reads_english_is_answered_in_english_in_the_group(
+    world: World,
+) -> None:
+    await world.roster()
+    async with world.sessions.begin() as session:
+        await add_staff(
+            session,
+            channel="telegram",
+            user_id=COLLEAGUE,
+            name="Hoa",
+            role="agent",
+            now=FILED,
+            locale="en",
+        )
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread)
+    [refused] = await world.staff_press(COLLEAGUE, f"ps:claim:{code}", thread=thread)
+    assert refused.text.startswith(f"Petition {code} is being handled by Lan")
+    [vietnamese] = await world.staff_press(SUPERVISOR, f"ps:claim:{code}", thread=thread)
+    assert f"Phản ánh {code} đang do Lan xử lý" in vietnamese.text
+    assert f"👤 Lan xử lý phản ánh {code}." in [s.text for s in await world.sent()]

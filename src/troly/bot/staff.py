@@ -53,9 +53,19 @@ async def acting_staff(applied: Applied, *, role: Role | None = None) -> StaffMe
 
 
 async def add_staff(
-    session: AsyncSession, *, channel: str, user_id: str, name: str, role: Role, now: datetime
+    session: AsyncSession,
+    *,
+    channel: str,
+    user_id: str,
+    name: str,
+    role: Role,
+    now: datetime,
+    locale: str | None = None,
 ) -> StaffMember:
-    """Adds someone to the roster, or updates their name and role (and re-activates them)."""
+    """Adds someone to the roster, or updates their name and role (and re-activates them).
+
+    ``locale`` is the language the bot answers them in (``vi`` unless given).
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     query = (
@@ -71,6 +81,8 @@ async def add_staff(
         session.add(member)
     else:
         member.name, member.role, member.active = name, role, True
+    if locale is not None:
+        member.locale = locale
     await session.flush()
     return member
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from troly.bot.sessions import notices, promises, report, seats, service
+from troly.bot.sessions import notices, planning, promises, report, seats, service
 from troly.bot.sessions.model import Booking, BookingStatus, DialogueSession, SessionStatus
 from troly.bot.settings import Settings
 from troly.bot.storage.database import create_engine, session_factory, upgrade
@@ -203,14 +203,15 @@ def _start(
             f'/ not a date and time: "{args.at}", write it like "2026-12-24 14:00"\n'
         )
         return None
-    if starts_at <= now:
+    refused = planning.start_refusal(starts_at, now=now, settings=settings, force=args.force)
+    if refused == "past":
         out.write(
             f"{args.at} đã qua: buổi tiếp phải ở tương lai "
             f"/ {args.at} is in the past: a session starts in the future\n"
         )
         return None
     day = starts_at.astimezone(calendar.tz).date()
-    if not args.force and not calendar.is_working_day(day):
+    if refused == "day_off":
         holiday = calendar.holiday_name(day)
         vi = holiday or (_WEEKDAYS_VI[day.weekday()] if day.weekday() >= 5 else "ngày lễ")
         en = holiday or (day.strftime("%A") if day.weekday() >= 5 else "a public holiday")

@@ -28,6 +28,9 @@ def add_parser(sub: Any) -> None:
     add.add_argument("--name", required=True, help="full name, shown to colleagues")
     add.add_argument("--role", choices=ROLES, default="agent")
     add.add_argument("--channel", choices=CHANNELS, default="telegram")
+    add.add_argument(
+        "--locale", choices=("vi", "en"), help="the language the bot answers this officer in"
+    )
     staff_sub.add_parser("list", help="danh sách cán bộ / list the roster")
     remove = staff_sub.add_parser("remove", help="bỏ cán bộ khỏi danh sách / take off the roster")
     remove.add_argument("user_id")
@@ -55,6 +58,7 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
                     name=" ".join(args.name.split()),
                     role=args.role,
                     now=now,
+                    locale=args.locale,
                 )
                 out.write(f"{member.channel} {member.user_id} {member.role} {member.name}\n")
                 return 0

@@ -81,6 +81,8 @@ async def sign_in(
 ) -> SignedIn | Refused:
     """Checks the password (throttled) and opens a new session, ending ``previous``."""
     email = normal_email(email)[:254]
+    # Housekeeping rides on sign-ins: expired sessions and old failures go (two indexed deletes).
+    await forget_old(session, now=now, settings=settings)
     wait = await _wait_left(session, email=email, address=address, now=now, settings=settings)
     if wait:
         return Refused("console.login_slowed", seconds=wait)

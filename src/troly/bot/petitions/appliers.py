@@ -55,7 +55,9 @@ async def submit(effect: SubmitPetition, applied: Applied) -> EffectResult:
         settings=settings,
     )
     # It lands in the queue of the department that handles its topic (the console's routing).
-    petition.department = await department_for(applied.session, petition.topic, settings)
+    petition.department = await department_for(
+        applied.session, petition.topic, settings, commune=petition.commune_code
+    )
     card = render.staff_card(petition, settings)
     await to_staff(applied.session, petition, card, now=now, settings=settings)
     for file in render.business_files(petition, petition.attachments):

@@ -29,3 +29,12 @@ def commune_by_code(province: str, code: str) -> Commune | None:
     if found is None:
         return None
     return next((c for c in units.communes_of(found.code) if c.code == code), None)
+
+
+def communes_of(province: str) -> list[Commune]:
+    """Every commune of ``province`` (a name or code), by name."""
+    units = admin_units()
+    found = units.province(province)
+    if found is None:
+        return []
+    return sorted(units.communes_of(found.code), key=lambda c: c.name)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from troly.bot.messages import Document
 from troly.bot.petitions import files as staff_files
 from troly.bot.petitions.effects import StaffAction
-from troly.bot.petitions.model import Petition, PetitionEvent, Status
+from troly.bot.petitions.model import OPEN_STATUSES, Petition, PetitionEvent, Status
 from troly.bot.petitions.service import STAFF_CHANNEL, by_code, lock_many, work_calendar
 from troly.bot.petitions.staff_actions import Actor, act_on_petition
 from troly.bot.settings import Settings
@@ -262,3 +262,14 @@ def attachment(petition: Petition, number: int) -> Document | None:
     item = files[number - 1]
     channel = STAFF_CHANNEL if item.get("by") == "staff" else petition.channel
     return staff_files.documents(petition, [item], channel=channel)[0]
+
+
+async def waiting_count(session: AsyncSession, scope: Scope) -> int:
+    """How many open petitions in this desk's queue nobody has taken yet (the nav's alert)."""
+    query = _scoped(
+        select(func.count(Petition.id))
+        .where(Petition.status.in_([s.value for s in OPEN_STATUSES]))
+        .where(Petition.assignee.is_(None)),
+        scope,
+    )
+    return int(await session.scalar(query) or 0)

@@ -38,6 +38,18 @@ class PetitionRoute(Base):
     updated_by: Mapped[str | None] = mapped_column(String(120))
 
 
+class CommuneRoute(Base):
+    """Where a province wants it: one topic's petitions from one commune go elsewhere."""
+
+    __tablename__ = "petition_commune_routes"
+
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    department: Mapped[str] = mapped_column(String(MAX_DEPARTMENT))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """One row of the routing table as admins see it."""
@@ -54,8 +66,14 @@ def default_department(topic: str, settings: Settings) -> str:
     return departments.get(topic) or departments.get("khac") or ""
 
 
-async def department_for(session: AsyncSession, topic: str, settings: Settings) -> str | None:
-    """The department a new petition on ``topic`` goes to (None: nobody is set)."""
+async def department_for(
+    session: AsyncSession, topic: str, settings: Settings, *, commune: str | None = None
+) -> str | None:
+    """The department a new petition on ``topic`` (from ``commune``) goes to (None: nobody)."""
+    if commune:
+        special = await session.get(CommuneRoute, (topic, commune))
+        if special is not None:
+            return special.department
     route = await session.get(PetitionRoute, topic)
     return (route.department if route is not None else default_department(topic, settings)) or None
 
@@ -124,3 +142,47 @@ async def reroute(
     )
     await to_staff(session, petition, Reply(text), now=now, settings=settings)
     return None
+
+
+async def commune_routes(session: AsyncSession) -> list[CommuneRoute]:
+    """The commune exceptions, by topic then commune."""
+    query = select(CommuneRoute).order_by(CommuneRoute.topic, CommuneRoute.commune_code)
+    return list((await session.execute(query)).scalars())
+
+
+async def set_commune_route(
+    session: AsyncSession,
+    topic: str,
+    commune_code: str,
+    department: str,
+    *,
+    known_communes: frozenset[str],
+    now: datetime,
+    by: str,
+) -> bool:
+    """Sends one topic's petitions from one commune to ``department`` (empty: removes it).
+
+    False for an unknown topic or commune, or a name too long.
+    """
+    name = " ".join(department.split())
+    topics = {key for key, _, _ in TOPICS}
+    if topic not in topics or commune_code not in known_communes or len(name) > MAX_DEPARTMENT:
+        return False
+    route = await session.get(CommuneRoute, (topic, commune_code))
+    if not name:
+        if route is not None:
+            await session.delete(route)
+        return True
+    if route is None:
+        session.add(
+            CommuneRoute(
+                topic=topic,
+                commune_code=commune_code,
+                department=name,
+                updated_at=now,
+                updated_by=by,
+            )
+        )
+    else:
+        route.department, route.updated_at, route.updated_by = name, now, by
+    return True

@@ -95,7 +95,13 @@ async def staff_action(effect: StaffAction, applied: Applied) -> EffectResult | 
     live = await _live_chat_of(effect, applied)
     if live is not None:
         return await handoff_appliers.relay_from_topic(live, applied)
-    return await _run(effect, applied, found.role)
+    # What the bot says back to the officer is in their language (``troly staff add
+    # --locale``); what it posts for the group (cards, notices) stays in the group's.
+    token = READER.set(found.locale if found.locale in ("vi", "en") else LO)
+    try:
+        return await _run(effect, applied, found.role)
+    finally:
+        READER.reset(token)
 
 
 @dataclass(frozen=True, slots=True)

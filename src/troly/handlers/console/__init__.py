@@ -64,6 +64,7 @@ def console_routes(
         gated("/accounts", "accounts", pages.accounts, "GET"),
         gated("/petitions", "inbox", petitions.inbox, "GET"),
         gated("/petitions/rows", "inbox_rows", petitions.inbox_rows, "GET"),
+        gated("/petitions/alert", "inbox_alert", petitions.alert, "GET"),
         gated("/petitions/{code}", "case", petitions.case, "GET"),
         gated("/petitions/{code}/details", "case_details", petitions.details, "GET"),
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
@@ -85,6 +86,7 @@ def console_routes(
         gated("/sessions/{id}/report.csv", "session_report", sessions_pages.report_csv, "GET"),
         gated("/routing", "routing", routing.table, "GET"),
         gated("/routing", "routing_save", routing.save, "POST"),
+        gated("/routing/communes", "routing_commune", routing.save_commune, "POST"),
         Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
     ]
     return Mount("/console", routes=routes, name="console")

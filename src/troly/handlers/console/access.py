@@ -20,6 +20,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:locale": EVERYONE,
     "console:inbox": EVERYONE,
     "console:inbox_rows": EVERYONE,
+    "console:inbox_alert": EVERYONE,
     "console:case": EVERYONE,
     "console:case_details": WORKERS,
     "console:case_act": WORKERS,
@@ -41,6 +42,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:session_report": WORKERS,
     "console:routing": LEADERS,
     "console:routing_save": ADMINS,
+    "console:routing_commune": ADMINS,
     "console:audit": ADMINS,
     "console:accounts": ADMINS,
 }

@@ -133,10 +133,11 @@ class Gate:
         """Gives the sign-in form's browser the nonce its hidden field must repeat."""
         self.set_cookie(response, self.login_cookie, nonce, self._login_signer)
 
-    def forget(self, response: Response) -> None:
-        """Clears the session cookie."""
+    def forget(self, response: Response, name: str | None = None) -> None:
+        """Clears the session cookie (or ``name``), with the attributes it was set with: a
+        ``__Host-`` cookie is only replaced by a Secure one."""
         response.delete_cookie(
-            self.session_cookie, path="/", httponly=True, samesite="lax", secure=self.secure
+            name or self.session_cookie, path="/", httponly=True, samesite="lax", secure=self.secure
         )
 
     def _read(self, request: Request, name: str, signer: Signer) -> str | None:

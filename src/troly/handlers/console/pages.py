@@ -79,7 +79,7 @@ class Pages:
             )
         response = RedirectResponse("/console/", status_code=303)
         self.gate.set_session(response, outcome.token)
-        response.delete_cookie(self.gate.login_cookie, path="/")
+        self.gate.forget(response, self.gate.login_cookie)
         return response
 
     async def sign_out(self, request: Request, ctx: Ctx) -> Response:

@@ -112,6 +112,13 @@ class PetitionPages:
         context = await self._inbox_context(request, ctx)
         return self.gate.render(request, "_inbox.html", context)
 
+    async def alert(self, request: Request, ctx: Ctx) -> Response:
+        """The nav's count of untaken petitions in this person's queue (htmx polls it)."""
+        async with self.gate.tx() as session:
+            count = await desk.waiting_count(session, scope_of(ctx))
+        context = {"ctx": ctx, "locale": ctx.locale, "count": count}
+        return self.gate.render(request, "_alert.html", context)
+
     async def case(
         self,
         request: Request,

@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from troly.bot.console.audit import audit
 from troly.bot.petitions import routing
+from troly.bot.petitions.communes import communes_of
 from troly.bot.petitions.service import by_code, lock_many
 from troly.handlers.console.guard import Ctx, Gate
 from troly.handlers.console.petitions import PetitionPages, scope_of
@@ -33,7 +34,12 @@ class RoutingPages:
         """Every topic with the department its new petitions go to."""
         async with self.gate.tx() as session:
             rows = await routing.routes(session, self.gate.settings)
+            specials = await routing.commune_routes(session)
+        communes = communes_of(self.gate.settings.province)
+        names = {c.code: c.name for c in communes}
         context = {
+            "specials": [(r, names.get(r.commune_code, r.commune_code)) for r in specials],
+            "communes": communes,
             "ctx": ctx,
             "locale": ctx.locale,
             "nav": "routing",
@@ -53,6 +59,36 @@ class RoutingPages:
             if done:
                 audit(
                     session, ctx.member, "routing.set", now=now, address=ctx.address, target=topic
+                )
+        if not done:
+            return await self.table(request, ctx, error="console.routing_invalid", status=409)
+        return RedirectResponse(f"/console/routing?saved={topic}", status_code=303)
+
+    async def save_commune(self, request: Request, ctx: Ctx) -> Response:
+        """Sets (or, with no department, removes) one topic's department for one commune."""
+        form = await request.form()
+        topic, commune = _field(form, "topic"), _field(form, "commune")
+        department = _field(form, "department")
+        known = frozenset(c.code for c in communes_of(self.gate.settings.province))
+        now = self.gate.clock()
+        async with self.gate.tx() as session:
+            done = await routing.set_commune_route(
+                session,
+                topic,
+                commune,
+                department,
+                known_communes=known,
+                now=now,
+                by=ctx.member.name,
+            )
+            if done:
+                audit(
+                    session,
+                    ctx.member,
+                    "routing.commune",
+                    now=now,
+                    address=ctx.address,
+                    target=f"{topic}/{commune}",
                 )
         if not done:
             return await self.table(request, ctx, error="console.routing_invalid", status=409)
