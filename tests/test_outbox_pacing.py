@@ -1,5 +1,6 @@
-"""A row waiting its turn at a paced sender (the staff group: 20 messages a minute) longer than
-its lease is still sent once: the pass that holds it keeps renewing the lease."""
+"""The outbox with a paced sender (the staff group: 20 messages a minute): a row waiting its
+turn longer than its lease is still sent once (the pass that holds it keeps renewing the
+lease), and after a 429 the recipient's next rows wait behind the one that got it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from support import Clock
+from support import Clock, RecordingSender, retry
 from troly.bot.messages import Reply
 from troly.bot.outbox import Outbox, enqueue
 from troly.bot.storage.models import OutboxMessage
@@ -73,3 +74,28 @@ async def test_a_card_waiting_longer_than_its_lease_is_not_sent_again_by_the_swe
     assert sweep.sent == 0
     assert report.sent == 3
     assert sender.sent == ["PA-0", "PA-1", "PA-2"]
+
+
+async def test_after_a_429_the_next_cards_wait_behind_the_one_that_got_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock()
+    sender = RecordingSender()
+    outbox = Outbox(sessions=sessions, senders={"telegram": sender}, clock=clock)
+    async with sessions.begin() as session:
+        rows = [
+            enqueue(session, channel="telegram", recipient=GROUP, reply=Reply(text), now=clock())
+            for text in ("PA-1", "PA-2")
+        ]
+        await session.flush()
+        ids = [row.id for row in rows]
+    sender.fail_next(retry(after=10))
+
+    first = await outbox.deliver(ids)
+    clock.advance(seconds=2)
+    sweep = await outbox.deliver_due()
+    clock.advance(seconds=10)
+    later = await outbox.deliver_due()
+
+    assert (first.retried, sweep.sent, later.sent) == (1, 0, 2)
+    assert [reply.text for _, reply in sender.sent] == ["PA-1", "PA-2"]

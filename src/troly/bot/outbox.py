@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, String, cast, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from troly.bot.messages import Reply, reply_from_payload, reply_to_payload
 from troly.bot.storage.models import Conversation, OutboxMessage
@@ -404,12 +405,24 @@ class Outbox:
         self, only: object | None, limit: int
     ) -> list[tuple[int, str, str, str | None, dict[str, Any], int]]:
         now = self._clock()
+        # A row waits behind an earlier one of its recipient that waits for a retry (a 429's
+        # retry_after): taking it now would send it first.
+        earlier = aliased(OutboxMessage)
+        retry_ahead = (
+            exists()
+            .where(earlier.channel == OutboxMessage.channel)
+            .where(earlier.recipient == OutboxMessage.recipient)
+            .where(earlier.id < OutboxMessage.id)
+            .where(earlier.status == "pending")
+            .where(earlier.next_attempt_at > now)
+        )
         async with self._sessions.begin() as session:
             query = (
                 select(OutboxMessage.id)
                 .where(OutboxMessage.status == "pending")
                 .where(OutboxMessage.channel.in_(list(self._senders)))
                 .where(or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+                .where(~retry_ahead)
                 .order_by(OutboxMessage.id)
                 .limit(limit)
             )
