@@ -50,6 +50,9 @@ class ScriptedChat:
         if incoming.choice == "proc:1.001612":
             link = Button("Cổng DVC", url="https://dichvucong.gov.vn")
             return ChatAnswer([Reply(CARD, buttons=((link,),))])
+        if incoming.text == "thẻ dài":
+            lines = [f"Dòng {n} của thẻ dài" for n in range(2, 80)]
+            return ChatAnswer([Reply("\n".join(["Đầu thẻ: tên thủ tục", *lines]))])
         if incoming.choice == "lang:en" or incoming.text == "/en":
             return ChatAnswer([Reply("Switched to English.")], "en")
         if incoming.text == "/vi":
@@ -123,6 +126,29 @@ def test_a_question_and_a_button_on_a_phone(chromium: Any) -> None:
     ]
     assert chat.received[-1].locale == "en"
     assert all(incoming.event_id for incoming in chat.received)
+
+
+def test_a_long_card_is_shown_from_its_top_on_a_phone(chromium: Any) -> None:
+    from playwright.sync_api import expect
+
+    chat = ScriptedChat()
+    with serve(run_app(chat, Settings())) as base_url:
+        context = chromium.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(base_url + "/")
+        messages = page.get_by_test_id("messages")
+        expect(messages).to_contain_text(WELCOME)
+
+        page.get_by_test_id("input").fill("thẻ dài")
+        page.get_by_test_id("send").click()
+
+        expect(messages).to_contain_text("Dòng 79 của thẻ dài")
+        card = messages.locator(".bubble", has_text="Đầu thẻ").last
+        card_top = card.evaluate("e => e.getBoundingClientRect().top")
+        card_bottom = card.evaluate("e => e.getBoundingClientRect().bottom")
+        assert 0 <= card_top < 844 / 2  # the top of the card is on the screen…
+        assert card_bottom > 844  # …and its end is still below
+        context.close()
 
 
 def test_the_chat_page_opens_on_a_procedure_from_its_link(chromium: Any) -> None:

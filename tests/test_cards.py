@@ -6,14 +6,22 @@ import string
 
 import pytest
 
-from troly.bot.answers import reply_for
-from troly.bot.cards import SUMMARY_DOCUMENTS, documents_section, render_card
+from troly.bot.answers import card_reply, page_reply, reply_for
+from troly.bot.cards import (
+    Section,
+    aspect_text,
+    documents_section,
+    first_card,
+    section_lines,
+    section_page,
+)
+from troly.bot.messages import Button
 from troly.bot.texts import catalogue, t
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.index import Decision, ProcedureIndex
 from troly.knowledge.records import KnowledgeBase, Procedure, parse_record
 
-HOUSEHOLD_BUSINESS = "1.001612"  # the record names no agency and no processing time
+HOUSEHOLD_BUSINESS = "1.001612"  # agency and time only in the catalogue and the steps
 BORDER_PASS = "1.001200"  # two channels with different fees
 PARTNER_CHANGES = "2.002011"  # 94 documents over 20 cases
 
@@ -24,80 +32,132 @@ def procedure(kb: KnowledgeBase, code: str) -> Procedure:
     return found
 
 
-def position(card: str, heading_key: str, locale: str = "vi") -> int:
-    heading = t(heading_key, locale)
-    assert heading in card
-    return card.index(heading)
+# The first card -----------------------------------------------------------------------------
 
 
-# Order --------------------------------------------------------------------------------------
+def test_every_first_card_fits_one_phone_screen(kb: KnowledgeBase) -> None:
+    too_long = [p.code for p in kb for locale in ("vi", "en") if len(first_card(p, locale)) > 700]
+
+    assert too_long == []
 
 
-def test_the_card_leads_with_the_fee_when_the_fee_is_asked(kb: KnowledgeBase) -> None:
-    card = render_card(procedure(kb, BORDER_PASS), aspect=Aspect.FEE)
+def test_the_first_card_gives_name_time_fee_agency_and_online(kb: KnowledgeBase) -> None:
+    card = first_card(procedure(kb, HOUSEHOLD_BUSINESS))
 
-    assert position(card, "card.fee") < position(card, "card.time")
-
-
-def test_a_general_card_puts_the_time_before_the_fee(kb: KnowledgeBase) -> None:
-    card = render_card(procedure(kb, BORDER_PASS))
-
-    assert position(card, "card.time") < position(card, "card.fee")
-
-
-@pytest.mark.parametrize(
-    ("aspect", "heading_key"),
-    [
-        (Aspect.DOCUMENTS, "card.documents"),
-        (Aspect.WHERE, "card.where"),
-        (Aspect.AGENCY, "card.agency"),
-        (Aspect.LEGAL_BASIS, "card.legal"),
-        (Aspect.STEPS, "card.steps"),
-    ],
-)
-def test_the_asked_aspect_is_the_first_section(
-    kb: KnowledgeBase, aspect: Aspect, heading_key: str
-) -> None:
-    card = render_card(procedure(kb, BORDER_PASS), aspect=aspect)
-    first_section = card.split("\n\n")[1]
-
-    assert first_section.splitlines()[0].startswith(t(heading_key, "vi").split("{")[0])
+    assert card.splitlines()[:2] == [
+        "📄 Đăng ký thành lập hộ kinh doanh",
+        f"Mã thủ tục: {HOUSEHOLD_BUSINESS}",
+    ]
+    assert "⏱ Thời hạn: 3 ngày làm việc" in card
+    assert "💰 Lệ phí: Trực tuyến, Dịch vụ bưu chính: 150.000 đồng; Trực tiếp: 50.000 đồng" in card
+    assert "🏢 Cơ quan giải quyết: Ủy ban nhân dân cấp xã" in card
+    assert t("card.short_online_yes", "vi") in card
+    assert "Căn cứ pháp lý" not in card
 
 
-def test_the_card_starts_with_the_name_and_the_code(kb: KnowledgeBase) -> None:
+def test_the_first_card_has_the_buttons_for_the_rest(kb: KnowledgeBase) -> None:
     p = procedure(kb, HOUSEHOLD_BUSINESS)
 
-    header = render_card(p).splitlines()[:2]
+    reply = card_reply(p, Aspect.GENERAL, "vi")
 
-    assert header == [f"📄 {p.name}", f"Mã thủ tục: {p.code}"]
-
-
-# Documents ----------------------------------------------------------------------------------
-
-
-def test_a_long_document_list_is_summarised(kb: KnowledgeBase) -> None:
-    p = procedure(kb, PARTNER_CHANGES)
-
-    card = render_card(p, aspect=Aspect.DOCUMENTS)
-
-    hidden = p.document_count - SUMMARY_DOCUMENTS
-    assert t("card.documents_more", "vi", count=hidden) in card
-    assert "Xem đủ hồ sơ" in card
-
-
-def test_all_documents_lists_every_document(kb: KnowledgeBase) -> None:
-    p = procedure(kb, PARTNER_CHANGES)
-
-    card = render_card(p, aspect=Aspect.DOCUMENTS, all_documents=True)
-
-    missing = [
-        d.name[:60] for c in p.document_cases for d in c.documents if d.name[:60] not in card
+    labels = [b.label for b in reply.all_buttons()]
+    assert labels[:4] == [
+        "📑 Hồ sơ cần chuẩn bị",
+        "🧭 Các bước",
+        "⚖️ Căn cứ pháp lý",
+        "🌐 Nộp trực tuyến",
     ]
-    assert missing == []
-    assert "Xem đủ hồ sơ" not in card
+    assert "🔎 Hỏi thủ tục khác" in labels
+    [online] = [b for b in reply.all_buttons() if b.url is not None]
+    assert online.url == p.source_url
+    assert reply.text == first_card(p)
 
 
-def test_a_short_document_list_is_not_summarised() -> None:
+def test_a_procedure_with_no_online_channel_has_no_online_button(kb: KnowledgeBase) -> None:
+    p = next(p for p in kb if not p.online)
+
+    reply = card_reply(p, Aspect.GENERAL, "vi")
+
+    assert [b for b in reply.all_buttons() if b.url] == []
+    assert t("card.short_online_no", "vi") in reply.text
+
+
+# One thing asked, one thing answered --------------------------------------------------------
+
+
+def test_the_fee_question_gets_the_fee_and_buttons_for_the_rest(kb: KnowledgeBase) -> None:
+    reply = card_reply(procedure(kb, BORDER_PASS), Aspect.FEE, "vi")
+
+    assert reply.text.splitlines()[1] == "💰 Phí, lệ phí"
+    assert "40.000 đồng" in reply.text
+    assert "Thời hạn" not in reply.text
+    assert len(reply.text) < 700
+    labels = [b.label for b in reply.all_buttons()]
+    assert "💰 Lệ phí" not in labels
+    assert labels == [
+        "📄 Tóm tắt thủ tục",
+        "⏱ Thời hạn",
+        "📍 Nộp ở đâu",
+        "📑 Hồ sơ cần chuẩn bị",
+        "🔎 Hỏi thủ tục khác",
+    ]
+
+
+def test_the_time_question_gets_the_time_in_a_line(kb: KnowledgeBase) -> None:
+    text = aspect_text(procedure(kb, HOUSEHOLD_BUSINESS), Aspect.TIME)
+
+    assert text.splitlines() == [
+        "📄 Đăng ký thành lập hộ kinh doanh",
+        "⏱ Thời hạn giải quyết",
+        "3 ngày làm việc",
+    ]
+
+
+def test_the_where_question_names_the_agency(kb: KnowledgeBase) -> None:
+    text = aspect_text(procedure(kb, BORDER_PASS), Aspect.WHERE)
+
+    assert "📍 Nơi nộp: Cơ quan Quản lý xuất nhập cảnh Công an tỉnh" in text
+    assert "🏢 Cơ quan giải quyết: Công an tỉnh" in text
+
+
+# Pages --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("section", list(Section))
+def test_long_sections_come_in_pages_of_readable_length(
+    kb: KnowledgeBase, section: Section
+) -> None:
+    longest = max(kb, key=lambda p: sum(len(x) for x in section_lines(p, section)))
+
+    _, pages = section_page(longest, section, 0)
+    texts = [section_page(longest, section, n)[0] for n in range(pages)]
+
+    assert pages > 1
+    assert max(len(x) for x in texts) <= 800
+    shown = "\n".join(texts)
+    assert all(line in shown for line in section_lines(longest, section))
+
+
+def test_a_page_with_more_after_it_has_a_more_button(kb: KnowledgeBase) -> None:
+    p = procedure(kb, PARTNER_CHANGES)
+
+    first = page_reply(p, Section.DOCUMENTS, 0, "vi")
+    _, pages = section_page(p, Section.DOCUMENTS, 0)
+    last = page_reply(p, Section.DOCUMENTS, pages - 1, "vi")
+
+    assert first.all_buttons()[0] == Button("Xem tiếp ▶", choice=f"sec:{PARTNER_CHANGES}:docs:1")
+    assert first.text.splitlines()[0] == f"📑 Hồ sơ cần chuẩn bị (trang 1/{pages})"
+    assert "Xem tiếp" not in [b.label for b in last.all_buttons()]
+
+
+def test_the_documents_question_gets_the_first_page_of_documents(kb: KnowledgeBase) -> None:
+    reply = card_reply(procedure(kb, HOUSEHOLD_BUSINESS), Aspect.DOCUMENTS, "vi")
+
+    assert reply.text.startswith("📑 Hồ sơ cần chuẩn bị")
+    assert "Giấy đề nghị đăng ký hộ kinh doanh" in reply.text
+
+
+def test_a_short_document_list_keeps_its_counts() -> None:
     docs = [{"name": f"Giấy tờ số {i}", "originals": 1, "copies": 0} for i in range(1, 4)]
     p = parse_record(
         {
@@ -107,70 +167,61 @@ def test_a_short_document_list_is_not_summarised() -> None:
         }
     )
 
-    card = render_card(p, aspect=Aspect.DOCUMENTS)
+    text, pages = section_page(p, Section.DOCUMENTS)
 
-    assert "Xem đủ hồ sơ" not in card
-    assert "3. Giấy tờ số 3 — 1 bản chính, 0 bản sao" in card
+    assert pages == 1
+    assert "3. Giấy tờ số 3 — 1 bản chính, 0 bản sao" in text
 
 
 # Missing values ----------------------------------------------------------------------------
 
 
-def test_a_missing_agency_and_time_are_said_to_be_missing(kb: KnowledgeBase) -> None:
-    p = procedure(kb, HOUSEHOLD_BUSINESS)
-    assert (p.agency, p.authority) == (None, None)
-
-    card = render_card(p)
-
-    assert t("card.agency_missing", "vi") in card
-    assert t("card.time_missing", "vi") in card
-
-
-def test_an_empty_record_says_every_section_is_missing() -> None:
+def test_an_empty_record_says_what_is_missing() -> None:
     p = parse_record({"ma_thu_tuc": "9.000002", "ten_thu_tuc": "Thủ tục không có dữ liệu"})
 
-    card = render_card(p)
+    card = first_card(p)
 
-    for key in (
-        "card.time_missing",
-        "card.fee_missing",
-        "card.documents_missing",
-        "card.agency_missing",
-        "card.where_missing",
-        "card.online_no",
-        "card.legal_missing",
-    ):
-        assert t(key, "vi") in card, key
+    assert card.count(t("card.missing_value", "vi")) == 3
+    assert t("card.short_online_no", "vi") in card
+    assert t("card.documents_missing", "vi") in section_page(p, Section.DOCUMENTS)[0]
+    assert t("card.steps_missing", "vi") in section_page(p, Section.STEPS)[0]
+    assert t("card.legal_missing", "vi") in section_page(p, Section.LEGAL)[0]
 
 
 def test_a_missing_fee_is_said_to_be_missing(kb: KnowledgeBase) -> None:
     p = next(p for p in kb if not any(f.known for c in p.channels for f in c.fees))
 
-    card = render_card(p, aspect=Aspect.FEE)
+    text = aspect_text(p, Aspect.FEE)
 
-    assert t("card.fee_missing", "vi") in card
+    assert t("card.fee_missing", "vi") in text
 
 
 # English ------------------------------------------------------------------------------------
 
 
-def test_the_card_has_english_labels_in_english(kb: KnowledgeBase) -> None:
-    p = procedure(kb, BORDER_PASS)
+def test_the_card_is_in_english_in_english(kb: KnowledgeBase) -> None:
+    p = procedure(kb, HOUSEHOLD_BUSINESS)
 
-    card = render_card(p, locale="en")
+    reply = card_reply(p, Aspect.GENERAL, "en")
 
-    for key in ("card.time", "card.fee", "card.agency", "card.where", "card.legal"):
-        assert t(key, "en") in card, key
-    assert f"Procedure code: {p.code}" in card
-    assert "Mã thủ tục" not in card
-    assert "Thời hạn giải quyết" not in card
+    assert f"Procedure code: {p.code}" in reply.text
+    assert "⏱ Processing time: 3 working days" in reply.text
+    assert "💰 Fee: Online, By post: 150.000 VND; In person: 50.000 VND" in reply.text
+    assert "Mã thủ tục" not in reply.text
+    assert [b.label for b in reply.all_buttons()][:3] == [
+        "📑 Documents to prepare",
+        "🧭 Steps",
+        "⚖️ Legal basis",
+    ]
 
 
-def test_the_english_card_says_missing_values_in_english(kb: KnowledgeBase) -> None:
-    card = render_card(procedure(kb, HOUSEHOLD_BUSINESS), locale="en")
+def test_the_english_card_says_missing_values_in_english() -> None:
+    p = parse_record({"ma_thu_tuc": "9.000002", "ten_thu_tuc": "Thủ tục không có dữ liệu"})
 
-    assert t("card.agency_missing", "en") in card
-    assert t("card.time_missing", "en") in card
+    card = first_card(p, "en")
+
+    assert "⏱ Processing time: (not given)" in card
+    assert t("card.time_missing", "en") in aspect_text(p, Aspect.TIME, "en")
 
 
 def test_both_catalogues_have_exactly_the_same_keys() -> None:
@@ -222,15 +273,14 @@ def test_an_answer_gives_the_card_and_the_aspect_buttons(index: ProcedureIndex) 
     reply = reply_for(result, "vi")
 
     assert reply.kind == f"procedure:{HOUSEHOLD_BUSINESS}"
-    assert reply.text == render_card(
-        procedure(index.kb, HOUSEHOLD_BUSINESS), aspect=Aspect.DOCUMENTS
-    )
+    p = procedure(index.kb, HOUSEHOLD_BUSINESS)
+    assert reply.text == section_page(p, Section.DOCUMENTS)[0]
     assert [b.choice for b in reply.all_buttons()] == [
-        f"docs:{HOUSEHOLD_BUSINESS}",
-        f"asp:{HOUSEHOLD_BUSINESS}:time",
-        f"asp:{HOUSEHOLD_BUSINESS}:fee",
-        f"asp:{HOUSEHOLD_BUSINESS}:where",
-        "human",
+        f"sec:{HOUSEHOLD_BUSINESS}:docs:1",
+        f"asp:{HOUSEHOLD_BUSINESS}:general",
+        f"sec:{HOUSEHOLD_BUSINESS}:steps:0",
+        f"sec:{HOUSEHOLD_BUSINESS}:legal:0",
+        "menu:ask",
     ]
 
 
@@ -254,7 +304,7 @@ def test_unknown_offers_a_person(index: ProcedureIndex) -> None:
 
 
 def test_the_fee_card_of_a_household_business_shows_its_amounts(kb: KnowledgeBase) -> None:
-    card = render_card(procedure(kb, "1.001612"), aspect=Aspect.FEE)
+    card = aspect_text(procedure(kb, "1.001612"), Aspect.FEE)
 
     assert "150.000 đồng" in card
     assert "• Trực tiếp: 50.000 đồng" in card  # in person
@@ -265,7 +315,7 @@ def test_the_documents_everyone_brings_come_before_the_particular_cases(kb: Know
     section = documents_section(procedure(kb, "1.001612"), "vi", full=True)
     lines = section.splitlines()
 
-    assert lines[1] == "Hồ sơ chung:"
+    assert lines[1] == "Hồ sơ chung:", lines[:3]
     assert lines[2].startswith("1. Giấy đề nghị đăng ký hộ kinh doanh")
     assert lines.index("Hồ sơ chung:") < next(
         i for i, line in enumerate(lines) if line.startswith("Trường hợp:")

@@ -91,7 +91,8 @@ def test_an_answer_has_three_matches_and_the_card(capsys: pytest.CaptureFixture[
 
     assert_contract(result, question)
     assert result["decision"] == "answer"
-    assert result["reply"].startswith("📄 Đăng ký thành lập hộ kinh doanh")
+    assert result["reply"].startswith("📑 Hồ sơ cần chuẩn bị (trang 1/")
+    assert "📄 Đăng ký thành lập hộ kinh doanh" in result["reply"]
 
 
 @pytest.mark.usefixtures("database")
@@ -190,9 +191,8 @@ def test_plain_mode_prints_the_card_and_numbered_buttons(
     code, out = run(["ask", "Thủ tục đăng ký thành lập hộ kinh doanh cần giấy tờ gì?"], capsys)
 
     assert code == 0
-    assert out.startswith("📄 Đăng ký thành lập hộ kinh doanh\nMã thủ tục: 1.001612\n")
-    assert "📑 Hồ sơ cần chuẩn bị" in out
-    assert "  [1] 📑 Xem đủ hồ sơ" in out
+    assert out.startswith("📑 Hồ sơ cần chuẩn bị (trang 1/7)\n📄 Đăng ký thành lập hộ kinh doanh\n")
+    assert "  [1] Xem tiếp ▶" in out
 
 
 @pytest.mark.usefixtures("database")

@@ -39,21 +39,57 @@ async def test_start_greets_in_vietnamese_with_the_menu(chat: Chat) -> None:
     assert "human" in choices(reply)
 
 
-async def test_a_clear_question_gets_the_card_leading_with_the_asked_aspect(chat: Chat) -> None:
+async def test_a_question_naming_a_procedure_gets_a_first_card_on_one_screen(chat: Chat) -> None:
+    [reply] = await chat.say("an", "khôi phục mã số thuế")
+    assert reply.kind == "procedure:1.008510"
+    assert reply.text.splitlines()[0] == "📄 Khôi phục mã số thuế"
+    assert "⏱ Thời hạn:" in reply.text
+    assert "💰 Lệ phí:" in reply.text
+    assert len(reply.text) <= 700
+    assert choices(reply)[:3] == [
+        "sec:1.008510:docs:0",
+        "sec:1.008510:steps:0",
+        "sec:1.008510:legal:0",
+    ]
+    assert "menu:ask" in choices(reply)
+    assert len(reply.all_buttons()) <= 5
+
+
+async def test_a_documents_question_gets_the_documents_page_by_page(chat: Chat) -> None:
     [reply] = await chat.say("an", "thủ tục khôi phục mã số thuế cần giấy tờ gì")
     assert reply.kind == "procedure:1.008510"
-    lines = reply.text.splitlines()
-    assert lines[0] == "📄 Khôi phục mã số thuế"
-    assert reply.text.index("Hồ sơ cần chuẩn bị") < reply.text.index("Thời hạn giải quyết")
-    assert "docs:1.008510" in choices(reply)
-    assert "human" in choices(reply)
+    assert reply.text.splitlines()[:2] == [
+        "📑 Hồ sơ cần chuẩn bị (trang 1/4)",
+        "📄 Khôi phục mã số thuế",
+    ]
+    [more] = [c for c in choices(reply) if c.endswith(":docs:1")]
+    [page_two] = await chat.press("an", more)
+    assert page_two.text.startswith("📑 Hồ sơ cần chuẩn bị (trang 2/4)")
+    [last] = await chat.press("an", "sec:1.008510:docs:3")
+    assert last.text.startswith("📑 Hồ sơ cần chuẩn bị (trang 4/4)")
+    assert not [c for c in choices(last) if c.endswith(":docs:4")]
 
 
 async def test_a_follow_up_aspect_question_answers_for_the_procedure_just_shown(chat: Chat) -> None:
     await chat.say("an", "khôi phục mã số thuế")
     [reply] = await chat.say("an", "phí bao nhiêu")
     assert reply.kind == "procedure:1.008510"
-    assert reply.text.index("Phí, lệ phí") < reply.text.index("Thời hạn giải quyết")
+    assert reply.text.splitlines()[:2] == ["📄 Khôi phục mã số thuế", "💰 Phí, lệ phí"]
+    assert "Thời hạn" not in reply.text
+    assert "asp:1.008510:time" in choices(reply)
+
+
+async def test_the_card_and_its_buttons_speak_english_in_english(chat: Chat) -> None:
+    await chat.say("an", "/en")
+    [reply] = await chat.say("an", "household business registration")
+    assert reply.kind == "procedure:1.001612"
+    assert "⏱ Processing time: 3 working days" in reply.text
+    labels = [b.label for b in reply.all_buttons()]
+    assert "📑 Documents to prepare" in labels
+    assert "🌐 Submit online" in labels
+    [fee] = await chat.press("an", "asp:1.001612:fee")
+    assert fee.text.splitlines()[1] == "💰 Fees"
+    assert "150.000 VND" in fee.text
 
 
 async def test_an_aspect_question_with_no_procedure_asks_which_one(chat: Chat) -> None:
@@ -222,3 +258,56 @@ def test_every_flow_a_conversation_can_be_in_names_the_steps_it_may_wait_at() ->
     from troly.bot.router import FILE_STEPS, FLOWS, STAFF_FLOWS, STEPS
 
     assert {*FLOWS, *STAFF_FLOWS, *FILE_STEPS} - {""} - set(STEPS) == set()
+
+
+async def test_short_follow_ups_are_about_the_procedure_just_shown(chat: Chat) -> None:
+    await chat.say("an", "khôi phục mã số thuế")
+
+    [fee] = await chat.say("an", "thế còn lệ phí?")
+    [where] = await chat.say("an", "nộp ở đâu?")
+    [time] = await chat.say("an", "bao nhiêu ngày thì có")
+    [online] = await chat.say("an", "có làm online được không")
+
+    assert [r.kind for r in (fee, where, time, online)] == ["procedure:1.008510"] * 4
+    assert fee.text.splitlines()[1] == "💰 Phí, lệ phí"
+    assert where.text.splitlines()[1].startswith("Dữ liệu không ghi địa chỉ tiếp nhận")
+    assert where.text.splitlines()[2].startswith("🏢 Cơ quan giải quyết: ")
+    assert time.text.splitlines()[1:] == ["⏱ Thời hạn giải quyết", "3 ngày làm việc"]
+    assert online.text.splitlines()[1].startswith("🌐 Thủ tục này có kênh nộp trực tuyến")
+    assert [b.label for b in online.all_buttons() if b.url] == ["🌐 Nộp trực tuyến"]
+
+
+async def test_a_question_about_something_else_ends_the_context(chat: Chat) -> None:
+    await chat.say("an", "khôi phục mã số thuế")
+    [other] = await chat.say("an", "đăng ký thành lập hộ kinh doanh")
+    [fee] = await chat.say("an", "thế còn lệ phí?")
+    assert (other.kind, fee.kind) == ("procedure:1.001612", "procedure:1.001612")
+
+    [offer] = await chat.say("an", "gia han giay phep xay dung")
+    assert offer.kind == "choose"
+    [which] = await chat.say("an", "lệ phí?")
+    assert "thủ tục nào" in which.text
+
+
+@pytest.mark.parametrize("typed", ["2", "số 2", "cái thứ hai"])
+async def test_typing_a_number_under_the_choices_picks_that_choice(chat: Chat, typed: str) -> None:
+    [offer] = await chat.say("an", "gia han giay phep xay dung")
+    second = [c for c in choices(offer) if c.startswith("proc:")][1].split(":")[1]
+
+    [card] = await chat.say("an", typed)
+
+    assert card.kind == f"procedure:{second}"
+    [first_too] = await chat.say("an", "1")
+    assert first_too.kind != card.kind
+
+
+async def test_follow_ups_work_in_english(chat: Chat) -> None:
+    await chat.say("an", "/en")
+    await chat.say("an", "household business registration")
+
+    [fee] = await chat.say("an", "what about the fee?")
+    [time] = await chat.say("an", "how long?")
+
+    assert fee.kind == time.kind == "procedure:1.001612"
+    assert fee.text.splitlines()[1] == "💰 Fees"
+    assert time.text.splitlines()[1:] == ["⏱ Processing time", "3 working days"]

@@ -142,6 +142,49 @@ async def test_a_new_date_must_be_a_working_day_after_today(world: World) -> Non
     assert "14/12/2026" in apology.text
 
 
+async def test_after_a_refused_date_the_corrected_one_is_taken_not_relayed(
+    world: World,
+) -> None:
+    await _staffed(world)
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread)
+    world.clock.now = datetime(2026, 12, 10, 9, 0, tzinfo=VN)
+    await world.sent()
+    await world.staff_press(AGENT, f"ps:date:{code}", thread=thread)
+
+    [weekend] = await world.staff_say(AGENT, "12/12/2026 chờ ý kiến Sở", thread=thread)
+    [unreadable] = await world.staff_say(AGENT, "thứ hai tuần sau", thread=thread)
+    taken = await world.staff_say(AGENT, "14/12/2026 chờ ý kiến Sở", thread=thread)
+
+    assert "12/12/2026 là ngày nghỉ" in weekend.text
+    assert unreadable.text.startswith("Chưa đọc được")
+    assert taken == []
+    assert (await world.petition(code)).new_date_set
+    to_business = [s.reply.text for s in await world.sent() if s.recipient == BUSINESS]
+    assert len(to_business) == 1
+    assert "14/12/2026" in to_business[0]
+    assert "thứ hai tuần sau" not in to_business[0]
+
+
+async def test_after_a_claim_the_topic_says_who_took_it_without_a_claim_button(
+    world: World,
+) -> None:
+    await _staffed(world)
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    [card] = [s.reply for s in await world.sent() if s.reply.kind == "petition:card"]
+    assert f"ps:claim:{code}" in [b.choice for b in card.all_buttons()]
+
+    await world.staff_press(AGENT, f"ps:claim:{code}", thread=thread)
+
+    [taken] = [s.reply for s in await world.sent() if "xử lý phản ánh" in s.reply.text]
+    assert taken.text == f"👤 Lan xử lý phản ánh {code}."
+    labels = [b.label for b in taken.all_buttons()]
+    assert "🙋 Nhận xử lý" not in labels
+    assert "📅 Hẹn lại ngày" in labels
+
+
 async def test_only_a_supervisor_closes_an_unanswered_petition_and_the_business_may_reopen(
     world: World,
 ) -> None:

@@ -88,7 +88,12 @@ def test_a_built_fee_takes_the_note_amount_and_text() -> None:
     procedure = parse_record(raw)
 
     assert procedure.channels[0].fees == (
-        Fee(text="Lệ phí: 40.000 đồng/giấy", amount_vnd=40000, free=False),
+        Fee(
+            text="Lệ phí: 40.000 đồng/giấy",
+            amount_vnd=40000,
+            free=False,
+            note="Lệ phí: 40.000 đồng/giấy",
+        ),
     )
 
 

@@ -86,6 +86,6 @@ async def test_terminal_chat_numbers_the_buttons_and_a_number_presses_one(
     assert code == 0
     assert "[1] ❓ Hỏi thủ tục hành chính" in transcript
     assert "📄 Khôi phục mã số thuế" in transcript
-    assert "[1] 📑 Xem đủ hồ sơ" in transcript
+    assert "[1] 📑 Hồ sơ cần chuẩn bị" in transcript
     assert transcript.count("Hồ sơ cần chuẩn bị") == 2
     assert transcript.rstrip().endswith("Tạm biệt!")

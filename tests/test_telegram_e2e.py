@@ -58,18 +58,39 @@ async def test_polling_bot_answers_a_question_and_a_button_press_breaking_no_rul
 ) -> None:
     async with TelegramFake(local_mode=True) as fake:
         async with running(_settings(fake, tmp_path)):
-            await fake.user_says(USER, "khôi phục mã số thuế cần giấy tờ gì")
+            await fake.user_says(USER, "khôi phục mã số thuế")
             [card] = await fake.wait_for_messages(USER, 1)
             assert card["text"].startswith("📄 Khôi phục mã số thuế")
+            assert len(card["text"]) <= 700
             assert card["parse_mode"] == "HTML"
-            data = await _button(card, "docs:")
+            data = await _button(card, "sec:1.008510:docs:0")
             await fake.user_presses(USER, int(card["message_id"]), data)
             messages = await fake.wait_for_messages(USER, 2)
-            assert "Hồ sơ cần chuẩn bị" in messages[1]["text"]
+            assert messages[1]["text"].startswith("📑 Hồ sơ cần chuẩn bị")
             await fake.user_starts(USER, "p_1_001612")
             messages = await fake.wait_for_messages(USER, 3)
             assert "Đăng ký thành lập hộ kinh doanh" in messages[2]["text"]
         assert fake.unanswered_callbacks() == []
+        assert fake.errors == []
+
+
+async def test_follow_ups_and_typed_numbers_on_telegram(tmp_path: Path) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        async with running(_settings(fake, tmp_path)):
+            await fake.user_says(USER, "khôi phục mã số thuế")
+            await fake.user_says(USER, "thế còn lệ phí?")
+            fee = (await fake.wait_for_messages(USER, 2))[1]
+            assert fee["text"].splitlines()[:2] == ["📄 Khôi phục mã số thuế", "💰 Phí, lệ phí"]
+            await fake.user_says(USER, "gia han giay phep xay dung")
+            offer = (await fake.wait_for_messages(USER, 3))[2]
+            assert offer["text"].startswith("Ý bạn là")
+            rows = offer["reply_markup"]["inline_keyboard"]  # type: ignore[index]
+            second = rows[1][0]["callback_data"]
+            await fake.user_says(USER, "số 2")
+            card = (await fake.wait_for_messages(USER, 4))[3]
+            code = second.split(":")[1]
+            assert f"Mã thủ tục: {code}" in card["text"]
+            assert len(card["text"]) <= 700
         assert fake.errors == []
 
 
@@ -82,7 +103,7 @@ async def test_commands_are_registered_in_both_languages(tmp_path: Path) -> None
         assert fake.errors == []
 
 
-async def test_a_card_longer_than_telegram_allows_is_split_and_escaped(tmp_path: Path) -> None:
+async def test_a_long_document_list_comes_in_pages_with_a_more_button(tmp_path: Path) -> None:
     async with TelegramFake(local_mode=True) as fake:
         async with running(_settings(fake, tmp_path)) as runtime:
             index = runtime.index  # type: ignore[attr-defined]
@@ -92,11 +113,17 @@ async def test_a_card_longer_than_telegram_allows_is_split_and_escaped(tmp_path:
             assert len(render_card(longest, all_documents=True, aspect=DOCS)) > 4096
             await fake.user_starts(USER, "p_" + longest.code.replace(".", "_"))
             [card] = await fake.wait_for_messages(USER, 1)
-            data = await _button(card, "docs:")
+            assert len(card["text"]) <= 700
+            data = await _button(card, f"sec:{longest.code}:docs:0")
             await fake.user_presses(USER, int(card["message_id"]), data)
-            await fake.wait_until(lambda: len(fake.sent_to(USER)) >= 3, timeout=10)
-        pieces = fake.sent_to(USER)[1:]
-        assert all(utf16_units(p["text"]) <= 4096 for p in pieces)
+            first_page = (await fake.wait_for_messages(USER, 2))[1]
+            assert "(trang 1/" in first_page["text"]
+            more = await _button(first_page, f"sec:{longest.code}:docs:1")
+            await fake.user_presses(USER, int(first_page["message_id"]), more)
+            second_page = (await fake.wait_for_messages(USER, 3))[2]
+            assert "(trang 2/" in second_page["text"]
+        assert [len(m["text"]) <= 800 for m in fake.sent_to(USER)] == [True] * 3
+        assert fake.unanswered_callbacks() == []
         assert fake.errors == []
 
 

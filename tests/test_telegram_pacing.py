@@ -201,7 +201,7 @@ async def test_a_button_press_whose_answer_gets_a_429_is_still_handled(
                 button["callback_data"]
                 for row in card["reply_markup"]["inline_keyboard"]
                 for button in row
-                if button.get("callback_data", "").startswith("docs:")
+                if button.get("callback_data", "").endswith(":docs:0")
             ]
             fake.inject_429(times=1, retry_after=3, methods=["answerCallbackQuery"])
             await fake.user_presses(1001, int(card["message_id"]), docs)

@@ -33,8 +33,8 @@ async def test_ask_flow_on_the_zalo_bot_with_numbered_choices_and_cancel(
         chat = BotChat(rt, fake, USER)
         [card] = await chat.say("khôi phục mã số thuế")
         assert card.text.startswith("📄 Khôi phục mã số thuế")
-        assert "\n1. 📑 Xem đủ hồ sơ\n" in card.text
-        assert card.text.endswith("Trả lời 1, 2, 3, 4 hoặc 5 để chọn.")
+        assert "\n1. 📑 Hồ sơ cần chuẩn bị\n" in card.text
+        assert card.text.endswith("Trả lời 1, 2, 3 hoặc 4 để chọn.")
 
         documents = await chat.say("1")
         assert "Hồ sơ cần chuẩn bị" in documents[0].text
@@ -101,7 +101,7 @@ async def test_an_ok_false_answer_with_http_200_is_an_error_and_retried(
     assert fake.errors == []
 
 
-async def test_an_over_long_card_is_split_at_2000_characters(
+async def test_a_long_document_list_comes_in_pages_on_the_zalo_bot(
     tmp_path: Path, index: ProcedureIndex
 ) -> None:
     longest = max(
@@ -110,10 +110,13 @@ async def test_an_over_long_card_is_split_at_2000_characters(
     async with ZaloBotFake() as fake, bot_app(tmp_path, fake, index=index) as rt:
         chat = BotChat(rt, fake, USER)
         await chat.say("/start p_" + longest.code.replace(".", "_"))
-        pieces = await chat.say("1", replies=2)
-        assert len(pieces) >= 2
-        assert all(len(p.text) <= 2000 for p in pieces)
-        assert pieces[-1].text.endswith("để chọn.")
+        [first_page] = await chat.say("1")
+        assert "(trang 1/" in first_page.text
+        assert "\n1. Xem tiếp ▶\n" in first_page.text
+        [second_page] = await chat.say("1")
+        assert "(trang 2/" in second_page.text
+        assert all(len(p.text) <= 2000 for p in (first_page, second_page))
+        assert second_page.text.endswith("để chọn.")
     assert fake.errors == []
 
 

@@ -46,18 +46,19 @@ async def test_ask_flow_on_the_oa_question_card_number_button_and_cancel(
         chat = OAChat(rt, fake, USER)
         [card] = await chat.say("khôi phục mã số thuế")
         assert card.text.startswith("📄 Khôi phục mã số thuế")
-        assert [b["type"] for b in card.buttons] == ["oa.query.show"] * 5
-        assert card.buttons[0]["payload"].startswith("docs:")
+        kinds = ["oa.query.show"] * 3 + ["oa.open.url", "oa.query.show"]
+        assert [b["type"] for b in card.buttons] == kinds
+        assert card.buttons[0]["payload"] == "sec:1.008510:docs:0"
 
         documents = await chat.say("1")
         assert "Hồ sơ cần chuẩn bị" in documents[0].text
 
-        [time_aspect] = await chat.tap(card, 1)
-        assert "Thời hạn giải quyết" in time_aspect.text
+        [steps] = await chat.tap(card, 1)
+        assert steps.text.startswith("🧭 Các bước thực hiện")
         await chat.say("mất bao lâu")  # the last menu now comes from this answer
 
-        [where] = await chat.tap(card, 3)  # a button higher up the chat still works
-        assert "Nơi nộp hồ sơ" in where.text
+        [legal] = await chat.tap(card, 2)  # a button higher up the chat still works
+        assert legal.text.startswith("⚖️ Căn cứ pháp lý")
 
         [cancelled] = await chat.say("/huy")
         assert cancelled.text.startswith("Không có thao tác nào đang dở")
@@ -261,7 +262,7 @@ async def test_a_rate_limited_send_backs_off_and_is_sent_later(
     assert [e.code for e in fake.errors] == [-32]
 
 
-async def test_an_over_long_card_is_split_at_2000_characters_with_buttons_last(
+async def test_a_long_document_list_comes_in_pages_with_the_buttons_on_the_oa(
     tmp_path: Path, index: ProcedureIndex
 ) -> None:
     clock = Clock()
@@ -271,11 +272,11 @@ async def test_an_over_long_card_is_split_at_2000_characters_with_buttons_last(
             key=lambda p: len(render_card(p, all_documents=True, aspect=Aspect.DOCUMENTS)),
         )
         chat = OAChat(rt, fake, USER)
-        await chat.say("/start p_" + longest.code.replace(".", "_"))
-        pieces = await chat.say(f"docs:{longest.code}", replies=2)
-        assert len(pieces) >= 2
-        assert all(len(p.text) <= 2000 for p in pieces)
-        assert [bool(p.buttons) for p in pieces] == [False] * (len(pieces) - 1) + [True]
+        [card] = await chat.say("/start p_" + longest.code.replace(".", "_"))
+        [page] = await chat.tap(card, 0)
+        assert "(trang 1/" in page.text
+        assert len(page.text) <= 2000
+        assert page.buttons != []
     assert fake.errors == []
 
 

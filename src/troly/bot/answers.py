@@ -12,7 +12,14 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from troly.bot.cards import render_card
+from troly.bot.cards import (
+    SECTION_OF_ASPECT,
+    Section,
+    aspect_text,
+    first_card,
+    render_card,
+    section_page,
+)
 from troly.bot.messages import Button, Reply
 from troly.bot.storage.models import QuestionLog
 from troly.bot.texts import t
@@ -119,24 +126,89 @@ def reply_for(result: SearchResult, locale: str) -> Reply:
 def card_reply(
     procedure: Procedure, aspect: Aspect, locale: str, *, all_documents: bool = False
 ) -> Reply:
-    """A procedure's card with the buttons for its other aspects."""
+    """The answer about a procedure: the first card, one aspect, or a section's first page.
+
+    ``all_documents`` gives the whole procedure at once (its web page, the terminal).
+    """
+    p = procedure
+    if all_documents:
+        text = render_card(p, aspect=aspect, locale=locale, all_documents=True)
+        return Reply(text, buttons=card_buttons(p, locale), kind=f"procedure:{p.code}")
+    section = SECTION_OF_ASPECT.get(aspect)
+    if section is not None:
+        return page_reply(p, section, 0, locale)
+    if aspect is Aspect.GENERAL:
+        text = first_card(p, locale)
+        return Reply(text, buttons=card_buttons(p, locale), kind=f"procedure:{p.code}")
     return Reply(
-        render_card(procedure, aspect=aspect, locale=locale, all_documents=all_documents),
-        buttons=aspect_buttons(procedure.code, locale),
-        kind=f"procedure:{procedure.code}",
+        aspect_text(p, aspect, locale),
+        buttons=card_buttons(p, locale, shown=aspect.value),
+        kind=f"procedure:{p.code}",
     )
 
 
-def aspect_buttons(code: str, locale: str) -> tuple[tuple[Button, ...], ...]:
-    """Buttons under a card: the other aspects, and "not what I meant"."""
-    return (
-        (
-            Button(t("button.documents", locale), choice=f"docs:{code}"),
-            Button(t("button.time", locale), choice=f"asp:{code}:{Aspect.TIME.value}"),
-        ),
-        (
-            Button(t("button.fee", locale), choice=f"asp:{code}:{Aspect.FEE.value}"),
-            Button(t("button.where", locale), choice=f"asp:{code}:{Aspect.WHERE.value}"),
-        ),
-        (Button(t("button.not_this", locale), choice="human"),),
+def page_reply(procedure: Procedure, section: Section, page: int, locale: str) -> Reply:
+    """A page of the documents, the steps or the legal basis, with «Xem tiếp» when more follow."""
+    text, pages = section_page(procedure, section, page, locale)
+    page = min(max(page, 0), pages - 1)
+    more: tuple[tuple[Button, ...], ...] = ()
+    if page + 1 < pages:
+        more = (
+            (
+                Button(
+                    t("button.more", locale),
+                    choice=f"sec:{procedure.code}:{section.value}:{page + 1}",
+                ),
+            ),
+        )
+    buttons = more + card_buttons(procedure, locale, shown=section.value)
+    return Reply(text, buttons=buttons, kind=f"procedure:{procedure.code}")
+
+
+_QUICK = (
+    (Aspect.TIME, "button.time"),
+    (Aspect.FEE, "button.fee"),
+    (Aspect.WHERE, "button.where"),
+)
+_SECTIONS = (
+    (Section.DOCUMENTS, "button.documents"),
+    (Section.STEPS, "button.steps"),
+    (Section.LEGAL, "button.legal"),
+)
+
+
+def card_buttons(
+    procedure: Procedure, locale: str, *, shown: str = Aspect.GENERAL.value
+) -> tuple[tuple[Button, ...], ...]:
+    """Buttons under an answer: the parts not shown yet, the portal, another procedure.
+
+    At most five (six with «Xem tiếp»): as many as a Zalo message shows as buttons.
+    """
+    code = procedure.code
+    online = (
+        Button(t("button.online", locale), url=procedure.source_url)
+        if procedure.online and procedure.source_url
+        else None
     )
+    sections = [
+        Button(t(key, locale), choice=f"sec:{code}:{section.value}:0")
+        for section, key in _SECTIONS
+        if section.value != shown
+    ]
+    summary = Button(t("button.summary", locale), choice=f"asp:{code}:general")
+    if shown == Aspect.GENERAL.value:
+        first = [*sections, *([online] if online else [])]
+    elif shown in {s.value for s in Section}:
+        first = [summary, *sections]
+    else:
+        quick = [
+            Button(t(key, locale), choice=f"asp:{code}:{aspect.value}")
+            for aspect, key in _QUICK
+            if aspect.value != shown
+            and not (shown == Aspect.AGENCY.value and aspect is Aspect.WHERE)
+        ]
+        if shown == Aspect.ONLINE.value and online:
+            quick.insert(0, online)
+        first = [summary, *quick, sections[0]][:4]
+    first.append(Button(t("button.other_procedure", locale), choice="menu:ask"))
+    return tuple(tuple(first[i : i + 2]) for i in range(0, len(first), 2))

@@ -1,36 +1,227 @@
-"""The answer card: a procedure rendered as plain text for a phone, leading with what was asked.
+"""The answer card: a procedure as plain text for a phone, one screen first, long lists in pages.
 
-Channels escape and format it; nothing here knows a platform. Missing values are said to be
-missing, never filled in.
+``first_card`` fits one phone screen (name, time, fee, agency, where, online);
+``aspect_text`` answers one thing in a few lines; ``section_page`` shows the documents, the
+steps or the legal basis a page at a time; ``render_card`` is the whole procedure, for its
+web page. Channels escape and format the text; nothing here knows a platform. Missing values
+are said to be missing, never filled in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from enum import StrEnum
 
+from troly.bot import tidy
 from troly.bot.texts import t
 from troly.knowledge.aspects import Aspect
-from troly.knowledge.records import Fee, Procedure
+from troly.knowledge.records import Procedure
 
+FIRST_CARD_CHARS = 700
+PAGE_CHARS = 520
+NAME_CHARS = 150
+LINE_CHARS = 130
+ITEM_CHARS = 350
 SUMMARY_DOCUMENTS = 8
-BRIEF_DOCUMENTS = 3
-BRIEF_ITEM_CHARS = 140
-SUMMARY_STEPS = 4
-SUMMARY_LEGAL = 3
-MAX_FEE_CHARS = 300
-MAX_ITEM_CHARS = 400
 
-_DEFAULT_ORDER = (
-    Aspect.TIME,
-    Aspect.FEE,
-    Aspect.DOCUMENTS,
-    Aspect.AGENCY,
-    Aspect.WHERE,
-    Aspect.ONLINE,
-    Aspect.LEGAL_BASIS,
-)
-_NO_INFO = {"không có thông tin", "không quy định"}
-_LEVELS = {"bo": "Trung ương", "tinh": "Tỉnh", "xa": "Xã", "khac": "Khác"}
+
+class Section(StrEnum):
+    """A long part of a procedure shown in pages."""
+
+    DOCUMENTS = "docs"
+    STEPS = "steps"
+    LEGAL = "legal"
+
+
+SECTION_OF_ASPECT = {
+    Aspect.DOCUMENTS: Section.DOCUMENTS,
+    Aspect.STEPS: Section.STEPS,
+    Aspect.LEGAL_BASIS: Section.LEGAL,
+}
+_SECTION_TITLES = {
+    Section.DOCUMENTS: "card.documents_title",
+    Section.STEPS: "card.steps_title",
+    Section.LEGAL: "card.legal",
+}
+_SECTION_MISSING = {
+    Section.DOCUMENTS: "card.documents_missing",
+    Section.STEPS: "card.steps_missing",
+    Section.LEGAL: "card.legal_missing",
+}
+
+
+def _joined(groups: list[tuple[str, str]]) -> str:
+    if len(groups) == 1:
+        return groups[0][1]
+    return "; ".join(f"{names}: {value}" if names else value for names, value in groups)
+
+
+def _bullets(groups: list[tuple[str, str]]) -> list[str]:
+    if len(groups) == 1:
+        return [groups[0][1]]
+    return [f"• {names}: {value}" if names else f"• {value}" for names, value in groups]
+
+
+def first_card(p: Procedure, locale: str = "vi") -> str:
+    """The first answer about a procedure: what a person needs to decide, on one screen."""
+    missing = t("card.missing_value", locale)
+    agency = tidy.agency(p)
+    where = tidy.where(p)
+    facts = [
+        t("card.short_time", locale, value=_joined(tidy.times(p, locale)) or missing),
+        t("card.short_fee", locale, value=_joined(tidy.fees(p, locale)) or missing),
+        t("card.short_agency", locale, value=agency or missing),
+    ]
+    if where and where != agency:
+        facts.append(t("card.short_where", locale, value=where))
+    facts = [tidy.clip_keeping_amount(line, LINE_CHARS + 40) for line in facts]
+    head = [
+        f"📄 {tidy.clip(tidy.display_name(p), NAME_CHARS)}",
+        t("card.code", locale, code=p.code),
+    ]
+    online = t("card.short_online_yes" if _online(p) else "card.short_online_no", locale)
+    tail = [online, t("card.next", locale)]
+
+    def text() -> str:
+        return "\n".join([*head, "", *facts, *tail])
+
+    # The facts share what is left of one screen; the longest gives way first.
+    while len(text()) > FIRST_CARD_CHARS:
+        longest = max(range(len(facts)), key=lambda i: len(facts[i]))
+        if len(facts[longest]) <= 60:
+            break
+        facts[longest] = tidy.clip(facts[longest], len(facts[longest]) - 20)
+    return text()
+
+
+def _online(p: Procedure) -> bool:
+    return p.online and bool(p.source_url)
+
+
+def aspect_text(p: Procedure, aspect: Aspect, locale: str = "vi") -> str:
+    """One aspect of a procedure (time, fee, where, agency, online, conditions) in a few lines."""
+    missing = t("card.missing_value", locale)
+    lines = [f"📄 {tidy.clip(tidy.display_name(p), 100)}"]
+    agency = tidy.agency(p)
+    where = tidy.where(p)
+    if aspect is Aspect.TIME:
+        groups = tidy.times(p, locale)
+        lines.append(t("card.time", locale))
+        lines.extend(_bullets(groups) if groups else [t("card.time_missing", locale)])
+    elif aspect is Aspect.FEE:
+        groups = tidy.fees(p, locale, long=True)
+        lines.append(t("card.fee", locale))
+        lines.extend(
+            [tidy.clip_keeping_amount(x, 320) for x in _bullets(groups)]
+            if groups
+            else [t("card.fee_missing", locale)]
+        )
+    elif aspect in (Aspect.WHERE, Aspect.AGENCY):
+        where_line = t("card.short_where", locale, value=tidy.clip(where, 300)) if where else ""
+        agency_line = t("card.short_agency", locale, value=tidy.clip(agency or missing, 200))
+        if not where:
+            where_line = t("card.where_missing", locale)
+        ordered = [where_line, agency_line] if aspect is Aspect.WHERE else [agency_line]
+        if aspect is Aspect.AGENCY and where:
+            ordered.append(where_line)
+        lines.extend(ordered)
+        channels = ", ".join(dict.fromkeys(tidy.channel_name(c.name, locale) for c in p.channels))
+        if channels:
+            lines.append(t("card.channels", locale, channels=channels))
+    elif aspect is Aspect.ONLINE:
+        lines.append(t("card.answer_online_yes" if _online(p) else "card.short_online_no", locale))
+        channels = ", ".join(dict.fromkeys(tidy.channel_name(c.name, locale) for c in p.channels))
+        if channels:
+            lines.append(t("card.channels", locale, channels=channels))
+    elif aspect is Aspect.CONDITIONS:
+        body = (
+            tidy.clip(p.conditions, 600) if p.conditions else t("card.conditions_missing", locale)
+        )
+        lines.extend([t("card.conditions", locale), body])
+    else:
+        return first_card(p, locale)
+    return "\n".join(lines)
+
+
+def section_lines(p: Procedure, section: Section, locale: str = "vi") -> list[str]:
+    """Every line of a long section, each of readable length."""
+    lines: list[str] = []
+    if section is Section.DOCUMENTS:
+        cases = tidy.document_cases(p, locale)
+        for case, papers in cases:
+            if len(cases) > 1:
+                lines.append(
+                    t("card.case", locale, case=tidy.clip(case, 200))
+                    if case
+                    else t("card.case_general", locale)
+                )
+            for number, paper in enumerate(papers, start=1):
+                name = tidy.clip(paper.name, ITEM_CHARS)
+                lines.append(
+                    t("card.document_line", locale, number=number, name=name, copies=paper.copies)
+                )
+    elif section is Section.STEPS:
+        lines = [f"{n}. {tidy.clip(s, ITEM_CHARS)}" for n, s in enumerate(tidy.steps(p), 1)]
+    else:
+        lines = [f"• {line}" for line in tidy.legal_lines(p)]
+    return lines or [t(_SECTION_MISSING[section], locale)]
+
+
+def paginate(lines: list[str], limit: int = PAGE_CHARS) -> list[list[str]]:
+    """Lines in pages of at most ``limit`` characters (a longer line has a page of its own).
+
+    A case heading stays on the page of the first document under it.
+    """
+    units: list[list[str]] = []
+    for line in lines:
+        if units and _is_heading(units[-1][-1]):
+            units[-1].append(line)
+        else:
+            units.append([line])
+    pages: list[list[str]] = [[]]
+    size = 0
+    for unit in units:
+        length = sum(len(line) + 1 for line in unit)
+        if pages[-1] and size + length > limit:
+            pages.append([])
+            size = 0
+        pages[-1].extend(unit)
+        size += length
+    return pages
+
+
+def _is_heading(line: str) -> bool:
+    return not (line[:1].isdigit() or line.startswith("•"))
+
+
+def section_page(
+    p: Procedure, section: Section, page: int = 0, locale: str = "vi"
+) -> tuple[str, int]:
+    """One page of a section, with its title, and how many pages the section has."""
+    pages = paginate(section_lines(p, section, locale))
+    page = min(max(page, 0), len(pages) - 1)
+    title = t(_SECTION_TITLES[section], locale)
+    if len(pages) > 1:
+        title = f"{title} {t('card.page', locale, page=page + 1, pages=len(pages))}"
+    body = [title, f"📄 {tidy.clip(tidy.display_name(p), 100)}", "", *pages[page]]
+    if page + 1 < len(pages):
+        body.append(t("card.page_more", locale))
+    return "\n".join(body), len(pages)
+
+
+def documents_section(
+    p: Procedure, locale: str = "vi", *, full: bool = False, limit: int = SUMMARY_DOCUMENTS
+) -> str:
+    """The documents to prepare, all of them or the first few with a count of the rest."""
+    lines = section_lines(p, Section.DOCUMENTS, locale)
+    heading = t("card.documents", locale, count=p.document_count)
+    if full:
+        return "\n".join([heading, *lines])
+    documents = [i for i, line in enumerate(lines) if line[:1].isdigit()]
+    if len(documents) <= limit:
+        return "\n".join([heading, *lines])
+    cut = documents[limit]
+    more = t("card.documents_more", locale, count=len(documents) - limit)
+    return "\n".join([heading, *lines[:cut], more])
 
 
 def render_card(
@@ -40,184 +231,22 @@ def render_card(
     locale: str = "vi",
     all_documents: bool = False,
 ) -> str:
-    """The card of a procedure, the asked aspect first, long lists summarised."""
-    sections: dict[Aspect, Callable[[], str]] = {
-        Aspect.TIME: lambda: _time(procedure, locale),
-        Aspect.FEE: lambda: _fee(procedure, locale, asked=aspect == Aspect.FEE),
-        Aspect.DOCUMENTS: lambda: documents_section(
-            procedure,
-            locale,
-            full=all_documents,
-            limit=SUMMARY_DOCUMENTS if aspect == Aspect.DOCUMENTS else BRIEF_DOCUMENTS,
-        ),
-        Aspect.AGENCY: lambda: _agency(procedure, locale),
-        Aspect.WHERE: lambda: _where(procedure, locale),
-        Aspect.ONLINE: lambda: _online(procedure, locale),
-        Aspect.LEGAL_BASIS: lambda: _legal(procedure, locale),
-        Aspect.STEPS: lambda: _steps(procedure, locale),
-        Aspect.CONDITIONS: lambda: _conditions(procedure, locale),
-    }
-    order = list(_DEFAULT_ORDER)
-    if aspect in sections:
-        if aspect in order:
-            order.remove(aspect)
-        order.insert(0, aspect)
-    header = [f"📄 {procedure.name}", t("card.code", locale, code=procedure.code)]
-    if procedure.levels:
-        levels = ", ".join(_LEVELS.get(level, level) for level in procedure.levels)
-        header.append(t("card.levels", locale, levels=levels))
-    parts = ["\n".join(header)]
-    parts.extend(text for text in (sections[a]() for a in order) if text)
-    if procedure.source_url:
-        parts.append(t("card.source", locale, url=procedure.source_url))
-    return "\n\n".join(parts)
-
-
-def _clip(text: str, limit: int = MAX_ITEM_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _time(p: Procedure, locale: str) -> str:
-    lines = [t("card.time", locale)]
-    by_text: dict[str, list[str]] = {}
-    for channel in p.channels:
-        if channel.time_text and channel.time_text.lower() not in _NO_INFO:
-            text = channel.time_text
-            if channel.time_unit == "(không ghi đơn vị)":
-                text = (
-                    f"{channel.time_value:g} {t('card.no_unit', locale)}"
-                    if (channel.time_value is not None)
-                    else text
-                )
-        elif channel.description:
-            text = _clip(channel.description, 200)
+    """The whole procedure (its web page): the first card's facts, then every section."""
+    p = procedure
+    parts = [first_card(p, locale).rsplit("\n", 1)[0]]
+    order = [Section.DOCUMENTS, Section.STEPS, Section.LEGAL]
+    if aspect in SECTION_OF_ASPECT:
+        order.remove(SECTION_OF_ASPECT[aspect])
+        order.insert(0, SECTION_OF_ASPECT[aspect])
+    for section in order:
+        if section is Section.DOCUMENTS:
+            parts.append(documents_section(p, locale, full=all_documents))
         else:
-            continue
-        by_text.setdefault(text, []).append(channel.name)
-    if not by_text:
-        lines.append(t("card.time_missing", locale))
-    for text, names in by_text.items():
-        lines.append(f"• {', '.join(names)}: {text}")
-    return "\n".join(lines)
-
-
-def _fee_text(fee: Fee, locale: str) -> str:
-    if fee.free:
-        return t("card.fee_free", locale)
-    text = _clip(fee.text, MAX_FEE_CHARS)
-    return f"{text} {t('card.fee_doubtful', locale)}" if fee.doubtful else text
-
-
-def _fee(p: Procedure, locale: str, *, asked: bool = False) -> str:
-    lines = [t("card.fee", locale)]
-    by_text: dict[str, list[str]] = {}
-    for channel in p.channels:
-        for fee in channel.fees:
-            if fee.known:
-                text = _fee_text(fee, locale)
-                by_text.setdefault(text if asked else _clip(text, 160), []).append(channel.name)
-    if not by_text:
-        lines.append(t("card.fee_missing", locale))
-    elif len(by_text) == 1:
-        lines.append(f"• {next(iter(by_text))}")
-    else:
-        for text, names in by_text.items():
-            lines.append(f"• {', '.join(dict.fromkeys(names))}: {text}")
-    return "\n".join(lines)
-
-
-def documents_section(
-    p: Procedure, locale: str, *, full: bool = False, limit: int = SUMMARY_DOCUMENTS
-) -> str:
-    """The documents to prepare, all of them or the first few with a count of the rest."""
-    clip = MAX_ITEM_CHARS if full or limit >= SUMMARY_DOCUMENTS else BRIEF_ITEM_CHARS
-    lines = [t("card.documents", locale, count=p.document_count)]
-    if not p.document_count:
-        lines.append(t("card.documents_missing", locale))
-        return "\n".join(lines)
-    shown = 0
-    hidden = 0
-    # The documents every applicant brings (the record's unnamed case) come first, under a
-    # heading of their own when particular cases follow.
-    cases = sorted(p.document_cases, key=lambda c: c.case is not None)
-    for case in cases:
-        if len(cases) > 1 and (full or shown < limit):
-            if case.case:
-                lines.append(t("card.case", locale, case=_clip(case.case, clip)))
-            else:
-                lines.append(t("card.case_general", locale))
-        for number, doc in enumerate(case.documents, start=1):
-            if not full and shown >= limit:
-                hidden += 1
-                continue
-            copies = ""
-            if doc.originals is not None or doc.copies is not None:
-                copies = t(
-                    "card.copies", locale, originals=doc.originals or 0, copies=doc.copies or 0
-                )
-            lines.append(
-                t(
-                    "card.document_line",
-                    locale,
-                    number=number,
-                    name=_clip(doc.name, clip),
-                    copies=copies,
-                )
+            parts.append(
+                "\n".join([t(_SECTION_TITLES[section], locale), *section_lines(p, section, locale)])
             )
-            shown += 1
-    if hidden:
-        lines.append(t("card.documents_more", locale, count=hidden))
-    return "\n".join(lines)
-
-
-def _agency(p: Procedure, locale: str) -> str:
-    agency = p.agency or p.authority
-    body = _clip(agency) if agency else t("card.agency_missing", locale)
-    return f"{t('card.agency', locale)}\n{body}"
-
-
-def _where(p: Procedure, locale: str) -> str:
-    lines = [t("card.where", locale)]
-    lines.append(_clip(p.where, 600) if p.where else t("card.where_missing", locale))
-    channels = ", ".join(dict.fromkeys(c.name for c in p.channels))
-    if channels:
-        lines.append(t("card.channels", locale, channels=channels))
-    return "\n".join(lines)
-
-
-def _online(p: Procedure, locale: str) -> str:
-    if p.online and p.source_url:
-        body = t("card.online_yes", locale, url=p.source_url)
-    else:
-        body = t("card.online_no", locale)
-    return f"{t('card.online', locale)}\n{body}"
-
-
-def _legal(p: Procedure, locale: str) -> str:
-    lines = [t("card.legal", locale)]
-    if not p.legal_basis:
-        lines.append(t("card.legal_missing", locale))
-    for basis in p.legal_basis[:SUMMARY_LEGAL]:
-        text = " – ".join(x for x in (basis.code, basis.title) if x)
-        lines.append(f"• {_clip(text, 200)}")
-    if len(p.legal_basis) > SUMMARY_LEGAL:
-        lines.append(t("card.legal_more", locale, count=len(p.legal_basis) - SUMMARY_LEGAL))
-    return "\n".join(lines)
-
-
-def _steps(p: Procedure, locale: str) -> str:
-    lines = [t("card.steps", locale)]
-    if not p.steps:
-        lines.append(t("card.steps_missing", locale))
-    for step in p.steps[:SUMMARY_STEPS]:
-        lines.append(f"• {_clip(step, 300)}")
-    if len(p.steps) > SUMMARY_STEPS:
-        lines.append(t("card.steps_more", locale, count=len(p.steps) - SUMMARY_STEPS))
-    return "\n".join(lines)
-
-
-def _conditions(p: Procedure, locale: str) -> str:
-    if not p.conditions:
-        return ""
-    return f"{t('card.conditions', locale)}\n{_clip(p.conditions, 600)}"
+    if p.conditions:
+        parts.append(f"{t('card.conditions', locale)}\n{tidy.clip(p.conditions, 600)}")
+    if p.source_url:
+        parts.append(t("card.source", locale, url=p.source_url))
+    return "\n\n".join(parts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from troly.bot.cards import Section
 from troly.bot.codes import normalise_code
 from troly.bot.flows import ask as ask_flow
 from troly.bot.flows import booking, handoff, menu, my_data, screening, smalltalk
@@ -110,10 +111,21 @@ def _procedure_choice(kind: str) -> ChoiceHandler:
         except ValueError:
             aspect = Aspect.GENERAL
         if kind == "docs":
-            return ask_flow.show_procedure(state, code, Aspect.DOCUMENTS, ctx, all_documents=True)
+            return ask_flow.show_section(state, code, Section.DOCUMENTS, 0, ctx)
         return ask_flow.show_procedure(state, code, aspect, ctx)
 
     return handle
+
+
+def _section_choice(state: State, rest: str, ctx: Context) -> Outcome:
+    """``sec:<code>:<docs|steps|legal>:<page>``: a page of a procedure's long section."""
+    code, _, tail = rest.partition(":")
+    name, _, page = tail.partition(":")
+    try:
+        section = Section(name)
+    except ValueError:
+        return menu.expired(state)
+    return ask_flow.show_section(state, code, section, int(page) if page.isdigit() else 0, ctx)
 
 
 CHOICES: dict[str, ChoiceHandler] = {
@@ -128,6 +140,7 @@ CHOICES: dict[str, ChoiceHandler] = {
     "proc": _procedure_choice("proc"),
     "asp": _procedure_choice("asp"),
     "docs": _procedure_choice("docs"),
+    "sec": _section_choice,
     "book": booking.on_choice,
     "data": my_data.on_choice,
 }

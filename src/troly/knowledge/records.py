@@ -29,6 +29,7 @@ class Fee:
     amount_vnd: int | None = None
     free: bool = False
     doubtful: bool = False  # a tiny portal amount nothing corrects (maybe 100 for 100.000)
+    note: str | None = None  # the record's own words about the fee, as printed
 
     @property
     def known(self) -> bool:
@@ -99,6 +100,11 @@ class Procedure:
     source_url: str | None
     topics: tuple[str, ...] = ()
     business_relevant: bool = False
+    # The agency as the portal's catalogue names it ("Ủy ban nhân dân cấp xã"), filled in
+    # where the record's own agency fields are empty.
+    agency_listed: str | None = None
+    # "N ngày làm việc" phrases found in the steps, for a record that gives no time elsewhere.
+    step_times: tuple[str, ...] = ()
 
     @property
     def document_count(self) -> int:
@@ -221,6 +227,8 @@ def parse_record(raw: Any) -> Procedure:
         source_url=_opt_str(raw, "source_url"),
         topics=_str_tuple(raw, "topics"),
         business_relevant=bool(raw.get("business_relevant")),
+        agency_listed=_opt_str(raw, "co_quan_thuc_hien_danh_muc"),
+        step_times=_str_tuple(raw, "thoi_han_nhac_trong_trinh_tu"),
     )
 
 
@@ -270,6 +278,7 @@ def _fee(raw: Any) -> Fee:
         amount_vnd=int(amount) if amount is not None else None,
         free=text.strip().lower() == "miễn phí",
         doubtful=doubtful,
+        note=" ".join(note.split()) if note else None,
     )
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from troly.bot.answers import card_reply, reply_for
+from troly.bot.answers import card_reply, page_reply, reply_for
+from troly.bot.cards import Section
 from troly.bot.flows.base import Context, LogQuestion, Outcome, State
 from troly.bot.flows.handoff import remember_question
+from troly.bot.follow_up import follow_up_aspect, picked_number
 from troly.bot.messages import Reply
 from troly.bot.texts import t
 from troly.knowledge.aspects import Aspect
@@ -26,6 +28,15 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
         limit = ctx.max_question_chars
         return Outcome(state, (Reply(t("ask.too_long", locale, length=len(text), limit=limit)),))
     last_code = state.draft.get("last_code")
+    choices = state.draft.get("choices")
+    picked = picked_number(text) if isinstance(choices, list) else None
+    if isinstance(choices, list) and picked is not None and picked <= len(choices):
+        chosen = _aspect(state.draft.get("choice_aspect"))
+        return show_procedure(state, str(choices[picked - 1]), chosen, ctx)
+    # A short follow-up ("thế còn lệ phí?") is about the procedure just shown.
+    asked = follow_up_aspect(text) if isinstance(last_code, str) else None
+    if isinstance(last_code, str) and asked is not None:
+        return show_procedure(state, last_code, asked, ctx)
     result = ctx.index.search(text)
     effects = (LogQuestion(result),)
     if result.aspect_only:
@@ -37,13 +48,29 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
     # An unanswered question is carried into a petition if the user asks for a person.
     keep = ctx.settings.handoff_recent_questions if ctx.settings is not None else 3
     recent = remember_question(state.draft, text, keep)
-    new_state = state.with_draft(last_question=text, recent_questions=recent)
+    # A new question ends the talk about the procedure before it, and its choices.
+    draft = {k: v for k, v in state.draft.items() if k not in _CONTEXT_KEYS}
+    new_state = replace(state, draft={**draft, "last_question": text, "recent_questions": recent})
     if result.decision is Decision.ANSWER and result.best is not None:
-        kept = {k: v for k, v in state.draft.items() if k != "last_question"}
+        draft.pop("last_question", None)
         new_state = replace(
-            state, draft={**kept, "last_code": result.best.code, "recent_questions": recent}
+            state, draft={**draft, "last_code": result.best.code, "recent_questions": recent}
+        )
+    elif result.decision is Decision.CHOOSE and result.choices:
+        new_state = new_state.with_draft(
+            choices=[m.code for m in result.choices], choice_aspect=result.aspect.value
         )
     return Outcome(new_state, (reply,), effects)
+
+
+_CONTEXT_KEYS = ("last_code", "choices", "choice_aspect")
+
+
+def _aspect(value: object) -> Aspect:
+    try:
+        return Aspect(str(value))
+    except ValueError:
+        return Aspect.GENERAL
 
 
 def show_procedure(
@@ -54,4 +81,13 @@ def show_procedure(
     if procedure is None:
         return Outcome(state, (Reply(t("ask.expired_choice", state.locale)),))
     reply = card_reply(procedure, aspect, state.locale, all_documents=all_documents)
+    return Outcome(state.with_draft(last_code=code), (reply,))
+
+
+def show_section(state: State, code: str, section: Section, page: int, ctx: Context) -> Outcome:
+    """Shows a page of a procedure's documents, steps or legal basis (from a button)."""
+    procedure = ctx.index.kb.get(code)
+    if procedure is None:
+        return Outcome(state, (Reply(t("ask.expired_choice", state.locale)),))
+    reply = page_reply(procedure, section, page, state.locale)
     return Outcome(state.with_draft(last_code=code), (reply,))

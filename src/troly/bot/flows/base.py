@@ -34,7 +34,8 @@ class State:
 
         The recent questions stay so that an officer the business then asks for sees them.
         """
-        keep = {k: v for k, v in self.draft.items() if k in ("last_code", "recent_questions")}
+        kept = ("last_code", "recent_questions", "choices", "choice_aspect")
+        keep = {k: v for k, v in self.draft.items() if k in kept}
         return State(flow=None, step=None, draft=keep, locale=self.locale)
 
 

@@ -25,12 +25,13 @@ def status_label(status: str, locale: str) -> str:
     return t(f"petition.status_{status}", locale)
 
 
-def staff_buttons(code: str) -> tuple[tuple[Button, ...], ...]:
-    """The staff actions under a card."""
+def staff_buttons(code: str, *, taken: bool = False) -> tuple[tuple[Button, ...], ...]:
+    """The staff actions under a card («Nhận xử lý» only while nobody has taken it)."""
     lo = STAFF_LOCALE
+    claim = () if taken else (Button(t("staff.claim", lo), choice=f"ps:claim:{code}"),)
     return (
         (
-            Button(t("staff.claim", lo), choice=f"ps:claim:{code}"),
+            *claim,
             Button(t("staff.reassign", lo), choice=f"ps:reassign:{code}"),
         ),
         (
@@ -62,6 +63,11 @@ def staff_card(petition: Petition, settings: Settings) -> Reply:
         ),
         t("staff.card_public" if petition.public else "staff.card_private", lo),
         t("staff.card_deadline", lo, deadline=day_text(petition.deadline, settings)),
+        *(
+            [t("staff.card_assignee", lo, name=petition.assignee_name or petition.assignee)]
+            if petition.assignee
+            else []
+        ),
     ]
     if petition.consent:
         lines.append(
@@ -79,7 +85,8 @@ def staff_card(petition: Petition, settings: Settings) -> Reply:
         name = item.get("name") or t(f"staff.file_{item.get('kind', 'other')}", lo)
         lines.append(t("staff.card_file", lo, number=number, name=name))
     lines += ["", description, "", t("staff.card_hint", lo)]
-    return Reply("\n".join(lines), staff_buttons(petition.code), kind="petition:card")
+    buttons = staff_buttons(petition.code, taken=petition.assignee is not None)
+    return Reply("\n".join(lines), buttons, kind="petition:card")
 
 
 def business_files(

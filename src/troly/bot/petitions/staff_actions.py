@@ -182,8 +182,10 @@ async def _assign(
         note=name,
     )
     await plan.cancel_unassigned(applied.session, p)
+    # The card above keeps its «Nhận xử lý»: this message under it carries the actions left.
     text = t("staff.assigned", LO, code=p.code, name=name)
-    await to_staff(applied.session, p, Reply(text), now=now, settings=settings)
+    taken = Reply(text, render.staff_buttons(p.code, taken=True))
+    await to_staff(applied.session, p, taken, now=now, settings=settings)
     if kind == "claimed" and moving is not None:
         to_business(
             applied.session, p, Reply(t("petition.assigned", p.locale, code=p.code)), now=now
@@ -271,18 +273,19 @@ async def _new_date(
         return _say("staff.new_date_once", code=p.code)
     parsed = parse_new_date(effect.text or "")
     if parsed is None:
-        return _say("staff.new_date_format")
+        return _again(applied, p, "staff.new_date_format")
     when, reason = parsed
     cal = work_calendar(settings)
     today = now.astimezone(cal.tz).date()
     if when <= today:
         # The business must not be promised a day that has already come.
-        return _say("staff.new_date_past", day=_day(when), today=_day(today))
+        return _again(applied, p, "staff.new_date_past", day=_day(when), today=_day(today))
     if when <= p.deadline.astimezone(cal.tz).date():
-        return _say("staff.new_date_invalid", deadline=day_text(p.deadline, settings))
+        deadline = day_text(p.deadline, settings)
+        return _again(applied, p, "staff.new_date_invalid", deadline=deadline)
     if not cal.is_working_day(when):
         after = cal.next_working_day_after(when)
-        return _say("staff.new_date_day_off", day=_day(when), next=_day(after))
+        return _again(applied, p, "staff.new_date_day_off", day=_day(when), next=_day(after))
     moment = datetime.combine(when, cal.closes, tzinfo=cal.tz)
     await set_new_date(
         applied.session,
@@ -295,6 +298,19 @@ async def _new_date(
         actor_id=applied.incoming.user_id,
     )
     return None
+
+
+def _again(applied: Applied, p: Petition, key: str, **values: object) -> EffectResult:
+    """Refuses a typed date and keeps waiting for the corrected one in the same topic.
+
+    Otherwise the officer's corrected date would be relayed to the business as a chat message.
+    """
+    minutes = applied.settings.staff_prompt_minutes
+    state = staff_flow.prompt(applied.state, "new_date", p.code, now=applied.now, minutes=minutes)
+    refusal = Reply(
+        t(key, READER.get(), **values), ((Button(t("staff.cancel", LO), choice="ps:cancel"),),)
+    )
+    return EffectResult(replies=(refusal,), state=state)
 
 
 def _day(d: date) -> str:

@@ -177,6 +177,13 @@
     conversation.scrollTop = conversation.scrollHeight;
   }
 
+  function showTopOf(item) {
+    // A reply taller than the view is read from its top (the procedure's name), not its end.
+    if (item.offsetHeight <= conversation.clientHeight) return scrollToEnd();
+    const top = item.getBoundingClientRect().top - conversation.getBoundingClientRect().top;
+    conversation.scrollTop += top - 8;
+  }
+
   function addBubble(who, text) {
     const item = document.createElement("li");
     item.className = `message ${who}`;
@@ -239,7 +246,7 @@
       }
       item.append(group);
     }
-    scrollToEnd();
+    showTopOf(item);
   }
 
   function errorText(message) {
