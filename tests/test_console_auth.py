@@ -25,6 +25,7 @@ CODE_ROUTES = {
     "console:case_act",
     "console:case_reroute",
     "console:case_file",
+    "console:case_timeline",
 }
 """Routes of one petition: an officer of another topic gets 404, as if it did not exist."""
 

@@ -300,3 +300,18 @@ def test_the_nav_alerts_an_officer_to_new_petitions_in_their_queue(console: Cons
     act(console, "officer", code, action="claim")
     with console.as_("officer") as client:
         assert client.get("/console/petitions/alert").text.strip() == ""
+
+
+def test_the_case_timeline_refreshes_with_a_colleagues_action(console: Console) -> None:
+    code = console.file_petition("Cấp phép xây dựng nhà xưởng chậm", topic="xaydung")
+    console.sign_in("officer")
+    console.sign_in("supervisor")
+    with console.as_("officer") as client:
+        before = client.get(f"/console/petitions/{code}/timeline").text
+    assert "Tiếp nhận phản ánh" in before and "Cán bộ nhận xử lý" not in before
+    act(console, "supervisor", code, action="claim")
+    with console.as_("officer") as client:
+        after = client.get(
+            f"/console/petitions/{code}/timeline", headers={"X-Console-Poll": "1"}
+        ).text
+    assert "Cán bộ nhận xử lý" in after and "Phạm Lãnh Đạo" in after and "<html" not in after

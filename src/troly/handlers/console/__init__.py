@@ -67,6 +67,7 @@ def console_routes(
         gated("/petitions/alert", "inbox_alert", petitions.alert, "GET"),
         gated("/petitions/{code}", "case", petitions.case, "GET"),
         gated("/petitions/{code}/details", "case_details", petitions.details, "GET"),
+        gated("/petitions/{code}/timeline", "case_timeline", petitions.timeline, "GET"),
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
         gated("/petitions/{code}/files/{number}", "case_file", petitions.file, "GET"),
         gated("/petitions/{code}/reroute", "case_reroute", routing.reroute, "POST"),

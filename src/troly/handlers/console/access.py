@@ -23,6 +23,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:inbox_alert": EVERYONE,
     "console:case": EVERYONE,
     "console:case_details": WORKERS,
+    "console:case_timeline": EVERYONE,
     "console:case_act": WORKERS,
     "console:case_file": WORKERS,
     "console:case_reroute": LEADERS,

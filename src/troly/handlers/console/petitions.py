@@ -153,6 +153,17 @@ class PetitionPages:
         }
         return self.gate.render(request, "case.html", context, status=status)
 
+    async def timeline(self, request: Request, ctx: Ctx) -> Response:
+        """The case's timeline alone, for htmx to poll (a colleague's action shows up)."""
+        code = str(request.path_params["code"])
+        async with self.gate.tx() as session:
+            petition = await desk.case(session, scope_of(ctx), code)
+            events = await desk.timeline(session, petition) if petition is not None else []
+        if petition is None:
+            return self.gate.refusal(request, ctx, "console.not_found", 404)
+        context = {"ctx": ctx, "locale": ctx.locale, "p": petition, "events": events}
+        return self.gate.render(request, "_timeline.html", context)
+
     async def details(self, request: Request, ctx: Ctx) -> Response:
         """The business's details (name, tax code, phone): each view is in the audit log."""
         code = str(request.path_params["code"])
