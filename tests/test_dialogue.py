@@ -11,6 +11,7 @@ from troly.bot.dialogue import Dialogue
 from troly.bot.messages import Attachment, Incoming
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, OutboxMessage, QuestionLog
+from troly.bot.texts import t
 from troly.knowledge.index import ProcedureIndex
 
 
@@ -311,3 +312,14 @@ async def test_follow_ups_work_in_english(chat: Chat) -> None:
     assert fee.kind == time.kind == "procedure:1.001612"
     assert fee.text.splitlines()[1] == "💰 Fees"
     assert time.text.splitlines()[1:] == ["⏱ Processing time", "3 working days"]
+
+
+async def test_asking_about_another_procedure_ends_the_context(chat: Chat) -> None:
+    [card] = await chat.say("an", "khôi phục mã số thuế")
+    assert "menu:ask" in choices(card)
+
+    [prompt] = await chat.press("an", "menu:ask")
+    [which] = await chat.say("an", "thế còn lệ phí?")
+
+    assert prompt.text == t("menu.ask_prompt", "vi")
+    assert which.text == t("ask.which_procedure", "vi")

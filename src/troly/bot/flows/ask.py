@@ -34,9 +34,12 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
         chosen = _aspect(state.draft.get("choice_aspect"))
         return show_procedure(state, str(choices[picked - 1]), chosen, ctx)
     # A short follow-up ("thế còn lệ phí?") is about the procedure just shown.
-    asked = follow_up_aspect(text) if isinstance(last_code, str) else None
+    asked = follow_up_aspect(text)
     if isinstance(last_code, str) and asked is not None:
         return show_procedure(state, last_code, asked, ctx)
+    if asked is not None:
+        # Only a part is named and no procedure is being discussed: which one, not a guess.
+        return Outcome(state, (Reply(t("ask.which_procedure", locale)),))
     result = ctx.index.search(text)
     effects = (LogQuestion(result),)
     if result.aspect_only:

@@ -42,8 +42,10 @@ def help_text(state: State) -> Outcome:
 
 
 def prompt_question(state: State) -> Outcome:
-    """Invites a procedure question."""
-    return Outcome(state.idle(), (Reply(t("menu.ask_prompt", state.locale)),))
+    """Invites a procedure question; the procedure discussed so far stops being the context."""
+    idle = state.idle()
+    draft = {k: v for k, v in idle.draft.items() if k not in ("last_code", "choices")}
+    return Outcome(replace(idle, draft=draft), (Reply(t("menu.ask_prompt", state.locale)),))
 
 
 def set_language(state: State, locale: str) -> Outcome:
