@@ -220,3 +220,62 @@ def test_a_supervisor_adds_moves_cancels_and_closes_sessions_with_the_cli_rules(
     )
     assert late.status_code == 409
     assert first  # the bookings were there all along
+
+
+def test_a_kept_promise_is_marked_done_once_and_the_business_is_told(
+    console: Console, clock: Clock
+) -> None:
+    number, (first, _second) = make_session(console, seats=2, businesses=2)
+    console.sign_in("supervisor")
+    post(console, "supervisor", f"/console/sessions/{number}/screen", code=first, action="ok")
+    clock.now = datetime(2026, 12, 17, 14, 30, tzinfo=VN)
+    console.sign_in("supervisor")
+    post(console, "supervisor", f"/console/sessions/{number}/attendance", present=first)
+    post(
+        console,
+        "supervisor",
+        f"/console/sessions/{number}/conclude",
+        code=first,
+        text="Giao Thuế tỉnh rà soát",
+        promise="Hoàn thuế trong tháng 1",
+        department="Thuế tỉnh",
+        due="2027-01-29",
+    )
+    with console.as_("supervisor") as client:
+        page = client.get(f"/console/sessions/{number}").text
+    [promise] = [part.split('"')[0] for part in page.split('data-testid="promise-done-')[1:]]
+    assert f'data-testid="promise-{promise}"' in page and "Đang thực hiện" in page
+    done = post(
+        console,
+        "supervisor",
+        f"/console/sessions/{number}/promise",
+        code=promise,
+        note="Đã hoàn thuế ngày 20/1",
+    )
+    assert done.status_code == 303
+    told = [text for text in to_business(console, "biz0") if promise in text]
+    assert told and "Đã hoàn thuế ngày 20/1" in told[-1]
+    with console.as_("supervisor") as client:
+        page = client.get(f"/console/sessions/{number}").text
+    assert "Đã xong" in page and f'data-testid="promise-done-{promise}"' not in page
+    again = post(console, "supervisor", f"/console/sessions/{number}/promise", code=promise)
+    assert again.status_code == 409
+    assert "Cam kết này đã được đánh dấu xong từ trước." in again.text
+    elsewhere = post(console, "supervisor", "/console/sessions/999/promise", code=promise)
+    assert elsewhere.status_code == 404
+    unknown = post(console, "supervisor", f"/console/sessions/{number}/promise", code="CK-NONE")
+    assert unknown.status_code == 409
+    assert "Buổi tiếp này không có cam kết mang mã đó." in unknown.text
+
+
+def test_a_supervisor_creates_the_sessions_due_by_the_rule_and_twice_changes_nothing(
+    console: Console,
+) -> None:
+    console.sign_in("supervisor")
+    first = post(console, "supervisor", "/console/sessions/plan")
+    second = post(console, "supervisor", "/console/sessions/plan")
+    assert first.status_code == 200 and second.status_code == 200
+    assert "Các buổi tiếp theo lịch đã có đủ: không tạo thêm buổi nào." in second.text
+    with console.as_("supervisor") as client:
+        listing = client.get("/console/sessions").text
+    assert listing.count('data-testid="session-') >= 1

@@ -15,7 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.sessions import promises, screening, seats, service
-from troly.bot.sessions.model import Booking, BookingStatus, DialogueSession, SessionStatus
+from troly.bot.sessions.model import (
+    Booking,
+    BookingStatus,
+    DialogueSession,
+    Promise,
+    SessionStatus,
+)
 from troly.bot.settings import Settings
 
 ORDER: dict[str, int] = {
@@ -159,3 +165,33 @@ async def conclude(
     except service.NotAllowed as refused:
         return Outcome(False, reason=str(refused))
     return Outcome(True)
+
+
+async def session_promises(session: AsyncSession, row: DialogueSession) -> list[Promise]:
+    """The promises made at a session, in the order they were made."""
+    query = select(Booking.id).where(Booking.session_id == row.id)
+    ids = list((await session.execute(query)).scalars())
+    return await promises.promises_of(session, ids)
+
+
+async def promise_done(
+    session: AsyncSession, row: DialogueSession, code: str, *, note: str, now: datetime
+) -> Outcome:
+    """Marks a session's promise done, as ``troly sessions promise-done``.
+
+    The business is told, and the department's reminders stop.
+    """
+    promise = await promises.promise_by_code(session, code) if code else None
+    booking = await session.get(Booking, promise.booking_id) if promise is not None else None
+    if promise is None or booking is None or booking.session_id != row.id:
+        return Outcome(False, reason="no_promise")
+    if promise.status == "done":
+        return Outcome(False, reason="promise_done_already")
+    await promises.complete_promise(session, promise, now=now, note=note or None)
+    return Outcome(True)
+
+
+async def plan(session: AsyncSession, *, now: datetime, settings: Settings) -> Outcome:
+    """Creates the coming sessions by rule, as ``troly sessions plan`` (idempotent)."""
+    created = await service.plan_sessions(session, now=now, settings=settings)
+    return Outcome(bool(created), message=str(len(created)))

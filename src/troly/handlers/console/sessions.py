@@ -78,6 +78,7 @@ class SessionPages:
             if row is None:
                 return self.gate.refusal(request, ctx, "console.session_not_found", 404)
             bookings = await desk.bookings_of(session, row)
+            made = await desk.session_promises(session, row)
             if ctx.role in WORKERS and bookings:
                 audit(
                     session,
@@ -95,6 +96,8 @@ class SessionPages:
             "row": row,
             "label": notices.session_label(row, self.gate.settings),
             "bookings": bookings,
+            "promises": made,
+            "now": now,
             "can_act": ctx.role in WORKERS,
             "can_lead": ctx.role in ("admin", "supervisor"),
             "reasons": notices.DECLINE_REASONS,
@@ -102,7 +105,8 @@ class SessionPages:
             "messages": messages,
             "typed": typed or {},
             "done": done
-            if done in ("screen", "attendance", "conclude", "plan", "move", "cancel", "minutes")
+            if done
+            in ("screen", "attendance", "conclude", "plan", "move", "cancel", "minutes", "promise")
             else "",
         }
         return self.gate.render(request, "session.html", context, status=status)
@@ -209,6 +213,39 @@ class SessionPages:
         message = t(f"console.session_refused_{outcome.reason}", ctx.locale)
         typed["action"] = "conclude"
         return await self.page(request, ctx, messages=(message,), typed=typed, status=409)
+
+    async def promise_done(self, request: Request, ctx: Ctx) -> Response:
+        """A promise kept: the business is told and the department's reminders stop."""
+        number = session_id_of(request)
+        form = await request.form()
+        code, note = _text(form, "code").upper(), _text(form, "note")
+        now = self.gate.clock()
+        async with self.gate.tx() as session:
+            row = await session.get(DialogueSession, number) if number is not None else None
+            outcome = None
+            if row is not None:
+                outcome = await desk.promise_done(session, row, code, note=note, now=now)
+            if outcome is not None:
+                what = "promise.done" + ("" if outcome.changed else ".refused")
+                audit(session, ctx.member, what, now=now, address=ctx.address, target=code)
+            send = self.gate.deliver(session)
+        send()
+        if row is None or outcome is None:
+            return self.gate.refusal(request, ctx, "console.session_not_found", 404)
+        if outcome.changed:
+            return RedirectResponse(f"/console/sessions/{row.id}?done=promise", 303)
+        message = t(f"console.session_refused_{outcome.reason}", ctx.locale)
+        return await self.page(request, ctx, messages=(message,), status=409)
+
+    async def plan(self, request: Request, ctx: Ctx) -> Response:
+        """Creates the coming sessions by rule (the daily job does it too; twice is harmless)."""
+        now = self.gate.clock()
+        async with self.gate.tx() as session:
+            outcome = await desk.plan(session, now=now, settings=self.gate.settings)
+            audit(session, ctx.member, "sessions.plan", now=now, address=ctx.address)
+        key = "console.sessions_planned" if outcome.changed else "console.sessions_planned_none"
+        message = t(key, ctx.locale, n=outcome.message)
+        return await self.listing(request, ctx, messages=(message,))
 
     async def guest_list(self, request: Request, ctx: Ctx) -> Response:
         """Who to let in, to print: names and phones of the representatives (audited)."""
