@@ -40,6 +40,8 @@ async def _officer(rt: Runtime, *, choice: str | None = None, text: str | None =
         )
     )
     await rt.deliver(handled)
+    # What went to others (the business) is sent in the background: wait for it.
+    await rt.outbox.settle()
     return [reply.text for reply in handled.replies]
 
 

@@ -241,6 +241,8 @@ async def _staff(rt: Runtime, *, choice: str | None = None, text: str | None = N
         )
     )
     await rt.deliver(handled)
+    # What went to others (the business) is sent in the background: wait for it.
+    await rt.outbox.settle()
 
 
 async def _file_on_the_bot(chat: BotChat) -> tuple[Said, str]:

@@ -46,6 +46,8 @@ async def _close(rt: Runtime, code: str, thread: str) -> None:
             Incoming(channel="telegram", user_id=AGENT, chat_id=GROUP, thread=thread, **step)
         )
         await rt.deliver(handled)
+        # What went to others (the business) is sent in the background: wait for it.
+        await rt.outbox.settle()
 
 
 async def test_a_staff_photo_reaches_the_oa_business_by_url_and_a_huge_file_is_refused(
