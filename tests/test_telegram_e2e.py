@@ -94,6 +94,30 @@ async def test_follow_ups_and_typed_numbers_on_telegram(tmp_path: Path) -> None:
         assert fake.errors == []
 
 
+async def test_an_english_card_and_follow_up_on_telegram(tmp_path: Path) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        async with running(_settings(fake, tmp_path)):
+            await fake.user_says(USER, "/en")
+            await fake.wait_for_messages(USER, 1)
+            await fake.user_says(USER, "household business registration")
+            card = (await fake.wait_for_messages(USER, 2))[1]
+            await fake.user_says(USER, "what about the fee?")
+            fee = (await fake.wait_for_messages(USER, 3))[2]
+        assert "⏱ Processing time: 3 working days" in card["text"]
+        assert len(card["text"]) <= 700
+        labels = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == [
+            "📑 Documents to prepare",
+            "🧭 Steps",
+            "⚖️ Legal basis",
+            "🌐 Submit online",
+            "🔎 Ask about another procedure",
+        ]
+        assert fee["text"].splitlines()[:2] == ["📄 Đăng ký thành lập hộ kinh doanh", "💰 Fees"]
+        assert "150.000 VND" in fee["text"]
+        assert fake.errors == []
+
+
 async def test_commands_are_registered_in_both_languages(tmp_path: Path) -> None:
     async with TelegramFake(local_mode=True) as fake:
         async with running(_settings(fake, tmp_path)):

@@ -31,6 +31,12 @@ def test_a_fee_is_never_cut_before_its_amount(kb: KnowledgeBase) -> None:
     assert "700.000 đồng/cơ sở" in aspect_text(p, Aspect.FEE)
 
 
+def test_the_unit_after_an_amount_stops_where_the_sentence_goes_on(kb: KnowledgeBase) -> None:
+    assert "💰 Lệ phí: 25.000 đồng/hồ sơ\n" in first_card(procedure(kb, "1.002010"))
+    assert "700.000 đồng/cơ sở" in first_card(procedure(kb, FOOD_SAFETY))
+    assert "40.000 đồng/giấy thông hành" in first_card(procedure(kb, "1.001200"))
+
+
 def test_no_first_card_cuts_a_fee_before_its_amount(kb: KnowledgeBase) -> None:
     cut = [
         p.code

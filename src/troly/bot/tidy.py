@@ -154,7 +154,7 @@ def _free_note(channel: SubmissionChannel) -> str | None:
     for i, char in enumerate(text):
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth == 0:
-            note = text[1:i].strip(" .")
+            note = text[1:i].strip(" .-–")
             return note or None
     return None
 
@@ -182,14 +182,42 @@ def fee_long(fee: Fee, channel: SubmissionChannel, locale: str, *, limit: int = 
     return f"{short} — {clip(note, limit)}" if note else short
 
 
+_AFTER_UNIT = frozenset(
+    [
+        "kể",
+        "từ",
+        "áp",
+        "dụng",
+        "theo",
+        "đối",
+        "với",
+        "trong",
+        "tại",
+        "khi",
+        "nếu",
+        "và",
+        "hoặc",
+        "được",
+        "là",
+        "thu",
+        "nộp",
+        "của",
+        "cho",
+    ]
+)
+
+
 def _per_unit(note: str) -> str:
     found = re.search(r"\d[\d.,]*\s*(?:đồng|đ)\s*/\s*([^.,;()/]{1,30})", note)
     if not found:
         return ""
-    unit = found.group(1).strip()
-    if len(found.group(1)) == 30 and " " in unit:
-        unit = unit.rsplit(" ", 1)[0]
-    return f"/{unit}" if unit else ""
+    words: list[str] = []
+    for word in found.group(1).split():
+        # "đồng/hồ sơ kể từ ngày 01…": the unit ends where the sentence goes on.
+        if word.lower() in _AFTER_UNIT or any(c.isdigit() for c in word) or len(words) == 3:
+            break
+        words.append(word)
+    return "/" + " ".join(words) if words else ""
 
 
 def fees(p: Procedure, locale: str, *, long: bool = False) -> list[tuple[str, str]]:
