@@ -78,3 +78,14 @@ def test_an_english_name_is_read_through_the_glossary_like_an_english_question(
     taught = _index_with(kb, "1.001612", Everyday(english=("register a small family shop",)))
     found = taught.search(question)
     assert (found.decision, found.matches[0].procedure.code) == (Decision.ANSWER, "1.001612")
+
+
+def test_a_bad_glossary_line_is_refused_with_its_file_and_line() -> None:
+    from troly.knowledge.glossary import parse_pairs
+
+    assert parse_pairs("# c\nwork permit\tgiay phep lao dong\n", source="g.tsv") == {
+        "work permit": "giay phep lao dong"
+    }
+    with pytest.raises(VocabularyError) as refused:
+        parse_pairs("work permit\tgiay phep lao dong\nseal only\n", source="g.tsv")
+    assert str(refused.value) == "g.tsv:2: expected phrase<TAB>meaning, both non-empty"
