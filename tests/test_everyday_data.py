@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from troly.knowledge.aliases import EVERYDAY, Everyday, VocabularyError, parse_everyday
+from troly.knowledge.aliases import EVERYDAY, Everyday, parse_everyday
 from troly.knowledge.index import Decision, ProcedureIndex
 from troly.knowledge.records import KnowledgeBase
+from troly.knowledge.vocabulary import VocabularyError, parse_pairs
 
 
 def test_every_line_of_the_shipped_file_names_a_record(kb: KnowledgeBase) -> None:
@@ -81,8 +82,6 @@ def test_an_english_name_is_read_through_the_glossary_like_an_english_question(
 
 
 def test_a_bad_glossary_line_is_refused_with_its_file_and_line() -> None:
-    from troly.knowledge.glossary import parse_pairs
-
     assert parse_pairs("# c\nwork permit\tgiay phep lao dong\n", source="g.tsv") == {
         "work permit": "giay phep lao dong"
     }

@@ -13,8 +13,9 @@ evidence in that field only, and English names through the glossary, as English 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from typing import Final
+
+from troly.knowledge.vocabulary import VocabularyError, data_text
 
 KINDS: Final = ("name", "situation", "en")
 MAX_WORDS: Final = {"name": 12, "situation": 30, "en": 10}
@@ -27,10 +28,6 @@ class Everyday:
     names: tuple[str, ...] = ()
     situations: tuple[str, ...] = ()
     english: tuple[str, ...] = ()
-
-
-class VocabularyError(ValueError):
-    """A line of a vocabulary file that cannot be used, named by file and line."""
 
 
 def parse_everyday(text: str, *, source: str) -> dict[str, Everyday]:
@@ -69,8 +66,7 @@ def parse_everyday(text: str, *, source: str) -> dict[str, Everyday]:
 
 def load_everyday() -> dict[str, Everyday]:
     """The package's everyday vocabulary per record code."""
-    data = resources.files("troly.knowledge").joinpath("data", "everyday.tsv")
-    return parse_everyday(data.read_text(encoding="utf-8"), source="knowledge/data/everyday.tsv")
+    return parse_everyday(data_text("everyday.tsv"), source="knowledge/data/everyday.tsv")
 
 
 EVERYDAY: Final[dict[str, Everyday]] = load_everyday()

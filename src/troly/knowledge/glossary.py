@@ -7,38 +7,13 @@ terms to a question: the question's own words always count first.
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Final
 
-from troly.knowledge.aliases import VocabularyError
-
-
-def parse_pairs(text: str, *, source: str) -> dict[str, str]:
-    """Reads ``phrase<TAB>meaning`` lines (``#`` comments and blank lines skipped).
-
-    A later line for the same phrase replaces an earlier one; a bad line is refused with its
-    file and line.
-    """
-    found: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\r")
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        parts = line.split("\t")
-        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            raise VocabularyError(f"{source}:{number}: expected phrase<TAB>meaning, both non-empty")
-        found[parts[0].strip()] = parts[1].strip()
-    return found
-
-
-def _pairs_file(name: str) -> dict[str, str]:
-    data = resources.files("troly.knowledge").joinpath("data", name)
-    return parse_pairs(data.read_text(encoding="utf-8"), source=f"knowledge/data/{name}")
-
+from troly.knowledge.vocabulary import read_pairs
 
 # English phrase -> folded Vietnamese, from knowledge/data/glossary_en.tsv. Longest phrases are
 # matched first.
-ENGLISH: Final[dict[str, str]] = _pairs_file("glossary_en.tsv")
+ENGLISH: Final[dict[str, str]] = read_pairs("glossary_en.tsv")
 
 # English words that carry no procedure meaning.
 ENGLISH_STOPWORDS = frozenset(
@@ -192,7 +167,7 @@ ENGLISH_STOPWORDS = frozenset(
 
 # Everyday phrase (folded) -> the records' words (folded), from knowledge/data/synonyms.tsv.
 # Added to the question, not replacing.
-SYNONYMS: Final[dict[str, str]] = _pairs_file("synonyms.tsv")
+SYNONYMS: Final[dict[str, str]] = read_pairs("synonyms.tsv")
 
 # Everyday sentence shapes (folded regexes) -> the records' words, added like SYNONYMS:
 # "chuyển công ty TNHH thành công ty cổ phần" is a conversion (chuyển đổi).
