@@ -37,7 +37,7 @@ from troly.bot.petitions.service import (
     work_calendar,
 )
 from troly.bot.petitions.staff_more import MORE_ACTIONS as _MORE
-from troly.bot.petitions.staff_more import READER
+from troly.bot.petitions.staff_more import READER, record_exchange
 from troly.bot.settings import Settings
 from troly.bot.staff import assignable_staff, find_staff
 from troly.bot.staff_topics import key_of_thread
@@ -472,19 +472,8 @@ async def _relay(
     if isinstance(outgoing, EffectResult):
         return outgoing
     documents, labels = outgoing
-    moving = Status.IN_PROGRESS if p.status in (Status.RECEIVED, Status.ASSIGNED) else None
-    if p.assignee is None:
-        p.assignee, p.assignee_name = applied.incoming.user_id, _who(applied)
-    record(
-        applied.session,
-        p,
-        now=now,
-        actor="staff",
-        actor_id=applied.incoming.user_id,
-        kind="staff_message",
-        to_status=moving,
-        note="\n".join(part for part in (text, _names_note(effect)) if part),
-    )
+    note = "\n".join(part for part in (text, _names_note(effect)) if part)
+    record_exchange(applied, p, kind="staff_message", note=note)
     if text:
         message = t("petition.from_staff", p.locale, code=p.code, text=text)
     else:

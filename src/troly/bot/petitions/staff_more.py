@@ -36,6 +36,23 @@ def _who(applied: Applied) -> str:
     return applied.incoming.display_name or applied.incoming.user_id
 
 
+def record_exchange(applied: Applied, p: Petition, *, kind: str, note: str) -> None:
+    """Records staff writing to the business (the writer takes an untaken petition)."""
+    moving = Status.IN_PROGRESS if p.status in (Status.RECEIVED, Status.ASSIGNED) else None
+    if p.assignee is None:
+        p.assignee, p.assignee_name = applied.incoming.user_id, _who(applied)
+    record(
+        applied.session,
+        p,
+        now=applied.now,
+        actor="staff",
+        actor_id=applied.incoming.user_id,
+        kind=kind,
+        to_status=moving,
+        note=note,
+    )
+
+
 async def ask_info(
     effect: StaffAction, applied: Applied, p: Petition, role: str
 ) -> EffectResult | None:
@@ -46,19 +63,7 @@ async def ask_info(
     if not text:
         return _say("staff.info_request_empty")
     now = applied.now
-    moving = Status.IN_PROGRESS if p.status in (Status.RECEIVED, Status.ASSIGNED) else None
-    if p.assignee is None:
-        p.assignee, p.assignee_name = applied.incoming.user_id, _who(applied)
-    record(
-        applied.session,
-        p,
-        now=now,
-        actor="staff",
-        actor_id=applied.incoming.user_id,
-        kind="info_requested",
-        to_status=moving,
-        note=text,
-    )
+    record_exchange(applied, p, kind="info_requested", note=text)
     message = t("petition.info_requested", p.locale, code=p.code, text=text)
     to_business(
         applied.session,
