@@ -214,17 +214,8 @@ def _note(chat: LiveChat, *, by: str, text: str, now: datetime, **extra: Any) ->
 def _business_files(chat: LiveChat, files: Sequence[Mapping[str, Any]]) -> list[Reply]:
     replies = []
     for number, item in enumerate(files, start=1):
-        kind = str(item.get("kind") or "other")
-        name = str(item.get("name") or t(f"staff.file_{kind}", STAFF_LOCALE))
-        photo = kind == "photo"
-        mime = item.get("mime_type") or ("image/jpeg" if photo else "application/octet-stream")
-        document = Document(
-            filename=name if "." in name else f"{name}-{number}{'.jpg' if photo else ''}",
-            content=b"",
-            mime_type=str(mime),
-            ref=f"{chat.channel}:{item.get('ref')}",
-            photo=photo,
-            owner=f"live:{chat.code}",
+        name, document = petition_render.sent_file(
+            item, channel=chat.channel, number=number, owner=f"live:{chat.code}"
         )
         text = t("handoff.staff_business_file", STAFF_LOCALE, code=chat.code, name=name)
         replies.append(Reply(text, document=document, kind="handoff:business_file"))

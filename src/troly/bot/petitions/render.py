@@ -89,6 +89,25 @@ def staff_card(petition: Petition, settings: Settings) -> Reply:
     return Reply("\n".join(lines), buttons, kind="petition:card")
 
 
+def sent_file(
+    item: Mapping[str, Any], *, channel: str, number: int, owner: str, locale: str = STAFF_LOCALE
+) -> tuple[str, Document]:
+    """A file a business sent: its name, and a document travelling by ``<channel>:<ref>``."""
+    kind = str(item.get("kind") or "other")
+    name = str(item.get("name") or t(f"staff.file_{kind}", locale))
+    photo = kind == "photo"
+    mime = item.get("mime_type") or ("image/jpeg" if photo else "application/octet-stream")
+    document = Document(
+        filename=name if "." in name else f"{name}-{number}{'.jpg' if photo else ''}",
+        content=b"",
+        mime_type=str(mime),
+        ref=f"{channel}:{item.get('ref')}",
+        photo=photo,
+        owner=owner,
+    )
+    return name, document
+
+
 def business_files(
     petition: Petition, attachments: Sequence[Mapping[str, Any]], *, first: int = 1
 ) -> list[Reply]:
@@ -100,17 +119,8 @@ def business_files(
     lo = STAFF_LOCALE
     replies = []
     for number, item in enumerate(attachments, start=first):
-        kind = str(item.get("kind") or "other")
-        name = str(item.get("name") or t(f"staff.file_{kind}", lo))
-        photo = kind == "photo"
-        mime = item.get("mime_type") or ("image/jpeg" if photo else "application/octet-stream")
-        document = Document(
-            filename=name if "." in name else f"{name}-{number}{'.jpg' if photo else ''}",
-            content=b"",
-            mime_type=str(mime),
-            ref=f"{petition.channel}:{item.get('ref')}",
-            photo=photo,
-            owner=f"petition:{petition.code}",
+        name, document = sent_file(
+            item, channel=petition.channel, number=number, owner=f"petition:{petition.code}"
         )
         text = t("staff.business_file", lo, code=petition.code, number=number, name=name)
         if item.get("caption"):
