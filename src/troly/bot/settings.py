@@ -210,6 +210,12 @@ class Settings(BaseSettings):
     console_throttle_window_minutes: int = Field(15, ge=1)
     console_throttle_seconds: int = Field(60, ge=1)
 
+    # The public pages (/cong-khai): a figure, a list or a table cell is shown only when it
+    # rests on at least this many records (fewer could point at one business). Pages may be
+    # cached this many seconds by browsers and proxies.
+    public_min_count: int = Field(5, ge=1)
+    public_cache_seconds: int = Field(300, ge=0)
+
     @property
     def zalo_oa_configured(self) -> bool:
         """Whether the Zalo OA door is on (the validator makes its three settings go together)."""

@@ -49,6 +49,7 @@ from troly.bot.wiring import (
     followup_preloaders,
 )
 from troly.handlers.console import console_routes
+from troly.handlers.public import public_routes
 from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
@@ -285,7 +286,8 @@ def create_app(
         deliver=rt.outbox.deliver_soon,
         files=rt.files,
     )
-    routes = [console, *routes]
+    public = public_routes(sessions=rt.sessions, settings=settings, clock=rt.clock)
+    routes = [console, public, *routes]
     telegram = None
     if settings.telegram_token is not None:
         from troly.handlers.telegram import TelegramDoor
