@@ -26,7 +26,9 @@ DOORS = ["web", "telegram"]
 
 @pytest.fixture(params=DOORS)
 def chat(
-    request: pytest.FixtureRequest, sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex
+    request: pytest.FixtureRequest,
+    sessions: async_sessionmaker[AsyncSession],
+    index: ProcedureIndex,
 ) -> Chat:
     settings = Settings(environment="test")
     dialogue = Dialogue(
