@@ -13,7 +13,7 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -23,9 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from troly.bot.answers import log_question
 from troly.bot.clean import clean_incoming, clean_value
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
-from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support, draft_fits
+from troly.bot.flows.base import Context, LogQuestion, Outcome, State, draft_fits, support_of
 from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import Queued, enqueue, enqueued, release_held
+from troly.bot.province.details import ProvinceDetails
+from troly.bot.province.store import DetailsCache
 from troly.bot.router import file_room, known_step, route
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
@@ -88,12 +90,8 @@ class Dialogue:
         self._index = index
         self._settings = settings
         self._clock = clock
-        self._support = Support(
-            phone=settings.support_phone,
-            hours=settings.support_hours,
-            place=settings.support_place,
-            hours_en=settings.support_hours_en,
-            place_en=settings.support_place_en,
+        self.province = DetailsCache(
+            settings, clock=clock, ttl=timedelta(seconds=settings.province_details_seconds)
         )
         # In-process ordering per user; the row lock orders messages across workers.
         self._locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
@@ -195,7 +193,8 @@ class Dialogue:
             released = await release_held(
                 session, channel=incoming.channel, recipient=incoming.user_id, now=now
             )
-            context = self._context(incoming.channel, incoming.user_id, now)
+            details = await self.province.current(session)
+            context = self._context(incoming.channel, incoming.user_id, now, details)
             outcome = self._route(conversation, incoming, context)
             applied = Applied(session, now, incoming, outcome.state, self._settings)
             new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
@@ -287,15 +286,22 @@ class Dialogue:
             ids = (row.id,)
         return Handled(ids, (reply,))
 
-    def _context(self, channel: str, user_id: str, now: datetime) -> Context:
+    def _context(
+        self,
+        channel: str,
+        user_id: str,
+        now: datetime,
+        details: ProvinceDetails | None = None,
+    ) -> Context:
         return Context(
             index=self._index,
             now=now,
             max_question_chars=self._settings.max_question_chars,
-            support=self._support,
+            support=support_of(self._settings, details),
             channel=channel,
             settings=self._settings,
             user_id=user_id,
+            details=details,
         )
 
     async def file_room(self, channel: str, user_id: str) -> int | None:
