@@ -8,6 +8,7 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, select
@@ -47,6 +48,32 @@ class ProcedureNote(Base):
     note: Mapped[str] = mapped_column(String(MAX_NOTE))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_by: Mapped[str | None] = mapped_column(String(120))
+
+
+@dataclass(frozen=True, slots=True)
+class DetailRow:
+    """One detail as admins see it: the value in use, and whether an admin set it."""
+
+    name: str
+    value: str
+    setting: str
+    changed: bool
+    updated_by: str | None = None
+
+
+async def detail_rows(session: AsyncSession, settings: Settings) -> list[DetailRow]:
+    """Every detail, in the order of ``FIELDS``."""
+    rows = {row.name: row for row in (await session.execute(select(ProvinceDetail))).scalars()}
+    defaults = details_from(settings)
+    found = []
+    for name in FIELDS:
+        setting = getattr(defaults, name) or ""
+        row = rows.get(name)
+        if row is None:
+            found.append(DetailRow(name, setting, setting, False))
+        else:
+            found.append(DetailRow(name, row.value, setting, True, row.updated_by))
+    return found
 
 
 async def overrides(session: AsyncSession) -> dict[str, str]:

@@ -46,6 +46,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:routing": LEADERS,
     "console:routing_save": ADMINS,
     "console:routing_commune": ADMINS,
+    "console:province": EVERYONE,
+    "console:province_save": ADMINS,
+    "console:province_note": WORKERS,
     "console:audit": ADMINS,
     "console:accounts": ADMINS,
 }
