@@ -24,6 +24,7 @@ from troly.bot.answers import log_question
 from troly.bot.clean import clean_incoming, clean_value
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
 from troly.bot.flows.base import Context, LogQuestion, Outcome, State, draft_fits, support_of
+from troly.bot.knowledge.live import LiveIndex, as_live
 from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import Queued, enqueue, enqueued, release_held
 from troly.bot.province.details import ProvinceDetails
@@ -76,7 +77,7 @@ class Dialogue:
         self,
         *,
         sessions: async_sessionmaker[AsyncSession],
-        index: ProcedureIndex,
+        index: ProcedureIndex | LiveIndex,
         settings: Settings,
         clock: Callable[[], datetime],
         write_lock: asyncio.Lock | None = None,
@@ -87,7 +88,8 @@ class Dialogue:
         # SQLite has one writer: waiting on an asyncio lock is fair and short, where its own
         # busy handler sleeps and retries (seconds of tail latency under load).
         self._write_lock = write_lock
-        self._index = index
+        # Read once per message: a reload swaps the index between messages, never within one.
+        self._knowledge = as_live(index)
         self._settings = settings
         self._clock = clock
         self.province = DetailsCache(
@@ -294,7 +296,7 @@ class Dialogue:
         details: ProvinceDetails | None = None,
     ) -> Context:
         return Context(
-            index=self._index,
+            index=self._knowledge.current,
             now=now,
             max_question_chars=self._settings.max_question_chars,
             support=support_of(self._settings, details),
