@@ -22,6 +22,7 @@ from troly.handlers.console.live import LivePages
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
 from troly.handlers.console.province import ProvincePages
+from troly.handlers.console.reports import ReportPages
 from troly.handlers.console.routing import RoutingPages
 from troly.handlers.console.session_plans import SessionPlans
 from troly.handlers.console.sessions import SessionPages
@@ -61,6 +62,7 @@ def console_routes(
         procedure_name=procedure_name or (lambda _code: None),
         changed=province_changed or (lambda: None),
     )
+    reports = ReportPages(gate)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
         # One name for the route and for its check: the access table cannot be bypassed.
@@ -105,6 +107,9 @@ def console_routes(
         gated("/province", "province", province.page, "GET"),
         gated("/province", "province_save", province.save, "POST"),
         gated("/province/notes", "province_note", province.note, "POST"),
+        gated("/reports", "reports", reports.home, "GET"),
+        gated("/reports/{page}", "reports_page", reports.page, "GET"),
+        gated("/reports/{page}/{table}.csv", "reports_csv", reports.csv, "GET"),
         Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
     ]
     return Mount("/console", routes=routes, name="console")
