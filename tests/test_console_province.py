@@ -12,7 +12,8 @@ from httpx import Response
 
 from console_support import Console, console_app
 from support import Clock
-from troly.handlers import cli, kb_cli
+from troly.handlers import cli
+from troly.handlers import kb_records_cli as kb_cli
 from troly.knowledge.index import ProcedureIndex
 
 COMPANY = "2.002043"

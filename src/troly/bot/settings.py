@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # What staff teach (and imports) reach every worker: each checks the knowledge generation
     # this often and rebuilds its index in the background when it moved.
     knowledge_check_seconds: float = Field(15.0, gt=0, le=30)
+    # A teach is checked against the golden questions (in the package) and, when this file of
+    # labelled questions exists, the development set too (one JSON object per line).
+    dev_questions_path: Path | None = None
 
     # The province's own details, which the procedure records cannot know. Unset, a card says
     # the records name no address; an admin may override each in the console (Tỉnh, thông tin).
