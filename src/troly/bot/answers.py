@@ -106,6 +106,8 @@ def reply_for(result: SearchResult, locale: str) -> Reply:
     """The reply to a question: the card, the choices, or "I don't know" with a person."""
     if result.decision is Decision.ANSWER and result.best is not None:
         return card_reply(result.best.procedure, result.aspect, locale)
+    if result.reply_kind is not None:
+        return standard_reply(result.reply_kind, locale)
     if result.decision is Decision.CHOOSE and result.choices:
         lines = [t("ask.choose", locale)]
         rows = []
@@ -121,6 +123,18 @@ def reply_for(result: SearchResult, locale: str) -> Reply:
         buttons=((Button(t("button.talk_to_person", locale), choice="human"),),),
         kind="unknown",
     )
+
+
+def standard_reply(kind: str, locale: str) -> Reply:
+    """The standard reply staff chose for a question that is not about a procedure.
+
+    ``kind``: out of the province's remit, one for the service center, or small talk.
+    """
+    if kind == "small_talk":
+        buttons = ((Button(t("menu.ask", locale), choice="menu:ask"),),)
+    else:
+        buttons = ((Button(t("button.talk_to_person", locale), choice="human"),),)
+    return Reply(t(f"standard.{kind}", locale), buttons=buttons, kind=f"standard:{kind}")
 
 
 def card_reply(

@@ -24,6 +24,7 @@ from troly.bot.answers import log_question
 from troly.bot.clean import clean_incoming, clean_value
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
 from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support, draft_fits
+from troly.bot.knowledge.live import LiveIndex, as_live
 from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import Queued, enqueue, enqueued, release_held
 from troly.bot.router import file_room, known_step, route
@@ -74,7 +75,7 @@ class Dialogue:
         self,
         *,
         sessions: async_sessionmaker[AsyncSession],
-        index: ProcedureIndex,
+        index: ProcedureIndex | LiveIndex,
         settings: Settings,
         clock: Callable[[], datetime],
         write_lock: asyncio.Lock | None = None,
@@ -85,7 +86,8 @@ class Dialogue:
         # SQLite has one writer: waiting on an asyncio lock is fair and short, where its own
         # busy handler sleeps and retries (seconds of tail latency under load).
         self._write_lock = write_lock
-        self._index = index
+        # Read once per message: a reload swaps the index between messages, never within one.
+        self._knowledge = as_live(index)
         self._settings = settings
         self._clock = clock
         self._support = Support(
@@ -289,7 +291,7 @@ class Dialogue:
 
     def _context(self, channel: str, user_id: str, now: datetime) -> Context:
         return Context(
-            index=self._index,
+            index=self._knowledge.current,
             now=now,
             max_question_chars=self._settings.max_question_chars,
             support=self._support,

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Personal data law (Luật 91/2025/QH15): the question log (phones, tax codes and e-mails
     # masked) keeps each question only this long; the daily retention run deletes older ones.
     question_log_retention_days: int = Field(365, ge=1)
+    # What staff teach (and imports) reach every worker: each checks the knowledge generation
+    # this often and rebuilds its index in the background when it moved.
+    knowledge_check_seconds: float = Field(15.0, gt=0, le=30)
 
     # How to reach a person (shown until, and beside, the petition flow).
     support_phone: str = "1800 1096"

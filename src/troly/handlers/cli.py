@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from troly.bot.answers import reply_for, search_and_log
-from troly.bot.knowledge import build_index
+from troly.bot.knowledge.source import index_from_database
 from troly.bot.messages import Reply
 from troly.bot.settings import Settings
 from troly.bot.settings_problems import SettingsProblem, load_settings
@@ -67,11 +67,12 @@ def _questions(args: argparse.Namespace, stdin: TextIO) -> Iterator[str]:
 
 
 async def _ask(args: argparse.Namespace, settings: Settings, out: TextIO, stdin: TextIO) -> int:
-    index = build_index(settings)
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         sessions = session_factory(engine)
+        # What staff taught answers here too, as in the running workers.
+        index, _generation = await index_from_database(sessions, settings)
         zone = ZoneInfo(settings.timezone)
         locale = normalise_locale(args.locale or settings.default_locale)
         async with sessions.begin() as session:
