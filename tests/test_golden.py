@@ -181,6 +181,24 @@ def test_actions_beyond_issue_and_change_are_told_apart(
     assert index.search(question).matches[0].code == code
 
 
+@pytest.mark.parametrize(
+    "question", ["giai the cong ty tnhh", "giải thể công ty TNHH", "giai the cty tnhh 1 thanh vien"]
+)
+def test_an_action_typed_without_diacritics_keeps_its_meaning(
+    index: ProcedureIndex, question: str
+) -> None:
+    # "giai the" is dissolution: the records that found or convert a company share more words
+    # ("công ty TNHH") but do something else, so they are neither first nor a choice.
+    result = index.search(question)
+    offered = [m.code for m in (result.choices or result.matches[:1])]
+    names = [m.procedure.name.lower() for m in result.choices or result.matches[:3]]
+
+    assert ("2.002023" in offered, any("thành lập" in n or "chuyển đổi" in n for n in names)) == (
+        True,
+        False,
+    )
+
+
 def test_an_unknown_code_in_the_question_is_not_answered_by_code(index: ProcedureIndex) -> None:
     result = index.search("thủ tục 1.999999")
 

@@ -11,8 +11,8 @@ import contextlib
 import logging
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,9 @@ from troly.knowledge.index import ProcedureIndex
 logger = logging.getLogger(__name__)
 
 _LOCKS_KEPT = 4096
+
+OpenPetition = Callable[[AsyncSession, str, str], Awaitable[str | None]]
+"""Looks up a chat user's open petition code (session, channel, user id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +83,11 @@ class Dialogue:
         clock: Callable[[], datetime],
         write_lock: asyncio.Lock | None = None,
         appliers: Appliers | None = None,
+        open_petition: OpenPetition | None = None,
     ) -> None:
         self._sessions = sessions
+        # Asked only for a message written outside any flow: "is this for PA-…?".
+        self._open_petition = open_petition
         self._appliers: Appliers = {**BUILT_IN_APPLIERS, **(appliers or {})}
         # SQLite has one writer: waiting on an asyncio lock is fair and short, where its own
         # busy handler sleeps and retries (seconds of tail latency under load).
@@ -198,6 +204,9 @@ class Dialogue:
                 session, channel=incoming.channel, recipient=incoming.user_id, now=now
             )
             context = self._context(incoming.channel, incoming.user_id, now)
+            if self._open_petition is not None and _free_text(conversation, incoming):
+                found = await self._open_petition(session, incoming.channel, incoming.user_id)
+                context = replace(context, open_petition=found)
             outcome = self._route(conversation, incoming, context)
             applied = Applied(session, now, incoming, outcome.state, self._settings)
             new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
@@ -361,6 +370,18 @@ class Dialogue:
         conversation.version += 1
         conversation.blocked = False
         conversation.last_seen_at = now
+
+
+def _free_text(conversation: Conversation, incoming: Incoming) -> bool:
+    """Whether a message is typed text outside any flow (not a button, not a command)."""
+    text = (incoming.text or "").strip()
+    return (
+        conversation.flow is None
+        and incoming.choice is None
+        and not incoming.in_group
+        and bool(text)
+        and not text.startswith("/")
+    )
 
 
 BROKEN_DRAFT: dict[str, Any] = {"": "broken"}

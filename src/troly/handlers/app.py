@@ -47,6 +47,7 @@ from troly.bot.wiring import (
     effect_appliers,
     followup_handlers,
     followup_preloaders,
+    open_petition,
 )
 from troly.handlers.console import console_routes
 from troly.handlers.public import public_routes
@@ -211,6 +212,7 @@ def build_runtime(
         clock=now,
         write_lock=write_lock,
         appliers=effect_appliers(settings),
+        open_petition=open_petition(),
     )
     followups = Followups(
         sessions=sessions,

@@ -858,9 +858,34 @@ class ProcedureIndex:
                 content=tuple(query.content),
             )
         candidates = self._candidates(query, raw)
-        ranked = self._order(candidates)
+        ranked, contradicted = self._by_action(query, candidates)
         evidence = self._evidence(query, candidates)
-        return self._decide(question, query, ranked, k, evidence, self._ruled_out(candidates))
+        ruled_out = self._ruled_out(candidates)
+        return self._decide(question, query, ranked, k, evidence, ruled_out, contradicted)
+
+    def _by_action(
+        self, query: _Query, candidates: list[tuple[_Doc, Features]]
+    ) -> tuple[list[Match], frozenset[str]]:
+        """The ranking, with the records that do another action than the one asked last.
+
+        "giai the cong ty tnhh" names dissolution: "Đăng ký thành lập công ty TNHH" and
+        "Chuyển đổi công ty TNHH…" share more words but do something else, so they come after
+        the rest and are not offered as choices while a record that dissolves is in the
+        running. Returns the ranking and the codes of the records that do something else.
+        """
+        ranked = self._order(candidates)
+        if not any(t in ACTIONS for t in query.weights):
+            return ranked, frozenset()
+        if not any(f.action == 1.0 for _, f in candidates):
+            return ranked, frozenset()
+        # A record naming no action at all is not contradicted: many say only their object.
+        contradicted = frozenset(
+            doc.procedure.code
+            for doc, f in candidates
+            if f.action == 0.0 and (any(doc.part_actions) or any(doc.part_defaults))
+        )
+        rest = [m for m in ranked if m.code not in contradicted]
+        return [*rest, *(m for m in ranked if m.code in contradicted)], contradicted
 
     def _taught_result(
         self, question: str, query: _Query, raw: np.ndarray, taught: TaughtPhrase, k: int
@@ -913,6 +938,7 @@ class ProcedureIndex:
         k: int,
         evidence: list[float],
         ruled_out: frozenset[str] = frozenset(),
+        contradicted: frozenset[str] = frozenset(),
     ) -> SearchResult:
         t = self.thresholds
         best = ranked[0].score
@@ -929,7 +955,7 @@ class ProcedureIndex:
             decision = Decision.ANSWER
         else:
             decision = Decision.CHOOSE
-            near = [m for m in ranked if m.score >= best - 0.15]
+            near = [m for m in ranked if m.score >= best - 0.15 and m.code not in contradicted]
             choices = tuple(near[: t.max_choices])
             if len(choices) < 2:
                 choices = tuple(ranked[:2])

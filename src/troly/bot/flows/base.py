@@ -34,7 +34,7 @@ class State:
 
         The recent questions stay so that an officer the business then asks for sees them.
         """
-        kept = ("last_code", "recent_questions", "choices", "choice_aspect")
+        kept = ("last_code", "recent_questions", "choices", "choice_aspect", "asked_open")
         keep = {k: v for k, v in self.draft.items() if k in kept}
         return State(flow=None, step=None, draft=keep, locale=self.locale)
 
@@ -57,6 +57,8 @@ DRAFT_TYPES: Mapping[str, tuple[type, ...]] = {
             "last_code",
             "last_question",
             "chat",
+            "pending",
+            "asked_open",
         ),
         _TEXT,
     ),
@@ -104,6 +106,8 @@ class Context:
     channel: str = "web"
     settings: Settings | None = None
     user_id: str = ""
+    open_petition: str | None = None
+    """The code of the user's newest open petition, when the door's dialogue looks it up."""
 
 
 @dataclass(frozen=True, slots=True)
