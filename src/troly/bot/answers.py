@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.cards import (
@@ -79,6 +79,20 @@ async def forget_questions_before(session: AsyncSession, *, before: datetime) ->
     """Deletes the questions logged before ``before``; returns how many."""
     result = await session.execute(delete(QuestionLog).where(QuestionLog.asked_at < before))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def record_pick(session: AsyncSession, *, folded: str, code: str, channel: str) -> None:
+    """Marks the newest matching question answered with choices as resolved by ``code``."""
+    newest = (
+        select(func.max(QuestionLog.id))
+        .where(QuestionLog.folded == folded)
+        .where(QuestionLog.channel == channel)
+        .where(QuestionLog.decision == Decision.CHOOSE.value)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(QuestionLog).where(QuestionLog.id == newest).values(picked_code=code)
+    )
 
 
 def search_and_log(

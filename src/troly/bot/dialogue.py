@@ -20,10 +20,18 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from troly.bot.answers import log_question
+from troly.bot.answers import log_question, record_pick
 from troly.bot.clean import clean_incoming, clean_value
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
-from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support, draft_fits
+from troly.bot.flows.base import (
+    Context,
+    LogQuestion,
+    Outcome,
+    RecordPick,
+    State,
+    Support,
+    draft_fits,
+)
 from troly.bot.knowledge.live import LiveIndex, as_live
 from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import Queued, enqueue, enqueued, release_held
@@ -68,7 +76,14 @@ async def _log_question(effect: LogQuestion, applied: Applied) -> EffectResult |
     return None
 
 
-BUILT_IN_APPLIERS: Appliers = {LogQuestion: _log_question}
+async def _record_pick(effect: RecordPick, applied: Applied) -> EffectResult | None:
+    await record_pick(
+        applied.session, folded=effect.folded, code=effect.code, channel=applied.incoming.channel
+    )
+    return None
+
+
+BUILT_IN_APPLIERS: Appliers = {LogQuestion: _log_question, RecordPick: _record_pick}
 
 
 class Dialogue:

@@ -16,7 +16,7 @@ from troly.bot.flows import booking, handoff, menu, my_data, screening, smalltal
 from troly.bot.flows import petition as petition_flow
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows import status as status_flow
-from troly.bot.flows.base import Context, Outcome, State, Step, command_of
+from troly.bot.flows.base import Context, Outcome, State, Step, command_of, picked_from_choices
 from troly.bot.messages import Incoming
 from troly.knowledge.aspects import Aspect
 
@@ -135,7 +135,8 @@ def _procedure_choice(kind: str) -> ChoiceHandler:
             aspect = Aspect.GENERAL
         if kind == "docs":
             return ask_flow.show_section(state, code, Section.DOCUMENTS, 0, ctx)
-        return ask_flow.show_procedure(state, code, aspect, ctx)
+        shown = ask_flow.show_procedure(state, code, aspect, ctx)
+        return Outcome(shown.state, shown.replies, picked_from_choices(state, code))
 
     return handle
 

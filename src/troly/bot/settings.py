@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # What staff teach (and imports) reach every worker: each checks the knowledge generation
     # this often and rebuilds its index in the background when it moved.
     knowledge_check_seconds: float = Field(15.0, gt=0, le=30)
+    # A teach is checked against the golden questions (in the package) and, when this file of
+    # labelled questions exists, the development set too (one JSON object per line).
+    dev_questions_path: Path | None = None
 
     # How to reach a person (shown until, and beside, the petition flow).
     support_phone: str = "1800 1096"
