@@ -318,9 +318,10 @@ def _ask(state: State, ctx: Context, *, reminder: bool = False) -> Outcome:
         replies.append(
             Reply(
                 t("petition.ask_public", locale),
+                # Private is the default and comes first: publishing is an opt-in.
                 (
-                    (Button(t("petition.public_yes", locale), choice=f"{PREFIX}:public:1"),),
                     (Button(t("petition.public_no", locale), choice=f"{PREFIX}:public:0"),),
+                    (Button(t("petition.public_yes", locale), choice=f"{PREFIX}:public:1"),),
                 ),
             )
         )

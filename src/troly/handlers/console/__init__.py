@@ -22,6 +22,7 @@ from troly.handlers.console.live import LivePages
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
 from troly.handlers.console.province import ProvincePages
+from troly.handlers.console.publishing import PublishingPages
 from troly.handlers.console.reports import ReportPages
 from troly.handlers.console.routing import RoutingPages
 from troly.handlers.console.session_plans import SessionPlans
@@ -54,6 +55,7 @@ def console_routes(
     )
     pages, petitions = Pages(gate), PetitionPages(gate)
     routing = RoutingPages(gate, petitions)
+    publishing = PublishingPages(gate, petitions)
     sessions_pages = SessionPages(gate)
     live = LivePages(gate)
     plans = SessionPlans(gate, sessions_pages)
@@ -85,6 +87,8 @@ def console_routes(
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
         gated("/petitions/{code}/files/{number}", "case_file", petitions.file, "GET"),
         gated("/petitions/{code}/reroute", "case_reroute", routing.reroute, "POST"),
+        gated("/petitions/{code}/publish", "case_publish", publishing.publish, "POST"),
+        gated("/petitions/{code}/unpublish", "case_unpublish", publishing.unpublish, "POST"),
         gated("/live", "live", live.queue, "GET"),
         gated("/live/rows", "live_rows", live.queue_rows, "GET"),
         gated("/live/{code}", "live_chat", live.chat, "GET"),

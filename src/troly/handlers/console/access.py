@@ -30,6 +30,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:case_act": WORKERS,
     "console:case_file": WORKERS,
     "console:case_reroute": LEADERS,
+    "console:case_publish": LEADERS,
+    "console:case_unpublish": WORKERS,
     "console:live": WORKERS,
     "console:live_rows": WORKERS,
     "console:live_chat": WORKERS,
