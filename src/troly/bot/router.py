@@ -12,7 +12,7 @@ from collections.abc import Callable
 from troly.bot.cards import Section
 from troly.bot.codes import normalise_code
 from troly.bot.flows import ask as ask_flow
-from troly.bot.flows import booking, handoff, menu, my_data, screening, smalltalk
+from troly.bot.flows import booking, dossier, handoff, menu, my_data, screening, smalltalk
 from troly.bot.flows import petition as petition_flow
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows import status as status_flow
@@ -86,6 +86,8 @@ COMMANDS: dict[str, Command] = {
     "dangky": booking.start,
     "lichcuatoi": booking.my_bookings,
     "tracuu": _look_up,
+    "hoso": dossier.start,
+    "dossier": dossier.start,
 }
 
 
@@ -100,6 +102,8 @@ def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
         return _person(state, "", ctx)
     if rest == "petition":
         return _petition(state, "", ctx)
+    if rest == "dossier":
+        return dossier.start(state, "", ctx)
     return menu.main_menu(state)
 
 
@@ -143,6 +147,7 @@ CHOICES: dict[str, ChoiceHandler] = {
     "sec": _section_choice,
     "book": booking.on_choice,
     "data": my_data.on_choice,
+    "dos": dossier.on_choice,
 }
 
 FLOWS: dict[str, Step] = {
@@ -151,6 +156,7 @@ FLOWS: dict[str, Step] = {
     status_flow.ADD_FLOW: status_flow.on_add_text,
     status_flow.RATE_FLOW: status_flow.on_comment,
     staff_flow.FLOW: staff_flow.on_text,
+    dossier.FLOW: dossier.on_text,
 }
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
@@ -164,6 +170,7 @@ STEPS: dict[str, frozenset[str]] = {
     my_data.FLOW: frozenset({my_data.CONFIRM}),
     handoff.FLOW: frozenset({"waiting", "live"}),
     handoff.STAFF_FLOW: frozenset({"summary"}),
+    dossier.FLOW: frozenset(dossier.Step),
 }
 """Every flow a conversation may be in, with the steps it may wait at."""
 
@@ -237,6 +244,8 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         return menu.help_text(state)
     if handoff.wants_person(text):
         return handoff.request(state, ctx)
+    if (code := dossier.asked(text)) is not None:
+        return dossier.start(state, code, ctx)
     if (chat := smalltalk.kind_of(text)) is not None:
         return smalltalk.answer(state, chat)
     return ask_flow.ask(state, text, ctx)

@@ -7,6 +7,8 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 from troly.bot import personal_data
+from troly.bot.dossiers import service as dossier_service
+from troly.bot.dossiers.model import DossierSource
 from troly.bot.effects import Appliers, EffectApplier
 from troly.bot.followups import FollowupHandler, Preloader
 from troly.bot.handoff import appliers as handoff_appliers
@@ -24,9 +26,13 @@ from troly.bot.sessions import privacy as session_privacy
 from troly.bot.settings import Settings
 
 
-def effect_appliers(settings: Settings) -> Appliers:
-    """The appliers of every job's effects (the built-in ones are the dialogue's own)."""
+def effect_appliers(settings: Settings, *, dossiers: DossierSource | None = None) -> Appliers:
+    """The appliers of every job's effects (the built-in ones are the dialogue's own).
+
+    ``dossiers``: the one-stop system's connector (None: not configured).
+    """
     appliers: dict[type, EffectApplier] = {}
+    appliers.update(dossier_service.appliers(dossiers))
     appliers.update(petition_appliers.appliers())
     appliers.update(session_appliers.appliers())
     appliers.update(handoff_appliers.appliers())
@@ -39,9 +45,12 @@ def data_keepers() -> tuple[personal_data.Keeper, ...]:
     return (petition_privacy.keeper(), session_privacy.keeper(), handoff_privacy.keeper())
 
 
-def followup_handlers(settings: Settings) -> dict[str, FollowupHandler]:
+def followup_handlers(
+    settings: Settings, *, dossiers: DossierSource | None = None
+) -> dict[str, FollowupHandler]:
     """The handler of every follow-up kind, by kind."""
     handlers: dict[str, FollowupHandler] = {}
+    handlers.update(dossier_service.handlers(dossiers))
     handlers.update(petition_jobs.handlers())
     handlers.update(petition_retention.handlers())
     handlers.update(session_jobs.handlers())

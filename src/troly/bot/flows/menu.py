@@ -14,6 +14,7 @@ def menu_buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
     return (
         (Button(t("menu.ask", locale), choice="menu:ask"),),
         (Button(t("menu.booking", locale), choice="menu:booking"),),
+        (Button(t("menu.dossier", locale), choice="menu:dossier"),),
         (Button(t("menu.human", locale), choice="human"),),
         (
             Button(t("menu.help", locale), choice="menu:help"),
