@@ -1,7 +1,8 @@
 """Phones a business gave, with consent, for notices outside a chat's window (Zalo ZNS).
 
-One row per chat user: the phone and when the consent was given. Withdrawing deletes it.
-Must not import handlers or platform libraries.
+One row per chat user: the phone and when the consent was given. Withdrawing deletes it, and
+so does ``/dulieu``'s erase. The appliers of ``/zns`` live here too. Must not import handlers
+or platform libraries.
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ from sqlalchemy import String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from troly.bot.effects import Applied, EffectApplier, EffectResult
+from troly.bot.flows import notice_phone as flow
+from troly.bot.messages import Button, Reply
+from troly.bot.personal_data import Erased, Held, Keeper
 from troly.bot.storage.models import Base
 from troly.bot.storage.types import UTCDateTime
+from troly.bot.texts import t
 
 
 class NoticePhone(Base):
@@ -56,3 +62,64 @@ async def withdraw(session: AsyncSession, *, channel: str, user_id: str) -> bool
         .where(NoticePhone.user_id == user_id)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _masked(phone: str) -> str:
+    return phone[:3] + "•" * max(len(phone) - 6, 0) + phone[-3:]
+
+
+async def _show(_effect: flow.ShowNoticePhone, applied: Applied) -> EffectResult:
+    locale, inc = applied.state.locale, applied.incoming
+    phone = await phone_for(applied.session, inc.channel, inc.user_id)
+    if phone is None:
+        return EffectResult((flow.consent_reply(locale),))
+    buttons = (
+        (Button(t("zns.change_button", locale), choice="zns:change"),),
+        (Button(t("zns.off_button", locale), choice="zns:off"),),
+    )
+    return EffectResult((Reply(t("zns.given", locale, phone=_masked(phone)), buttons),))
+
+
+async def _give(effect: flow.GiveNoticePhone, applied: Applied) -> EffectResult:
+    inc = applied.incoming
+    await give(
+        applied.session, channel=inc.channel, user_id=inc.user_id, phone=effect.phone,
+        now=applied.now,
+    )  # fmt: skip
+    text = t("zns.saved", applied.state.locale, phone=_masked(effect.phone))
+    return EffectResult((Reply(text),))
+
+
+async def _withdraw(_effect: flow.WithdrawNoticePhone, applied: Applied) -> EffectResult:
+    inc = applied.incoming
+    had = await withdraw(applied.session, channel=inc.channel, user_id=inc.user_id)
+    return EffectResult((Reply(t("zns.off" if had else "zns.none", applied.state.locale)),))
+
+
+def appliers() -> dict[type, EffectApplier]:
+    """The ``/zns`` effects' appliers."""
+    return {
+        flow.ShowNoticePhone: _show,
+        flow.GiveNoticePhone: _give,
+        flow.WithdrawNoticePhone: _withdraw,
+    }
+
+
+async def _held(applied: Applied) -> Held:
+    inc = applied.incoming
+    phone = await phone_for(applied.session, inc.channel, inc.user_id)
+    if phone is None:
+        return Held()
+    return Held((t("zns.data_line", applied.state.locale, phone=phone),))
+
+
+async def _erase(applied: Applied) -> Erased:
+    inc = applied.incoming
+    if not await withdraw(applied.session, channel=inc.channel, user_id=inc.user_id):
+        return Erased()
+    return Erased((t("zns.data_erased", applied.state.locale),))
+
+
+def keeper() -> Keeper:
+    """The notice phone's part of ``/dulieu``."""
+    return Keeper(held=_held, erase=_erase)

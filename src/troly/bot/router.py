@@ -12,7 +12,16 @@ from collections.abc import Callable
 from troly.bot.cards import Section
 from troly.bot.codes import normalise_code
 from troly.bot.flows import ask as ask_flow
-from troly.bot.flows import booking, dossier, handoff, menu, my_data, screening, smalltalk
+from troly.bot.flows import (
+    booking,
+    dossier,
+    handoff,
+    menu,
+    my_data,
+    notice_phone,
+    screening,
+    smalltalk,
+)
 from troly.bot.flows import petition as petition_flow
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows import status as status_flow
@@ -88,6 +97,7 @@ COMMANDS: dict[str, Command] = {
     "tracuu": _look_up,
     "hoso": dossier.start,
     "dossier": dossier.start,
+    "zns": notice_phone.start,
 }
 
 
@@ -148,6 +158,7 @@ CHOICES: dict[str, ChoiceHandler] = {
     "book": booking.on_choice,
     "data": my_data.on_choice,
     "dos": dossier.on_choice,
+    "zns": notice_phone.on_choice,
 }
 
 FLOWS: dict[str, Step] = {
@@ -157,6 +168,7 @@ FLOWS: dict[str, Step] = {
     status_flow.RATE_FLOW: status_flow.on_comment,
     staff_flow.FLOW: staff_flow.on_text,
     dossier.FLOW: dossier.on_text,
+    notice_phone.FLOW: notice_phone.on_text,
 }
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
@@ -171,6 +183,7 @@ STEPS: dict[str, frozenset[str]] = {
     handoff.FLOW: frozenset({"waiting", "live"}),
     handoff.STAFF_FLOW: frozenset({"summary"}),
     dossier.FLOW: frozenset(dossier.Step),
+    notice_phone.FLOW: frozenset({notice_phone.PHONE}),
 }
 """Every flow a conversation may be in, with the steps it may wait at."""
 

@@ -6,7 +6,8 @@ Must not import handlers or platform libraries.
 
 from __future__ import annotations
 
-from troly.bot import personal_data
+from troly.bot import notice_phones, personal_data
+from troly.bot.dossiers import privacy as dossier_privacy
 from troly.bot.dossiers import service as dossier_service
 from troly.bot.dossiers.model import DossierSource
 from troly.bot.effects import Appliers, EffectApplier
@@ -33,6 +34,7 @@ def effect_appliers(settings: Settings, *, dossiers: DossierSource | None = None
     """
     appliers: dict[type, EffectApplier] = {}
     appliers.update(dossier_service.appliers(dossiers))
+    appliers.update(notice_phones.appliers())
     appliers.update(petition_appliers.appliers())
     appliers.update(session_appliers.appliers())
     appliers.update(handoff_appliers.appliers())
@@ -42,7 +44,13 @@ def effect_appliers(settings: Settings, *, dossiers: DossierSource | None = None
 
 def data_keepers() -> tuple[personal_data.Keeper, ...]:
     """What each job holds about a chat user, for ``/dulieu`` (shown and erased in this order)."""
-    return (petition_privacy.keeper(), session_privacy.keeper(), handoff_privacy.keeper())
+    return (
+        petition_privacy.keeper(),
+        session_privacy.keeper(),
+        handoff_privacy.keeper(),
+        dossier_privacy.keeper(),
+        notice_phones.keeper(),
+    )
 
 
 def followup_handlers(

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from troly.bot.storage.models import Base
 from troly.bot.storage.types import UTCDateTime
 
+POLL = "dossier.poll"
+"""The follow-up kind of a followed dossier's poll."""
+
 
 class DossierFollow(Base):
     """One business following one dossier code; ``active`` until finished or unfollowed."""

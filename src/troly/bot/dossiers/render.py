@@ -105,7 +105,7 @@ def change(
         {
             "code": status.code,
             "status": named,
-            "date": day(new_due or status.due),
+            "date": day(new_due or status.due) or "—",
         },
     )
     return Reply("\n\n".join(parts), buttons, kind="dossier:changed", notice=notice)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot import followups
 from troly.bot.dossiers import render
-from troly.bot.dossiers.follows import DossierFollow
+from troly.bot.dossiers.follows import POLL, DossierFollow
 from troly.bot.dossiers.model import DossierSource, DossierStatus, Lookup, NotFound, Unavailable
 from troly.bot.effects import Applied, EffectApplier, EffectResult
 from troly.bot.flows import dossier as flow
@@ -31,8 +31,6 @@ from troly.bot.settings import Settings
 from troly.bot.texts import t
 
 logger = logging.getLogger(__name__)
-
-POLL = "dossier.poll"
 
 
 def appliers(source: DossierSource | None) -> dict[type, EffectApplier]:
