@@ -120,7 +120,7 @@ async def test_cancelling_a_petition_on_the_oa_mid_flow(
         [files] = await chat.say("Hoàn thuế GTGT chậm hai tháng")
         assert payloads(files) == ["pf:done"]
         [cancelled] = await chat.say("/huy")
-        assert cancelled.text == "Đã hủy. Bạn cần gì tiếp theo?"
+        assert cancelled.text == "Đã hủy phản ánh đang soạn. Bạn cần gì tiếp theo?"
         assert "menu:booking" in payloads(cancelled)
         [stale] = await chat.tap(files, 0)  # the petition's button from before the /huy
         assert stale.text.startswith("Nút này đã hết hiệu lực")
@@ -397,7 +397,7 @@ async def test_on_the_zalo_bot_huy_cancels_and_a_staff_reply_is_answered_by_numb
         [ask] = await chat.say("4")
         assert "mô tả" in ask.text
         [cancelled] = await chat.say("/huy")
-        assert cancelled.text.startswith("Đã hủy. Bạn cần gì tiếp theo?")
+        assert cancelled.text.startswith("Đã hủy phản ánh đang soạn. Bạn cần gì tiếp theo?")
         assert "Trả lời 1, 2, 3, 4 hoặc 5 để chọn." in cancelled.text
         [none] = await chat.say("/huy")
         assert none.text.startswith("Không có thao tác nào đang dở")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.cards import (
@@ -81,6 +81,20 @@ async def forget_questions_before(session: AsyncSession, *, before: datetime) ->
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def record_pick(session: AsyncSession, *, folded: str, code: str, channel: str) -> None:
+    """Marks the newest matching question answered with choices as resolved by ``code``."""
+    newest = (
+        select(func.max(QuestionLog.id))
+        .where(QuestionLog.folded == folded)
+        .where(QuestionLog.channel == channel)
+        .where(QuestionLog.decision == Decision.CHOOSE.value)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(QuestionLog).where(QuestionLog.id == newest).values(picked_code=code)
+    )
+
+
 def search_and_log(
     session: AsyncSession,
     index: ProcedureIndex,
@@ -106,6 +120,8 @@ def reply_for(result: SearchResult, locale: str) -> Reply:
     """The reply to a question: the card, the choices, or "I don't know" with a person."""
     if result.decision is Decision.ANSWER and result.best is not None:
         return card_reply(result.best.procedure, result.aspect, locale)
+    if result.reply_kind is not None:
+        return standard_reply(result.reply_kind, locale)
     if result.decision is Decision.CHOOSE and result.choices:
         lines = [t("ask.choose", locale)]
         rows = []
@@ -121,6 +137,18 @@ def reply_for(result: SearchResult, locale: str) -> Reply:
         buttons=((Button(t("button.talk_to_person", locale), choice="human"),),),
         kind="unknown",
     )
+
+
+def standard_reply(kind: str, locale: str) -> Reply:
+    """The standard reply staff chose for a question that is not about a procedure.
+
+    ``kind``: out of the province's remit, one for the service center, or small talk.
+    """
+    if kind == "small_talk":
+        buttons = ((Button(t("menu.ask", locale), choice="menu:ask"),),)
+    else:
+        buttons = ((Button(t("button.talk_to_person", locale), choice="human"),),)
+    return Reply(t(f"standard.{kind}", locale), buttons=buttons, kind=f"standard:{kind}")
 
 
 def card_reply(

@@ -11,8 +11,8 @@ import contextlib
 import logging
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +20,19 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from troly.bot.answers import log_question
+from troly.bot.answers import log_question, record_pick
 from troly.bot.clean import clean_incoming, clean_value
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
-from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support, draft_fits
+from troly.bot.flows.base import (
+    Context,
+    LogQuestion,
+    Outcome,
+    RecordPick,
+    State,
+    Support,
+    draft_fits,
+)
+from troly.bot.knowledge.live import LiveIndex, as_live
 from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import Queued, enqueue, enqueued, release_held
 from troly.bot.router import file_room, known_step, route
@@ -35,6 +44,9 @@ from troly.knowledge.index import ProcedureIndex
 logger = logging.getLogger(__name__)
 
 _LOCKS_KEPT = 4096
+
+OpenPetition = Callable[[AsyncSession, str, str], Awaitable[str | None]]
+"""Looks up a chat user's open petition code (session, channel, user id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +76,14 @@ async def _log_question(effect: LogQuestion, applied: Applied) -> EffectResult |
     return None
 
 
-BUILT_IN_APPLIERS: Appliers = {LogQuestion: _log_question}
+async def _record_pick(effect: RecordPick, applied: Applied) -> EffectResult | None:
+    await record_pick(
+        applied.session, folded=effect.folded, code=effect.code, channel=applied.incoming.channel
+    )
+    return None
+
+
+BUILT_IN_APPLIERS: Appliers = {LogQuestion: _log_question, RecordPick: _record_pick}
 
 
 class Dialogue:
@@ -74,18 +93,22 @@ class Dialogue:
         self,
         *,
         sessions: async_sessionmaker[AsyncSession],
-        index: ProcedureIndex,
+        index: ProcedureIndex | LiveIndex,
         settings: Settings,
         clock: Callable[[], datetime],
         write_lock: asyncio.Lock | None = None,
         appliers: Appliers | None = None,
+        open_petition: OpenPetition | None = None,
     ) -> None:
         self._sessions = sessions
+        # Asked only for a message written outside any flow: "is this for PA-…?".
+        self._open_petition = open_petition
         self._appliers: Appliers = {**BUILT_IN_APPLIERS, **(appliers or {})}
         # SQLite has one writer: waiting on an asyncio lock is fair and short, where its own
         # busy handler sleeps and retries (seconds of tail latency under load).
         self._write_lock = write_lock
-        self._index = index
+        # Read once per message: a reload swaps the index between messages, never within one.
+        self._knowledge = as_live(index)
         self._settings = settings
         self._clock = clock
         self._support = Support(
@@ -196,6 +219,9 @@ class Dialogue:
                 session, channel=incoming.channel, recipient=incoming.user_id, now=now
             )
             context = self._context(incoming.channel, incoming.user_id, now)
+            if self._open_petition is not None and _free_text(conversation, incoming):
+                found = await self._open_petition(session, incoming.channel, incoming.user_id)
+                context = replace(context, open_petition=found)
             outcome = self._route(conversation, incoming, context)
             applied = Applied(session, now, incoming, outcome.state, self._settings)
             new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
@@ -289,7 +315,7 @@ class Dialogue:
 
     def _context(self, channel: str, user_id: str, now: datetime) -> Context:
         return Context(
-            index=self._index,
+            index=self._knowledge.current,
             now=now,
             max_question_chars=self._settings.max_question_chars,
             support=self._support,
@@ -359,6 +385,18 @@ class Dialogue:
         conversation.version += 1
         conversation.blocked = False
         conversation.last_seen_at = now
+
+
+def _free_text(conversation: Conversation, incoming: Incoming) -> bool:
+    """Whether a message is typed text outside any flow (not a button, not a command)."""
+    text = (incoming.text or "").strip()
+    return (
+        conversation.flow is None
+        and incoming.choice is None
+        and not incoming.in_group
+        and bool(text)
+        and not text.startswith("/")
+    )
 
 
 BROKEN_DRAFT: dict[str, Any] = {"": "broken"}

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # Personal data law (Luật 91/2025/QH15): the question log (phones, tax codes and e-mails
     # masked) keeps each question only this long; the daily retention run deletes older ones.
     question_log_retention_days: int = Field(365, ge=1)
+    # What staff teach (and imports) reach every worker: each checks the knowledge generation
+    # this often and rebuilds its index in the background when it moved.
+    knowledge_check_seconds: float = Field(15.0, gt=0, le=30)
+    # A teach is checked against the golden questions (in the package) and, when this file of
+    # labelled questions exists, the development set too (one JSON object per line).
+    dev_questions_path: Path | None = None
 
     # How to reach a person (shown until, and beside, the petition flow).
     support_phone: str = "1800 1096"
@@ -267,6 +273,12 @@ class Settings(BaseSettings):
     console_throttle_failures: int = Field(5, ge=1)
     console_throttle_window_minutes: int = Field(15, ge=1)
     console_throttle_seconds: int = Field(60, ge=1)
+
+    # The public pages (/cong-khai): a figure, a list or a table cell is shown only when it
+    # rests on at least this many records (fewer could point at one business). Pages may be
+    # cached this many seconds by browsers and proxies.
+    public_min_count: int = Field(5, ge=1)
+    public_cache_seconds: int = Field(300, ge=0)
 
     @property
     def zalo_oa_configured(self) -> bool:

@@ -7,6 +7,7 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 from troly.bot import notice_phones, personal_data
+from troly.bot.dialogue import OpenPetition
 from troly.bot.dossiers import privacy as dossier_privacy
 from troly.bot.dossiers import service as dossier_service
 from troly.bot.dossiers.model import DossierSource
@@ -20,6 +21,7 @@ from troly.bot.petitions import appliers as petition_appliers
 from troly.bot.petitions import jobs as petition_jobs
 from troly.bot.petitions import privacy as petition_privacy
 from troly.bot.petitions import retention as petition_retention
+from troly.bot.petitions import service as petition_service
 from troly.bot.petitions import undelivered as petition_undelivered
 from troly.bot.sessions import appliers as session_appliers
 from troly.bot.sessions import jobs as session_jobs
@@ -40,6 +42,11 @@ def effect_appliers(settings: Settings, *, dossiers: DossierSource | None = None
     appliers.update(handoff_appliers.appliers())
     appliers.update(personal_data.appliers(data_keepers()))
     return appliers
+
+
+def open_petition() -> OpenPetition:
+    """How the dialogue finds a business's open petition, to ask whether a message is for it."""
+    return petition_service.open_code
 
 
 def data_keepers() -> tuple[personal_data.Keeper, ...]:

@@ -8,6 +8,7 @@ Nothing is built at import time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import logging
@@ -29,6 +30,7 @@ from troly.bot.dialogue import Dialogue, Handled
 from troly.bot.files import UNCLAIMED, FileShelf, FileSources, FileUnavailable, ShelfFiles
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
+from troly.bot.knowledge.live import KnowledgeReloader, LiveIndex, as_live
 from troly.bot.leases import Leases, worker_name
 from troly.bot.limits import RateLimits
 from troly.bot.messages import Document, Incoming, Reply
@@ -45,9 +47,11 @@ from troly.bot.wiring import (
     effect_appliers,
     followup_handlers,
     followup_preloaders,
+    open_petition,
 )
 from troly.handlers.console import console_routes
 from troly.handlers.one_stop import JsonDossierSource, dossier_source
+from troly.handlers.public import public_routes
 from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
 from troly.knowledge.aspects import Aspect
@@ -64,7 +68,7 @@ class WebChat:
         *,
         dialogue: Dialogue,
         outbox: Outbox,
-        index: ProcedureIndex,
+        index: ProcedureIndex | LiveIndex,
         files: FileSources | None = None,
         uploads: FileShelf | None = None,
         ping: Callable[[], Awaitable[bool]] | None = None,
@@ -72,7 +76,7 @@ class WebChat:
         self._dialogue = dialogue
         self._ping = ping
         self._outbox = outbox
-        self._index = index
+        self._knowledge = as_live(index)
         self._files = files or FileSources()
         self._uploads = uploads
 
@@ -130,7 +134,7 @@ class WebChat:
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
         """The procedure's page: a whole page, so every document is listed (no "see all")."""
-        procedure = self._index.kb.get(code)
+        procedure = self._knowledge.current.kb.get(code)
         if procedure is None:
             return None
         return card_reply(procedure, Aspect.GENERAL, normalise_locale(locale), all_documents=True)
@@ -143,7 +147,9 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    index: ProcedureIndex
+    knowledge: LiveIndex
+    """The index in use; ``reloader`` swaps it when the knowledge in the database changes."""
+    reloader: KnowledgeReloader
     dialogue: Dialogue
     outbox: Outbox
     followups: Followups
@@ -161,6 +167,11 @@ class Runtime:
     """How to fetch the files replies carry by reference (each door registers its own)."""
     leases: Leases | None = None
     """This worker's claim on the jobs that run in one worker only (the pollers)."""
+
+    @property
+    def index(self) -> ProcedureIndex:
+        """The index answering questions now."""
+        return self.knowledge.current
 
     async def tick(self) -> None:
         """One scheduler tick: runs due follow-ups, then delivers what is due (their messages,
@@ -199,13 +210,15 @@ def build_runtime(
         gc.freeze()
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     dossiers = dossier_source(settings)
+    knowledge = LiveIndex(index)
     dialogue = Dialogue(
         sessions=sessions,
-        index=index,
+        index=knowledge,
         settings=settings,
         clock=now,
         write_lock=write_lock,
         appliers=effect_appliers(settings, dossiers=dossiers),
+        open_petition=open_petition(),
     )
     followups = Followups(
         sessions=sessions,
@@ -232,7 +245,8 @@ def build_runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        index=index,
+        knowledge=knowledge,
+        reloader=KnowledgeReloader(live=knowledge, sessions=sessions, settings=settings),
         dialogue=dialogue,
         outbox=outbox,
         followups=followups,
@@ -268,7 +282,7 @@ def create_app(
     chat = WebChat(
         dialogue=rt.dialogue,
         outbox=rt.outbox,
-        index=rt.index,
+        index=rt.knowledge,
         files=rt.files,
         uploads=uploads,
         ping=lambda: database_answers(rt.engine),
@@ -284,7 +298,8 @@ def create_app(
         deliver=rt.outbox.deliver_soon,
         files=rt.files,
     )
-    routes = [console, *routes]
+    public = public_routes(sessions=rt.sessions, settings=settings, clock=rt.clock)
+    routes = [console, public, *routes]
     telegram = None
     if settings.telegram_token is not None:
         from troly.handlers.telegram import TelegramDoor
@@ -301,6 +316,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await _prepare(rt.engine, rt.sessions, now=rt.clock(), settings=settings)
+        # What staff taught is in use from the first question, then kept fresh in the background.
+        await rt.reloader.check()
+        reloading = asyncio.create_task(rt.reloader.run())
         if telegram is not None:
             await telegram.start()
         if zalo_oa is not None:
@@ -325,6 +343,9 @@ def create_app(
         try:
             yield
         finally:
+            reloading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reloading
             if rt.scheduler is not None:
                 rt.scheduler.shutdown(wait=True)
             # What the background lanes have not sent by then stays pending for the next sweep.

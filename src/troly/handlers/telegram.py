@@ -49,6 +49,7 @@ from troly.bot.settings import Settings
 from troly.bot.staff_topics import THREAD_PREFIX, StaffTopics
 from troly.handlers.json_body import parse_json
 from troly.handlers.pacing import PaceLimits, Pacer
+from troly.handlers.telegram_order import PerSenderOrder
 
 if TYPE_CHECKING:
     from troly.handlers.app import Runtime
@@ -446,7 +447,7 @@ class TelegramDoor:
             ApplicationBuilder()
             .token(settings.telegram_token.get_secret_value())
             .rate_limiter(PacedRateLimiter(Pacer(pace_limits(settings))))
-            .concurrent_updates(64)
+            .concurrent_updates(PerSenderOrder(64))
         )
         if settings.telegram_api_url:
             base = settings.telegram_api_url.rstrip("/")

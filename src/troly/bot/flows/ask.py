@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from troly.bot.answers import card_reply, page_reply, reply_for
+from troly.bot.answers import card_reply, logged_text, page_reply, reply_for
 from troly.bot.cards import Section
-from troly.bot.flows.base import Context, LogQuestion, Outcome, State
+from troly.bot.flows.base import Context, LogQuestion, Outcome, State, picked_from_choices
 from troly.bot.flows.handoff import remember_question
 from troly.bot.follow_up import follow_up_aspect, picked_number
 from troly.bot.messages import Reply
@@ -32,7 +32,9 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
     picked = picked_number(text) if isinstance(choices, list) else None
     if isinstance(choices, list) and picked is not None and picked <= len(choices):
         chosen = _aspect(state.draft.get("choice_aspect"))
-        return show_procedure(state, str(choices[picked - 1]), chosen, ctx)
+        code = str(choices[picked - 1])
+        shown = show_procedure(state, code, chosen, ctx)
+        return Outcome(shown.state, shown.replies, picked_from_choices(state, code))
     # A short follow-up ("thế còn lệ phí?") is about the procedure just shown.
     asked = follow_up_aspect(text)
     if isinstance(last_code, str) and asked is not None:
@@ -61,12 +63,14 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
         )
     elif result.decision is Decision.CHOOSE and result.choices:
         new_state = new_state.with_draft(
-            choices=[m.code for m in result.choices], choice_aspect=result.aspect.value
+            choices=[m.code for m in result.choices],
+            choice_aspect=result.aspect.value,
+            choice_folded=logged_text(result),
         )
     return Outcome(new_state, (reply,), effects)
 
 
-_CONTEXT_KEYS = ("last_code", "choices", "choice_aspect")
+_CONTEXT_KEYS = ("last_code", "choices", "choice_aspect", "choice_folded")
 
 
 def _aspect(value: object) -> Aspect:

@@ -34,7 +34,14 @@ class State:
 
         The recent questions stay so that an officer the business then asks for sees them.
         """
-        kept = ("last_code", "recent_questions", "choices", "choice_aspect")
+        kept = (
+            "last_code",
+            "recent_questions",
+            "choices",
+            "choice_aspect",
+            "choice_folded",
+            "asked_open",
+        )
         keep = {k: v for k, v in self.draft.items() if k in kept}
         return State(flow=None, step=None, draft=keep, locale=self.locale)
 
@@ -56,7 +63,10 @@ DRAFT_TYPES: Mapping[str, tuple[type, ...]] = {
             "until",
             "last_code",
             "last_question",
+            "choice_folded",
             "chat",
+            "pending",
+            "asked_open",
         ),
         _TEXT,
     ),
@@ -104,6 +114,8 @@ class Context:
     channel: str = "web"
     settings: Settings | None = None
     user_id: str = ""
+    open_petition: str | None = None
+    """The code of the user's newest open petition, when the door's dialogue looks it up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +123,25 @@ class LogQuestion:
     """Effect: record a knowledge-base question in the question log."""
 
     result: SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPick:
+    """Effect: the person picked ``code`` from the choices offered for a logged question.
+
+    ``folded``: the question as the log keeps it (masked, folded), to find its row.
+    """
+
+    folded: str
+    code: str
+
+
+def picked_from_choices(state: State, code: str) -> tuple[RecordPick, ...]:
+    """The effect that records a pick, when ``code`` is one of the choices just offered."""
+    choices, folded = state.draft.get("choices"), state.draft.get("choice_folded")
+    if isinstance(choices, list) and code in choices and isinstance(folded, str):
+        return (RecordPick(folded, code),)
+    return ()
 
 
 # An effect is any frozen dataclass a step returns for the engine to apply in the message's

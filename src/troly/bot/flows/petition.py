@@ -388,6 +388,11 @@ def _edit_menu(locale: str, ctx: Context) -> Reply:
     return Reply(t("petition.edit_which", locale), rows)
 
 
+def resume(state: State, ctx: Context) -> Outcome:
+    """Asks the question of the step the petition waits at again (after "keep going")."""
+    return _ask(state, ctx)
+
+
 def _expired(state: State, ctx: Context) -> Outcome:
     """An old button: in the middle of a petition, carry on from its step; else the menu."""
     if state.flow == FLOW:

@@ -41,6 +41,8 @@ class QuestionLog(Base):
     decision: Mapped[str] = mapped_column(String(8))
     best_code: Mapped[str | None] = mapped_column(String(16))
     best_score: Mapped[float] = mapped_column(Float)
+    picked_code: Mapped[str | None] = mapped_column(String(16))
+    """For a question answered with choices: the record the person then picked, if any."""
 
 
 class Conversation(Base):

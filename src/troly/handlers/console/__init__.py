@@ -21,6 +21,7 @@ from troly.handlers.console.guard import ASSETS, Endpoint, Gate
 from troly.handlers.console.live import LivePages
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
+from troly.handlers.console.reports import ReportPages
 from troly.handlers.console.routing import RoutingPages
 from troly.handlers.console.session_plans import SessionPlans
 from troly.handlers.console.sessions import SessionPages
@@ -49,6 +50,7 @@ def console_routes(
     sessions_pages = SessionPages(gate)
     live = LivePages(gate)
     plans = SessionPlans(gate, sessions_pages)
+    reports = ReportPages(gate)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
         # One name for the route and for its check: the access table cannot be bypassed.
@@ -90,6 +92,9 @@ def console_routes(
         gated("/routing", "routing", routing.table, "GET"),
         gated("/routing", "routing_save", routing.save, "POST"),
         gated("/routing/communes", "routing_commune", routing.save_commune, "POST"),
+        gated("/reports", "reports", reports.home, "GET"),
+        gated("/reports/{page}", "reports_page", reports.page, "GET"),
+        gated("/reports/{page}/{table}.csv", "reports_csv", reports.csv, "GET"),
         Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
     ]
     return Mount("/console", routes=routes, name="console")

@@ -13,6 +13,9 @@ WORKERS = frozenset({"admin", "supervisor", "officer"})
 LEADERS = frozenset({"admin", "supervisor"})
 """Who re-routes a petition to another department, and reads the routing table."""
 ADMINS = frozenset({"admin"})
+REPORTERS = frozenset({"admin", "supervisor", "viewer"})
+"""Who reads the reports: leaders and viewers. Officers work cases; their colleagues' figures
+(per officer) are for the leaders, and the public index is open to everyone anyway."""
 
 ACCESS: dict[str, frozenset[str]] = {
     "console:home": EVERYONE,
@@ -46,6 +49,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:routing": LEADERS,
     "console:routing_save": ADMINS,
     "console:routing_commune": ADMINS,
+    "console:reports": REPORTERS,
+    "console:reports_page": REPORTERS,
+    "console:reports_csv": REPORTERS,
     "console:audit": ADMINS,
     "console:accounts": ADMINS,
 }
