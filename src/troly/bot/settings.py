@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from troly.knowledge.admin_units import bundled_admin_units
+
 _SECRETS = (
     "telegram_token",
     "telegram_webhook_secret",
@@ -41,6 +43,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_url: str | None = None
+    # One of the 34 provinces and cities after the 1 July 2025 merger (name or code, with or
+    # without marks); it is read back as the official name ("thanh hoa" -> "Tỉnh Thanh Hóa").
     province: str = "Tỉnh Thanh Hóa"
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: Literal["vi", "en"] = "vi"
@@ -63,7 +67,22 @@ class Settings(BaseSettings):
     # labelled questions exists, the development set too (one JSON object per line).
     dev_questions_path: Path | None = None
 
-    # How to reach a person (shown until, and beside, the petition flow).
+    # The province's own details, which the procedure records cannot know. Unset, a card says
+    # the records name no address; an admin may override each in the console (Tỉnh, thông tin).
+    center_name: str | None = None
+    """Default: «Trung tâm Phục vụ hành chính công» and the province (tỉnh or thành phố)."""
+    center_address: str | None = None
+    center_hours: str | None = None
+    center_hotline: str | None = None
+    center_map_url: str | None = None
+    portal_url: str | None = None
+    commune_office_hours: str | None = None
+    # How long a worker keeps the details (and local notes) before reading the database again:
+    # an admin's change on another worker shows within this many seconds.
+    province_details_seconds: float = Field(30, ge=0)
+
+    # How to reach a person (shown until, and beside, the petition flow); the center's
+    # hotline, when set, is the number given instead of this (the national portal's).
     support_phone: str = "1800 1096"
     support_hours: str = "giờ hành chính, thứ Hai – thứ Sáu"
     support_place: str = "Trung tâm Phục vụ hành chính công tỉnh"
@@ -162,13 +181,9 @@ class Settings(BaseSettings):
     session_months_ahead: int = Field(2, ge=1, le=12)
     session_opens_days_before: int = Field(30, ge=1)
     session_closes_working_days_before: float = Field(3, ge=0)
-    session_departments: list[str] = [
-        "Sở Tài chính",
-        "Sở Nông nghiệp và Môi trường",
-        "Sở Xây dựng",
-        "Thuế tỉnh",
-        "Ban Quản lý Khu kinh tế Nghi Sơn và các khu công nghiệp",
-    ]
+    # Empty: the departments of any province (bot/province/details.py), with the province's
+    # own economic-zone board (knowledge/data/economic_zones.tsv) where it has one.
+    session_departments: list[str] = []
     booking_question_max_chars: int = Field(500, ge=50)
     booking_cancel_hours_before: int = Field(24, ge=0)
     booking_reminder_working_days: float = Field(3, ge=0)
@@ -318,6 +333,9 @@ class Settings(BaseSettings):
                     "characters (ví dụ / e.g. 64 hex digits from "
                     "python3 -c 'import secrets; print(secrets.token_hex(32))')"
                 )
+        province_problem = _check_province(self)
+        if province_problem:
+            problems.append(province_problem)
         try:
             ZoneInfo(self.timezone)
         except (ValueError, ZoneInfoNotFoundError):
@@ -351,6 +369,27 @@ class Settings(BaseSettings):
     def async_database_url(self) -> str:
         """The database URL with the async driver chosen for its dialect."""
         return to_async_url(self.database_url)
+
+
+def _check_province(settings: Settings) -> str | None:
+    """Reads the province as its official name, or says why it cannot be served."""
+    units = bundled_admin_units()
+    found = units.province(settings.province)
+    if found is not None:
+        settings.province = found.name
+        return None
+    merged = units.merged_into(settings.province)
+    if merged is not None:
+        return (
+            f"TROLY_PROVINCE: tỉnh này đã nhập vào {merged.name} từ 01/07/2025 / this province "
+            f"merged into {merged.name} on 1 July 2025 (Nghị quyết 202/2025/QH15) "
+            f"(ví dụ / e.g. TROLY_PROVINCE={merged.name})"
+        )
+    return (
+        "TROLY_PROVINCE không phải một trong 34 tỉnh, thành phố sau sắp xếp 2025 / is not one "
+        "of the 34 provinces and cities after the 2025 merger "
+        "(ví dụ / e.g. TROLY_PROVINCE=Tỉnh Thanh Hóa)"
+    )
 
 
 def handoff_spans(text: str) -> tuple[tuple[time, time], ...]:

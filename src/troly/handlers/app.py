@@ -193,6 +193,12 @@ class Runtime:
         self.outbox.deliver_soon(handled.others)
 
 
+def _procedure_name(rt: Runtime, code: str) -> str | None:
+    """The name of a procedure of the records in use, or None for an unknown code."""
+    found = rt.index.kb.get(code.strip())
+    return found.name if found is not None else None
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -297,6 +303,8 @@ def create_app(
         write_lock=rt.write_lock,
         deliver=rt.outbox.deliver_soon,
         files=rt.files,
+        procedure_name=lambda code: _procedure_name(rt, code),
+        province_changed=rt.dialogue.province.forget,
     )
     public = public_routes(sessions=rt.sessions, settings=settings, clock=rt.clock)
     routes = [console, public, *routes]
