@@ -3,8 +3,9 @@ one-stop system, and following a dossier as the clock moves."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 import pytest_asyncio
@@ -16,17 +17,31 @@ from fakes.one_stop_server import FIELDS, KEY, OneStopFake, one_stop_fake
 from support import Chat, Clock, choices
 from troly.bot.dialogue import Dialogue
 from troly.bot.dossiers.follows import DossierFollow
+from troly.bot.dossiers.model import Lookup
 from troly.bot.followups import Followups
 from troly.bot.messages import Reply
 from troly.bot.outbox import Outbox
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Followup
-from troly.bot.wiring import effect_appliers, followup_handlers
+from troly.bot.wiring import effect_appliers, followup_handlers, followup_prefetchers
 from troly.handlers.one_stop import JsonDossierSource
 from troly.knowledge.index import ProcedureIndex
 
 CODE = "000.00.25.H56-241105-0001"
 POLL_MINUTES = 120
+
+
+@dataclass
+class Watched:
+    """The source as the polls see it, noting whether the writer's lock was held meanwhile."""
+
+    source: JsonDossierSource
+    lock: asyncio.Lock
+    under_lock: list[bool] = field(default_factory=list)
+
+    async def lookup(self, code: str) -> Lookup:
+        self.under_lock.append(self.lock.locked())
+        return await self.source.lookup(code)
 
 
 @dataclass
@@ -38,6 +53,7 @@ class World:
     outbox: Outbox
     sessions: async_sessionmaker[AsyncSession]
     source: JsonDossierSource
+    watched: Watched
 
     async def poll(self) -> list[Reply]:
         """Moves the clock past the next poll, runs it, and reads what the page would get."""
@@ -69,11 +85,15 @@ async def world(
         source = JsonDossierSource(settings=settings, monotonic=lambda: clock().timestamp())
         dialogue = Dialogue(sessions=sessions, index=index, settings=settings, clock=clock,
                             appliers=effect_appliers(settings, dossiers=source))  # fmt: skip
-        followups = Followups(sessions=sessions, clock=clock, settings=settings,
-                              handlers=followup_handlers(settings, dossiers=source))  # fmt: skip
+        # SQLite's one writer: the polls' lookups must not be made while it is held.
+        lock = asyncio.Lock()
+        watched = Watched(source, lock)
+        followups = Followups(sessions=sessions, clock=clock, settings=settings, write_lock=lock,
+                              handlers=followup_handlers(settings, dossiers=watched),
+                              prefetchers=followup_prefetchers(dossiers=watched))  # fmt: skip
         outbox = Outbox(sessions=sessions, senders={}, clock=clock)
         try:
-            yield World(fake, Chat(dialogue), clock, followups, outbox, sessions, source)
+            yield World(fake, Chat(dialogue), clock, followups, outbox, sessions, source, watched)
         finally:
             await source.close()
 
@@ -227,6 +247,8 @@ async def test_a_followed_dossier_tells_each_change_apologises_when_late_and_sto
     requests = len(world.fake.requests)
     assert await world.poll() == []
     assert len(world.fake.requests) == requests
+    # Every poll asked the system before its transaction took the writer's lock.
+    assert world.watched.under_lock == [False] * 6
 
 
 async def test_a_late_dossier_is_late_by_its_due_date_too(world: World) -> None:

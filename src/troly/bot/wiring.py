@@ -12,7 +12,7 @@ from troly.bot.dossiers import privacy as dossier_privacy
 from troly.bot.dossiers import service as dossier_service
 from troly.bot.dossiers.model import DossierSource
 from troly.bot.effects import Appliers, EffectApplier
-from troly.bot.followups import FollowupHandler, Preloader
+from troly.bot.followups import FollowupHandler, Prefetcher, Preloader
 from troly.bot.handoff import appliers as handoff_appliers
 from troly.bot.handoff import jobs as handoff_jobs
 from troly.bot.handoff import privacy as handoff_privacy
@@ -71,6 +71,11 @@ def followup_handlers(
     handlers.update(session_jobs.handlers())
     handlers.update(handoff_jobs.handlers())
     return handlers
+
+
+def followup_prefetchers(*, dossiers: DossierSource | None = None) -> dict[str, Prefetcher]:
+    """What each follow-up kind asks another system before its transaction, by kind."""
+    return dossier_service.prefetchers(dossiers)
 
 
 def followup_preloaders() -> dict[str, Preloader]:

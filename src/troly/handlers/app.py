@@ -46,6 +46,7 @@ from troly.bot.wiring import (
     dead_letter_hooks,
     effect_appliers,
     followup_handlers,
+    followup_prefetchers,
     followup_preloaders,
     open_petition,
 )
@@ -230,6 +231,7 @@ def build_runtime(
         sessions=sessions,
         handlers=followup_handlers(settings, dossiers=dossiers),
         preloaders=followup_preloaders(),
+        prefetchers=followup_prefetchers(dossiers=dossiers),
         clock=now,
         settings=settings,
         write_lock=write_lock,

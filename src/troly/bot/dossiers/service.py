@@ -3,15 +3,18 @@
 A lookup is shown to whoever asks (the code is on their receipt; the system answers the
 national portal's public lookup the same). A follow polls through the follow-ups: each poll
 compares the answer with what was stored and tells the business, on its own channel through
-the outbox, only of a change; it stops when the dossier is finished, after
+the outbox, only of a change (its lookup is made before the poll's transaction opens: a
+prefetcher); it stops when the dossier is finished, after
 ``dossier_follow_days``, or when unfollowed. Must not import handlers or platform libraries.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -24,7 +27,7 @@ from troly.bot.dossiers.model import DossierSource, DossierStatus, Lookup, NotFo
 from troly.bot.effects import Applied, EffectApplier, EffectResult
 from troly.bot.flows import dossier as flow
 from troly.bot.flows.base import State
-from troly.bot.followups import FollowupHandler, FollowupRun
+from troly.bot.followups import FollowupHandler, FollowupRun, Prefetcher
 from troly.bot.messages import Button, Reply
 from troly.bot.outbox import enqueue
 from troly.bot.settings import Settings
@@ -65,12 +68,28 @@ def handlers(source: DossierSource | None) -> dict[str, FollowupHandler]:
     return {POLL: poll}
 
 
+def prefetchers(source: DossierSource | None) -> dict[str, Prefetcher]:
+    """The poll's lookup, made before its transaction opens (the code is in the payload)."""
+
+    async def lookup(_ref: str, payload: Mapping[str, Any]) -> object:
+        code = payload.get("code")
+        if source is None or not isinstance(code, str):
+            return None
+        return await source.lookup(code)
+
+    return {POLL: lookup}
+
+
 async def _ask(
     source: DossierSource | None, code: str, now: datetime, settings: Settings
 ) -> Lookup:
     if source is None:
         return Unavailable("no one-stop system configured")
-    found = await source.lookup(code)
+    return _settled(await source.lookup(code), now, settings)
+
+
+def _settled(found: Lookup, now: datetime, settings: Settings) -> Lookup:
+    """The answer as of ``now`` (a due date passed unfinished is late); a failure is logged."""
     if isinstance(found, Unavailable):
         logger.warning("one-stop lookup unavailable: %s", found.reason)
         return found
@@ -169,6 +188,7 @@ async def _schedule(
         ref=row.ref,
         due_at=now + timedelta(minutes=settings.dossier_poll_minutes),
         now=now,
+        payload={"code": row.code},
     )
 
 
@@ -228,7 +248,11 @@ async def _poll(run: FollowupRun, source: DossierSource | None) -> None:
         _tell(session, row, Reply(t("dossier.follow_expired", row.locale, code=row.code)), now)
         _over(row, now)
         return
-    found = await _ask(source, row.code, now, settings)
+    fetched = run.prefetched
+    if isinstance(fetched, DossierStatus | NotFound | Unavailable):
+        found = _settled(fetched, now, settings)
+    else:
+        found = await _ask(source, row.code, now, settings)
     if isinstance(found, Unavailable):
         await _schedule(session, row, now=now, settings=settings)
         return
