@@ -27,6 +27,7 @@ _SECRETS = (
     "zalo_oa_refresh_token",
     "zalo_oa_access_token",
     "console_secret",
+    "dossier_key",
 )
 _SPAN = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "xxx", "your-token-here", "test"}
@@ -213,6 +214,66 @@ class Settings(BaseSettings):
     # A signed webhook event is taken only this close to now (its own timestamp): a recorded
     # event sent again later is refused like a bad signature. Zalo Bot messages too.
     zalo_replay_seconds: int = Field(300, ge=30)
+
+    # Zalo Notification Service (ZNS): a time-critical message (the official answer, the
+    # apology with its new date, the session reminder, a dossier status change) to an OA user
+    # whose 7-day window has closed goes as the template registered for its kind, to the phone
+    # the business gave for it with consent. A kind without a template id waits as before.
+    # TROLY_ZALO_ZNS_TEMPLATES is a JSON object kind -> template id; the kinds and the
+    # parameters each template must declare are in the README.
+    zalo_zns_templates: dict[str, str] = {}
+    zalo_zns_api_url: str = "https://business.openapi.zalo.me"
+
+    # The province's one-stop system (dossier status by code). Off without the URL: /hoso then
+    # says where to look a dossier up. ``{code}`` in the URL is replaced by the dossier code
+    # (else it is sent as ?code=). The key goes in ``dossier_key_header`` ("Authorization"
+    # sends "Bearer <key>"). The field mapping names, for each of our fields, the dotted path
+    # of the endpoint's JSON that holds it (``data.0.dossierNo``).
+    dossier_url: str | None = None
+    dossier_key: SecretStr | None = None
+    dossier_key_header: str = "X-API-Key"
+    dossier_fields: dict[str, str] = {
+        "code": "dossierNo",
+        "status": "dossierStatusName",
+        "received": "acceptedDate",
+        "due": "appointmentDate",
+        "agency": "agencyName",
+        "procedure": "procedureName",
+        "overdue": "overDueByUser",
+        "updated": "lastModifiedDate",
+    }
+    # The system's status labels, folded (no diacritics, lower case), to our few states;
+    # a label containing one of these words maps too. Unknown labels are shown as they are.
+    dossier_statuses: dict[str, str] = {
+        "cho tiep nhan": "received",
+        "da tiep nhan": "received",
+        "moi tiep nhan": "received",
+        "tiep nhan": "received",
+        "dang xu ly": "in_progress",
+        "dang giai quyet": "in_progress",
+        "dang tham dinh": "in_progress",
+        "cho phe duyet": "in_progress",
+        "da chuyen": "in_progress",
+        "bo sung": "needs_more",
+        "chua du": "needs_more",
+        "co ket qua": "result_ready",
+        "cho tra ket qua": "result_ready",
+        "da tra ket qua": "result_ready",
+        "hoan thanh": "result_ready",
+        "tra lai": "returned",
+        "tu choi": "returned",
+        "da huy": "returned",
+        "rut ho so": "returned",
+        "khong giai quyet": "returned",
+    }
+    dossier_timeout_seconds: float = Field(5.0, gt=0, le=30)
+    # After a failure (timeout, 5xx) the system is not asked again for this long: a down
+    # system does not make every poll and every question wait out its timeout.
+    dossier_cooldown_seconds: float = Field(60.0, ge=0)
+    dossier_poll_minutes: int = Field(120, ge=5)
+    dossier_follow_days: int = Field(180, ge=1)
+    dossier_max_follows: int = Field(10, ge=1)
+    dossier_lookup_page: str = "https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html"
 
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)

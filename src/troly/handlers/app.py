@@ -34,7 +34,7 @@ from troly.bot.knowledge.live import KnowledgeReloader, LiveIndex, as_live
 from troly.bot.leases import Leases, worker_name
 from troly.bot.limits import RateLimits
 from troly.bot.messages import Document, Incoming, Reply
-from troly.bot.outbox import Outbox, RetryLater, Sender
+from troly.bot.outbox import NoticeSender, Outbox, RetryLater, Sender
 from troly.bot.petitions.jobs import ensure_digest
 from troly.bot.petitions.retention import ensure_retention
 from troly.bot.sessions.jobs import start_planning
@@ -46,10 +46,12 @@ from troly.bot.wiring import (
     dead_letter_hooks,
     effect_appliers,
     followup_handlers,
+    followup_prefetchers,
     followup_preloaders,
     open_petition,
 )
 from troly.handlers.console import console_routes
+from troly.handlers.one_stop import JsonDossierSource, dossier_source
 from troly.handlers.public import public_routes
 from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
@@ -156,6 +158,10 @@ class Runtime:
     limits: RateLimits
     """Each person's message budget, checked at every door before the dialogue."""
     senders: dict[str, Sender] = field(default_factory=dict)
+    fallbacks: dict[str, NoticeSender] = field(default_factory=dict)
+    """Per channel, how a held time-critical message is announced (Zalo OA: ZNS)."""
+    dossiers: JsonDossierSource | None = None
+    """The province's one-stop system (dossier status by code), when configured."""
     scheduler: AsyncIOScheduler | None = None
     write_lock: asyncio.Lock | None = None
     files: FileSources = field(default_factory=FileSources)
@@ -210,6 +216,7 @@ def build_runtime(
         # The index is built once and never freed: keep the collector from walking it.
         gc.freeze()
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+    dossiers = dossier_source(settings)
     knowledge = LiveIndex(index)
     dialogue = Dialogue(
         sessions=sessions,
@@ -217,18 +224,20 @@ def build_runtime(
         settings=settings,
         clock=now,
         write_lock=write_lock,
-        appliers=effect_appliers(settings),
+        appliers=effect_appliers(settings, dossiers=dossiers),
         open_petition=open_petition(),
     )
     followups = Followups(
         sessions=sessions,
-        handlers=followup_handlers(settings),
+        handlers=followup_handlers(settings, dossiers=dossiers),
         preloaders=followup_preloaders(),
+        prefetchers=followup_prefetchers(dossiers=dossiers),
         clock=now,
         settings=settings,
         write_lock=write_lock,
     )
     senders: dict[str, Sender] = {}
+    fallbacks: dict[str, NoticeSender] = {}
     outbox = Outbox(
         sessions=sessions,
         senders=senders,
@@ -238,6 +247,7 @@ def build_runtime(
         # Zalo OA consultation messages may be sent only this long after the user's last message.
         windows={"zalo_oa": timedelta(days=settings.zalo_oa_window_days)},
         on_dead=dead_letter_hooks(settings),
+        fallbacks=fallbacks,
     )
     return Runtime(
         settings=settings,
@@ -251,6 +261,8 @@ def build_runtime(
         clock=now,
         limits=RateLimits(settings=settings, clock=now),
         senders=senders,
+        fallbacks=fallbacks,
+        dossiers=dossiers,
         write_lock=write_lock,
         leases=Leases(
             sessions=sessions,
@@ -353,6 +365,8 @@ def create_app(
             for door in (zalo_bot, zalo_oa):
                 if door is not None:
                     await door.stop()
+            if rt.dossiers is not None:
+                await rt.dossiers.close()
             await rt.engine.dispose()
 
     return Starlette(routes=routes, lifespan=lifespan), rt
@@ -442,5 +456,7 @@ def _zalo_doors(
             clock=rt.clock,
         )
         rt.senders[OA_CHANNEL] = oa.sender
+        if oa.notices is not None:
+            rt.fallbacks[OA_CHANNEL] = oa.notices
         rt.files.register(OA_CHANNEL, media)
     return bot, oa, files.routes()
