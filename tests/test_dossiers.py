@@ -165,7 +165,7 @@ async def test_an_unknown_code_says_not_found_with_the_portal(world: World) -> N
 
 @pytest.mark.parametrize("trouble", ["500", "malformed", "slow", "key"])
 async def test_a_failing_system_is_unavailable_and_then_left_alone_for_a_while(
-    world: World, trouble: str
+    world: World, trouble: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     world.fake.put(CODE)
     if trouble == "500":
@@ -180,6 +180,8 @@ async def test_a_failing_system_is_unavailable_and_then_left_alone_for_a_while(
     assert reply.text.startswith("Hệ thống một cửa điện tử đang không trả lời")
     await world.chat.say("an", f"/hoso {CODE}")
     assert world.fake.requests == [CODE]  # the second question did not wait on it again
+    assert "one-stop system unavailable" in caplog.text
+    assert KEY not in caplog.text and CODE not in caplog.text
 
 
 async def test_without_the_setting_hoso_says_where_to_look_it_up(
