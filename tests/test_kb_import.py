@@ -3,9 +3,11 @@ changes, stores it for every worker and switches their index; ``history`` and ``
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import json
+import sys
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
@@ -102,7 +104,10 @@ async def test_an_import_prints_the_diff_and_every_worker_switches_to_it(
     assert any(line.startswith("    tên thường gọi / everyday name: ") for line in lines)
     assert lines[-1].startswith("Đã lưu lần nhập #1;")
 
+    interval = sys.getswitchinterval()
     assert await worker.reloader.check() is True
+    # The rebuild's gentle mode (a short switch interval, the collector paused) is over.
+    assert (sys.getswitchinterval(), gc.isenabled()) == (interval, True)
     assert (await chat.say("an", ADDED_NAME))[0].kind == f"procedure:{ADDED}"
     renamed = await chat.say("an", "đăng ký thành lập công ty cổ phần")
     assert renamed[0].kind == f"procedure:{RENAMED}"
