@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from fakes.one_stop_server import FIELDS, KEY, OneStopFake, one_stop_fake
 from support import Chat, Clock, choices
 from troly.bot.dialogue import Dialogue
-from troly.bot.dossiers.follows import DossierFollow
+from troly.bot.dossiers.follows import DossierFollow, forget_ended_before
 from troly.bot.dossiers.model import Lookup
 from troly.bot.followups import Followups
 from troly.bot.messages import Reply
@@ -115,6 +116,15 @@ async def test_hoso_with_a_code_shows_status_dates_agency_and_what_to_do(world: 
     assert choices(card) == [f"dos:follow:{CODE}"]
     assert world.fake.requests == [CODE]
     assert world.fake.headers_seen[0]["x-api-key"] == KEY
+
+
+async def test_tracuu_with_a_dossier_code_looks_the_dossier_up(world: World) -> None:
+    world.fake.put(CODE, "Đã tiếp nhận")
+    [card] = await world.chat.say("an", f"/tracuu {CODE}")
+    assert f"Mã hồ sơ: {CODE}" in card.text
+    [booking] = await world.chat.say("an", "/tracuu DT-4KQ8ZP")
+    assert "Tình trạng hồ sơ" not in booking.text
+    assert world.fake.requests == [CODE]
 
 
 async def test_the_english_alias_answers_in_english(world: World) -> None:
@@ -277,6 +287,11 @@ async def test_unfollowing_stops_the_polls_and_the_list_offers_it(world: World) 
     assert await _pending_polls(world) == 0
     world.fake.put(CODE, "Đã trả kết quả")
     assert await world.poll() == []
+    # The ended follow (a chat and a code) is deleted by the retention run after 30 days.
+    async with world.sessions.begin() as session:
+        assert await forget_ended_before(session, before=world.clock.now - timedelta(days=30)) == 0
+        assert await forget_ended_before(session, before=world.clock.now) == 1
+    assert await _follows(world) == []
 
 
 async def test_a_system_down_at_poll_time_is_asked_again_at_the_next_poll(world: World) -> None:

@@ -273,6 +273,9 @@ class Settings(BaseSettings):
     dossier_poll_minutes: int = Field(120, ge=5)
     dossier_follow_days: int = Field(180, ge=1)
     dossier_max_follows: int = Field(10, ge=1)
+    # Personal data law: a follow that ended (a chat id and a dossier code) is deleted by the
+    # daily retention run this long after it ended.
+    dossier_retention_days: int = Field(30, ge=1)
     dossier_lookup_page: str = "https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html"
 
     # Web chat and kiosk.

@@ -100,6 +100,11 @@ def asked(text: str) -> str | None:
     return "" if any(word in padded for word in _ASKING) else None
 
 
+def is_dossier_code(text: str) -> bool:
+    """Whether ``text`` is a whole dossier code in a receipt's shape (three groups or more)."""
+    return _CODE_LIKE.fullmatch(text.strip()) is not None and parse_code(text) is not None
+
+
 def start(state: State, arg: str, ctx: Context) -> Outcome:
     """``/hoso [mã]``: looks the code up, or asks for it (listing the dossiers followed)."""
     locale = state.locale
