@@ -24,7 +24,12 @@ from troly.bot.messages import Reply
 from troly.bot.outbox import Outbox
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Followup
-from troly.bot.wiring import effect_appliers, followup_handlers, followup_prefetchers
+from troly.bot.wiring import (
+    dialogue_prefetch,
+    effect_appliers,
+    followup_handlers,
+    followup_prefetchers,
+)
 from troly.handlers.one_stop import JsonDossierSource
 from troly.knowledge.index import ProcedureIndex
 
@@ -84,11 +89,12 @@ async def world(
         settings = _settings(fake)
         clock = Clock()
         source = JsonDossierSource(settings=settings, monotonic=lambda: clock().timestamp())
-        dialogue = Dialogue(sessions=sessions, index=index, settings=settings, clock=clock,
-                            appliers=effect_appliers(settings, dossiers=source))  # fmt: skip
-        # SQLite's one writer: the polls' lookups must not be made while it is held.
+        # SQLite's one writer: no lookup, a chat's or a poll's, is made while it is held.
         lock = asyncio.Lock()
         watched = Watched(source, lock)
+        dialogue = Dialogue(sessions=sessions, index=index, settings=settings, clock=clock,
+                            write_lock=lock, appliers=effect_appliers(settings, dossiers=watched),
+                            prefetch=dialogue_prefetch(dossiers=watched))  # fmt: skip
         followups = Followups(sessions=sessions, clock=clock, settings=settings, write_lock=lock,
                               handlers=followup_handlers(settings, dossiers=watched),
                               prefetchers=followup_prefetchers(dossiers=watched))  # fmt: skip
@@ -148,6 +154,7 @@ async def test_the_words_ask_for_the_code_or_look_it_up_and_questions_stay_quest
     [answer] = await world.chat.say("an", "hồ sơ đăng ký thành lập hộ kinh doanh gồm những gì")
     assert "Tình trạng hồ sơ" not in answer.text
     assert world.fake.requests == [CODE, CODE]
+    assert world.watched.under_lock == [False, False]
 
 
 async def test_the_menu_button_asks_for_the_code_and_a_bad_code_is_refused_politely(
@@ -259,8 +266,9 @@ async def test_a_followed_dossier_tells_each_change_apologises_when_late_and_sto
     requests = len(world.fake.requests)
     assert await world.poll() == []
     assert len(world.fake.requests) == requests
-    # Every poll asked the system before its transaction took the writer's lock.
-    assert world.watched.under_lock == [False] * 6
+    # Every lookup (the card, the follow, six polls) was made before a transaction took the
+    # writer's lock.
+    assert world.watched.under_lock == [False] * 8
 
 
 async def test_a_late_dossier_is_late_by_its_due_date_too(world: World) -> None:

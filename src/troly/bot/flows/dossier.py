@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from troly.bot.dossiers.model import parse_code
 from troly.bot.flows import menu
-from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.flows.base import Context, Outcome, State, command_of
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.texts import t
 from troly.knowledge.folding import basic_fold
@@ -103,6 +103,29 @@ def asked(text: str) -> str | None:
 def is_dossier_code(text: str) -> bool:
     """Whether ``text`` is a whole dossier code in a receipt's shape (three groups or more)."""
     return _CODE_LIKE.fullmatch(text.strip()) is not None and parse_code(text) is not None
+
+
+def wanted_code(incoming: Incoming) -> str | None:
+    """The dossier code a message may look up, so it can be asked before the transaction.
+
+    The code of ``/hoso``, ``/dossier``, ``/tracuu`` (a dossier's code), of the «Xem» and
+    «Theo dõi» buttons, of a message asking about a dossier, or a message that is one (the
+    answer to "send the code"). Pure; a guess that turns out unused costs one lookup.
+    """
+    if incoming.choice is not None:
+        kind, _, rest = incoming.choice.partition(":")
+        what, _, code = rest.partition(":")
+        return parse_code(code) if kind == "dos" and what in {"look", "follow"} else None
+    command = command_of(incoming)
+    if command is not None:
+        name, arg = command
+        if name in {"hoso", "dossier"} or (name == "tracuu" and is_dossier_code(arg)):
+            return parse_code(arg)
+        return None
+    text = (incoming.text or "").strip()
+    if not text:
+        return None
+    return asked(text) or (parse_code(text) if is_dossier_code(text) else None)
 
 
 def start(state: State, arg: str, ctx: Context) -> Outcome:
