@@ -240,7 +240,6 @@ class Settings(BaseSettings):
         "agency": "agencyName",
         "procedure": "procedureName",
         "overdue": "overDueByUser",
-        "updated": "lastModifiedDate",
     }
     # The system's status labels, folded (no diacritics, lower case), to our few states;
     # a label containing one of these words maps too. Unknown labels are shown as they are.
