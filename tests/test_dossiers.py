@@ -210,6 +210,9 @@ async def test_without_the_setting_hoso_says_where_to_look_it_up(
     [reply] = await Chat(dialogue).say("an", f"/hoso {CODE}")
     assert "Cổng Dịch vụ công quốc gia: https://dichvucong.gov.vn/" in reply.text
     assert reply.all_buttons()[0].url == settings.dossier_lookup_page
+    # A «Theo dõi» button left from when the system was connected says the same.
+    [again] = await Chat(dialogue).press("an", f"dos:follow:{CODE}")
+    assert again.text == reply.text
 
 
 async def _follows(world: World) -> list[tuple[str, bool]]:

@@ -128,11 +128,15 @@ def wanted_code(incoming: Incoming) -> str | None:
     return asked(text) or (parse_code(text) if is_dossier_code(text) else None)
 
 
+def _connected(ctx: Context) -> bool:
+    return ctx.settings is not None and bool(ctx.settings.dossier_url)
+
+
 def start(state: State, arg: str, ctx: Context) -> Outcome:
     """``/hoso [mã]``: looks the code up, or asks for it (listing the dossiers followed)."""
     locale = state.locale
     settings = ctx.settings
-    if settings is None or not settings.dossier_url:
+    if settings is None or not _connected(ctx):
         page = settings.dossier_lookup_page if settings is not None else ""
         text = t("dossier.no_system", locale, page=page)
         button = (Button(t("dossier.portal_button", locale), url=page),) if page else ()
@@ -169,7 +173,7 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     if what == "ask":
         return start(state, "", ctx)
     if what in {"look", "follow", "unfollow"} and parse_code(code) is not None:
-        if what == "look":
+        if what == "look" or (what == "follow" and not _connected(ctx)):
             return start(state, code, ctx)
         effect = FollowDossier(code) if what == "follow" else UnfollowDossier(code)
         return Outcome(state.idle(), (), (effect,))
