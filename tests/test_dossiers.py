@@ -23,6 +23,7 @@ from troly.bot.followups import Followups
 from troly.bot.messages import Reply
 from troly.bot.outbox import Outbox
 from troly.bot.settings import Settings
+from troly.bot.settings_problems import SettingsProblem, load_settings
 from troly.bot.storage.models import Followup
 from troly.bot.wiring import (
     dialogue_prefetch,
@@ -315,3 +316,13 @@ async def test_a_system_down_at_poll_time_is_asked_again_at_the_next_poll(world:
     world.fake.fail_with = None
     [done] = await world.poll()
     assert "đã có kết quả" in done.text
+
+
+def test_a_field_mapping_without_the_code_or_an_unknown_state_is_refused_with_the_fix() -> None:
+    with pytest.raises(SettingsProblem) as refused:
+        load_settings(dossier_fields={"status": "x"}, dossier_statuses={"xong": "done"})
+    fields, statuses = refused.value.lines
+    assert fields.startswith("Cấu hình chưa đúng / bad setting: TROLY_DOSSIER_FIELDS cần đường")
+    assert "needs the code's path" in fields
+    assert "TROLY_DOSSIER_STATUSES trạng thái phải là" in statuses
+    assert "(không biết / unknown: done)" in statuses
