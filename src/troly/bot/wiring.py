@@ -7,7 +7,7 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 from troly.bot import notice_phones, personal_data
-from troly.bot.dialogue import OpenPetition
+from troly.bot.dialogue import OpenPetition, Prefetch
 from troly.bot.dossiers import privacy as dossier_privacy
 from troly.bot.dossiers import service as dossier_service
 from troly.bot.dossiers.model import DossierSource
@@ -71,6 +71,11 @@ def followup_handlers(
     handlers.update(session_jobs.handlers())
     handlers.update(handoff_jobs.handlers())
     return handlers
+
+
+def dialogue_prefetch(*, dossiers: DossierSource | None = None) -> Prefetch:
+    """What a message may need from another system, asked before its transaction."""
+    return dossier_service.prefetch(dossiers)
 
 
 def followup_prefetchers(*, dossiers: DossierSource | None = None) -> dict[str, Prefetcher]:

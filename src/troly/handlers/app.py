@@ -44,6 +44,7 @@ from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
 from troly.bot.wiring import (
     dead_letter_hooks,
+    dialogue_prefetch,
     effect_appliers,
     followup_handlers,
     followup_prefetchers,
@@ -226,6 +227,7 @@ def build_runtime(
         write_lock=write_lock,
         appliers=effect_appliers(settings, dossiers=dossiers),
         open_petition=open_petition(),
+        prefetch=dialogue_prefetch(dossiers=dossiers),
     )
     followups = Followups(
         sessions=sessions,

@@ -11,7 +11,7 @@ prefetcher); it stops when the dossier is finished, after
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,7 +28,7 @@ from troly.bot.effects import Applied, EffectApplier, EffectResult
 from troly.bot.flows import dossier as flow
 from troly.bot.flows.base import State
 from troly.bot.followups import FollowupHandler, FollowupRun, Prefetcher
-from troly.bot.messages import Button, Reply
+from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.outbox import enqueue
 from troly.bot.settings import Settings
 from troly.bot.texts import t
@@ -40,7 +40,7 @@ def appliers(source: DossierSource | None) -> dict[type, EffectApplier]:
     """The dossier effects' appliers, looking dossiers up through ``source``."""
 
     async def lookup(effect: flow.LookupDossier, applied: Applied) -> EffectResult:
-        found = await _ask(source, effect.code, applied.now, applied.settings)
+        found = await _found(source, effect.code, applied)
         locale = applied.state.locale
         if not isinstance(found, DossierStatus):
             return EffectResult((_not_shown(found, effect.code, locale, applied.settings),))
@@ -86,6 +86,30 @@ async def _ask(
     if source is None:
         return Unavailable("no one-stop system configured")
     return _settled(await source.lookup(code), now, settings)
+
+
+def prefetch(source: DossierSource | None) -> Callable[[Incoming], Awaitable[Mapping[str, object]]]:
+    """The dialogue's prefetch: the dossier a message may look up, asked before its transaction."""
+
+    async def fetch(incoming: Incoming) -> Mapping[str, object]:
+        code = flow.wanted_code(incoming)
+        if source is None or code is None:
+            return {}
+        return {_key(code): await source.lookup(code)}
+
+    return fetch
+
+
+def _key(code: str) -> str:
+    return f"dossier:{code}"
+
+
+async def _found(source: DossierSource | None, code: str, applied: Applied) -> Lookup:
+    """The prefetched answer for ``code``, or one asked now (in the transaction)."""
+    fetched = applied.prefetched.get(_key(code))
+    if isinstance(fetched, DossierStatus | NotFound | Unavailable):
+        return _settled(fetched, applied.now, applied.settings)
+    return await _ask(source, code, applied.now, applied.settings)
 
 
 def _settled(found: Lookup, now: datetime, settings: Settings) -> Lookup:
@@ -143,7 +167,7 @@ async def _follow(code: str, applied: Applied, source: DossierSource | None) -> 
     if (active or 0) >= settings.dossier_max_follows:
         limit = settings.dossier_max_follows
         return EffectResult((Reply(t("dossier.too_many", locale, limit=limit)),))
-    found = await _ask(source, code, now, settings)
+    found = await _found(source, code, applied)
     if isinstance(found, NotFound):
         return EffectResult((_not_shown(found, code, locale, settings),))
     if isinstance(found, DossierStatus) and found.finished:
