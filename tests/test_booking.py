@@ -289,7 +289,13 @@ async def test_a_full_session_waitlists_and_a_cancellation_promotes_the_next_in_
     binh, group = Inbox(sessions, "binh"), Inbox(sessions, str(STAFF_CHAT))
     await group.new()
     await binh.new()
-    [cancelled] = await web.press("an", f"book:cancel:{code_in(first)}")
+    [asked] = await web.press("an", f"book:cancel:{code_in(first)}")
+    assert (asked.text, choices(asked)) == (
+        f"Bạn muốn hủy đăng ký {code_in(first)}? Chỗ của bạn sẽ được nhường cho doanh nghiệp khác.",
+        [f"book:cancel:{code_in(first)}:yes", f"book:cancel:{code_in(first)}:no"],
+    )
+    assert await binh.new() == []  # nothing is cancelled before the person says yes
+    [cancelled] = await web.press("an", f"book:cancel:{code_in(first)}:yes")
     assert "Đã huỷ đăng ký" in cancelled.text
     assert (await booking(sessions, code_in(first))).cancelled_late is False
     [promoted] = await binh.new()
@@ -577,6 +583,13 @@ async def test_moving_a_session_tells_every_business_with_a_new_invite_and_new_r
     await followups.run_due()
     [early] = await an.new()  # only the new "3 working days before" (15/12 09:00) reminder
     assert "09:00 18/12/2026" in early.text
+    # Time-critical: outside the Zalo OA's window it is announced by ZNS (test_zns.py).
+    assert early.notice is not None and early.notice.kind == "session_reminder"
+    assert dict(early.notice.params) == {
+        "code": one,
+        "time": "09:00 18/12/2026",
+        "place": settings.session_place,
+    }
     assert two  # the pending booking gets no reminders until confirmed
 
 
@@ -622,13 +635,15 @@ async def test_a_cancellation_inside_the_window_is_recorded_late(
     code = code_in(await register(web, "an", next(tax_codes())))
     await staff.press("staff1", f"scr:ok:{code}")
     clock.now = datetime(2026, 12, 17, 10, 0, tzinfo=VN)
-    [cancelled] = await web.press("an", f"book:cancel:{code}")
+    [kept] = await web.press("an", f"book:cancel:{code}:no")
+    assert kept.text == f"Đăng ký {code} vẫn giữ nguyên."
+    [cancelled] = await web.press("an", f"book:cancel:{code}:yes")
     assert "huỷ muộn" in cancelled.text
     # The confirmed booking's invite is withdrawn from the business's calendar.
     assert cancelled.document is not None
     assert b"METHOD:CANCEL" in cancelled.document.content
     assert (await booking(sessions, code)).cancelled_late is True
-    [intruder] = await web.press("binh", f"book:cancel:{code}")
+    [intruder] = await web.press("binh", f"book:cancel:{code}:yes")
     assert "Không tìm thấy" in intruder.text
     clock.now += timedelta(days=1)
     [mine] = await web.say("an", "/lichcuatoi")
@@ -865,7 +880,7 @@ async def test_a_cancelled_booking_cannot_be_cancelled_twice(
     # A booking its business cancelled itself is refused the same way.
     other = code_in(await register(web, "binh", next(codes)))
     await staff.press("staff1", f"scr:ok:{other}")
-    await web.press("binh", f"book:cancel:{other}")
+    await web.press("binh", f"book:cancel:{other}:yes")
     [refused] = await staff.press("staff1", f"scr:cancel:{other}")
     assert refused.text.startswith(f"Đăng ký {other} đã bị huỷ rồi")
     assert (await booking(sessions, other)).cancelled_by is None

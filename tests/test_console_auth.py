@@ -26,6 +26,7 @@ CODE_ROUTES = {
     "console:case_reroute",
     "console:case_file",
     "console:case_timeline",
+    "console:case_unpublish",
 }
 """Routes of one petition: an officer of another topic gets 404, as if it did not exist."""
 
@@ -235,6 +236,7 @@ def test_the_authorisation_matrix_holds_for_every_route_and_role(console: Consol
             target = chat if path.startswith("/console/live/") else code
             url = path.replace("{code}", target).replace("{id}", str(session_id))
             url = url.replace("{number}", "1")
+            url = url.replace("{page}", "petitions").replace("{table}", "received")
             with console.as_(who) as client:
                 if method == "GET":
                     response = client.get(url, follow_redirects=False)

@@ -19,7 +19,18 @@ from troly.handlers.cli import main
 from troly.knowledge.index import ProcedureIndex
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-COLUMNS = {"id", "asked_at", "channel", "folded", "aspect", "decision", "best_code", "best_score"}
+# picked_code: the record a person picked from the choices, a procedure code, nothing personal.
+COLUMNS = {
+    "id",
+    "asked_at",
+    "channel",
+    "folded",
+    "aspect",
+    "decision",
+    "best_code",
+    "best_score",
+    "picked_code",
+}
 
 
 async def logged(sessions: async_sessionmaker[AsyncSession]) -> list[QuestionLog]:

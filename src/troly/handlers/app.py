@@ -8,6 +8,7 @@ Nothing is built at import time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import logging
@@ -29,10 +30,11 @@ from troly.bot.dialogue import Dialogue, Handled
 from troly.bot.files import UNCLAIMED, FileShelf, FileSources, FileUnavailable, ShelfFiles
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
+from troly.bot.knowledge.live import KnowledgeReloader, LiveIndex, as_live
 from troly.bot.leases import Leases, worker_name
 from troly.bot.limits import RateLimits
 from troly.bot.messages import Document, Incoming, Reply
-from troly.bot.outbox import Outbox, RetryLater, Sender
+from troly.bot.outbox import NoticeSender, Outbox, RetryLater, Sender
 from troly.bot.petitions.jobs import ensure_digest
 from troly.bot.petitions.retention import ensure_retention
 from troly.bot.sessions.jobs import start_planning
@@ -42,11 +44,15 @@ from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
 from troly.bot.wiring import (
     dead_letter_hooks,
+    dialogue_prefetch,
     effect_appliers,
     followup_handlers,
+    followup_prefetchers,
     followup_preloaders,
+    open_petition,
 )
 from troly.handlers.console import console_routes
+from troly.handlers.one_stop import JsonDossierSource, dossier_source
 from troly.handlers.public import public_routes
 from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
@@ -64,7 +70,7 @@ class WebChat:
         *,
         dialogue: Dialogue,
         outbox: Outbox,
-        index: ProcedureIndex,
+        index: ProcedureIndex | LiveIndex,
         files: FileSources | None = None,
         uploads: FileShelf | None = None,
         ping: Callable[[], Awaitable[bool]] | None = None,
@@ -72,7 +78,7 @@ class WebChat:
         self._dialogue = dialogue
         self._ping = ping
         self._outbox = outbox
-        self._index = index
+        self._knowledge = as_live(index)
         self._files = files or FileSources()
         self._uploads = uploads
 
@@ -130,7 +136,7 @@ class WebChat:
 
     def procedure_card(self, code: str, locale: str) -> Reply | None:
         """The procedure's page: a whole page, so every document is listed (no "see all")."""
-        procedure = self._index.kb.get(code)
+        procedure = self._knowledge.current.kb.get(code)
         if procedure is None:
             return None
         return card_reply(procedure, Aspect.GENERAL, normalise_locale(locale), all_documents=True)
@@ -143,7 +149,9 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    index: ProcedureIndex
+    knowledge: LiveIndex
+    """The index in use; ``reloader`` swaps it when the knowledge in the database changes."""
+    reloader: KnowledgeReloader
     dialogue: Dialogue
     outbox: Outbox
     followups: Followups
@@ -151,12 +159,21 @@ class Runtime:
     limits: RateLimits
     """Each person's message budget, checked at every door before the dialogue."""
     senders: dict[str, Sender] = field(default_factory=dict)
+    fallbacks: dict[str, NoticeSender] = field(default_factory=dict)
+    """Per channel, how a held time-critical message is announced (Zalo OA: ZNS)."""
+    dossiers: JsonDossierSource | None = None
+    """The province's one-stop system (dossier status by code), when configured."""
     scheduler: AsyncIOScheduler | None = None
     write_lock: asyncio.Lock | None = None
     files: FileSources = field(default_factory=FileSources)
     """How to fetch the files replies carry by reference (each door registers its own)."""
     leases: Leases | None = None
     """This worker's claim on the jobs that run in one worker only (the pollers)."""
+
+    @property
+    def index(self) -> ProcedureIndex:
+        """The index answering questions now."""
+        return self.knowledge.current
 
     async def tick(self) -> None:
         """One scheduler tick: runs due follow-ups, then delivers what is due (their messages,
@@ -178,6 +195,12 @@ class Runtime:
         self.outbox.deliver_soon(handled.others)
 
 
+def _procedure_name(rt: Runtime, code: str) -> str | None:
+    """The name of a procedure of the records in use, or None for an unknown code."""
+    found = rt.index.kb.get(code.strip())
+    return found.name if found is not None else None
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -194,23 +217,29 @@ def build_runtime(
         # The index is built once and never freed: keep the collector from walking it.
         gc.freeze()
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+    dossiers = dossier_source(settings)
+    knowledge = LiveIndex(index)
     dialogue = Dialogue(
         sessions=sessions,
-        index=index,
+        index=knowledge,
         settings=settings,
         clock=now,
         write_lock=write_lock,
-        appliers=effect_appliers(settings),
+        appliers=effect_appliers(settings, dossiers=dossiers),
+        open_petition=open_petition(),
+        prefetch=dialogue_prefetch(dossiers=dossiers),
     )
     followups = Followups(
         sessions=sessions,
-        handlers=followup_handlers(settings),
+        handlers=followup_handlers(settings, dossiers=dossiers),
         preloaders=followup_preloaders(),
+        prefetchers=followup_prefetchers(dossiers=dossiers),
         clock=now,
         settings=settings,
         write_lock=write_lock,
     )
     senders: dict[str, Sender] = {}
+    fallbacks: dict[str, NoticeSender] = {}
     outbox = Outbox(
         sessions=sessions,
         senders=senders,
@@ -220,18 +249,22 @@ def build_runtime(
         # Zalo OA consultation messages may be sent only this long after the user's last message.
         windows={"zalo_oa": timedelta(days=settings.zalo_oa_window_days)},
         on_dead=dead_letter_hooks(settings),
+        fallbacks=fallbacks,
     )
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        index=index,
+        knowledge=knowledge,
+        reloader=KnowledgeReloader(live=knowledge, sessions=sessions, settings=settings),
         dialogue=dialogue,
         outbox=outbox,
         followups=followups,
         clock=now,
         limits=RateLimits(settings=settings, clock=now),
         senders=senders,
+        fallbacks=fallbacks,
+        dossiers=dossiers,
         write_lock=write_lock,
         leases=Leases(
             sessions=sessions,
@@ -259,7 +292,7 @@ def create_app(
     chat = WebChat(
         dialogue=rt.dialogue,
         outbox=rt.outbox,
-        index=rt.index,
+        index=rt.knowledge,
         files=rt.files,
         uploads=uploads,
         ping=lambda: database_answers(rt.engine),
@@ -274,6 +307,8 @@ def create_app(
         write_lock=rt.write_lock,
         deliver=rt.outbox.deliver_soon,
         files=rt.files,
+        procedure_name=lambda code: _procedure_name(rt, code),
+        province_changed=rt.dialogue.province.forget,
     )
     public = public_routes(sessions=rt.sessions, settings=settings, clock=rt.clock)
     routes = [console, public, *routes]
@@ -293,6 +328,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await _prepare(rt.engine, rt.sessions, now=rt.clock(), settings=settings)
+        # What staff taught is in use from the first question, then kept fresh in the background.
+        await rt.reloader.check()
+        reloading = asyncio.create_task(rt.reloader.run())
         if telegram is not None:
             await telegram.start()
         if zalo_oa is not None:
@@ -317,6 +355,9 @@ def create_app(
         try:
             yield
         finally:
+            reloading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reloading
             if rt.scheduler is not None:
                 rt.scheduler.shutdown(wait=True)
             # What the background lanes have not sent by then stays pending for the next sweep.
@@ -326,6 +367,8 @@ def create_app(
             for door in (zalo_bot, zalo_oa):
                 if door is not None:
                     await door.stop()
+            if rt.dossiers is not None:
+                await rt.dossiers.close()
             await rt.engine.dispose()
 
     return Starlette(routes=routes, lifespan=lifespan), rt
@@ -415,5 +458,7 @@ def _zalo_doors(
             clock=rt.clock,
         )
         rt.senders[OA_CHANNEL] = oa.sender
+        if oa.notices is not None:
+            rt.fallbacks[OA_CHANNEL] = oa.notices
         rt.files.register(OA_CHANNEL, media)
     return bot, oa, files.routes()

@@ -33,6 +33,7 @@ from troly.knowledge.domains import (
 from troly.knowledge.folding import Folder, basic_fold, marked_syllables, tokens
 from troly.knowledge.glossary import ENGLISH, ENGLISH_STOPWORDS, PATTERN_SYNONYMS, SYNONYMS
 from troly.knowledge.records import KnowledgeBase, Procedure
+from troly.knowledge.taught import Taught, TaughtPhrase, with_taught
 
 _CODE = re.compile(r"(?<![\d.])([1-3])[._ ]?(\d{6})(?![\d])")
 
@@ -318,6 +319,10 @@ class SearchResult:
     matches: tuple[Match, ...]
     choices: tuple[Match, ...] = ()
     content: tuple[str, ...] = ()
+    taught: bool = False
+    """Whether staff taught this question (its answer, or its standard reply)."""
+    reply_kind: str | None = None
+    """A question taught as not about a procedure: the kind of standard reply it gets."""
 
     @property
     def aspect_only(self) -> bool:
@@ -440,10 +445,14 @@ class ProcedureIndex:
         *,
         weights: Weights | None = None,
         everyday: Mapping[str, Everyday] | None = None,
+        taught: Taught | None = None,
     ) -> None:
         self.kb = kb
-        # What people call each record (knowledge/data/everyday.tsv unless given).
-        self._everyday = EVERYDAY if everyday is None else everyday
+        # What people call each record (knowledge/data/everyday.tsv unless given), and what
+        # staff taught on top of it: a taught question is one more everyday name of its record.
+        self.taught = taught or Taught()
+        base = EVERYDAY if everyday is None else everyday
+        self._everyday = with_taught(base, self.taught) if self.taught.phrases else base
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or Weights()
         counts = self._vocabulary(kb.procedures.values())
@@ -499,6 +508,7 @@ class ProcedureIndex:
             self._contributions[term] = (ids, values)
         self._names_folded = [d.name_folded for d in self._docs]
         self._prior_by_code = {d.procedure.code: d.prior for d in self._docs}
+        self._taught_by_folded = self._taught_questions(self.taught)
 
     # Building -----------------------------------------------------------------------------
 
@@ -582,6 +592,23 @@ class ProcedureIndex:
             forms=business_forms(" ".join(name)),
             levels=government_levels(" ".join(name)) or _record_levels(p.levels),
         )
+
+    def _taught_questions(self, taught: Taught) -> dict[str, TaughtPhrase]:
+        """Each taught question by the way it is understood, typed with and without marks.
+
+        A question taught for a record that is no longer in the knowledge base is left out.
+        """
+        found: dict[str, TaughtPhrase] = {}
+        for phrase in taught.phrases:
+            if phrase.code is not None and self.kb.get(phrase.code) is None:
+                continue
+            for text in (phrase.question, basic_fold(phrase.question)):
+                found[self.understand(text).folded] = phrase
+        return found
+
+    def taught_for(self, question: str) -> TaughtPhrase | None:
+        """The taught question this question says again, if any."""
+        return self._taught_by_folded.get(self.understand(question).folded)
 
     def _correct(self, token: str) -> str | None:
         """The vocabulary word one edit away from an unknown token (two for long ones)."""
@@ -819,6 +846,9 @@ class ProcedureIndex:
                 matches,
                 content=tuple(query.content),
             )
+        taught = self._taught_by_folded.get(query.folded)
+        if taught is not None:
+            return self._taught_result(question, query, raw, taught, k)
         if not raw.any():
             return SearchResult(
                 question,
@@ -829,9 +859,61 @@ class ProcedureIndex:
                 content=tuple(query.content),
             )
         candidates = self._candidates(query, raw)
-        ranked = self._order(candidates)
+        ranked, contradicted = self._by_action(query, candidates)
         evidence = self._evidence(query, candidates)
-        return self._decide(question, query, ranked, k, evidence, self._ruled_out(candidates))
+        ruled_out = self._ruled_out(candidates)
+        return self._decide(question, query, ranked, k, evidence, ruled_out, contradicted)
+
+    def _by_action(
+        self, query: _Query, candidates: list[tuple[_Doc, Features]]
+    ) -> tuple[list[Match], frozenset[str]]:
+        """The ranking, with the records that do another action than the one asked last.
+
+        "giai the cong ty tnhh" names dissolution: "Đăng ký thành lập công ty TNHH" and
+        "Chuyển đổi công ty TNHH…" share more words but do something else, so they come after
+        the rest and are not offered as choices while a record that dissolves is in the
+        running. Returns the ranking and the codes of the records that do something else.
+        """
+        ranked = self._order(candidates)
+        if not any(t in ACTIONS for t in query.weights):
+            return ranked, frozenset()
+        if not any(f.action == 1.0 for _, f in candidates):
+            return ranked, frozenset()
+        # A record naming no action at all is not contradicted: many say only their object.
+        contradicted = frozenset(
+            doc.procedure.code
+            for doc, f in candidates
+            if f.action == 0.0 and (any(doc.part_actions) or any(doc.part_defaults))
+        )
+        rest = [m for m in ranked if m.code not in contradicted]
+        return [*rest, *(m for m in ranked if m.code in contradicted)], contradicted
+
+    def _taught_result(
+        self, question: str, query: _Query, raw: np.ndarray, taught: TaughtPhrase, k: int
+    ) -> SearchResult:
+        """A question staff taught: its record outright, or its standard reply."""
+        procedure = self.kb.get(taught.code) if taught.code is not None else None
+        if procedure is None:
+            return SearchResult(
+                question,
+                query.folded,
+                query.aspect,
+                Decision.UNKNOWN,
+                (),
+                content=tuple(query.content),
+                taught=True,
+                reply_kind=taught.reply_kind,
+            )
+        others = [m for m in self._rank(query, raw) if m.code != procedure.code]
+        return SearchResult(
+            question,
+            query.folded,
+            query.aspect,
+            Decision.ANSWER,
+            (Match(procedure, 1.0), *others[: k - 1]),
+            content=tuple(query.content),
+            taught=True,
+        )
 
     def _ruled_out(self, candidates: list[tuple[_Doc, Features]]) -> frozenset[str]:
         """Candidates the question contradicts where the best-agreeing ones do not.
@@ -857,6 +939,7 @@ class ProcedureIndex:
         k: int,
         evidence: list[float],
         ruled_out: frozenset[str] = frozenset(),
+        contradicted: frozenset[str] = frozenset(),
     ) -> SearchResult:
         t = self.thresholds
         best = ranked[0].score
@@ -873,7 +956,7 @@ class ProcedureIndex:
             decision = Decision.ANSWER
         else:
             decision = Decision.CHOOSE
-            near = [m for m in ranked if m.score >= best - 0.15]
+            near = [m for m in ranked if m.score >= best - 0.15 and m.code not in contradicted]
             choices = tuple(near[: t.max_choices])
             if len(choices) < 2:
                 choices = tuple(ranked[:2])

@@ -123,7 +123,7 @@ def on_choice(state: State, rest: str, ctx: Context) -> Outcome:
     if action == "mine":
         return my_bookings(state)
     if action == "cancel":
-        return Outcome(state, (), (CancelBooking(arg),))
+        return _cancel(state, arg)
     if action == "confirm" and not _at(state, Step.CONFIRM):
         if state.flow == FLOW:  # an old summary's button while the details are re-typed
             return _expired(state)
@@ -156,6 +156,21 @@ def on_choice(state: State, rest: str, ctx: Context) -> Outcome:
     if action == "edit" and _at(state, Step.CONFIRM):
         return _ask(_restart_details(state), Step.TAX_CODE)
     return _expired(state)
+
+
+def _cancel(state: State, arg: str) -> Outcome:
+    """``book:cancel:<code>`` asks first; ``…:yes`` cancels, ``…:no`` keeps the booking."""
+    code, _, answer = arg.partition(":")
+    if answer == "yes":
+        return Outcome(state, (), (CancelBooking(code),))
+    locale = state.locale
+    if answer == "no":
+        return Outcome(state, (Reply(t("booking.kept", locale, code=code)),))
+    buttons = (
+        (Button(t("booking.cancel_yes", locale, code=code), choice=f"book:cancel:{code}:yes"),),
+        (Button(t("booking.cancel_keep", locale), choice=f"book:cancel:{code}:no"),),
+    )
+    return Outcome(state, (Reply(t("booking.cancel_confirm", locale, code=code), buttons),))
 
 
 def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
@@ -301,6 +316,11 @@ def _at(state: State, step: Step) -> bool:
 
 def _question_limit(ctx: Context) -> int:
     return ctx.settings.booking_question_max_chars if ctx.settings is not None else 500
+
+
+def resume(state: State, _ctx: Context | None = None) -> Outcome:
+    """Asks the question of the step the registration waits at again (after "keep going")."""
+    return _ask(state, Step(state.step)) if state.step in set(Step) else _expired(state)
 
 
 def _expired(state: State) -> Outcome:

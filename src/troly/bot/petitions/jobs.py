@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.followups import FollowupHandler, FollowupRun, Preloader, schedule
-from troly.bot.messages import Reply
+from troly.bot.messages import Notice, Reply
 from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
 from troly.bot.petitions.model import OPEN_STATUSES, Petition, Status
@@ -38,6 +38,9 @@ from troly.bot.storage.models import Followup
 from troly.bot.texts import t
 
 logger = logging.getLogger(__name__)
+
+NEW_DATE_ARROW = " → "
+"""Between the old and the new date in a ``new_date`` event's note."""
 LO = render.STAFF_LOCALE
 
 
@@ -139,8 +142,17 @@ async def set_new_date(
         new=day_text(new_date, settings),
         reason=reason_text,
     )
-    to_business(session, petition, Reply(apology, render.business_buttons(petition)), now=now)
-    note = f"{day_text(old, settings)} → {day_text(new_date, settings)}"
+    notice = Notice(
+        "petition_apology",
+        {
+            "code": petition.code,
+            "old_date": day_text(old, settings),
+            "new_date": day_text(new_date, settings),
+        },
+    )
+    reply = Reply(apology, render.business_buttons(petition), notice=notice)
+    to_business(session, petition, reply, now=now)
+    note = f"{day_text(old, settings)}{NEW_DATE_ARROW}{day_text(new_date, settings)}"
     record(session, petition, now=now, actor=actor, actor_id=actor_id, kind="new_date", note=note)
     staff_text = t(
         "staff.new_date_set",
@@ -152,6 +164,18 @@ async def set_new_date(
     await to_staff(session, petition, Reply(staff_text), now=now, settings=settings)
     await plan.moved_deadline(session, petition, now=now, settings=settings, running=running)
     logger.info("petition %s new date set by %s", petition.code, actor)
+
+
+def moved_to(note: str | None) -> date | None:
+    """The new date a ``new_date`` event's note names (``14/12/2026 → 28/12/2026``)."""
+    _old, arrow, new = (note or "").partition(NEW_DATE_ARROW)
+    parts = new.strip().split("/")
+    if not arrow or len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return None
+    try:
+        return date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        return None
 
 
 async def on_overdue(run: FollowupRun) -> None:

@@ -20,7 +20,7 @@ from troly.bot.codes import new_code
 from troly.bot.console.accounts import CONSOLE_CHANNEL
 from troly.bot.messages import Reply
 from troly.bot.outbox import enqueue
-from troly.bot.petitions.model import Petition, PetitionEvent, Status
+from troly.bot.petitions.model import OPEN_STATUSES, Petition, PetitionEvent, Status
 from troly.bot.settings import Settings
 from troly.bot.staff_topics import open_topic, preload_topics
 from troly.bot.topics import topic_label
@@ -89,6 +89,19 @@ async def by_code(session: AsyncSession, code: str, *, lock: bool = False) -> Pe
     query = select(Petition).where(Petition.code == code)
     if lock:
         query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def open_code(session: AsyncSession, channel: str, user_id: str) -> str | None:
+    """The code of this chat user's newest open petition (received to reopened), or None."""
+    query = (
+        select(Petition.code)
+        .where(Petition.channel == channel)
+        .where(Petition.user_id == user_id)
+        .where(Petition.status.in_(OPEN_STATUSES))
+        .order_by(Petition.id.desc())
+        .limit(1)
+    )
     return (await session.execute(query)).scalar_one_or_none()
 
 

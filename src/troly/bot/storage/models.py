@@ -41,6 +41,8 @@ class QuestionLog(Base):
     decision: Mapped[str] = mapped_column(String(8))
     best_code: Mapped[str | None] = mapped_column(String(16))
     best_score: Mapped[float] = mapped_column(Float)
+    picked_code: Mapped[str | None] = mapped_column(String(16))
+    """For a question answered with choices: the record the person then picked, if any."""
 
 
 class Conversation(Base):
@@ -93,6 +95,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+    via: Mapped[str | None] = mapped_column(String(16))
+    """How a row held outside its channel's window was announced meanwhile ("zns")."""
 
 
 class Followup(Base):

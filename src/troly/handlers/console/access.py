@@ -13,6 +13,9 @@ WORKERS = frozenset({"admin", "supervisor", "officer"})
 LEADERS = frozenset({"admin", "supervisor"})
 """Who re-routes a petition to another department, and reads the routing table."""
 ADMINS = frozenset({"admin"})
+REPORTERS = frozenset({"admin", "supervisor", "viewer"})
+"""Who reads the reports: leaders and viewers. Officers work cases; their colleagues' figures
+(per officer) are for the leaders, and the public index is open to everyone anyway."""
 
 ACCESS: dict[str, frozenset[str]] = {
     "console:home": EVERYONE,
@@ -27,6 +30,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:case_act": WORKERS,
     "console:case_file": WORKERS,
     "console:case_reroute": LEADERS,
+    "console:case_publish": LEADERS,
+    "console:case_unpublish": WORKERS,
     "console:live": WORKERS,
     "console:live_rows": WORKERS,
     "console:live_chat": WORKERS,
@@ -46,6 +51,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:routing": LEADERS,
     "console:routing_save": ADMINS,
     "console:routing_commune": ADMINS,
+    "console:province": EVERYONE,
+    "console:province_save": ADMINS,
+    "console:province_note": WORKERS,
+    "console:reports": REPORTERS,
+    "console:reports_page": REPORTERS,
+    "console:reports_csv": REPORTERS,
     "console:audit": ADMINS,
     "console:accounts": ADMINS,
 }

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from starlette.routing import BaseRoute
 
+from troly.handlers.public import agencies
+from troly.handlers.public.petitions import petition_routes
 from troly.handlers.public.site import Site
 
 
@@ -26,4 +28,7 @@ class Section:
     routes: Callable[[Site], Sequence[BaseRoute]]
 
 
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section("phan-anh", "petitions", petition_routes),
+    Section("chi-so", "index", agencies.routes),
+)

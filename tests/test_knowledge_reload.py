@@ -1,0 +1,140 @@
+"""Teaching reaches every worker: two runtimes on one database, a teach made through one is
+answered by the other after its next knowledge check, an undo takes it back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from support import Chat, Clock
+from troly.bot.knowledge.taught import TeachProblem, taught_questions, teach, untaught
+from troly.bot.settings import Settings
+from troly.bot.storage.database import upgrade
+from troly.handlers.app import Runtime, build_runtime
+from troly.knowledge.index import ProcedureIndex
+
+QUESTION = "giấy phép bán rượu"
+MEANT = "1.013479"
+
+
+async def _workers(url: str, index: ProcedureIndex) -> list[Runtime]:
+    settings = Settings(environment="test", database_url=url)
+    workers = [build_runtime(settings, index=index, clock=Clock()) for _ in range(2)]
+    await upgrade(workers[0].engine)
+    return workers
+
+
+@pytest_asyncio.fixture
+async def workers(tmp_path: Path, index: ProcedureIndex) -> AsyncIterator[list[Runtime]]:
+    """Two workers of the assistant sharing one SQLite file."""
+    found = await _workers(f"sqlite:///{tmp_path / 'troly.db'}", index)
+    try:
+        yield found
+    finally:
+        for worker in found:
+            await worker.engine.dispose()
+
+
+async def _teach_on(worker: Runtime, question: str, **answer: str) -> int:
+    async with worker.sessions.begin() as session:
+        row = await teach(
+            session, worker.index, question, by="test@so.gov.vn", now=worker.clock(), **answer
+        )
+        return row.id
+
+
+async def _a_teach_on_one_is_answered_by_the_other(workers: list[Runtime]) -> None:
+    one, other = workers
+    chat = Chat(other.dialogue)
+    before = await chat.say("an", QUESTION)
+    assert before[0].kind == "choose"
+
+    taught = await _teach_on(one, QUESTION, code=MEANT)
+    assert await other.reloader.check() is True
+    assert await other.reloader.check() is False  # nothing moved since
+
+    for said in (QUESTION, "giay phep ban ruou", "Giấy phép bán rượu?"):
+        replies = await chat.say("an", said)
+        assert replies[0].kind == f"procedure:{MEANT}"
+
+    async with one.sessions.begin() as session:
+        assert await untaught(session, taught, by="lead@so.gov.vn", now=one.clock()) is True
+    assert await other.reloader.check() is True
+    again = await chat.say("an", QUESTION)
+    assert again[0].kind == "choose"
+
+
+async def test_a_teach_made_on_one_worker_is_answered_by_the_other_and_undone(
+    workers: list[Runtime],
+) -> None:
+    await _a_teach_on_one_is_answered_by_the_other(workers)
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_teach_made_on_one_worker_is_answered_by_the_other(
+    pg_url: str, index: ProcedureIndex
+) -> None:
+    found = await _workers(pg_url, index)
+    try:
+        await _a_teach_on_one_is_answered_by_the_other(found)
+    finally:
+        for worker in found:
+            await worker.engine.dispose()
+
+
+async def test_a_question_taught_as_small_talk_gets_the_standard_reply(
+    workers: list[Runtime],
+) -> None:
+    one, other = workers
+    await _teach_on(one, "bạn tên là gì thế", reply_kind="small_talk")
+    await other.reloader.check()
+
+    replies = await Chat(other.dialogue).say("an", "ban ten la gi the")
+
+    assert replies[0].kind == "standard:small_talk"
+    assert replies[0].text.startswith("Chào bạn! Tôi là Trợ lý Doanh nghiệp")
+
+
+async def test_teaching_the_same_words_again_replaces_the_first_teach(
+    workers: list[Runtime],
+) -> None:
+    one, _ = workers
+    await _teach_on(one, "bạn tên là gì", reply_kind="small_talk")
+    second = await _teach_on(one, "ban ten la gi", reply_kind="out_of_remit")
+
+    async with one.sessions() as session:
+        in_force = await taught_questions(session)
+        everything = await taught_questions(session, with_undone=True)
+
+    assert [row.id for row in in_force] == [second]
+    assert len(everything) == 2
+    assert everything[1].undone_by == "test@so.gov.vn"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "problem"),
+    [
+        ("  ", {"code": MEANT}, "teach.empty"),
+        (QUESTION, {"code": "9.999999"}, "teach.unknown_code"),
+        (QUESTION, {"reply_kind": "weather"}, "teach.unknown_kind"),
+        (QUESTION, {}, "teach.code_or_kind"),
+        (QUESTION, {"code": MEANT, "reply_kind": "small_talk"}, "teach.code_or_kind"),
+    ],
+)
+async def test_a_teach_that_cannot_be_used_is_refused_with_its_reason(
+    workers: list[Runtime], question: str, answer: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(TeachProblem) as refused:
+        await _teach_on(workers[0], question, **answer)
+    assert refused.value.key == problem
+
+
+async def test_a_taught_question_keeps_no_phone_number(workers: list[Runtime]) -> None:
+    one, _ = workers
+    await _teach_on(one, "gọi 0912 345 678 hỏi bán rượu", code=MEANT)
+    async with one.sessions() as session:
+        (row,) = await taught_questions(session)
+    assert row.question == "gọi [số] hỏi bán rượu"
