@@ -662,16 +662,26 @@ async def test_an_old_confirm_button_while_editing_keeps_the_registration_going(
     await web.say("an", "Dự án chậm được giao đất")
     [summary] = await web.press("an", "book:keep:no")
     assert "book:confirm" in choices(summary)
-    [ask_tax] = await web.press("an", "book:edit")
+    [which] = await web.press("an", "book:edit")
+    assert choices(which) == [
+        f"book:edit:{field}"
+        for field in ("tax_code", "name", "representative", "phone", "topic", "question")
+    ]
+    [ask_tax] = await web.press("an", "book:edit:tax_code")
     # The summary's "confirm" is still on screen: tapping it loses nothing.
     expired, again = await web.press("an", "book:confirm")
     assert "hết hiệu lực" in expired.text
     assert again.text == ask_tax.text
     async with sessions() as session:
         assert (await session.execute(select(func.count()).select_from(Booking))).scalar() == 0
-    # …and the registration carries on from where it was.
-    [ask_name] = await web.say("an", next(tax_codes()))
-    assert ask_name.text == "Tên doanh nghiệp?"
+    # …and the registration carries on from where it was: only the tax code changes.
+    new_tax_code = [code for _, code in zip(range(2), tax_codes(), strict=False)][1]
+    [corrected] = await web.say("an", new_tax_code)
+    assert "book:confirm" in choices(corrected)
+    assert (new_tax_code in corrected.text, "Công ty TNHH Sông Mã" in corrected.text) == (
+        True,
+        True,
+    )
 
 
 async def test_a_confirmed_booking_is_not_declined_from_its_card(

@@ -107,6 +107,10 @@ async def check_existing(effect: flow.CheckExisting, applied: Applied) -> Effect
     existing = await _existing(applied, effect.session_id, effect.tax_code)
     if existing is not None:
         return existing
+    if applied.state.draft.get("editing"):
+        # Only the tax code was corrected: back to the summary, the other details kept.
+        corrected = flow.summary(applied.state)
+        return EffectResult(corrected.replies, corrected.state)
     return EffectResult((Reply(t("booking.ask_name", _locale(applied))),))
 
 
