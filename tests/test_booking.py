@@ -105,7 +105,9 @@ async def test_a_booking_from_registration_to_a_promise_done(
 
     [listing] = await web.say("an", "/dangky")
     assert "Buổi tiếp doanh nghiệp của Chủ tịch UBND tỉnh" in listing.text
-    assert "14:00 17/12/2026" in listing.text
+    # The weekday and the registration deadline are on the list (issue 14, the kiosk).
+    assert "• 14:00 Thứ Năm, 17/12/2026 — Hội trường UBND tỉnh" in listing.text
+    assert "Hạn đăng ký: trước 14:00 Thứ Hai, 14/12/2026" in listing.text
     assert "còn 20 chỗ" in listing.all_buttons()[0].label
     [consent] = await web.press("an", choices(listing)[0])
     assert "đồng ý" in consent.text.lower()
@@ -528,7 +530,7 @@ async def test_a_session_falling_on_2_september_moves_to_the_next_working_day(
     september = [s for s in starts if s.month == 9]
     assert september == [datetime(2027, 9, 6, 14, 0, tzinfo=VN)]
     assert WorkCalendar().is_working_day(september[0].date())
-    assert "14:00 06/09/2027" in listing.text
+    assert "14:00 Thứ Hai, 06/09/2027" in listing.text
 
 
 async def test_planning_by_rule_twice_creates_each_session_once(
@@ -643,7 +645,7 @@ async def test_a_cancellation_inside_the_window_is_recorded_late(
     assert "đã huỷ" in mine.text
     await web.say("an", "/en")
     [mine_in_english] = await web.say("an", "/lichcuatoi")
-    assert f"Your bookings:\n• {code} — 14:00 17/12/2026" in mine_in_english.text
+    assert f"Your bookings:\n• {code} — 14:00, Thu 17 Dec 2026" in mine_in_english.text
     assert mine_in_english.text.endswith(": cancelled")
 
 
@@ -769,7 +771,7 @@ async def test_staff_cancel_a_confirmed_booking_with_a_reason_and_the_waitlist_m
         f"lịch của họ.\nChỗ trống đã chuyển cho {second} (từ danh sách chờ)."
     )
     [told] = await an.new()
-    assert told.text.startswith(f"Sorry, booking {first} for the session of 14:00 17/12/2026")
+    assert told.text.startswith(f"Sorry, booking {first} for the session of 14:00, Thu 17 Dec 2026")
     assert f"cancelled by the staff. Reason: {reason}\n" in told.text
     assert "register for a later session with /dangky" in told.text
     assert choices(told) == ["book:start"]

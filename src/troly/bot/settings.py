@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     port: int = Field(8080, ge=1, le=65535)
     public_url: str | None = None
     province: str = "Tỉnh Thanh Hóa"
+    province_en: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: Literal["vi", "en"] = "vi"
 
@@ -154,6 +155,7 @@ class Settings(BaseSettings):
     session_time: str = Field("14:00", pattern=r"^\d{1,2}:\d{2}$")
     session_minutes: int = Field(180, ge=15)
     session_place: str = "Hội trường UBND tỉnh"
+    session_place_en: str = "the Provincial People's Committee hall"
     session_seats: int = Field(20, ge=1)
     session_months_ahead: int = Field(2, ge=1, le=12)
     session_opens_days_before: int = Field(30, ge=1)
