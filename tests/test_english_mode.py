@@ -29,7 +29,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
-from fakes.telegram_server import TelegramFake  # noqa: E402
+from fakes.telegram_server import TelegramFake
 
 SESSION = "5e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b"
 

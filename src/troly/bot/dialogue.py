@@ -13,20 +13,30 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from troly.bot.answers import log_question
+from troly.bot.answers import log_question, record_pick
 from troly.bot.clean import clean_incoming, clean_value
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
-from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support, draft_fits
+from troly.bot.flows.base import (
+    Context,
+    LogQuestion,
+    Outcome,
+    RecordPick,
+    State,
+    draft_fits,
+    support_of,
+)
 from troly.bot.knowledge.live import LiveIndex, as_live
 from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import Queued, enqueue, enqueued, release_held
+from troly.bot.province.details import ProvinceDetails
+from troly.bot.province.store import DetailsCache
 from troly.bot.router import file_room, known_step, route
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
@@ -68,7 +78,14 @@ async def _log_question(effect: LogQuestion, applied: Applied) -> EffectResult |
     return None
 
 
-BUILT_IN_APPLIERS: Appliers = {LogQuestion: _log_question}
+async def _record_pick(effect: RecordPick, applied: Applied) -> EffectResult | None:
+    await record_pick(
+        applied.session, folded=effect.folded, code=effect.code, channel=applied.incoming.channel
+    )
+    return None
+
+
+BUILT_IN_APPLIERS: Appliers = {LogQuestion: _log_question, RecordPick: _record_pick}
 
 
 class Dialogue:
@@ -96,12 +113,8 @@ class Dialogue:
         self._knowledge = as_live(index)
         self._settings = settings
         self._clock = clock
-        self._support = Support(
-            phone=settings.support_phone,
-            hours=settings.support_hours,
-            place=settings.support_place,
-            hours_en=settings.support_hours_en,
-            place_en=settings.support_place_en,
+        self.province = DetailsCache(
+            settings, clock=clock, ttl=timedelta(seconds=settings.province_details_seconds)
         )
         # In-process ordering per user; the row lock orders messages across workers.
         self._locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
@@ -203,7 +216,8 @@ class Dialogue:
             released = await release_held(
                 session, channel=incoming.channel, recipient=incoming.user_id, now=now
             )
-            context = self._context(incoming.channel, incoming.user_id, now)
+            details = await self.province.current(session)
+            context = self._context(incoming.channel, incoming.user_id, now, details)
             if self._open_petition is not None and _free_text(conversation, incoming):
                 found = await self._open_petition(session, incoming.channel, incoming.user_id)
                 context = replace(context, open_petition=found)
@@ -298,15 +312,22 @@ class Dialogue:
             ids = (row.id,)
         return Handled(ids, (reply,))
 
-    def _context(self, channel: str, user_id: str, now: datetime) -> Context:
+    def _context(
+        self,
+        channel: str,
+        user_id: str,
+        now: datetime,
+        details: ProvinceDetails | None = None,
+    ) -> Context:
         return Context(
             index=self._knowledge.current,
             now=now,
             max_question_chars=self._settings.max_question_chars,
-            support=self._support,
+            support=support_of(self._settings, details),
             channel=channel,
             settings=self._settings,
             user_id=user_id,
+            details=details,
         )
 
     async def file_room(self, channel: str, user_id: str) -> int | None:
