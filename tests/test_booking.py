@@ -780,7 +780,7 @@ async def test_staff_cancel_a_confirmed_booking_with_a_reason_and_the_waitlist_m
     [told] = await an.new()
     assert told.text.startswith(f"Sorry, booking {first} for the session of 14:00, Thu 17 Dec 2026")
     assert f"cancelled by the staff. Reason: {reason}\n" in told.text
-    assert "register for a later session with /dangky" in told.text
+    assert "register for a later session with /book" in told.text
     assert choices(told) == ["book:start"]
     assert told.document is not None and told.document.filename == f"{first}.ics"
     withdrawn = icalendar.Calendar.from_ical(told.document.content)
