@@ -3,8 +3,10 @@ one-stop system, and following a dossier as the clock moves."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
@@ -15,18 +17,38 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from fakes.one_stop_server import FIELDS, KEY, OneStopFake, one_stop_fake
 from support import Chat, Clock, choices
 from troly.bot.dialogue import Dialogue
-from troly.bot.dossiers.follows import DossierFollow
+from troly.bot.dossiers.follows import DossierFollow, forget_ended_before
+from troly.bot.dossiers.model import Lookup
 from troly.bot.followups import Followups
 from troly.bot.messages import Reply
 from troly.bot.outbox import Outbox
 from troly.bot.settings import Settings
+from troly.bot.settings_problems import SettingsProblem, load_settings
 from troly.bot.storage.models import Followup
-from troly.bot.wiring import effect_appliers, followup_handlers
+from troly.bot.wiring import (
+    dialogue_prefetch,
+    effect_appliers,
+    followup_handlers,
+    followup_prefetchers,
+)
 from troly.handlers.one_stop import JsonDossierSource
 from troly.knowledge.index import ProcedureIndex
 
 CODE = "000.00.25.H56-241105-0001"
 POLL_MINUTES = 120
+
+
+@dataclass
+class Watched:
+    """The source as the polls see it, noting whether the writer's lock was held meanwhile."""
+
+    source: JsonDossierSource
+    lock: asyncio.Lock
+    under_lock: list[bool] = field(default_factory=list)
+
+    async def lookup(self, code: str) -> Lookup:
+        self.under_lock.append(self.lock.locked())
+        return await self.source.lookup(code)
 
 
 @dataclass
@@ -38,6 +60,7 @@ class World:
     outbox: Outbox
     sessions: async_sessionmaker[AsyncSession]
     source: JsonDossierSource
+    watched: Watched
 
     async def poll(self) -> list[Reply]:
         """Moves the clock past the next poll, runs it, and reads what the page would get."""
@@ -67,13 +90,18 @@ async def world(
         settings = _settings(fake)
         clock = Clock()
         source = JsonDossierSource(settings=settings, monotonic=lambda: clock().timestamp())
+        # SQLite's one writer: no lookup, a chat's or a poll's, is made while it is held.
+        lock = asyncio.Lock()
+        watched = Watched(source, lock)
         dialogue = Dialogue(sessions=sessions, index=index, settings=settings, clock=clock,
-                            appliers=effect_appliers(settings, dossiers=source))  # fmt: skip
-        followups = Followups(sessions=sessions, clock=clock, settings=settings,
-                              handlers=followup_handlers(settings, dossiers=source))  # fmt: skip
+                            write_lock=lock, appliers=effect_appliers(settings, dossiers=watched),
+                            prefetch=dialogue_prefetch(dossiers=watched))  # fmt: skip
+        followups = Followups(sessions=sessions, clock=clock, settings=settings, write_lock=lock,
+                              handlers=followup_handlers(settings, dossiers=watched),
+                              prefetchers=followup_prefetchers(dossiers=watched))  # fmt: skip
         outbox = Outbox(sessions=sessions, senders={}, clock=clock)
         try:
-            yield World(fake, Chat(dialogue), clock, followups, outbox, sessions, source)
+            yield World(fake, Chat(dialogue), clock, followups, outbox, sessions, source, watched)
         finally:
             await source.close()
 
@@ -97,6 +125,15 @@ async def test_hoso_with_a_code_shows_status_dates_agency_and_what_to_do(world: 
     assert world.fake.headers_seen[0]["x-api-key"] == KEY
 
 
+async def test_tracuu_with_a_dossier_code_looks_the_dossier_up(world: World) -> None:
+    world.fake.put(CODE, "Đã tiếp nhận")
+    [card] = await world.chat.say("an", f"/tracuu {CODE}")
+    assert f"Mã hồ sơ: {CODE}" in card.text
+    [booking] = await world.chat.say("an", "/tracuu DT-4KQ8ZP")
+    assert "Tình trạng hồ sơ" not in booking.text
+    assert world.fake.requests == [CODE]
+
+
 async def test_the_english_alias_answers_in_english(world: World) -> None:
     world.fake.put(CODE, "Yêu cầu bổ sung hồ sơ")
     await world.chat.say("an", "/en")
@@ -118,6 +155,7 @@ async def test_the_words_ask_for_the_code_or_look_it_up_and_questions_stay_quest
     [answer] = await world.chat.say("an", "hồ sơ đăng ký thành lập hộ kinh doanh gồm những gì")
     assert "Tình trạng hồ sơ" not in answer.text
     assert world.fake.requests == [CODE, CODE]
+    assert world.watched.under_lock == [False, False]
 
 
 async def test_the_menu_button_asks_for_the_code_and_a_bad_code_is_refused_politely(
@@ -145,7 +183,7 @@ async def test_an_unknown_code_says_not_found_with_the_portal(world: World) -> N
 
 @pytest.mark.parametrize("trouble", ["500", "malformed", "slow", "key"])
 async def test_a_failing_system_is_unavailable_and_then_left_alone_for_a_while(
-    world: World, trouble: str
+    world: World, trouble: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     world.fake.put(CODE)
     if trouble == "500":
@@ -160,6 +198,8 @@ async def test_a_failing_system_is_unavailable_and_then_left_alone_for_a_while(
     assert reply.text.startswith("Hệ thống một cửa điện tử đang không trả lời")
     await world.chat.say("an", f"/hoso {CODE}")
     assert world.fake.requests == [CODE]  # the second question did not wait on it again
+    assert "one-stop system unavailable" in caplog.text
+    assert KEY not in caplog.text and CODE not in caplog.text
 
 
 async def test_without_the_setting_hoso_says_where_to_look_it_up(
@@ -171,6 +211,9 @@ async def test_without_the_setting_hoso_says_where_to_look_it_up(
     [reply] = await Chat(dialogue).say("an", f"/hoso {CODE}")
     assert "Cổng Dịch vụ công quốc gia: https://dichvucong.gov.vn/" in reply.text
     assert reply.all_buttons()[0].url == settings.dossier_lookup_page
+    # A «Theo dõi» button left from when the system was connected says the same.
+    [again] = await Chat(dialogue).press("an", f"dos:follow:{CODE}")
+    assert again.text == reply.text
 
 
 async def _follows(world: World) -> list[tuple[str, bool]]:
@@ -227,6 +270,9 @@ async def test_a_followed_dossier_tells_each_change_apologises_when_late_and_sto
     requests = len(world.fake.requests)
     assert await world.poll() == []
     assert len(world.fake.requests) == requests
+    # Every lookup (the card, the follow, six polls) was made before a transaction took the
+    # writer's lock.
+    assert world.watched.under_lock == [False] * 8
 
 
 async def test_a_late_dossier_is_late_by_its_due_date_too(world: World) -> None:
@@ -253,6 +299,11 @@ async def test_unfollowing_stops_the_polls_and_the_list_offers_it(world: World) 
     assert await _pending_polls(world) == 0
     world.fake.put(CODE, "Đã trả kết quả")
     assert await world.poll() == []
+    # The ended follow (a chat and a code) is deleted by the retention run after 30 days.
+    async with world.sessions.begin() as session:
+        assert await forget_ended_before(session, before=world.clock.now - timedelta(days=30)) == 0
+        assert await forget_ended_before(session, before=world.clock.now) == 1
+    assert await _follows(world) == []
 
 
 async def test_a_system_down_at_poll_time_is_asked_again_at_the_next_poll(world: World) -> None:
@@ -265,3 +316,13 @@ async def test_a_system_down_at_poll_time_is_asked_again_at_the_next_poll(world:
     world.fake.fail_with = None
     [done] = await world.poll()
     assert "đã có kết quả" in done.text
+
+
+def test_a_field_mapping_without_the_code_or_an_unknown_state_is_refused_with_the_fix() -> None:
+    with pytest.raises(SettingsProblem) as refused:
+        load_settings(dossier_fields={"status": "x"}, dossier_statuses={"xong": "done"})
+    fields, statuses = refused.value.lines
+    assert fields.startswith("Cấu hình chưa đúng / bad setting: TROLY_DOSSIER_FIELDS cần đường")
+    assert "needs the code's path" in fields
+    assert "TROLY_DOSSIER_STATUSES trạng thái phải là" in statuses
+    assert "(không biết / unknown: done)" in statuses

@@ -253,3 +253,28 @@ async def test_the_fake_zns_endpoint_enforces_zalos_rules() -> None:
         assert await send(good) == 0
         assert await send(good) == -144
         assert [m.tracking_id for m in fake.zns_sent] == ["t1", "t1"]
+
+
+async def test_zalo_refusing_inside_our_window_and_an_expired_token_still_announce_once(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    clock = Clock()
+    async with (
+        ZaloOAFake(clock=clock, zns_templates=APPROVED) as fake,
+        oa_app(tmp_path, fake, clock, index=index, **_zns(fake)) as rt,
+    ):
+        chat = OAChat(rt, fake, USER)
+        await _give_phone(chat)
+        clock.advance(hours=2)
+        refreshes = len(fake.refresh_calls)
+        # Zalo counts the window its own way and says no; ZNS then calls the token invalid.
+        fake.inject(-230, message="User has not interacted with the OA in the past 7 days")
+        fake.inject(-124, message="Access token is invalid")
+        answer = Notice("petition_answer", {"code": "PA-7K3M9Q", "date": "01/12/2026"})
+        await _queue(rt, clock, Reply("Trả lời chính thức", notice=answer))
+        await rt.tick()
+        assert [e.code for e in fake.errors] == [-230, -124]
+        assert len(fake.refresh_calls) == refreshes + 1  # refreshed once, then sent
+        [zns] = fake.zns_sent
+        assert zns.data == {"code": "PA-7K3M9Q", "date": "01/12/2026"}
+        assert (await _rows(rt))[-1] == ("held", "zns")

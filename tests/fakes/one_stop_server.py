@@ -31,7 +31,6 @@ FIELDS = {
     "agency": "data.0.agencyName",
     "procedure": "data.0.procedureName",
     "overdue": "data.0.overDueByUser",
-    "updated": "data.0.lastModifiedDate",
 }
 """The field mapping for this fake's answers (``TROLY_DOSSIER_FIELDS``)."""
 

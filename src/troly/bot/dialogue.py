@@ -11,7 +11,7 @@ import contextlib
 import logging
 import traceback
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +48,10 @@ logger = logging.getLogger(__name__)
 _LOCKS_KEPT = 4096
 
 OpenPetition = Callable[[AsyncSession, str, str], Awaitable[str | None]]
+Prefetch = Callable[[Incoming], Awaitable[Mapping[str, object]]]
+"""Asks another system, before the message's transaction opens, what its effects may need (a
+dossier's status), keyed for the appliers (``Applied.prefetched``); never raises. No
+transaction, and on SQLite no writer's lock, waits on the network."""
 """Looks up a chat user's open petition code (session, channel, user id)."""
 
 
@@ -101,8 +105,10 @@ class Dialogue:
         write_lock: asyncio.Lock | None = None,
         appliers: Appliers | None = None,
         open_petition: OpenPetition | None = None,
+        prefetch: Prefetch | None = None,
     ) -> None:
         self._sessions = sessions
+        self._prefetch = prefetch
         # Asked only for a message written outside any flow: "is this for PA-…?".
         self._open_petition = open_petition
         self._appliers: Appliers = {**BUILT_IN_APPLIERS, **(appliers or {})}
@@ -141,9 +147,10 @@ class Dialogue:
         # The doors clean what they receive; this keeps a door that forgot from storing it.
         incoming = clean_incoming(incoming)
         async with self._lock((incoming.channel, incoming.conversation_key)):
+            fetched = await self._prefetch(incoming) if self._prefetch is not None else {}
             for attempt in range(3):
                 try:
-                    return await self._handle_once(incoming, in_response)
+                    return await self._handle_once(incoming, in_response, fetched)
                 except IntegrityError:
                     if await self._already_processed(incoming):
                         logger.info("duplicate %s event dropped", incoming.channel)
@@ -195,13 +202,17 @@ class Dialogue:
             file_room=room,
         )
 
-    async def _handle_once(self, incoming: Incoming, in_response: bool) -> Handled:
+    async def _handle_once(
+        self, incoming: Incoming, in_response: bool, fetched: Mapping[str, object]
+    ) -> Handled:
         if self._write_lock is None:
-            return await self._transaction(incoming, in_response)
+            return await self._transaction(incoming, in_response, fetched)
         async with self._write_lock:
-            return await self._transaction(incoming, in_response)
+            return await self._transaction(incoming, in_response, fetched)
 
-    async def _transaction(self, incoming: Incoming, in_response: bool) -> Handled:
+    async def _transaction(
+        self, incoming: Incoming, in_response: bool, fetched: Mapping[str, object]
+    ) -> Handled:
         now = self._clock()
         async with self._sessions.begin() as session:
             if incoming.event_id is not None:
@@ -222,7 +233,7 @@ class Dialogue:
                 found = await self._open_petition(session, incoming.channel, incoming.user_id)
                 context = replace(context, open_petition=found)
             outcome = self._route(conversation, incoming, context)
-            applied = Applied(session, now, incoming, outcome.state, self._settings)
+            applied = Applied(session, now, incoming, outcome.state, self._settings, fetched)
             new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
             replies = (*outcome.replies, *added)
             self._save(conversation, new_state, now)

@@ -61,10 +61,13 @@ def _person(state: State, _arg: str, ctx: Context) -> Outcome:
 def _look_up(state: State, arg: str, ctx: Context) -> Outcome:
     """``/tracuu``: a petition code (PA-) to the petitions, others (DT-, CK-) to the bookings.
 
-    The same in the staff group, where the appliers show staff any code.
+    The same in the staff group, where the appliers show staff any code. A dossier's code
+    (``000.00.25.H56-241105-0001``) is looked up as ``/hoso`` would.
     """
     if not arg.strip() or normalise_code(arg, prefixes=("PA",)) is not None:
         return status_flow.lookup(state, arg, ctx)
+    if dossier.is_dossier_code(arg):
+        return dossier.start(state, arg, ctx)
     return booking.look_up(state, arg, ctx)
 
 

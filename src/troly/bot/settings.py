@@ -30,6 +30,8 @@ _SECRETS = (
     "dossier_key",
 )
 _SPAN = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+DOSSIER_FIELDS = frozenset({"code", "status", "received", "due", "agency", "procedure", "overdue"})
+DOSSIER_STATES = ("received", "in_progress", "needs_more", "result_ready", "returned")
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "xxx", "your-token-here", "test"}
 
 
@@ -242,7 +244,6 @@ class Settings(BaseSettings):
         "agency": "agencyName",
         "procedure": "procedureName",
         "overdue": "overDueByUser",
-        "updated": "lastModifiedDate",
     }
     # The system's status labels, folded (no diacritics, lower case), to our few states;
     # a label containing one of these words maps too. Unknown labels are shown as they are.
@@ -275,6 +276,9 @@ class Settings(BaseSettings):
     dossier_poll_minutes: int = Field(120, ge=5)
     dossier_follow_days: int = Field(180, ge=1)
     dossier_max_follows: int = Field(10, ge=1)
+    # Personal data law: a follow that ended (a chat id and a dossier code) is deleted by the
+    # daily retention run this long after it ended.
+    dossier_retention_days: int = Field(30, ge=1)
     dossier_lookup_page: str = "https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html"
 
     # Web chat and kiosk.
@@ -301,6 +305,31 @@ class Settings(BaseSettings):
     def zalo_oa_configured(self) -> bool:
         """Whether the Zalo OA door is on (the validator makes its three settings go together)."""
         return self.zalo_oa_app_id is not None
+
+    @field_validator("dossier_fields")
+    @classmethod
+    def _check_dossier_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        """Refuses a mapping without the code's path, or naming a field we do not have."""
+        unknown = sorted(set(value) - DOSSIER_FIELDS)
+        if unknown or not value.get("code"):
+            raise ValueError(
+                "cần đường dẫn của code, chỉ các trường / needs the code's path, and only the "
+                f"fields {', '.join(sorted(DOSSIER_FIELDS))}"
+                + (f" (không biết / unknown: {', '.join(unknown)})" if unknown else "")
+            )
+        return value
+
+    @field_validator("dossier_statuses")
+    @classmethod
+    def _check_dossier_statuses(cls, value: dict[str, str]) -> dict[str, str]:
+        """Refuses a label mapped to a state the assistant does not have."""
+        wrong = sorted({state for state in value.values() if state not in DOSSIER_STATES})
+        if wrong:
+            raise ValueError(
+                f"trạng thái phải là / states must be one of {', '.join(DOSSIER_STATES)} "
+                f"(không biết / unknown: {', '.join(wrong)})"
+            )
+        return {" ".join(label.split()).lower(): state for label, state in value.items()}
 
     @field_validator("handoff_hours")
     @classmethod

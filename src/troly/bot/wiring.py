@@ -7,12 +7,12 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 from troly.bot import notice_phones, personal_data
-from troly.bot.dialogue import OpenPetition
+from troly.bot.dialogue import OpenPetition, Prefetch
 from troly.bot.dossiers import privacy as dossier_privacy
 from troly.bot.dossiers import service as dossier_service
 from troly.bot.dossiers.model import DossierSource
 from troly.bot.effects import Appliers, EffectApplier
-from troly.bot.followups import FollowupHandler, Preloader
+from troly.bot.followups import FollowupHandler, Prefetcher, Preloader
 from troly.bot.handoff import appliers as handoff_appliers
 from troly.bot.handoff import jobs as handoff_jobs
 from troly.bot.handoff import privacy as handoff_privacy
@@ -71,6 +71,16 @@ def followup_handlers(
     handlers.update(session_jobs.handlers())
     handlers.update(handoff_jobs.handlers())
     return handlers
+
+
+def dialogue_prefetch(*, dossiers: DossierSource | None = None) -> Prefetch:
+    """What a message may need from another system, asked before its transaction."""
+    return dossier_service.prefetch(dossiers)
+
+
+def followup_prefetchers(*, dossiers: DossierSource | None = None) -> dict[str, Prefetcher]:
+    """What each follow-up kind asks another system before its transaction, by kind."""
+    return dossier_service.prefetchers(dossiers)
 
 
 def followup_preloaders() -> dict[str, Preloader]:

@@ -44,8 +44,10 @@ from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
 from troly.bot.wiring import (
     dead_letter_hooks,
+    dialogue_prefetch,
     effect_appliers,
     followup_handlers,
+    followup_prefetchers,
     followup_preloaders,
     open_petition,
 )
@@ -137,7 +139,13 @@ class WebChat:
         procedure = self._knowledge.current.kb.get(code)
         if procedure is None:
             return None
-        return card_reply(procedure, Aspect.GENERAL, normalise_locale(locale), all_documents=True)
+        return card_reply(
+            procedure,
+            Aspect.GENERAL,
+            normalise_locale(locale),
+            all_documents=True,
+            details=self._dialogue.province.latest,
+        )
 
 
 @dataclass
@@ -225,11 +233,13 @@ def build_runtime(
         write_lock=write_lock,
         appliers=effect_appliers(settings, dossiers=dossiers),
         open_petition=open_petition(),
+        prefetch=dialogue_prefetch(dossiers=dossiers),
     )
     followups = Followups(
         sessions=sessions,
         handlers=followup_handlers(settings, dossiers=dossiers),
         preloaders=followup_preloaders(),
+        prefetchers=followup_prefetchers(dossiers=dossiers),
         clock=now,
         settings=settings,
         write_lock=write_lock,

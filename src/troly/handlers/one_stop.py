@@ -102,6 +102,9 @@ class JsonDossierSource:
             return self._failed(f"network: {type(exc).__name__}")
         if response.status_code == 404:
             return NotFound(code)
+        if response.status_code in (401, 403):
+            logger.error("one-stop system refused the key: check TROLY_DOSSIER_KEY and its header")
+            return self._failed(f"HTTP {response.status_code}")
         if response.status_code != 200:
             return self._failed(f"HTTP {response.status_code}")
         try:

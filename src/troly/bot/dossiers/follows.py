@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint, delete
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from troly.bot.storage.models import Base
@@ -46,3 +47,13 @@ class DossierFollow(Base):
     def ref(self) -> str:
         """The follow-ups' ``ref`` of this follow."""
         return f"dossier:{self.id}"
+
+
+async def forget_ended_before(session: AsyncSession, *, before: datetime) -> int:
+    """Deletes the follows that ended before ``before`` (a chat id and a code); how many."""
+    result = await session.execute(
+        delete(DossierFollow)
+        .where(DossierFollow.active.is_(False))
+        .where(DossierFollow.ended_at < before)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

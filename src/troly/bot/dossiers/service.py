@@ -3,15 +3,18 @@
 A lookup is shown to whoever asks (the code is on their receipt; the system answers the
 national portal's public lookup the same). A follow polls through the follow-ups: each poll
 compares the answer with what was stored and tells the business, on its own channel through
-the outbox, only of a change; it stops when the dossier is finished, after
+the outbox, only of a change (its lookup is made before the poll's transaction opens: a
+prefetcher); it stops when the dossier is finished, after
 ``dossier_follow_days``, or when unfollowed. Must not import handlers or platform libraries.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -24,8 +27,8 @@ from troly.bot.dossiers.model import DossierSource, DossierStatus, Lookup, NotFo
 from troly.bot.effects import Applied, EffectApplier, EffectResult
 from troly.bot.flows import dossier as flow
 from troly.bot.flows.base import State
-from troly.bot.followups import FollowupHandler, FollowupRun
-from troly.bot.messages import Button, Reply
+from troly.bot.followups import FollowupHandler, FollowupRun, Prefetcher
+from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.outbox import enqueue
 from troly.bot.settings import Settings
 from troly.bot.texts import t
@@ -37,7 +40,7 @@ def appliers(source: DossierSource | None) -> dict[type, EffectApplier]:
     """The dossier effects' appliers, looking dossiers up through ``source``."""
 
     async def lookup(effect: flow.LookupDossier, applied: Applied) -> EffectResult:
-        found = await _ask(source, effect.code, applied.now, applied.settings)
+        found = await _found(source, effect.code, applied)
         locale = applied.state.locale
         if not isinstance(found, DossierStatus):
             return EffectResult((_not_shown(found, effect.code, locale, applied.settings),))
@@ -65,12 +68,52 @@ def handlers(source: DossierSource | None) -> dict[str, FollowupHandler]:
     return {POLL: poll}
 
 
+def prefetchers(source: DossierSource | None) -> dict[str, Prefetcher]:
+    """The poll's lookup, made before its transaction opens (the code is in the payload)."""
+
+    async def lookup(_ref: str, payload: Mapping[str, Any]) -> object:
+        code = payload.get("code")
+        if source is None or not isinstance(code, str):
+            return None
+        return await source.lookup(code)
+
+    return {POLL: lookup}
+
+
 async def _ask(
     source: DossierSource | None, code: str, now: datetime, settings: Settings
 ) -> Lookup:
     if source is None:
         return Unavailable("no one-stop system configured")
-    found = await source.lookup(code)
+    return _settled(await source.lookup(code), now, settings)
+
+
+def prefetch(source: DossierSource | None) -> Callable[[Incoming], Awaitable[Mapping[str, object]]]:
+    """The dialogue's prefetch: the dossier a message may look up, asked before its transaction."""
+
+    async def fetch(incoming: Incoming) -> Mapping[str, object]:
+        code = flow.wanted_code(incoming)
+        if source is None or code is None:
+            return {}
+        return {_key(code): await source.lookup(code)}
+
+    return fetch
+
+
+def _key(code: str) -> str:
+    return f"dossier:{code}"
+
+
+async def _found(source: DossierSource | None, code: str, applied: Applied) -> Lookup:
+    """The prefetched answer for ``code``, or one asked now (in the transaction)."""
+    fetched = applied.prefetched.get(_key(code))
+    if isinstance(fetched, DossierStatus | NotFound | Unavailable):
+        return _settled(fetched, applied.now, applied.settings)
+    return await _ask(source, code, applied.now, applied.settings)
+
+
+def _settled(found: Lookup, now: datetime, settings: Settings) -> Lookup:
+    """The answer as of ``now`` (a due date passed unfinished is late); a failure is logged."""
     if isinstance(found, Unavailable):
         logger.warning("one-stop lookup unavailable: %s", found.reason)
         return found
@@ -124,7 +167,7 @@ async def _follow(code: str, applied: Applied, source: DossierSource | None) -> 
     if (active or 0) >= settings.dossier_max_follows:
         limit = settings.dossier_max_follows
         return EffectResult((Reply(t("dossier.too_many", locale, limit=limit)),))
-    found = await _ask(source, code, now, settings)
+    found = await _found(source, code, applied)
     if isinstance(found, NotFound):
         return EffectResult((_not_shown(found, code, locale, settings),))
     if isinstance(found, DossierStatus) and found.finished:
@@ -169,6 +212,7 @@ async def _schedule(
         ref=row.ref,
         due_at=now + timedelta(minutes=settings.dossier_poll_minutes),
         now=now,
+        payload={"code": row.code},
     )
 
 
@@ -228,7 +272,11 @@ async def _poll(run: FollowupRun, source: DossierSource | None) -> None:
         _tell(session, row, Reply(t("dossier.follow_expired", row.locale, code=row.code)), now)
         _over(row, now)
         return
-    found = await _ask(source, row.code, now, settings)
+    fetched = run.prefetched
+    if isinstance(fetched, DossierStatus | NotFound | Unavailable):
+        found = _settled(fetched, now, settings)
+    else:
+        found = await _ask(source, row.code, now, settings)
     if isinstance(found, Unavailable):
         await _schedule(session, row, now=now, settings=settings)
         return

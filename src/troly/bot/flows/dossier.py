@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from troly.bot.dossiers.model import parse_code
 from troly.bot.flows import menu
-from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.flows.base import Context, Outcome, State, command_of
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.texts import t
 from troly.knowledge.folding import basic_fold
@@ -100,11 +100,43 @@ def asked(text: str) -> str | None:
     return "" if any(word in padded for word in _ASKING) else None
 
 
+def is_dossier_code(text: str) -> bool:
+    """Whether ``text`` is a whole dossier code in a receipt's shape (three groups or more)."""
+    return _CODE_LIKE.fullmatch(text.strip()) is not None and parse_code(text) is not None
+
+
+def wanted_code(incoming: Incoming) -> str | None:
+    """The dossier code a message may look up, so it can be asked before the transaction.
+
+    The code of ``/hoso``, ``/dossier``, ``/tracuu`` (a dossier's code), of the «Xem» and
+    «Theo dõi» buttons, of a message asking about a dossier, or a message that is one (the
+    answer to "send the code"). Pure; a guess that turns out unused costs one lookup.
+    """
+    if incoming.choice is not None:
+        kind, _, rest = incoming.choice.partition(":")
+        what, _, code = rest.partition(":")
+        return parse_code(code) if kind == "dos" and what in {"look", "follow"} else None
+    command = command_of(incoming)
+    if command is not None:
+        name, arg = command
+        if name in {"hoso", "dossier"} or (name == "tracuu" and is_dossier_code(arg)):
+            return parse_code(arg)
+        return None
+    text = (incoming.text or "").strip()
+    if not text:
+        return None
+    return asked(text) or (parse_code(text) if is_dossier_code(text) else None)
+
+
+def _connected(ctx: Context) -> bool:
+    return ctx.settings is not None and bool(ctx.settings.dossier_url)
+
+
 def start(state: State, arg: str, ctx: Context) -> Outcome:
     """``/hoso [mã]``: looks the code up, or asks for it (listing the dossiers followed)."""
     locale = state.locale
     settings = ctx.settings
-    if settings is None or not settings.dossier_url:
+    if settings is None or not _connected(ctx):
         page = settings.dossier_lookup_page if settings is not None else ""
         text = t("dossier.no_system", locale, page=page)
         button = (Button(t("dossier.portal_button", locale), url=page),) if page else ()
@@ -141,7 +173,7 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     if what == "ask":
         return start(state, "", ctx)
     if what in {"look", "follow", "unfollow"} and parse_code(code) is not None:
-        if what == "look":
+        if what == "look" or (what == "follow" and not _connected(ctx)):
             return start(state, code, ctx)
         effect = FollowDossier(code) if what == "follow" else UnfollowDossier(code)
         return Outcome(state.idle(), (), (effect,))
