@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from support import Chat, Clock
@@ -184,3 +185,43 @@ async def test_rollback_returns_to_the_previous_set_and_history_lists_both(
     )
     assert history[1] == "Đang dùng bản đóng gói / the bundled set is in use"
     assert (await kb(worker, "rollback"))[0] == 2
+
+
+async def _two_workers_switch_to_an_import_and_back(
+    url: str, index: ProcedureIndex, tmp: Path
+) -> None:
+    settings = Settings(environment="test", database_url=url)
+    one, other = (build_runtime(settings, index=index, clock=Clock()) for _ in range(2))
+    await upgrade(one.engine)
+    try:
+        assert (await kb(one, "import", str(export(tmp))))[0] == 0
+        # Both workers read the same stored set: the one that imported and the other.
+        assert await one.reloader.check() is True
+        assert await other.reloader.check() is True
+        for worker in (one, other):
+            replies = await Chat(worker.dialogue).say("an", ADDED_NAME)
+            assert replies[0].kind == f"procedure:{ADDED}"
+        # An everyday name of a record that stays still leads to it.
+        replies = await Chat(other.dialogue).say("bo", "khôi phục mã số thuế")
+        assert replies[0].kind == f"procedure:{CHANGED}"
+
+        assert (await kb(other, "rollback"))[0] == 0
+        assert await one.reloader.check() is True
+        assert one.index.kb.get(ADDED) is None and one.index.kb.get(REMOVED) is not None
+    finally:
+        for worker in (one, other):
+            await worker.engine.dispose()
+
+
+async def test_two_workers_on_one_database_switch_to_an_import_and_back(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    await _two_workers_switch_to_an_import_and_back(url, index, tmp_path)
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_two_workers_switch_to_an_import_and_back(
+    pg_url: str, index: ProcedureIndex, tmp_path: Path
+) -> None:
+    await _two_workers_switch_to_an_import_and_back(pg_url, index, tmp_path)
