@@ -583,6 +583,13 @@ async def test_moving_a_session_tells_every_business_with_a_new_invite_and_new_r
     await followups.run_due()
     [early] = await an.new()  # only the new "3 working days before" (15/12 09:00) reminder
     assert "09:00 18/12/2026" in early.text
+    # Time-critical: outside the Zalo OA's window it is announced by ZNS (test_zns.py).
+    assert early.notice is not None and early.notice.kind == "session_reminder"
+    assert dict(early.notice.params) == {
+        "code": one,
+        "time": "09:00 18/12/2026",
+        "place": settings.session_place,
+    }
     assert two  # the pending booking gets no reminders until confirmed
 
 

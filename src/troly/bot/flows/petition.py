@@ -17,6 +17,8 @@ from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.communes import commune_by_code, find_communes
 from troly.bot.petitions.effects import SubmitPetition
+from troly.bot.province.details import commune_examples
+from troly.bot.settings import Settings
 from troly.bot.texts import t
 from troly.bot.topics import TOPIC_KEYS, topic_buttons, topic_label
 
@@ -77,7 +79,9 @@ def prompt_key(key: str, ctx: Context) -> str:
 
 
 def _province(ctx: Context) -> str:
-    return ctx.settings.province if ctx.settings is not None else "Tỉnh Thanh Hóa"
+    if ctx.settings is not None:
+        return ctx.settings.province
+    return str(Settings.model_fields["province"].default)
 
 
 def _go(state: State, step: Step, **draft: Any) -> State:
@@ -244,7 +248,15 @@ def _commune(state: State, text: str, ctx: Context) -> Outcome:
         return _after(chosen, Step.COMMUNE, ctx)
     none = (Button(t("petition.commune_none", locale), choice=f"{PREFIX}:commune:none"),)
     if not found:
-        return Outcome(state, (Reply(t("petition.commune_not_found", locale), (none,)),))
+        ward, commune = commune_examples(_province(ctx))
+        text = t(
+            "petition.commune_not_found",
+            locale,
+            province=_province(ctx),
+            ward=ward,
+            commune=commune,
+        )
+        return Outcome(state, (Reply(text, (none,)),))
     rows = tuple((Button(c.name, choice=f"{PREFIX}:commune:{c.code}"),) for c in found)
     return Outcome(state, (Reply(t("petition.commune_choose", locale), (*rows, none)),))
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.invite import calendar_invite
-from troly.bot.messages import Button, Document, Reply
+from troly.bot.messages import Button, Document, Notice, Reply
 from troly.bot.outbox import enqueue
 from troly.bot.sessions.model import Booking, DialogueSession, Promise
 from troly.bot.settings import Settings
@@ -243,7 +243,11 @@ def reminder(booking: Booking, row: DialogueSession, settings: Settings, *, now:
         buttons = (
             (Button(t("booking.cancel_button", locale), choice=f"book:cancel:{booking.code}"),),
         )
-    return Reply(text, buttons, kind="booking:reminder")
+    notice = Notice(
+        "session_reminder",
+        {"code": booking.code, "time": when(row.starts_at, settings), "place": row.place},
+    )
+    return Reply(text, buttons, kind="booking:reminder", notice=notice)
 
 
 def promise_recorded(booking: Booking, promise: Promise, settings: Settings) -> Reply:
