@@ -12,7 +12,17 @@ from collections.abc import Callable
 from troly.bot.cards import Section
 from troly.bot.codes import normalise_code
 from troly.bot.flows import ask as ask_flow
-from troly.bot.flows import booking, handoff, menu, my_data, screening, smalltalk, words
+from troly.bot.flows import (
+    booking,
+    dossier,
+    handoff,
+    menu,
+    my_data,
+    notice_phone,
+    screening,
+    smalltalk,
+    words,
+)
 from troly.bot.flows import petition as petition_flow
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows import status as status_flow
@@ -51,10 +61,13 @@ def _person(state: State, _arg: str, ctx: Context) -> Outcome:
 def _look_up(state: State, arg: str, ctx: Context) -> Outcome:
     """``/tracuu``: a petition code (PA-) to the petitions, others (DT-, CK-) to the bookings.
 
-    The same in the staff group, where the appliers show staff any code.
+    The same in the staff group, where the appliers show staff any code. A dossier's code
+    (``000.00.25.H56-241105-0001``) is looked up as ``/hoso`` would.
     """
     if not arg.strip() or normalise_code(arg, prefixes=("PA",)) is not None:
         return status_flow.lookup(state, arg, ctx)
+    if dossier.is_dossier_code(arg):
+        return dossier.start(state, arg, ctx)
     return booking.look_up(state, arg, ctx)
 
 
@@ -90,6 +103,8 @@ COMMANDS: dict[str, Command] = {
     "dangky": booking.start,
     "lichcuatoi": booking.my_bookings,
     "tracuu": _look_up,
+    "hoso": dossier.start,
+    "zns": notice_phone.start,
     # English aliases.
     "petition": lambda state, _arg, ctx: petition_flow.start(state, ctx),
     "feedback": lambda state, _arg, ctx: petition_flow.start(state, ctx),
@@ -99,6 +114,7 @@ COMMANDS: dict[str, Command] = {
     "mybookings": booking.my_bookings,
     "mydata": my_data.show,
     "person": _person,
+    "dossier": dossier.start,
 }
 
 
@@ -123,6 +139,8 @@ def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
         return _person(state, "", ctx)
     if rest == "petition":
         return _petition(state, "", ctx)
+    if rest == "dossier":
+        return dossier.start(state, "", ctx)
     return menu.main_menu(state)
 
 
@@ -167,6 +185,8 @@ CHOICES: dict[str, ChoiceHandler] = {
     "sec": _section_choice,
     "book": booking.on_choice,
     "data": my_data.on_choice,
+    "dos": dossier.on_choice,
+    "zns": notice_phone.on_choice,
 }
 
 FLOWS: dict[str, Step] = {
@@ -175,6 +195,8 @@ FLOWS: dict[str, Step] = {
     status_flow.ADD_FLOW: status_flow.on_add_text,
     status_flow.RATE_FLOW: status_flow.on_comment,
     staff_flow.FLOW: staff_flow.on_text,
+    dossier.FLOW: dossier.on_text,
+    notice_phone.FLOW: notice_phone.on_text,
 }
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
@@ -188,6 +210,8 @@ STEPS: dict[str, frozenset[str]] = {
     my_data.FLOW: frozenset({my_data.CONFIRM}),
     handoff.FLOW: frozenset({"waiting", "live"}),
     handoff.STAFF_FLOW: frozenset({"summary"}),
+    dossier.FLOW: frozenset(dossier.Step),
+    notice_phone.FLOW: frozenset({notice_phone.PHONE}),
 }
 """Every flow a conversation may be in, with the steps it may wait at."""
 
@@ -225,6 +249,7 @@ def file_room(state: State, ctx: Context) -> int | None:
 STAFF_COMMANDS: dict[str, Command] = {
     "id": lambda state, _arg, ctx: menu.staff_whoami(state, ctx),
     "huy": lambda state, _arg, _ctx: menu.staff_cancel(state),
+    "cancel": lambda state, _arg, _ctx: menu.staff_cancel(state),
     "tracuu": _look_up,
 }
 STAFF_CHOICES: dict[str, ChoiceHandler] = {
@@ -283,6 +308,8 @@ def _free_text(state: State, text: str, said: str | None, ctx: Context) -> Outco
         return _look_up(state, code, ctx)
     if handoff.wants_person(text):
         return handoff.request(state, ctx)
+    if (code := dossier.asked(text)) is not None:
+        return dossier.start(state, code, ctx)
     if (chat := smalltalk.kind_of(text)) is not None:
         return smalltalk.answer(state, chat)
     if status_flow.should_ask_open(state, ctx.open_petition, ctx):

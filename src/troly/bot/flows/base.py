@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from troly.bot.messages import Incoming, Reply
+from troly.bot.province.details import ProvinceDetails, details_from
 from troly.bot.settings import Settings
 from troly.knowledge.index import ProcedureIndex, SearchResult
 
@@ -103,6 +104,27 @@ class Support:
         return self
 
 
+def support_of(settings: Settings, details: ProvinceDetails | None) -> Support:
+    """How to reach a person: the center's hotline, hours and place, else the settings'.
+
+    Without a center hotline the support setting's number (the national portal's) is given.
+    """
+    if details is None:
+        details = details_from(settings)
+    place = details.center_place()
+    return Support(
+        phone=details.center_hotline or settings.support_phone,
+        hours=details.center_hours or settings.support_hours,
+        place=place or settings.support_place,
+        hours_en=settings.support_hours_en,
+        place_en=(
+            f"{settings.support_place_en}, {details.center_address}"
+            if details.center_address
+            else settings.support_place_en
+        ),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a step may consult: the knowledge index, the time, limits, support contacts."""
@@ -114,6 +136,8 @@ class Context:
     channel: str = "web"
     settings: Settings | None = None
     user_id: str = ""
+    details: ProvinceDetails | None = None
+    """The province's own details (service center, portal, local notes), when known."""
     open_petition: str | None = None
     """The code of the user's newest open petition, when the door's dialogue looks it up."""
 

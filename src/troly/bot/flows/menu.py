@@ -10,13 +10,17 @@ from troly.bot.texts import LOCALES, t
 
 
 def menu_buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
-    """The main menu as buttons."""
+    """The main menu as buttons.
+
+    Five: the Zalo OA shows up to five as buttons (more become numbered lines). Help is
+    ``/trogiup``, named in the welcome.
+    """
     return (
         (Button(t("menu.ask", locale), choice="menu:ask"),),
         (Button(t("menu.booking", locale), choice="menu:booking"),),
-        (Button(t("menu.human", locale), choice="human"),),
+        (Button(t("menu.dossier", locale), choice="menu:dossier"),),
         (
-            Button(t("menu.help", locale), choice="menu:help"),
+            Button(t("menu.human", locale), choice="human"),
             Button(t("menu.language", locale), choice="lang:en" if locale == "vi" else "lang:vi"),
         ),
     )
