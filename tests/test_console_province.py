@@ -12,6 +12,7 @@ from httpx import Response
 
 from console_support import Console, console_app
 from support import Clock
+from test_kb_import import export
 from troly.handlers import cli
 from troly.handlers import kb_records_cli as kb_cli
 from troly.knowledge.index import ProcedureIndex
@@ -51,10 +52,13 @@ def test_an_admin_sets_the_centers_address_and_the_next_card_names_it(console: C
     assert 'action="/console/province"' not in page
 
     card = console.chat(text="đăng ký thành lập công ty cổ phần")[0]
-    assert (
+    place = (
         "📍 Nơi nộp: Trung tâm Phục vụ hành chính công tỉnh Thanh Hóa, "
-        "28 Đại lộ Lê Lợi, phường Hạc Thành" in card.splitlines()
+        "28 Đại lộ Lê Lợi, phường Hạc Thành"
     )
+    assert place in card.splitlines()
+    console.client.cookies.clear()
+    assert place in console.client.get(f"/p/{COMPANY}").text
 
 
 def test_only_an_admin_changes_the_details_and_a_bad_link_is_refused_keeping_it(
@@ -101,3 +105,20 @@ def test_troly_kb_note_writes_the_note_and_refuses_an_unknown_code(console: Cons
     console.runtime.dialogue.province.forget()
     card = console.chat(text="đăng ký thành lập công ty cổ phần")[0]
     assert "📌 Ghi chú của tỉnh: Nộp tại quầy số 5." in card.splitlines()
+
+
+def test_the_page_lists_the_imports_of_the_procedure_records(
+    console: Console, tmp_path: Path
+) -> None:
+    with console.as_("viewer") as client:
+        before = client.get("/console/province").text
+    assert 'data-testid="imports-none"' in before
+
+    out = io.StringIO()
+    args = cli.parser().parse_args(["kb", "import", str(export(tmp_path)), "--by", "lan"])
+    assert console.run(lambda: kb_cli.run(args, console.settings, out)) == 0, out.getvalue()
+
+    with console.as_("viewer") as client:
+        after = client.get("/console/province").text
+    assert 'data-testid="import-status-1">Đang dùng<' in after
+    assert "+1 −1 ~1 *1" in after

@@ -3,14 +3,17 @@ changes, stores it for every worker and switches their index; ``history`` and ``
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import json
+import sys
 from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from support import Chat, Clock
@@ -102,7 +105,10 @@ async def test_an_import_prints_the_diff_and_every_worker_switches_to_it(
     assert any(line.startswith("    tên thường gọi / everyday name: ") for line in lines)
     assert lines[-1].startswith("Đã lưu lần nhập #1;")
 
+    interval = sys.getswitchinterval()
     assert await worker.reloader.check() is True
+    # The rebuild's gentle mode (a short switch interval, the collector paused) is over.
+    assert (sys.getswitchinterval(), gc.isenabled()) == (interval, True)
     assert (await chat.say("an", ADDED_NAME))[0].kind == f"procedure:{ADDED}"
     renamed = await chat.say("an", "đăng ký thành lập công ty cổ phần")
     assert renamed[0].kind == f"procedure:{RENAMED}"
@@ -179,3 +185,43 @@ async def test_rollback_returns_to_the_previous_set_and_history_lists_both(
     )
     assert history[1] == "Đang dùng bản đóng gói / the bundled set is in use"
     assert (await kb(worker, "rollback"))[0] == 2
+
+
+async def _two_workers_switch_to_an_import_and_back(
+    url: str, index: ProcedureIndex, tmp: Path
+) -> None:
+    settings = Settings(environment="test", database_url=url)
+    one, other = (build_runtime(settings, index=index, clock=Clock()) for _ in range(2))
+    await upgrade(one.engine)
+    try:
+        assert (await kb(one, "import", str(export(tmp))))[0] == 0
+        # Both workers read the same stored set: the one that imported and the other.
+        assert await one.reloader.check() is True
+        assert await other.reloader.check() is True
+        for worker in (one, other):
+            replies = await Chat(worker.dialogue).say("an", ADDED_NAME)
+            assert replies[0].kind == f"procedure:{ADDED}"
+        # An everyday name of a record that stays still leads to it.
+        replies = await Chat(other.dialogue).say("bo", "khôi phục mã số thuế")
+        assert replies[0].kind == f"procedure:{CHANGED}"
+
+        assert (await kb(other, "rollback"))[0] == 0
+        assert await one.reloader.check() is True
+        assert one.index.kb.get(ADDED) is None and one.index.kb.get(REMOVED) is not None
+    finally:
+        for worker in (one, other):
+            await worker.engine.dispose()
+
+
+async def test_two_workers_on_one_database_switch_to_an_import_and_back(
+    tmp_path: Path, index: ProcedureIndex
+) -> None:
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    await _two_workers_switch_to_an_import_and_back(url, index, tmp_path)
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_two_workers_switch_to_an_import_and_back(
+    pg_url: str, index: ProcedureIndex, tmp_path: Path
+) -> None:
+    await _two_workers_switch_to_an_import_and_back(pg_url, index, tmp_path)

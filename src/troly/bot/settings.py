@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     # One of the 34 provinces and cities after the 1 July 2025 merger (name or code, with or
     # without marks); it is read back as the official name ("thanh hoa" -> "Tỉnh Thanh Hóa").
     province: str = "Tỉnh Thanh Hóa"
+    province_en: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: Literal["vi", "en"] = "vi"
 
@@ -180,6 +181,7 @@ class Settings(BaseSettings):
     session_time: str = Field("14:00", pattern=r"^\d{1,2}:\d{2}$")
     session_minutes: int = Field(180, ge=15)
     session_place: str = "Hội trường UBND tỉnh"
+    session_place_en: str = "the Provincial People's Committee hall"
     session_seats: int = Field(20, ge=1)
     session_months_ahead: int = Field(2, ge=1, le=12)
     session_opens_days_before: int = Field(30, ge=1)

@@ -139,7 +139,13 @@ class WebChat:
         procedure = self._knowledge.current.kb.get(code)
         if procedure is None:
             return None
-        return card_reply(procedure, Aspect.GENERAL, normalise_locale(locale), all_documents=True)
+        return card_reply(
+            procedure,
+            Aspect.GENERAL,
+            normalise_locale(locale),
+            all_documents=True,
+            details=self._dialogue.province.latest,
+        )
 
 
 @dataclass

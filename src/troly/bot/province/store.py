@@ -167,6 +167,11 @@ class DetailsCache:
             self._read_at = now
         return self._details
 
+    @property
+    def latest(self) -> ProvinceDetails:
+        """The details as last read (the settings' before any message): no database read."""
+        return self._details
+
     def forget(self) -> None:
         """Reads the database again at the next message (this worker changed a detail)."""
         self._read_at = None

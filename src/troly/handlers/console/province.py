@@ -1,5 +1,6 @@
 """The province's details page: the service center's address, hours, hotline, map, the portal,
-the communes' hours (admins edit them) and the local notes per procedure (staff add them)."""
+the communes' hours (admins edit them), the local notes per procedure (staff add them), and
+the imports of the procedure records (``troly kb import``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from troly.bot.console.audit import audit
+from troly.bot.knowledge import imports
 from troly.bot.province import store
 from troly.bot.province.details import MAX_DETAIL, MAX_NOTE
 from troly.handlers.console.guard import Ctx, Gate
@@ -47,6 +49,7 @@ class ProvincePages:
         async with self.gate.tx() as session:
             rows = await store.detail_rows(session, self.gate.settings)
             notes = await store.notes(session)
+            imported = await imports.history(session)
         context = {
             "ctx": ctx,
             "locale": ctx.locale,
@@ -57,6 +60,7 @@ class ProvincePages:
             "saved": request.query_params.get("saved", ""),
             "error": error,
             "typed": typed or {},
+            "imports": imported,
         }
         return self.gate.render(request, "province.html", context, status=status)
 
