@@ -128,9 +128,12 @@ class Console:
         topic: str = "xaydung",
         consent: bool = False,
         files: tuple[tuple[str, bytes, str], ...] = (),
+        public: bool = False,
+        commune: str | None = None,
     ) -> str:
         """Files a petition through the web chat (with ``files``: name, bytes, type, uploaded
-        at the files step); returns its tracking code."""
+        at the files step; ``commune``: typed, naming one; ``public``: the opt-in pressed);
+        returns its tracking code."""
         self.chat(text="/phananh")
         self.chat(choice=f"pf:topic:{topic}")
         self.chat(text=description)
@@ -141,8 +144,11 @@ class Console:
             )
             assert sent.status_code == 200, sent.text
         self.chat(choice="pf:done")
-        self.chat(choice="pf:commune:none")
-        self.chat(choice="pf:public:0")
+        if commune is None:
+            self.chat(choice="pf:commune:none")
+        else:
+            self.chat(text=commune)
+        self.chat(choice=f"pf:public:{int(public)}")
         if consent:
             self.chat(choice="pf:consent:1")
             self.chat(text="Công ty TNHH Sông Mã")

@@ -17,7 +17,12 @@ from troly.bot.settings import Settings
 from troly.bot.staff import add_staff
 from troly.bot.staff_topics import StaffTopics
 from troly.bot.storage.models import OutboxMessage
-from troly.bot.wiring import effect_appliers, followup_handlers, followup_preloaders
+from troly.bot.wiring import (
+    effect_appliers,
+    followup_handlers,
+    followup_preloaders,
+    open_petition,
+)
 from troly.knowledge.index import ProcedureIndex
 
 GROUP = "-1001234"
@@ -63,6 +68,7 @@ class World:
             settings=self.settings,
             clock=self.clock,
             appliers=effect_appliers(self.settings),
+            open_petition=open_petition(),
         )
         self.followups = Followups(
             sessions=self.sessions,

@@ -222,7 +222,7 @@ async def test_on_postgresql_a_cancellation_racing_an_approval_leaves_counts_rig
         booked = {u: r.text[r.text.index("DT-") :][:9] for u, r in made.items()}
 
         async def cancel(user: str) -> None:
-            choice = f"book:cancel:{booked[user]}"
+            choice = f"book:cancel:{booked[user]}:yes"
             await business.handle(Incoming(channel="web", user_id=user, choice=choice))
 
         async def approve(user: str) -> None:

@@ -90,7 +90,7 @@ async def test_cancelling_after_a_taken_tax_code_ends_the_registration(web: Chat
     await _start(web, "binh")
     await web.say("binh", tax_code)
     [cancelled] = await web.press("binh", "cancel")
-    assert cancelled.text.startswith("Đã hủy.")
+    assert cancelled.text.startswith("Đã hủy đăng ký đang làm dở.")
     [menu] = await web.say("binh", next(tax_codes()))
     assert menu.kind != "booking:summary"
 

@@ -26,6 +26,7 @@ CODE_ROUTES = {
     "console:case_reroute",
     "console:case_file",
     "console:case_timeline",
+    "console:case_unpublish",
 }
 """Routes of one petition: an officer of another topic gets 404, as if it did not exist."""
 

@@ -6,15 +6,18 @@ import pytest
 
 from troly.knowledge.domains import (
     UNCOVERED_TOPICS,
+    Topic,
     business_forms,
     government_levels,
     names_procedure_words,
+    parse_topics,
     specialised_sectors,
     uncovered_terms,
 )
 from troly.knowledge.folding import basic_fold
 from troly.knowledge.index import Decision, ProcedureIndex
 from troly.knowledge.records import load_knowledge
+from troly.knowledge.vocabulary import VocabularyError
 
 
 @pytest.mark.parametrize(
@@ -79,3 +82,43 @@ def test_no_context_free_term_names_a_covered_procedure() -> None:
     context_free = {t for topic in UNCOVERED_TOPICS if not topic.context for t in topic.terms}
 
     assert sorted(t for t in context_free if any(f" {t} " in name for name in names)) == []
+
+
+def test_the_shipped_lexicon_is_grouped_by_ministry() -> None:
+    ministries = {topic.ministry for topic in UNCOVERED_TOPICS}
+
+    assert "" not in ministries
+    assert "Bộ Y tế" in ministries
+    assert [t.ministry for t in UNCOVERED_TOPICS if t.name == "health (Bộ Y tế)"] == ["Bộ Y tế"]
+
+
+def test_the_lexicon_file_reads_into_topics_with_their_ministry() -> None:
+    text = (
+        "# a comment\n\nministry\tBộ Y tế\ntopic\thealth\nterm\tnha thuoc\n"
+        "topic\tfood\nterm\tnha hang\ncontext\tan toan thuc pham\n"
+    )
+    assert parse_topics(text, source="t.tsv") == (
+        Topic("health", ("nha thuoc",), (), "Bộ Y tế"),
+        Topic("food", ("nha hang",), ("an toan thuc pham",), "Bộ Y tế"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        ("term\tnha thuoc", "4: a term line before any topic line"),
+        ("topic\thealth\nterm", "5: expected kind<TAB>text, the text non-empty"),
+        (
+            "topic\thealth\nword\tnha thuoc",
+            "5: kind 'word' is not one of ministry, topic, term, context",
+        ),
+        ("topic\thealth\nterm\tNhà thuốc", "5: 'Nhà thuốc' is not folded (lower case, no marks)"),
+        ("topic\thealth\ncontext\tbenh vien\ntopic\tfood", "4: topic 'health' has no term line"),
+        ("topic\tfood\nterm\tnha hang\ntopic\tfood", "6: topic 'food' appears twice"),
+    ],
+)
+def test_a_bad_lexicon_line_is_refused_with_its_file_and_line(lines: str, problem: str) -> None:
+    text = "# a comment\n\nministry\tBộ Y tế\n" + lines + "\n"
+    with pytest.raises(VocabularyError) as refused:
+        parse_topics(text, source="uncovered_topics.tsv")
+    assert str(refused.value) == f"uncovered_topics.tsv:{problem}"

@@ -41,7 +41,7 @@ async def test_the_whole_life_of_a_petition(world: World) -> None:
     [commune] = await world.press("pf:done")
     assert "xã, phường nào" in commune.text
     [public] = await world.say("hac thanh")
-    assert choices(public) == ["pf:public:1", "pf:public:0"]
+    assert choices(public) == ["pf:public:0", "pf:public:1"]
     [consent] = await world.press("pf:public:0")
     assert "Luật Bảo vệ dữ liệu cá nhân" in consent.text
     [ask_name] = await world.press("pf:consent:1")

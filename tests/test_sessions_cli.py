@@ -232,7 +232,7 @@ async def held_session_with_bookings(
     made = {user: await book(web, user, 1, next(codes)) for user in ("an", "binh", "chi")}
     for user in ("an", "binh"):
         await staff.press("staff1", f"scr:ok:{made[user]}")
-    await web.press("chi", f"book:cancel:{made['chi']}")
+    await web.press("chi", f"book:cancel:{made['chi']}:yes")
     return clock, web, made
 
 

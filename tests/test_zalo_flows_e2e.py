@@ -77,8 +77,8 @@ async def test_a_petition_on_the_oa_with_numbers_and_buttons_then_tracked(
         [commune] = await chat.tap(files, 0)
         assert "xã, phường nào" in commune.text
         [public] = await chat.say("hac thanh")
-        assert payloads(public) == ["pf:public:1", "pf:public:0"]
-        [consent] = await chat.tap(public, 1)
+        assert payloads(public) == ["pf:public:0", "pf:public:1"]
+        [consent] = await chat.tap(public, 0)
         assert "Luật Bảo vệ dữ liệu cá nhân" in consent.text
         [ask_name] = await chat.say("1")  # a number picks a button too
         assert "Tên doanh nghiệp" in ask_name.text
@@ -120,7 +120,7 @@ async def test_cancelling_a_petition_on_the_oa_mid_flow(
         [files] = await chat.say("Hoàn thuế GTGT chậm hai tháng")
         assert payloads(files) == ["pf:done"]
         [cancelled] = await chat.say("/huy")
-        assert cancelled.text == "Đã hủy. Bạn cần gì tiếp theo?"
+        assert cancelled.text == "Đã hủy phản ánh đang soạn. Bạn cần gì tiếp theo?"
         assert "menu:booking" in payloads(cancelled)
         [stale] = await chat.tap(files, 0)  # the petition's button from before the /huy
         assert stale.text.startswith("Nút này đã hết hiệu lực")
@@ -138,8 +138,8 @@ async def test_a_booking_on_the_oa_to_its_code_then_listed(
     async with ZaloOAFake(clock=clock) as fake, oa_app(tmp_path, fake, clock, index=index) as rt:
         chat = OAChat(rt, fake, OA_USER)
         [listing] = await chat.say("/dangky")
-        assert "14:00 17/12/2026" in listing.text
-        assert [b["title"] for b in listing.buttons] == ["14:00 17/12/2026 · còn 20 chỗ"]
+        assert "14:00 Thứ Năm, 17/12/2026" in listing.text
+        assert [b["title"] for b in listing.buttons] == ["14:00 Thứ Năm, 17/12/2026 · còn 20 chỗ"]
         [consent] = await chat.tap(listing, 0)
         assert "đồng ý" in consent.text.lower()
         assert payloads(consent) == ["book:consent:yes", "book:consent:no"]
@@ -190,8 +190,8 @@ async def test_a_petition_and_a_booking_on_the_zalo_bot_with_numbered_choices(
         [commune] = await chat.say("1")
         assert "xã, phường nào" in commune.text
         [public] = await chat.say("hac thanh")
-        assert "\n1. 🌐 Được công khai\n2. 🔒 Không công khai\n" in public.text
-        [consent] = await chat.say("2")
+        assert "\n1. 🔒 Giữ kín (mặc định)\n2. 🌐 Đồng ý công khai\n" in public.text
+        [consent] = await chat.say("1")
         assert "Luật Bảo vệ dữ liệu cá nhân" in consent.text
         await chat.say("1")
         await chat.say("Công ty TNHH Nông sản Xanh")
@@ -207,7 +207,7 @@ async def test_a_petition_and_a_booking_on_the_zalo_bot_with_numbered_choices(
         assert code in status.text and "Trạng thái:" in status.text
 
         [listing] = await chat.say("/dangky")
-        assert "\n1. 14:00 17/12/2026 · còn 20 chỗ\n" in listing.text
+        assert "\n1. 14:00 Thứ Năm, 17/12/2026 · còn 20 chỗ\n" in listing.text
         await chat.say("1")
         [ask_tax] = await chat.say("1")
         assert "Mã số thuế" in ask_tax.text
@@ -284,7 +284,7 @@ async def test_a_staff_reply_reaches_the_oa_business_and_waits_outside_the_windo
         [files] = await chat.say("Hồ sơ cấp phép xây dựng quá hạn 20 ngày")
         [commune] = await chat.tap(files, 0)
         [public] = await chat.tap(commune, 0)
-        [consent] = await chat.tap(public, 1)
+        [consent] = await chat.tap(public, 0)
         [_, summary] = await chat.tap(consent, 1, replies=2)  # anonymous: a note, the summary
         [filed] = await chat.tap(summary, 0)
         code = code_after(filed.text, "Mã theo dõi: ")
@@ -397,7 +397,7 @@ async def test_on_the_zalo_bot_huy_cancels_and_a_staff_reply_is_answered_by_numb
         [ask] = await chat.say("4")
         assert "mô tả" in ask.text
         [cancelled] = await chat.say("/huy")
-        assert cancelled.text.startswith("Đã hủy. Bạn cần gì tiếp theo?")
+        assert cancelled.text.startswith("Đã hủy phản ánh đang soạn. Bạn cần gì tiếp theo?")
         assert "Trả lời 1, 2, 3, 4 hoặc 5 để chọn." in cancelled.text
         [none] = await chat.say("/huy")
         assert none.text.startswith("Không có thao tác nào đang dở")
@@ -488,7 +488,7 @@ async def test_a_summary_with_the_longest_description_is_split_with_its_buttons_
         [files] = await chat.say(longest)
         [commune] = await chat.tap(files, 0)
         [public] = await chat.tap(commune, 0)
-        [consent] = await chat.tap(public, 1)
+        [consent] = await chat.tap(public, 0)
         pieces = await chat.tap(consent, 1, replies=3)  # the anonymous note, then the summary
         assert len(pieces) >= 3
         assert all(len(p.text) <= 2000 for p in pieces)

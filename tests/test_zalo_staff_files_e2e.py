@@ -33,7 +33,7 @@ async def _file_on_the_oa(chat: OAChat) -> str:
     [files] = await chat.say("Hồ sơ cấp phép xây dựng quá hạn 20 ngày")
     [commune] = await chat.tap(files, 0)
     [public] = await chat.tap(commune, 0)
-    [consent] = await chat.tap(public, 1)
+    [consent] = await chat.tap(public, 0)
     [_, summary] = await chat.tap(consent, 1, replies=2)
     [filed] = await chat.tap(summary, 0)
     return filed.text.split("Mã theo dõi: ")[1].split()[0]
@@ -153,7 +153,7 @@ async def test_a_photo_the_oa_business_sends_reaches_the_staff_topic(
             assert "1/5" in added.text
             [commune] = await chat.tap(added, 0)
             [public] = await chat.tap(commune, 0)
-            [consent] = await chat.tap(public, 1)
+            [consent] = await chat.tap(public, 0)
             [_, summary] = await chat.tap(consent, 1, replies=2)
             [filed] = await chat.tap(summary, 0)
             code = filed.text.split("Mã theo dõi: ")[1].split()[0]

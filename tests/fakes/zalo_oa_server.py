@@ -9,6 +9,10 @@ settable clock, a rate limit answering ``-32`` with ``X-RateLimit-*`` headers, t
 button shapes, media templates whose image URL must be fetchable, and a webhook emitter
 signing the raw bytes with ``mac=sha256(...)`` that sends an event again, with a
 ``num_retry`` header, when the receiver does not answer 200 in time.
+It also serves ZNS (``POST /message/template``, facts/channels.md F): the OA's token, a phone
+written 84xxxxxxxxx, an approved template whose named parameters ``template_data`` must carry
+exactly and within their lengths, a daily quota, a balance, and phones that cannot receive;
+every ZNS message is billable. ZNS codes are those of zalo.cloud's ZNS error guide.
 Error codes are Zalo's where known; messages marked "fake wording" are ours.
 """
 
@@ -19,6 +23,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import re
 import secrets
 import unicodedata
 from collections import deque
@@ -94,6 +99,32 @@ class SentMessage:
 
 
 @dataclass
+class ZnsMessage:
+    """A ZNS template message the fake accepted (always billable)."""
+
+    phone: str
+    template_id: str
+    data: dict[str, str]
+    tracking_id: str
+    at: datetime
+    billable: bool = True
+
+
+# ZNS error codes (zalo.cloud/zns/guidelines/handle-error-code).
+ZNS_UNKNOWN = -100
+ZNS_BAD_PHONE = -108
+ZNS_BAD_TEMPLATE = -109
+ZNS_EMPTY_DATA = -111
+ZNS_BAD_DATA = -112
+ZNS_OUT_OF_QUOTA = -115
+ZNS_NO_ACCOUNT = -118
+ZNS_CANNOT_RECEIVE = -119
+ZNS_BAD_TOKEN = -124
+ZNS_DAILY_QUOTA = -144
+_ZNS_PHONE = re.compile(r"^84\d{9,10}$")
+
+
+@dataclass
 class _Token:
     value: str
     expires_at: datetime
@@ -149,6 +180,8 @@ class ZaloOAFake(StateChanges):
         webhook_timeout: float = 2.0,
         retry_schedule: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.5),
         refresh_delay: float = 0.0,
+        zns_templates: dict[str, dict[str, int]] | None = None,
+        zns_daily_quota: int = 500,
     ) -> None:
         """Creates the fake. ``retry_schedule`` compresses Zalo's 30 s, 5, 15, 30 min, 1 h."""
         self.app_id = app_id
@@ -180,6 +213,13 @@ class ZaloOAFake(StateChanges):
         self.fetched: list[bytes] = []  # images Zalo downloaded from the bot's URLs
         self.followers: set[str] = set()
         self.require_follow = False
+        # ZNS: approved templates (id -> parameter -> max length), what was sent, the quota.
+        self.zns_templates = dict(zns_templates or {})
+        self.zns_daily_quota = zns_daily_quota
+        self.zns_sent: list[ZnsMessage] = []
+        self.zns_balance_empty = False
+        self.zns_no_account: set[str] = set()  # phones with no Zalo account
+        self.zns_cannot_receive: set[str] = set()  # phones whose user turned ZNS off
 
         self._access: dict[str, _Token] = {}
         self._refresh: dict[str, bool] = {}  # refresh token -> still usable
@@ -198,6 +238,7 @@ class ZaloOAFake(StateChanges):
                 Route("/v4/oa/access_token", self._oauth, methods=["POST"]),
                 Route("/v4/oa/permission", self._permission, methods=["GET"]),
                 Route("/media/{name}", self._media, methods=["GET"]),
+                Route("/message/template", self._zns, methods=["POST"]),
             ]
         )
 
@@ -500,6 +541,72 @@ class ZaloOAFake(StateChanges):
         }
         return JSONResponse({"data": data, "error": 0, "message": "Success"},
                             headers=self._rate_headers())  # fmt: skip
+
+    @property
+    def zns_url(self) -> str:
+        """For ``TROLY_ZALO_ZNS_API_URL``."""
+        return self._root
+
+    async def _zns(self, request: Request) -> Response:
+        path = request.url.path
+        try:
+            token = request.headers.get("access_token")
+            known = self._access.get(token or "")
+            if known is None or known.revoked or known.expires_at <= self.clock():
+                raise _Failure(ZNS_BAD_TOKEN, "Access token is invalid")
+            self._rate_check()
+            if self._injections:
+                code, message = self._injections.pop(0)
+                return self._fail(path, code, message, injected=True)
+            try:
+                body = json.loads(await request.body())
+            except ValueError:
+                raise _Failure(ZNS_UNKNOWN, "Body is not JSON (fake wording)") from None
+            phone, template_id, data, tracking = self._check_zns(body)
+            today = self.clock().date()
+            used = sum(1 for m in self.zns_sent if m.at.date() == today)
+            if self.zns_balance_empty:
+                raise _Failure(ZNS_OUT_OF_QUOTA, "Out of quota")
+            if used >= self.zns_daily_quota:
+                raise _Failure(ZNS_DAILY_QUOTA, "OA has exceeded the daily quota (fake wording)")
+            if phone in self.zns_no_account:
+                raise _Failure(ZNS_NO_ACCOUNT, "Zalo account not existed")
+            if phone in self.zns_cannot_receive:
+                raise _Failure(ZNS_CANNOT_RECEIVE, "Account can not receive ZNS")
+        except _Failure as failure:
+            return self._fail(path, failure.code, failure.message)
+        now = self.clock()
+        self.zns_sent.append(ZnsMessage(phone, template_id, data, tracking, now))
+        self._bump()
+        remaining = self.zns_daily_quota - used - 1
+        data_out = {
+            "msg_id": self._next_id(),
+            "sent_time": str(int(now.timestamp() * 1000)),
+            "quota": {"dailyQuota": str(self.zns_daily_quota), "remainingQuota": str(remaining)},
+        }
+        return JSONResponse({"error": 0, "message": "Success", "data": data_out},
+                            headers=self._rate_headers())  # fmt: skip
+
+    def _check_zns(self, body: Any) -> tuple[str, str, dict[str, str], str]:
+        if not isinstance(body, dict):
+            raise _Failure(ZNS_UNKNOWN, "Body must be an object (fake wording)")
+        phone = body.get("phone")
+        if not isinstance(phone, str) or not _ZNS_PHONE.match(phone):
+            raise _Failure(ZNS_BAD_PHONE, "Phone number invalid")
+        template_id = body.get("template_id")
+        params = self.zns_templates.get(template_id) if isinstance(template_id, str) else None
+        if params is None:
+            raise _Failure(ZNS_BAD_TEMPLATE, "Template ID invalid")
+        data = body.get("template_data")
+        if not isinstance(data, dict) or not data:
+            raise _Failure(ZNS_EMPTY_DATA, "Template data empty")
+        if set(data) != set(params):
+            raise _Failure(ZNS_BAD_DATA, "Template data invalid (parameters differ)")
+        for name, value in data.items():
+            if not isinstance(value, str) or not value or len(value) > params[name]:
+                raise _Failure(ZNS_BAD_DATA, f"Template data invalid ({name}) (fake wording)")
+        tracking = body.get("tracking_id", "")
+        return phone, template_id, {k: str(v) for k, v in data.items()}, str(tracking)
 
     def _rate_check(self) -> None:
         now = self.clock()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.cards import (
@@ -21,6 +21,7 @@ from troly.bot.cards import (
     section_page,
 )
 from troly.bot.messages import Button, Reply
+from troly.bot.province.details import ProvinceDetails
 from troly.bot.storage.models import QuestionLog
 from troly.bot.texts import t
 from troly.knowledge.aspects import Aspect
@@ -81,6 +82,20 @@ async def forget_questions_before(session: AsyncSession, *, before: datetime) ->
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def record_pick(session: AsyncSession, *, folded: str, code: str, channel: str) -> None:
+    """Marks the newest matching question answered with choices as resolved by ``code``."""
+    newest = (
+        select(func.max(QuestionLog.id))
+        .where(QuestionLog.folded == folded)
+        .where(QuestionLog.channel == channel)
+        .where(QuestionLog.decision == Decision.CHOOSE.value)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(QuestionLog).where(QuestionLog.id == newest).values(picked_code=code)
+    )
+
+
 def search_and_log(
     session: AsyncSession,
     index: ProcedureIndex,
@@ -102,10 +117,12 @@ def choice_label(name: str) -> str:
     return name if len(name) <= MAX_CHOICE_LABEL else name[: MAX_CHOICE_LABEL - 1] + "…"
 
 
-def reply_for(result: SearchResult, locale: str) -> Reply:
+def reply_for(
+    result: SearchResult, locale: str, *, details: ProvinceDetails | None = None
+) -> Reply:
     """The reply to a question: the card, the choices, or "I don't know" with a person."""
     if result.decision is Decision.ANSWER and result.best is not None:
-        return card_reply(result.best.procedure, result.aspect, locale)
+        return card_reply(result.best.procedure, result.aspect, locale, details=details)
     if result.reply_kind is not None:
         return standard_reply(result.reply_kind, locale)
     if result.decision is Decision.CHOOSE and result.choices:
@@ -138,7 +155,12 @@ def standard_reply(kind: str, locale: str) -> Reply:
 
 
 def card_reply(
-    procedure: Procedure, aspect: Aspect, locale: str, *, all_documents: bool = False
+    procedure: Procedure,
+    aspect: Aspect,
+    locale: str,
+    *,
+    all_documents: bool = False,
+    details: ProvinceDetails | None = None,
 ) -> Reply:
     """The answer about a procedure: the first card, one aspect, or a section's first page.
 
@@ -146,16 +168,16 @@ def card_reply(
     """
     p = procedure
     if all_documents:
-        text = render_card(p, aspect=aspect, locale=locale, all_documents=True)
+        text = render_card(p, aspect=aspect, locale=locale, all_documents=True, details=details)
         return Reply(text, buttons=card_buttons(p, locale), kind=f"procedure:{p.code}")
     section = SECTION_OF_ASPECT.get(aspect)
     if section is not None:
         return page_reply(p, section, 0, locale)
     if aspect is Aspect.GENERAL:
-        text = first_card(p, locale)
+        text = first_card(p, locale, details=details)
         return Reply(text, buttons=card_buttons(p, locale), kind=f"procedure:{p.code}")
     return Reply(
-        aspect_text(p, aspect, locale),
+        aspect_text(p, aspect, locale, details=details),
         buttons=card_buttons(p, locale, shown=aspect.value),
         kind=f"procedure:{p.code}",
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from troly.bot import tidy
+from troly.bot.province.details import ProvinceDetails
 from troly.bot.texts import t
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.records import Procedure
@@ -61,19 +62,37 @@ def _bullets(groups: list[tuple[str, str]]) -> list[str]:
     return [f"• {names}: {value}" if names else f"• {value}" for names, value in groups]
 
 
-def first_card(p: Procedure, locale: str = "vi") -> str:
+def where(p: Procedure, locale: str, details: ProvinceDetails | None) -> str | None:
+    """Where to submit: the record's address, else the province's office for it, if known."""
+    found = tidy.where(p)
+    if found or details is None:
+        return found
+    if details.center_serves(p):
+        return details.center_place()
+    if details.commune_office_serves(p) and details.commune_office_hours:
+        return t("card.commune_office", locale, hours=details.commune_office_hours)
+    return None
+
+
+def _note(p: Procedure, locale: str, details: ProvinceDetails | None) -> list[str]:
+    note = details.note_of(p.code) if details is not None else None
+    return [t("card.local_note", locale, note=tidy.clip(note, 300))] if note else []
+
+
+def first_card(p: Procedure, locale: str = "vi", *, details: ProvinceDetails | None = None) -> str:
     """The first answer about a procedure: what a person needs to decide, on one screen."""
     missing = t("card.missing_value", locale)
     agency = tidy.agency(p)
-    where = tidy.where(p)
+    place = where(p, locale, details)
     facts = [
         t("card.short_time", locale, value=_joined(tidy.times(p, locale)) or missing),
         t("card.short_fee", locale, value=_joined(tidy.fees(p, locale)) or missing),
         t("card.short_agency", locale, value=agency or missing),
     ]
-    if where and where != agency:
-        facts.append(t("card.short_where", locale, value=where))
+    if place and place != agency:
+        facts.append(t("card.short_where", locale, value=place))
     facts = [tidy.clip_keeping_amount(line, LINE_CHARS + 40) for line in facts]
+    facts.extend(_note(p, locale, details))
     head = [
         f"📄 {tidy.clip(tidy.display_name(p), NAME_CHARS)}",
         t("card.code", locale, code=p.code),
@@ -97,12 +116,14 @@ def _online(p: Procedure) -> bool:
     return p.online and bool(p.source_url)
 
 
-def aspect_text(p: Procedure, aspect: Aspect, locale: str = "vi") -> str:
+def aspect_text(
+    p: Procedure, aspect: Aspect, locale: str = "vi", *, details: ProvinceDetails | None = None
+) -> str:
     """One aspect of a procedure (time, fee, where, agency, online, conditions) in a few lines."""
     missing = t("card.missing_value", locale)
     lines = [f"📄 {tidy.clip(tidy.display_name(p), 100)}"]
     agency = tidy.agency(p)
-    where = tidy.where(p)
+    place = where(p, locale, details)
     if aspect is Aspect.TIME:
         groups = tidy.times(p, locale)
         lines.append(t("card.time", locale))
@@ -115,15 +136,22 @@ def aspect_text(p: Procedure, aspect: Aspect, locale: str = "vi") -> str:
             if groups
             else [t("card.fee_missing", locale)]
         )
+        lines.extend(_note(p, locale, details))
     elif aspect in (Aspect.WHERE, Aspect.AGENCY):
-        where_line = t("card.short_where", locale, value=tidy.clip(where, 300)) if where else ""
+        where_line = t("card.short_where", locale, value=tidy.clip(place, 300)) if place else ""
         agency_line = t("card.short_agency", locale, value=tidy.clip(agency or missing, 200))
-        if not where:
+        if not place:
             where_line = t("card.where_missing", locale)
         ordered = [where_line, agency_line] if aspect is Aspect.WHERE else [agency_line]
-        if aspect is Aspect.AGENCY and where:
+        if aspect is Aspect.AGENCY and place:
             ordered.append(where_line)
         lines.extend(ordered)
+        at_center = details is not None and not tidy.where(p) and details.center_serves(p)
+        if aspect is Aspect.WHERE and at_center and place and details is not None:
+            if details.center_hours:
+                lines.append(t("card.center_hours", locale, hours=details.center_hours))
+            if details.center_map_url:
+                lines.append(t("card.center_map", locale, url=details.center_map_url))
         channels = ", ".join(dict.fromkeys(tidy.channel_name(c.name, locale) for c in p.channels))
         if channels:
             lines.append(t("card.channels", locale, channels=channels))
@@ -138,7 +166,7 @@ def aspect_text(p: Procedure, aspect: Aspect, locale: str = "vi") -> str:
         )
         lines.extend([t("card.conditions", locale), body])
     else:
-        return first_card(p, locale)
+        return first_card(p, locale, details=details)
     return "\n".join(lines)
 
 
@@ -230,10 +258,11 @@ def render_card(
     aspect: Aspect = Aspect.GENERAL,
     locale: str = "vi",
     all_documents: bool = False,
+    details: ProvinceDetails | None = None,
 ) -> str:
     """The whole procedure (its web page): the first card's facts, then every section."""
     p = procedure
-    parts = [first_card(p, locale).rsplit("\n", 1)[0]]
+    parts = [first_card(p, locale, details=details).rsplit("\n", 1)[0]]
     order = [Section.DOCUMENTS, Section.STEPS, Section.LEGAL]
     if aspect in SECTION_OF_ASPECT:
         order.remove(SECTION_OF_ASPECT[aspect])

@@ -11,22 +11,32 @@ import contextlib
 import logging
 import traceback
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from troly.bot.answers import log_question
+from troly.bot.answers import log_question, record_pick
 from troly.bot.clean import clean_incoming, clean_value
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
-from troly.bot.flows.base import Context, LogQuestion, Outcome, State, Support, draft_fits
+from troly.bot.flows.base import (
+    Context,
+    LogQuestion,
+    Outcome,
+    RecordPick,
+    State,
+    draft_fits,
+    support_of,
+)
 from troly.bot.knowledge.live import LiveIndex, as_live
 from troly.bot.messages import Incoming, Reply, reply_from_payload
 from troly.bot.outbox import Queued, enqueue, enqueued, release_held
+from troly.bot.province.details import ProvinceDetails
+from troly.bot.province.store import DetailsCache
 from troly.bot.router import file_room, known_step, route
 from troly.bot.settings import Settings
 from troly.bot.storage.models import Conversation, OutboxMessage, ProcessedEvent
@@ -36,6 +46,13 @@ from troly.knowledge.index import ProcedureIndex
 logger = logging.getLogger(__name__)
 
 _LOCKS_KEPT = 4096
+
+OpenPetition = Callable[[AsyncSession, str, str], Awaitable[str | None]]
+Prefetch = Callable[[Incoming], Awaitable[Mapping[str, object]]]
+"""Asks another system, before the message's transaction opens, what its effects may need (a
+dossier's status), keyed for the appliers (``Applied.prefetched``); never raises. No
+transaction, and on SQLite no writer's lock, waits on the network."""
+"""Looks up a chat user's open petition code (session, channel, user id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +82,14 @@ async def _log_question(effect: LogQuestion, applied: Applied) -> EffectResult |
     return None
 
 
-BUILT_IN_APPLIERS: Appliers = {LogQuestion: _log_question}
+async def _record_pick(effect: RecordPick, applied: Applied) -> EffectResult | None:
+    await record_pick(
+        applied.session, folded=effect.folded, code=effect.code, channel=applied.incoming.channel
+    )
+    return None
+
+
+BUILT_IN_APPLIERS: Appliers = {LogQuestion: _log_question, RecordPick: _record_pick}
 
 
 class Dialogue:
@@ -80,8 +104,13 @@ class Dialogue:
         clock: Callable[[], datetime],
         write_lock: asyncio.Lock | None = None,
         appliers: Appliers | None = None,
+        open_petition: OpenPetition | None = None,
+        prefetch: Prefetch | None = None,
     ) -> None:
         self._sessions = sessions
+        self._prefetch = prefetch
+        # Asked only for a message written outside any flow: "is this for PA-…?".
+        self._open_petition = open_petition
         self._appliers: Appliers = {**BUILT_IN_APPLIERS, **(appliers or {})}
         # SQLite has one writer: waiting on an asyncio lock is fair and short, where its own
         # busy handler sleeps and retries (seconds of tail latency under load).
@@ -90,12 +119,8 @@ class Dialogue:
         self._knowledge = as_live(index)
         self._settings = settings
         self._clock = clock
-        self._support = Support(
-            phone=settings.support_phone,
-            hours=settings.support_hours,
-            place=settings.support_place,
-            hours_en=settings.support_hours_en,
-            place_en=settings.support_place_en,
+        self.province = DetailsCache(
+            settings, clock=clock, ttl=timedelta(seconds=settings.province_details_seconds)
         )
         # In-process ordering per user; the row lock orders messages across workers.
         self._locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
@@ -122,9 +147,10 @@ class Dialogue:
         # The doors clean what they receive; this keeps a door that forgot from storing it.
         incoming = clean_incoming(incoming)
         async with self._lock((incoming.channel, incoming.conversation_key)):
+            fetched = await self._prefetch(incoming) if self._prefetch is not None else {}
             for attempt in range(3):
                 try:
-                    return await self._handle_once(incoming, in_response)
+                    return await self._handle_once(incoming, in_response, fetched)
                 except IntegrityError:
                     if await self._already_processed(incoming):
                         logger.info("duplicate %s event dropped", incoming.channel)
@@ -176,13 +202,17 @@ class Dialogue:
             file_room=room,
         )
 
-    async def _handle_once(self, incoming: Incoming, in_response: bool) -> Handled:
+    async def _handle_once(
+        self, incoming: Incoming, in_response: bool, fetched: Mapping[str, object]
+    ) -> Handled:
         if self._write_lock is None:
-            return await self._transaction(incoming, in_response)
+            return await self._transaction(incoming, in_response, fetched)
         async with self._write_lock:
-            return await self._transaction(incoming, in_response)
+            return await self._transaction(incoming, in_response, fetched)
 
-    async def _transaction(self, incoming: Incoming, in_response: bool) -> Handled:
+    async def _transaction(
+        self, incoming: Incoming, in_response: bool, fetched: Mapping[str, object]
+    ) -> Handled:
         now = self._clock()
         async with self._sessions.begin() as session:
             if incoming.event_id is not None:
@@ -197,9 +227,13 @@ class Dialogue:
             released = await release_held(
                 session, channel=incoming.channel, recipient=incoming.user_id, now=now
             )
-            context = self._context(incoming.channel, incoming.user_id, now)
+            details = await self.province.current(session)
+            context = self._context(incoming.channel, incoming.user_id, now, details)
+            if self._open_petition is not None and _free_text(conversation, incoming):
+                found = await self._open_petition(session, incoming.channel, incoming.user_id)
+                context = replace(context, open_petition=found)
             outcome = self._route(conversation, incoming, context)
-            applied = Applied(session, now, incoming, outcome.state, self._settings)
+            applied = Applied(session, now, incoming, outcome.state, self._settings, fetched)
             new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
             replies = (*outcome.replies, *added)
             self._save(conversation, new_state, now)
@@ -289,15 +323,22 @@ class Dialogue:
             ids = (row.id,)
         return Handled(ids, (reply,))
 
-    def _context(self, channel: str, user_id: str, now: datetime) -> Context:
+    def _context(
+        self,
+        channel: str,
+        user_id: str,
+        now: datetime,
+        details: ProvinceDetails | None = None,
+    ) -> Context:
         return Context(
             index=self._knowledge.current,
             now=now,
             max_question_chars=self._settings.max_question_chars,
-            support=self._support,
+            support=support_of(self._settings, details),
             channel=channel,
             settings=self._settings,
             user_id=user_id,
+            details=details,
         )
 
     async def file_room(self, channel: str, user_id: str) -> int | None:
@@ -361,6 +402,18 @@ class Dialogue:
         conversation.version += 1
         conversation.blocked = False
         conversation.last_seen_at = now
+
+
+def _free_text(conversation: Conversation, incoming: Incoming) -> bool:
+    """Whether a message is typed text outside any flow (not a button, not a command)."""
+    text = (incoming.text or "").strip()
+    return (
+        conversation.flow is None
+        and incoming.choice is None
+        and not incoming.in_group
+        and bool(text)
+        and not text.startswith("/")
+    )
 
 
 BROKEN_DRAFT: dict[str, Any] = {"": "broken"}

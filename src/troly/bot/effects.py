@@ -9,7 +9,7 @@ Must not import handlers or platform libraries.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,8 @@ class Applied:
     incoming: Incoming
     state: State
     settings: Settings
+    prefetched: Mapping[str, object] = field(default_factory=dict)
+    """What the dialogue's prefetch asked other systems before the transaction, by key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,7 @@ async def apply_effects(
             raise LookupError(f"no applier registered for {type(effect).__name__}")
         result = await applier(
             effect,
-            Applied(applied.session, applied.now, applied.incoming, state, applied.settings),
+            replace(applied, state=state),
         )
         if result is None:
             continue

@@ -4,7 +4,10 @@
 claims due rows (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: one atomic update) and runs
 each in its own transaction, marking it done only if its lease is still held, so a second
 ticker or a worker killed mid-run neither loses nor duplicates the database effects.
-APScheduler only ticks. Must not import handlers or platform libraries.
+A kind that must ask another system (a dossier's poll) registers a prefetcher: it runs for the
+claimed rows before any transaction opens, several at once, and its answer reaches the handler
+(``FollowupRun.prefetched``), so no transaction waits on the network. APScheduler only ticks.
+Must not import handlers or platform libraries.
 """
 
 from __future__ import annotations
@@ -39,9 +42,16 @@ class FollowupRun:
     followup: Followup
     now: datetime
     settings: Settings
+    prefetched: object | None = None
+    """What the kind's prefetcher fetched for this row before the transaction (None: none)."""
 
 
 FollowupHandler = Callable[[FollowupRun], Awaitable[None]]
+
+Prefetcher = Callable[[str, Mapping[str, Any]], Awaitable[object]]
+"""Fetches, outside any transaction, what a follow-up of its kind needs: given its ``ref`` and
+``payload``; it must not raise (a failure is an answer the handler understands)."""
+PREFETCH_AT_ONCE = 8
 
 Preloader = Callable[[AsyncSession, Sequence[Followup]], Awaitable[None]]
 """Loads (and locks) what a batch of follow-ups will touch with one query per table, so that
@@ -122,6 +132,7 @@ class Followups:
         sessions: async_sessionmaker[AsyncSession],
         handlers: Mapping[str, FollowupHandler],
         preloaders: Mapping[str, Preloader] | None = None,
+        prefetchers: Mapping[str, Prefetcher] | None = None,
         clock: Callable[[], datetime],
         settings: Settings,
         write_lock: asyncio.Lock | None = None,
@@ -132,6 +143,7 @@ class Followups:
         self._sessions = sessions
         self._handlers = handlers
         self._preloaders = preloaders or {}
+        self._prefetchers = prefetchers or {}
         self._clock = clock
         self._settings = settings
         self._write_lock = write_lock
@@ -150,17 +162,46 @@ class Followups:
         failing follow-up delays its neighbours but never takes their effects with it.
         """
         claimed = await self.claim(limit=limit)
+        fetched = await self._prefetch([row_id for row_id, _ in claimed])
+        return await self._run_claimed(claimed, fetched)
+
+    async def _prefetch(self, ids: list[int]) -> dict[int, object]:
+        """Runs the claimed rows' prefetchers, a few at once, before any transaction opens."""
+        if not self._prefetchers or not ids:
+            return {}
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Followup.id, Followup.kind, Followup.ref, Followup.payload)
+                    .where(Followup.id.in_(ids))
+                    .where(Followup.kind.in_(list(self._prefetchers)))
+                )
+            ).all()
+        if not rows:
+            return {}
+        gate = asyncio.Semaphore(PREFETCH_AT_ONCE)
+
+        async def fetch(kind: str, ref: str, payload: Mapping[str, Any]) -> object:
+            async with gate:
+                return await self._prefetchers[kind](ref, payload or {})
+
+        found = await asyncio.gather(*(fetch(r[1], r[2], r[3]) for r in rows))
+        return {r[0]: value for r, value in zip(rows, found, strict=True)}
+
+    async def _run_claimed(
+        self, claimed: list[tuple[int, str]], fetched: Mapping[int, object]
+    ) -> TickReport:
         done = retried = failed = lost = 0
         for start in range(0, len(claimed), self._batch):
             chunk = claimed[start : start + self._batch]
             if len(chunk) > 1:
-                batch = await self._run_batch(chunk)
+                batch = await self._run_batch(chunk, fetched)
                 if batch is not None:
                     done += batch[0]
                     lost += batch[1]
                     continue
             for row_id, lease in chunk:
-                outcome = await self.run_one(row_id, lease)
+                outcome = await self.run_one(row_id, lease, fetched=fetched.get(row_id))
                 if outcome == "done":
                     done += 1
                 elif outcome == "retried":
@@ -171,7 +212,9 @@ class Followups:
                     lost += 1
         return TickReport(done, retried, failed, lost)
 
-    async def _run_batch(self, chunk: list[tuple[int, str]]) -> tuple[int, int] | None:
+    async def _run_batch(
+        self, chunk: list[tuple[int, str]], fetched: Mapping[int, object]
+    ) -> tuple[int, int] | None:
         """Runs claimed rows in one transaction: (done, lost), or None when any failed."""
         ids = [row_id for row_id, _ in chunk]
         leases = {lease for _, lease in chunk}
@@ -195,7 +238,7 @@ class Followups:
                 # runs one by one with the usual autoflush.
                 with session.no_autoflush:
                     for row in rows:
-                        await self._handle(session, row, now)
+                        await self._handle(session, row, now, fetched.get(row.id))
                 await session.flush()
                 mine = [row.id for row in rows]
                 if mine:
@@ -252,8 +295,11 @@ class Followups:
             taken = sorted(result.scalars())
         return [(row_id, lease) for row_id in taken]
 
-    async def run_one(self, row_id: int, lease: str) -> str:
-        """Runs one claimed follow-up; "done", "retried", "failed" or "lost" (lease gone)."""
+    async def run_one(self, row_id: int, lease: str, *, fetched: object | None = None) -> str:
+        """Runs one claimed follow-up; "done", "retried", "failed" or "lost" (lease gone).
+
+        ``fetched``: what its kind's prefetcher returned for it, if anything.
+        """
         try:
             async with self._writing(), self._sessions.begin() as session:
                 query = (
@@ -268,7 +314,7 @@ class Followups:
                 if row is None:
                     return "lost"
                 now = self._clock()
-                await self._handle(session, row, now)
+                await self._handle(session, row, now, fetched)
                 # Done only while the lease is ours: a worker whose lease expired and was taken
                 # by another rolls back its effects here instead of doubling them.
                 result = await session.execute(
@@ -287,11 +333,13 @@ class Followups:
             return await self._failed(row_id, lease, exc)
         return "done"
 
-    async def _handle(self, session: AsyncSession, row: Followup, now: datetime) -> None:
+    async def _handle(
+        self, session: AsyncSession, row: Followup, now: datetime, fetched: object | None
+    ) -> None:
         handler = self._handlers.get(row.kind)
         if handler is None:
             raise LookupError(f"no handler for follow-up kind {row.kind!r}")
-        await handler(FollowupRun(session, row, now, self._settings))
+        await handler(FollowupRun(session, row, now, self._settings, fetched))
 
     async def _failed(self, row_id: int, lease: str, exc: Exception) -> str:
         now = self._clock()

@@ -6,6 +6,7 @@ Flows see only these types, never a platform's. Must not import handlers or plat
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -111,6 +112,18 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """A time-critical message's short form, sent by template when the chat cannot be used.
+
+    ``kind`` names the template (``petition_answer``, ``petition_apology``,
+    ``session_reminder``, ``dossier_status``); ``params`` are the template's named values.
+    """
+
+    kind: str
+    params: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message to the user: plain text (channels escape it), button rows, a document."""
 
@@ -121,6 +134,9 @@ class Reply:
     # Not an answer to what the user just sent (a staff message, a reminder): on channels that
     # number the choices, its numbers follow the menu the user may be answering, which stays.
     aside: bool = False
+    # Time-critical (an official answer, an apology, a reminder, a status change): outside
+    # the chat's window it is announced by template (Zalo ZNS) while the full text waits.
+    notice: Notice | None = None
 
     def all_buttons(self) -> list[Button]:
         """The buttons in reading order."""
@@ -139,6 +155,8 @@ def reply_to_payload(reply: Reply) -> dict[str, Any]:
     }
     if reply.aside:
         data["aside"] = True
+    if reply.notice is not None:
+        data["notice"] = {"kind": reply.notice.kind, "params": dict(reply.notice.params)}
     if reply.document is not None:
         doc = reply.document
         data["document"] = {
@@ -174,4 +192,16 @@ def reply_from_payload(data: dict[str, Any]) -> Reply:
         document=document,
         kind=data.get("kind", "message"),
         aside=bool(data.get("aside")),
+        notice=notice_from_payload(data),
     )
+
+
+def notice_from_payload(data: Mapping[str, Any]) -> Notice | None:
+    """The notice stored with a reply's payload, or None."""
+    found = data.get("notice")
+    if not isinstance(found, Mapping) or not isinstance(found.get("kind"), str):
+        return None
+    params = found.get("params")
+    if not isinstance(params, Mapping):
+        params = {}
+    return Notice(found["kind"], {str(k): str(v) for k, v in params.items()})

@@ -8,6 +8,8 @@ exponential backoff, or after the platform's ``retry_after``; a user who blocked
 marked and not retried. Rows of one recipient go out in order. A channel with an interaction
 window (the Zalo OA: 7 days) is not tried outside it: the row is held, "waiting for the user",
 and released to pending when that user next writes (``release_held``, in their transaction).
+A held row whose reply carries a ``Notice`` (time-critical) is first announced through the
+channel's fallback (``NoticeSender``: Zalo ZNS), once; the full text still waits for the user.
 
 Rows for anyone but the person who wrote (staff topics, a business on another channel) go
 out in the background (``deliver_soon``), one lane per recipient so each recipient's rows keep
@@ -34,7 +36,13 @@ from sqlalchemy import ColumnElement, String, cast, delete, exists, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from troly.bot.messages import Reply, reply_from_payload, reply_to_payload
+from troly.bot.messages import (
+    Notice,
+    Reply,
+    notice_from_payload,
+    reply_from_payload,
+    reply_to_payload,
+)
 from troly.bot.storage.models import Conversation, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -192,6 +200,23 @@ class Sender(Protocol):
         """Delivers the reply or raises ``RetryLater`` / ``Undeliverable``."""
 
 
+class NoticeSender(Protocol):
+    """A channel's way of reaching a user outside its window: a template by phone (ZNS)."""
+
+    name: str
+    """Stored in the row's ``via`` once the notice went."""
+
+    async def send_notice(self, recipient: str, notice: Notice, *, tracking: str) -> None:
+        """Sends the notice; ``Held``, ``RetryLater`` or ``Undeliverable`` if it did not go.
+
+        Whatever the failure, the row then waits for the user as it would without a fallback.
+        """
+
+
+_Claimed = tuple[int, str, str, str | None, dict[str, Any], int, str | None]
+"""A claimed row: id, channel, recipient, thread, payload, attempts, via."""
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Queued:
     """An outbox row just committed, with the recipient whose lane it goes in."""
@@ -225,6 +250,7 @@ class Outbox:
         windows: Mapping[str, timedelta] | None = None,
         on_dead: Sequence[DeadHook] = (),
         keep_every: float = KEEP_EVERY,
+        fallbacks: Mapping[str, NoticeSender] | None = None,
     ) -> None:
         # windows: per channel, how long after the user's last message a send may be tried.
         self._keep_every = keep_every
@@ -235,6 +261,9 @@ class Outbox:
         self._clock = clock
         self._max_attempts = max_attempts
         self._on_dead = tuple(on_dead)
+        # Per channel, how a held time-critical row is announced (the dict may be filled later,
+        # when the channel's door starts).
+        self._fallbacks = fallbacks if fallbacks is not None else {}
         # Background lanes: per recipient, the ids waiting and the task sending them.
         self._lanes: dict[tuple[str, str], list[int]] = {}
         self._lane_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
@@ -339,7 +368,7 @@ class Outbox:
 
     async def _send_claimed(
         self,
-        claimed: list[tuple[int, str, str, str | None, dict[str, Any], int]],
+        claimed: list[_Claimed],
         in_order: list[int],
         keeping: list[int],
         started: datetime,
@@ -349,7 +378,8 @@ class Outbox:
         gone: set[tuple[str, str]] = set()
         waiting: set[tuple[str, str]] = set()
         told: list[int] = []
-        for index, (row_id, channel, recipient, thread, payload, attempts) in enumerate(claimed):
+        for index, row in enumerate(claimed):
+            row_id, channel, recipient, thread, payload, attempts, _via = row
             keeping[:] = in_order[index:]  # the rows before this one are done with
             key = (channel, recipient)
             if key in gone:
@@ -363,14 +393,24 @@ class Outbox:
                 waiting.add(key)
                 window = self._windows.get(channel)
                 cutoff = started - window if window is not None else started
-                held += await self._hold(row_id, WAITING_FOR_USER, unless_seen_after=cutoff)
+                held += await self._hold(
+                    row_id,
+                    WAITING_FOR_USER,
+                    unless_seen_after=cutoff,
+                    announced=await self._announce(row, cutoff),
+                )
                 continue
             sender = self._senders[channel]
             try:
                 await sender.send(recipient, reply_from_payload(payload), thread=thread)
             except Held as exc:
                 waiting.add(key)
-                held += await self._hold(row_id, exc.reason, unless_seen_after=started)
+                held += await self._hold(
+                    row_id,
+                    exc.reason,
+                    unless_seen_after=started,
+                    announced=await self._announce(row, started),
+                )
             except RetryLater as exc:
                 stalled.add(key)
                 if attempts + 1 >= self._max_attempts:
@@ -401,9 +441,37 @@ class Outbox:
     def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._write_lock if self._write_lock is not None else contextlib.nullcontext()
 
-    async def _claim(
-        self, only: object | None, limit: int
-    ) -> list[tuple[int, str, str, str | None, dict[str, Any], int]]:
+    async def _announce(self, row: _Claimed, seen_after: datetime) -> str | None:
+        """Sends a held row's notice through its channel's fallback, once; the fallback's name.
+
+        Not when the row has none, was announced already, or its user came back meanwhile
+        (the row then goes in the chat). A fallback that cannot send leaves the row to wait.
+        """
+        row_id, channel, recipient, _thread, payload, _attempts, via = row
+        fallback = self._fallbacks.get(channel)
+        notice = notice_from_payload(payload)
+        if fallback is None or notice is None or via is not None:
+            return None
+        if await self._seen_after(channel, recipient, seen_after):
+            return None
+        try:
+            await fallback.send_notice(recipient, notice, tracking=f"outbox-{row_id}")
+        except (Held, RetryLater, Undeliverable) as exc:
+            logger.info("outbox %s not announced by %s: %s", row_id, fallback.name, exc)
+            return None
+        logger.info("outbox %s announced by %s", row_id, fallback.name)
+        return fallback.name
+
+    async def _seen_after(self, channel: str, recipient: str, moment: datetime) -> bool:
+        async with self._sessions() as session:
+            last_seen = await session.scalar(
+                select(Conversation.last_seen_at)
+                .where(Conversation.channel == channel)
+                .where(Conversation.user_id == recipient)
+            )
+        return last_seen is not None and last_seen > moment
+
+    async def _claim(self, only: object | None, limit: int) -> list[_Claimed]:
         now = self._clock()
         # A row waits behind an earlier one of its recipient that waits for a retry (a 429's
         # retry_after): taking it now would send it first.
@@ -451,10 +519,11 @@ class Outbox:
                     OutboxMessage.thread,
                     OutboxMessage.payload,
                     OutboxMessage.attempts,
+                    OutboxMessage.via,
                 )
             )
             rows = sorted(result.all(), key=lambda r: r[0])
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     async def _sent(self, row_id: int) -> None:
         async with self._sessions.begin() as session:
@@ -476,7 +545,14 @@ class Outbox:
             )
         return last_seen is not None and self._clock() - last_seen <= window
 
-    async def _hold(self, row_id: int, reason: str, *, unless_seen_after: datetime) -> int:
+    async def _hold(
+        self,
+        row_id: int,
+        reason: str,
+        *,
+        unless_seen_after: datetime,
+        announced: str | None = None,
+    ) -> int:
         # A user who wrote meanwhile has released their held rows already: this one stays
         # pending instead (the next tick sends it), so it cannot be stranded.
         came_back = (
@@ -485,7 +561,13 @@ class Outbox:
             .where(Conversation.user_id == OutboxMessage.recipient)
             .where(Conversation.last_seen_at > unless_seen_after)
         )
+        marked = {"via": announced} if announced is not None else {}
         async with self._sessions.begin() as session:
+            if marked:
+                # Announced is announced, whether the row is held now or goes in the chat.
+                await session.execute(
+                    update(OutboxMessage).where(OutboxMessage.id == row_id).values(**marked)
+                )
             result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)

@@ -12,16 +12,25 @@ from collections.abc import Callable
 from troly.bot.cards import Section
 from troly.bot.codes import normalise_code
 from troly.bot.flows import ask as ask_flow
-from troly.bot.flows import booking, handoff, menu, my_data, screening, smalltalk
+from troly.bot.flows import (
+    booking,
+    dossier,
+    handoff,
+    menu,
+    my_data,
+    notice_phone,
+    screening,
+    smalltalk,
+    words,
+)
 from troly.bot.flows import petition as petition_flow
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows import status as status_flow
-from troly.bot.flows.base import Context, Outcome, State, Step, command_of
+from troly.bot.flows.base import Context, Outcome, State, Step, command_of, picked_from_choices
 from troly.bot.messages import Incoming
 from troly.knowledge.aspects import Aspect
 
 _DEEP_LINK_PROCEDURE = re.compile(r"^p_(\d)_(\d{6})$")
-_CANCEL_WORDS = {"huy", "hủy", "huỷ", "cancel", "thoat", "thoát"}
 
 Command = Callable[[State, str, Context], Outcome]
 """A command's handler: the state, the text after the command, the context."""
@@ -52,11 +61,19 @@ def _person(state: State, _arg: str, ctx: Context) -> Outcome:
 def _look_up(state: State, arg: str, ctx: Context) -> Outcome:
     """``/tracuu``: a petition code (PA-) to the petitions, others (DT-, CK-) to the bookings.
 
-    The same in the staff group, where the appliers show staff any code.
+    The same in the staff group, where the appliers show staff any code. A dossier's code
+    (``000.00.25.H56-241105-0001``) is looked up as ``/hoso`` would.
     """
     if not arg.strip() or normalise_code(arg, prefixes=("PA",)) is not None:
         return status_flow.lookup(state, arg, ctx)
+    if dossier.is_dossier_code(arg):
+        return dossier.start(state, arg, ctx)
     return booking.look_up(state, arg, ctx)
+
+
+def _status(state: State, arg: str, ctx: Context) -> Outcome:
+    """``/status``: a code's status, or one's own petitions without one."""
+    return _look_up(state, arg, ctx) if arg.strip() else status_flow.mine(state, arg, ctx)
 
 
 def _language(state: State, arg: str, _ctx: Context) -> Outcome:
@@ -86,7 +103,29 @@ COMMANDS: dict[str, Command] = {
     "dangky": booking.start,
     "lichcuatoi": booking.my_bookings,
     "tracuu": _look_up,
+    "hoso": dossier.start,
+    "zns": notice_phone.start,
+    # English aliases.
+    "petition": lambda state, _arg, ctx: petition_flow.start(state, ctx),
+    "feedback": lambda state, _arg, ctx: petition_flow.start(state, ctx),
+    "status": _status,
+    "mypetitions": status_flow.mine,
+    "book": booking.start,
+    "mybookings": booking.my_bookings,
+    "mydata": my_data.show,
+    "person": _person,
+    "dossier": dossier.start,
 }
+
+
+def _cancel_choice(state: State, rest: str, ctx: Context) -> Outcome:
+    """«Hủy» asks first when something typed would be lost; then yes cancels, no resumes."""
+    if rest == "yes":
+        return menu.cancel(state)
+    if rest == "no":
+        resume = RESUME.get(state.flow or "")
+        return resume(state, ctx) if resume is not None else menu.main_menu(state)
+    return menu.ask_cancel(state)
 
 
 def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
@@ -100,6 +139,8 @@ def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
         return _person(state, "", ctx)
     if rest == "petition":
         return _petition(state, "", ctx)
+    if rest == "dossier":
+        return dossier.start(state, "", ctx)
     return menu.main_menu(state)
 
 
@@ -112,7 +153,8 @@ def _procedure_choice(kind: str) -> ChoiceHandler:
             aspect = Aspect.GENERAL
         if kind == "docs":
             return ask_flow.show_section(state, code, Section.DOCUMENTS, 0, ctx)
-        return ask_flow.show_procedure(state, code, aspect, ctx)
+        shown = ask_flow.show_procedure(state, code, aspect, ctx)
+        return Outcome(shown.state, shown.replies, picked_from_choices(state, code))
 
     return handle
 
@@ -130,7 +172,7 @@ def _section_choice(state: State, rest: str, ctx: Context) -> Outcome:
 
 CHOICES: dict[str, ChoiceHandler] = {
     "start": lambda state, _rest, _ctx: menu.welcome(state),
-    "cancel": lambda state, _rest, _ctx: menu.cancel(state),
+    "cancel": _cancel_choice,
     "lang": lambda state, rest, _ctx: menu.set_language(state, rest),
     "menu": _menu_choice,
     "human": _person,
@@ -143,6 +185,8 @@ CHOICES: dict[str, ChoiceHandler] = {
     "sec": _section_choice,
     "book": booking.on_choice,
     "data": my_data.on_choice,
+    "dos": dossier.on_choice,
+    "zns": notice_phone.on_choice,
 }
 
 FLOWS: dict[str, Step] = {
@@ -151,6 +195,8 @@ FLOWS: dict[str, Step] = {
     status_flow.ADD_FLOW: status_flow.on_add_text,
     status_flow.RATE_FLOW: status_flow.on_comment,
     staff_flow.FLOW: staff_flow.on_text,
+    dossier.FLOW: dossier.on_text,
+    notice_phone.FLOW: notice_phone.on_text,
 }
 """The step that takes free text (and attachments) while a flow is active, by flow name."""
 
@@ -164,8 +210,16 @@ STEPS: dict[str, frozenset[str]] = {
     my_data.FLOW: frozenset({my_data.CONFIRM}),
     handoff.FLOW: frozenset({"waiting", "live"}),
     handoff.STAFF_FLOW: frozenset({"summary"}),
+    dossier.FLOW: frozenset(dossier.Step),
+    notice_phone.FLOW: frozenset({notice_phone.PHONE}),
 }
 """Every flow a conversation may be in, with the steps it may wait at."""
+
+RESUME: dict[str, Callable[[State, Context], Outcome]] = {
+    petition_flow.FLOW: petition_flow.resume,
+    booking.FLOW: booking.resume,
+}
+"""How a flow asks its waiting question again when the person keeps going after «Hủy»."""
 
 
 def known_step(flow: str | None, step: str | None) -> bool:
@@ -195,6 +249,7 @@ def file_room(state: State, ctx: Context) -> int | None:
 STAFF_COMMANDS: dict[str, Command] = {
     "id": lambda state, _arg, ctx: menu.staff_whoami(state, ctx),
     "huy": lambda state, _arg, _ctx: menu.staff_cancel(state),
+    "cancel": lambda state, _arg, _ctx: menu.staff_cancel(state),
     "tracuu": _look_up,
 }
 STAFF_CHOICES: dict[str, ChoiceHandler] = {
@@ -228,17 +283,39 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         found = COMMANDS.get(name)
         return found(state, arg, ctx) if found is not None else menu.help_text(state)
     text = (incoming.text or "").strip()
-    if text.lower() in _CANCEL_WORDS:
-        return menu.cancel(state)
+    said = words.command_of_words(text) if text else None
+    if said in (words.CANCEL, "menu") and state.flow is not None:
+        # Leaving a flow by a word asks first when something typed would be lost.
+        return menu.ask_cancel(state) if said == words.CANCEL else _leave_for_menu(state)
     step = FLOWS.get(state.flow) if state.flow is not None else None
     if step is not None:
         return step(state, incoming, ctx)
     if not text and incoming.attachments:
         return menu.help_text(state)
+    return _free_text(state, text, said, ctx)
+
+
+def _leave_for_menu(state: State) -> Outcome:
+    asked = menu.ask_cancel(state)
+    return menu.main_menu(state) if asked.state.flow is None else asked
+
+
+def _free_text(state: State, text: str, said: str | None, ctx: Context) -> Outcome:
+    """A message outside any flow: a word, a code, small talk, a complaint, else a question."""
+    if said is not None and said in COMMANDS:
+        return COMMANDS[said](state, "", ctx)
+    if (code := words.code_in(text)) is not None:
+        return _look_up(state, code, ctx)
     if handoff.wants_person(text):
         return handoff.request(state, ctx)
+    if (code := dossier.asked(text)) is not None:
+        return dossier.start(state, code, ctx)
     if (chat := smalltalk.kind_of(text)) is not None:
         return smalltalk.answer(state, chat)
+    if status_flow.should_ask_open(state, ctx.open_petition, ctx):
+        return status_flow.ask_open(state, str(ctx.open_petition), text)
+    if words.is_complaint(text):
+        return menu.complaint(state, text)
     return ask_flow.ask(state, text, ctx)
 
 

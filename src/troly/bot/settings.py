@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from troly.knowledge.admin_units import bundled_admin_units
+
 _SECRETS = (
     "telegram_token",
     "telegram_webhook_secret",
@@ -25,8 +27,11 @@ _SECRETS = (
     "zalo_oa_refresh_token",
     "zalo_oa_access_token",
     "console_secret",
+    "dossier_key",
 )
 _SPAN = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+DOSSIER_FIELDS = frozenset({"code", "status", "received", "due", "agency", "procedure", "overdue"})
+DOSSIER_STATES = ("received", "in_progress", "needs_more", "result_ready", "returned")
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "token", "xxx", "your-token-here", "test"}
 
 
@@ -40,7 +45,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_url: str | None = None
+    # One of the 34 provinces and cities after the 1 July 2025 merger (name or code, with or
+    # without marks); it is read back as the official name ("thanh hoa" -> "Tỉnh Thanh Hóa").
     province: str = "Tỉnh Thanh Hóa"
+    province_en: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: Literal["vi", "en"] = "vi"
 
@@ -58,8 +66,26 @@ class Settings(BaseSettings):
     # What staff teach (and imports) reach every worker: each checks the knowledge generation
     # this often and rebuilds its index in the background when it moved.
     knowledge_check_seconds: float = Field(15.0, gt=0, le=30)
+    # A teach is checked against the golden questions (in the package) and, when this file of
+    # labelled questions exists, the development set too (one JSON object per line).
+    dev_questions_path: Path | None = None
 
-    # How to reach a person (shown until, and beside, the petition flow).
+    # The province's own details, which the procedure records cannot know. Unset, a card says
+    # the records name no address; an admin may override each in the console (Tỉnh, thông tin).
+    center_name: str | None = None
+    """Default: «Trung tâm Phục vụ hành chính công» and the province (tỉnh or thành phố)."""
+    center_address: str | None = None
+    center_hours: str | None = None
+    center_hotline: str | None = None
+    center_map_url: str | None = None
+    portal_url: str | None = None
+    commune_office_hours: str | None = None
+    # How long a worker keeps the details (and local notes) before reading the database again:
+    # an admin's change on another worker shows within this many seconds.
+    province_details_seconds: float = Field(30, ge=0)
+
+    # How to reach a person (shown until, and beside, the petition flow); the center's
+    # hotline, when set, is the number given instead of this (the national portal's).
     support_phone: str = "1800 1096"
     support_hours: str = "giờ hành chính, thứ Hai – thứ Sáu"
     support_place: str = "Trung tâm Phục vụ hành chính công tỉnh"
@@ -154,17 +180,14 @@ class Settings(BaseSettings):
     session_time: str = Field("14:00", pattern=r"^\d{1,2}:\d{2}$")
     session_minutes: int = Field(180, ge=15)
     session_place: str = "Hội trường UBND tỉnh"
+    session_place_en: str = "the Provincial People's Committee hall"
     session_seats: int = Field(20, ge=1)
     session_months_ahead: int = Field(2, ge=1, le=12)
     session_opens_days_before: int = Field(30, ge=1)
     session_closes_working_days_before: float = Field(3, ge=0)
-    session_departments: list[str] = [
-        "Sở Tài chính",
-        "Sở Nông nghiệp và Môi trường",
-        "Sở Xây dựng",
-        "Thuế tỉnh",
-        "Ban Quản lý Khu kinh tế Nghi Sơn và các khu công nghiệp",
-    ]
+    # Empty: the departments of any province (bot/province/details.py), with the province's
+    # own economic-zone board (knowledge/data/economic_zones.tsv) where it has one.
+    session_departments: list[str] = []
     booking_question_max_chars: int = Field(500, ge=50)
     booking_cancel_hours_before: int = Field(24, ge=0)
     booking_reminder_working_days: float = Field(3, ge=0)
@@ -196,6 +219,68 @@ class Settings(BaseSettings):
     # event sent again later is refused like a bad signature. Zalo Bot messages too.
     zalo_replay_seconds: int = Field(300, ge=30)
 
+    # Zalo Notification Service (ZNS): a time-critical message (the official answer, the
+    # apology with its new date, the session reminder, a dossier status change) to an OA user
+    # whose 7-day window has closed goes as the template registered for its kind, to the phone
+    # the business gave for it with consent. A kind without a template id waits as before.
+    # TROLY_ZALO_ZNS_TEMPLATES is a JSON object kind -> template id; the kinds and the
+    # parameters each template must declare are in the README.
+    zalo_zns_templates: dict[str, str] = {}
+    zalo_zns_api_url: str = "https://business.openapi.zalo.me"
+
+    # The province's one-stop system (dossier status by code). Off without the URL: /hoso then
+    # says where to look a dossier up. ``{code}`` in the URL is replaced by the dossier code
+    # (else it is sent as ?code=). The key goes in ``dossier_key_header`` ("Authorization"
+    # sends "Bearer <key>"). The field mapping names, for each of our fields, the dotted path
+    # of the endpoint's JSON that holds it (``data.0.dossierNo``).
+    dossier_url: str | None = None
+    dossier_key: SecretStr | None = None
+    dossier_key_header: str = "X-API-Key"
+    dossier_fields: dict[str, str] = {
+        "code": "dossierNo",
+        "status": "dossierStatusName",
+        "received": "acceptedDate",
+        "due": "appointmentDate",
+        "agency": "agencyName",
+        "procedure": "procedureName",
+        "overdue": "overDueByUser",
+    }
+    # The system's status labels, folded (no diacritics, lower case), to our few states;
+    # a label containing one of these words maps too. Unknown labels are shown as they are.
+    dossier_statuses: dict[str, str] = {
+        "cho tiep nhan": "received",
+        "da tiep nhan": "received",
+        "moi tiep nhan": "received",
+        "tiep nhan": "received",
+        "dang xu ly": "in_progress",
+        "dang giai quyet": "in_progress",
+        "dang tham dinh": "in_progress",
+        "cho phe duyet": "in_progress",
+        "da chuyen": "in_progress",
+        "bo sung": "needs_more",
+        "chua du": "needs_more",
+        "co ket qua": "result_ready",
+        "cho tra ket qua": "result_ready",
+        "da tra ket qua": "result_ready",
+        "hoan thanh": "result_ready",
+        "tra lai": "returned",
+        "tu choi": "returned",
+        "da huy": "returned",
+        "rut ho so": "returned",
+        "khong giai quyet": "returned",
+    }
+    dossier_timeout_seconds: float = Field(5.0, gt=0, le=30)
+    # After a failure (timeout, 5xx) the system is not asked again for this long: a down
+    # system does not make every poll and every question wait out its timeout.
+    dossier_cooldown_seconds: float = Field(60.0, ge=0)
+    dossier_poll_minutes: int = Field(120, ge=5)
+    dossier_follow_days: int = Field(180, ge=1)
+    dossier_max_follows: int = Field(10, ge=1)
+    # Personal data law: a follow that ended (a chat id and a dossier code) is deleted by the
+    # daily retention run this long after it ended.
+    dossier_retention_days: int = Field(30, ge=1)
+    dossier_lookup_page: str = "https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html"
+
     # Web chat and kiosk.
     kiosk_idle_seconds: int = Field(120, ge=10)
 
@@ -220,6 +305,31 @@ class Settings(BaseSettings):
     def zalo_oa_configured(self) -> bool:
         """Whether the Zalo OA door is on (the validator makes its three settings go together)."""
         return self.zalo_oa_app_id is not None
+
+    @field_validator("dossier_fields")
+    @classmethod
+    def _check_dossier_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        """Refuses a mapping without the code's path, or naming a field we do not have."""
+        unknown = sorted(set(value) - DOSSIER_FIELDS)
+        if unknown or not value.get("code"):
+            raise ValueError(
+                "cần đường dẫn của code, chỉ các trường / needs the code's path, and only the "
+                f"fields {', '.join(sorted(DOSSIER_FIELDS))}"
+                + (f" (không biết / unknown: {', '.join(unknown)})" if unknown else "")
+            )
+        return value
+
+    @field_validator("dossier_statuses")
+    @classmethod
+    def _check_dossier_statuses(cls, value: dict[str, str]) -> dict[str, str]:
+        """Refuses a label mapped to a state the assistant does not have."""
+        wrong = sorted({state for state in value.values() if state not in DOSSIER_STATES})
+        if wrong:
+            raise ValueError(
+                f"trạng thái phải là / states must be one of {', '.join(DOSSIER_STATES)} "
+                f"(không biết / unknown: {', '.join(wrong)})"
+            )
+        return {" ".join(label.split()).lower(): state for label, state in value.items()}
 
     @field_validator("handoff_hours")
     @classmethod
@@ -254,6 +364,9 @@ class Settings(BaseSettings):
                     "characters (ví dụ / e.g. 64 hex digits from "
                     "python3 -c 'import secrets; print(secrets.token_hex(32))')"
                 )
+        province_problem = _check_province(self)
+        if province_problem:
+            problems.append(province_problem)
         try:
             ZoneInfo(self.timezone)
         except (ValueError, ZoneInfoNotFoundError):
@@ -287,6 +400,27 @@ class Settings(BaseSettings):
     def async_database_url(self) -> str:
         """The database URL with the async driver chosen for its dialect."""
         return to_async_url(self.database_url)
+
+
+def _check_province(settings: Settings) -> str | None:
+    """Reads the province as its official name, or says why it cannot be served."""
+    units = bundled_admin_units()
+    found = units.province(settings.province)
+    if found is not None:
+        settings.province = found.name
+        return None
+    merged = units.merged_into(settings.province)
+    if merged is not None:
+        return (
+            f"TROLY_PROVINCE: tỉnh này đã nhập vào {merged.name} từ 01/07/2025 / this province "
+            f"merged into {merged.name} on 1 July 2025 (Nghị quyết 202/2025/QH15) "
+            f"(ví dụ / e.g. TROLY_PROVINCE={merged.name})"
+        )
+    return (
+        "TROLY_PROVINCE không phải một trong 34 tỉnh, thành phố sau sắp xếp 2025 / is not one "
+        "of the 34 provinces and cities after the 2025 merger "
+        "(ví dụ / e.g. TROLY_PROVINCE=Tỉnh Thanh Hóa)"
+    )
 
 
 def handoff_spans(text: str) -> tuple[tuple[time, time], ...]:

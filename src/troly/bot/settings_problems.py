@@ -31,6 +31,11 @@ EXAMPLES = {
     "database_url": "postgresql://troly@db:5432/troly",
     "session_departments": '["Sở Tài chính", "Sở Xây dựng"]',
     "petition_reminder_points": "[0.5, 0.8]",
+    "zalo_zns_templates": '{"petition_answer": "301002", "dossier_status": "301001"}',
+    "dossier_url": "https://motcua.example.gov.vn/api/dossiers/{code}",
+    "dossier_key": "a-long-random-string",
+    "dossier_fields": '{"code": "data.0.dossierNo", "status": "data.0.dossierStatusName"}',
+    "dossier_statuses": '{"cho bo sung": "needs_more", "da tra ket qua": "result_ready"}',
 }
 """Examples for settings whose default is no example (none, or not what one writes)."""
 
@@ -94,7 +99,8 @@ def _line(error: Any) -> str:
     name = str(location[0])
     template = _WHAT.get(error.get("type", ""))
     context = {key: _plain(value) for key, value in (error.get("ctx") or {}).items()}
-    what = template.format(**context) if template else str(error.get("msg", ""))
+    plain = str(error.get("msg", "")).removeprefix("Value error, ")
+    what = template.format(**context) if template else plain
     return _explain(name, what)
 
 

@@ -34,7 +34,7 @@ from troly.bot.knowledge.live import KnowledgeReloader, LiveIndex, as_live
 from troly.bot.leases import Leases, worker_name
 from troly.bot.limits import RateLimits
 from troly.bot.messages import Document, Incoming, Reply
-from troly.bot.outbox import Outbox, RetryLater, Sender
+from troly.bot.outbox import NoticeSender, Outbox, RetryLater, Sender
 from troly.bot.petitions.jobs import ensure_digest
 from troly.bot.petitions.retention import ensure_retention
 from troly.bot.sessions.jobs import start_planning
@@ -44,11 +44,15 @@ from troly.bot.storage.database import create_engine, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
 from troly.bot.wiring import (
     dead_letter_hooks,
+    dialogue_prefetch,
     effect_appliers,
     followup_handlers,
+    followup_prefetchers,
     followup_preloaders,
+    open_petition,
 )
 from troly.handlers.console import console_routes
+from troly.handlers.one_stop import JsonDossierSource, dossier_source
 from troly.handlers.public import public_routes
 from troly.handlers.web import ChatAnswer, ContinueLinks, web_routes
 from troly.handlers.zalo import ZaloBotDoor, ZaloOADoor
@@ -135,7 +139,13 @@ class WebChat:
         procedure = self._knowledge.current.kb.get(code)
         if procedure is None:
             return None
-        return card_reply(procedure, Aspect.GENERAL, normalise_locale(locale), all_documents=True)
+        return card_reply(
+            procedure,
+            Aspect.GENERAL,
+            normalise_locale(locale),
+            all_documents=True,
+            details=self._dialogue.province.latest,
+        )
 
 
 @dataclass
@@ -155,6 +165,10 @@ class Runtime:
     limits: RateLimits
     """Each person's message budget, checked at every door before the dialogue."""
     senders: dict[str, Sender] = field(default_factory=dict)
+    fallbacks: dict[str, NoticeSender] = field(default_factory=dict)
+    """Per channel, how a held time-critical message is announced (Zalo OA: ZNS)."""
+    dossiers: JsonDossierSource | None = None
+    """The province's one-stop system (dossier status by code), when configured."""
     scheduler: AsyncIOScheduler | None = None
     write_lock: asyncio.Lock | None = None
     files: FileSources = field(default_factory=FileSources)
@@ -187,6 +201,12 @@ class Runtime:
         self.outbox.deliver_soon(handled.others)
 
 
+def _procedure_name(rt: Runtime, code: str) -> str | None:
+    """The name of a procedure of the records in use, or None for an unknown code."""
+    found = rt.index.kb.get(code.strip())
+    return found.name if found is not None else None
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -203,6 +223,7 @@ def build_runtime(
         # The index is built once and never freed: keep the collector from walking it.
         gc.freeze()
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+    dossiers = dossier_source(settings)
     knowledge = LiveIndex(index)
     dialogue = Dialogue(
         sessions=sessions,
@@ -210,17 +231,21 @@ def build_runtime(
         settings=settings,
         clock=now,
         write_lock=write_lock,
-        appliers=effect_appliers(settings),
+        appliers=effect_appliers(settings, dossiers=dossiers),
+        open_petition=open_petition(),
+        prefetch=dialogue_prefetch(dossiers=dossiers),
     )
     followups = Followups(
         sessions=sessions,
-        handlers=followup_handlers(settings),
+        handlers=followup_handlers(settings, dossiers=dossiers),
         preloaders=followup_preloaders(),
+        prefetchers=followup_prefetchers(dossiers=dossiers),
         clock=now,
         settings=settings,
         write_lock=write_lock,
     )
     senders: dict[str, Sender] = {}
+    fallbacks: dict[str, NoticeSender] = {}
     outbox = Outbox(
         sessions=sessions,
         senders=senders,
@@ -230,6 +255,7 @@ def build_runtime(
         # Zalo OA consultation messages may be sent only this long after the user's last message.
         windows={"zalo_oa": timedelta(days=settings.zalo_oa_window_days)},
         on_dead=dead_letter_hooks(settings),
+        fallbacks=fallbacks,
     )
     return Runtime(
         settings=settings,
@@ -243,6 +269,8 @@ def build_runtime(
         clock=now,
         limits=RateLimits(settings=settings, clock=now),
         senders=senders,
+        fallbacks=fallbacks,
+        dossiers=dossiers,
         write_lock=write_lock,
         leases=Leases(
             sessions=sessions,
@@ -285,6 +313,8 @@ def create_app(
         write_lock=rt.write_lock,
         deliver=rt.outbox.deliver_soon,
         files=rt.files,
+        procedure_name=lambda code: _procedure_name(rt, code),
+        province_changed=rt.dialogue.province.forget,
     )
     public = public_routes(sessions=rt.sessions, settings=settings, clock=rt.clock)
     routes = [console, public, *routes]
@@ -343,6 +373,8 @@ def create_app(
             for door in (zalo_bot, zalo_oa):
                 if door is not None:
                     await door.stop()
+            if rt.dossiers is not None:
+                await rt.dossiers.close()
             await rt.engine.dispose()
 
     return Starlette(routes=routes, lifespan=lifespan), rt
@@ -432,5 +464,7 @@ def _zalo_doors(
             clock=rt.clock,
         )
         rt.senders[OA_CHANNEL] = oa.sender
+        if oa.notices is not None:
+            rt.fallbacks[OA_CHANNEL] = oa.notices
         rt.files.register(OA_CHANNEL, media)
     return bot, oa, files.routes()

@@ -26,7 +26,7 @@ from troly.bot.settings import Settings
 from troly.bot.settings_problems import SettingsProblem, load_settings
 from troly.bot.storage.database import create_engine, current_revision, session_factory, upgrade
 from troly.bot.texts import normalise_locale, t
-from troly.handlers import console_cli, sessions_cli, staff_cli
+from troly.handlers import console_cli, kb_cli, kb_records_cli, sessions_cli, staff_cli
 from troly.knowledge.index import SearchResult
 from troly.knowledge.records import load_knowledge
 
@@ -276,6 +276,8 @@ def parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_sub.add_parser("stats", help="counts by level and field, records missing time or fee")
+    kb_cli.add_parsers(kb_sub)
+    kb_records_cli.add_subcommands(kb_sub)
     db = sub.add_parser("db", help="the database")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
@@ -326,7 +328,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsProblem as bad:
         sys.stderr.write("".join(line + "\n" for line in bad.lines))
         return 2
-    if args.command in _USE_DATABASE:
+    teaching = args.command == "kb" and args.kb_command in (
+        kb_cli.COMMANDS + tuple(kb_records_cli.COMMANDS)
+    )
+    if args.command in _USE_DATABASE or teaching:
         problem = _sqlite_problem(settings.database_url)
         if problem:
             sys.stderr.write(_database_problem(problem) + "\n")
@@ -360,6 +365,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
     if args.command == "chat":
         return asyncio.run(_chat(settings, sys.stdout, sys.stdin))
+    if args.command == "kb" and args.kb_command in kb_cli.COMMANDS:
+        return asyncio.run(kb_cli.run(args, settings, sys.stdout))
+    if args.command == "kb" and args.kb_command in kb_records_cli.COMMANDS:
+        return asyncio.run(kb_records_cli.run(args, settings, sys.stdout))
     if args.command == "kb":
         return _kb_stats(settings, sys.stdout)
     if args.command == "db":

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -102,6 +103,20 @@ class AdminUnits:
                 return self._by_code[_PROVINCE_ALIASES[key]]
         return self._by_folded.get(bare) or self._by_folded.get(text)
 
+    def merged_into(self, name: str) -> Province | None:
+        """The province that a former province (abolished on 1 July 2025) became part of.
+
+        None for a name that is a province today, or was never one.
+        """
+        bare = _strip_prefix(_fold(name), _PROVINCE_PREFIXES)[1]
+        if not bare or self.province(name) is not None:
+            return None
+        for province in self.provinces:
+            for former in province.merged_from:
+                if _strip_prefix(_fold(former), _PROVINCE_PREFIXES)[1] == bare:
+                    return province
+        return None
+
     def communes_of(self, province_code: str) -> tuple[Commune, ...]:
         """Returns the communes of a province, empty for an unknown code."""
         return self._communes.get(province_code, ())
@@ -151,6 +166,12 @@ class AdminUnits:
                 best[index] = min(key, best.get(index, key))
         ranked = sorted(best, key=best.__getitem__)
         return [communes[index] for index in ranked[:limit]]
+
+
+@cache
+def bundled_admin_units() -> AdminUnits:
+    """The bundled provinces and communes, loaded once per process."""
+    return load_admin_units()
 
 
 def load_admin_units() -> AdminUnits:

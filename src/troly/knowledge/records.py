@@ -161,6 +161,23 @@ def load_knowledge(path: Path | None = None) -> KnowledgeBase:
     return parse_lines(lines)
 
 
+class ExportError(ValueError):
+    """A file that is not a JSON-lines export at all (not gzip or text, not UTF-8)."""
+
+
+def export_text(data: bytes) -> str:
+    """The text of an export, gzipped or not; raises ``ExportError`` when it is neither."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ExportError(f"not a readable gzip file ({exc})") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"not UTF-8 text (byte {exc.start})") from exc
+
+
 def parse_lines(lines: Iterable[str]) -> KnowledgeBase:
     """Parses JSON lines into a knowledge base, skipping and reporting malformed records."""
     kb = KnowledgeBase()

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from troly.bot.answers import card_reply, page_reply, reply_for
+from troly.bot.answers import card_reply, logged_text, page_reply, reply_for
 from troly.bot.cards import Section
-from troly.bot.flows.base import Context, LogQuestion, Outcome, State
+from troly.bot.flows.base import Context, LogQuestion, Outcome, State, picked_from_choices
 from troly.bot.flows.handoff import remember_question
 from troly.bot.follow_up import follow_up_aspect, picked_number
 from troly.bot.messages import Reply
+from troly.bot.province.center import center_reply
+from troly.bot.province.details import details_from
 from troly.bot.texts import t
 from troly.knowledge.aspects import Aspect
+from troly.knowledge.center_questions import CenterQuestion, center_question
+from troly.knowledge.folding import basic_fold
 from troly.knowledge.index import Decision
 
 
@@ -32,9 +36,16 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
     picked = picked_number(text) if isinstance(choices, list) else None
     if isinstance(choices, list) and picked is not None and picked <= len(choices):
         chosen = _aspect(state.draft.get("choice_aspect"))
-        return show_procedure(state, str(choices[picked - 1]), chosen, ctx)
-    # A short follow-up ("thế còn lệ phí?") is about the procedure just shown.
+        code = str(choices[picked - 1])
+        shown = show_procedure(state, code, chosen, ctx)
+        return Outcome(shown.state, shown.replies, picked_from_choices(state, code))
+    # "giờ làm việc của trung tâm hành chính công" is about the center, not a procedure; a
+    # bare "ở đâu?" after a card is about that procedure.
+    about_center = center_question(basic_fold(text))
     asked = follow_up_aspect(text)
+    if about_center is not None and (about_center.named or not isinstance(last_code, str)):
+        return _center(state, about_center, ctx)
+    # A short follow-up ("thế còn lệ phí?") is about the procedure just shown.
     if isinstance(last_code, str) and asked is not None:
         return show_procedure(state, last_code, asked, ctx)
     if asked is not None:
@@ -47,7 +58,7 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
             follow_up = show_procedure(state, last_code, result.aspect, ctx)
             return Outcome(follow_up.state, follow_up.replies, effects)
         return Outcome(state, (Reply(t("ask.which_procedure", locale)),), effects)
-    reply = reply_for(result, locale)
+    reply = reply_for(result, locale, details=ctx.details)
     # An unanswered question is carried into a petition if the user asks for a person.
     keep = ctx.settings.handoff_recent_questions if ctx.settings is not None else 3
     recent = remember_question(state.draft, text, keep)
@@ -61,12 +72,27 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
         )
     elif result.decision is Decision.CHOOSE and result.choices:
         new_state = new_state.with_draft(
-            choices=[m.code for m in result.choices], choice_aspect=result.aspect.value
+            choices=[m.code for m in result.choices],
+            choice_aspect=result.aspect.value,
+            choice_folded=logged_text(result),
         )
     return Outcome(new_state, (reply,), effects)
 
 
-_CONTEXT_KEYS = ("last_code", "choices", "choice_aspect")
+_CONTEXT_KEYS = ("last_code", "choices", "choice_aspect", "choice_folded")
+
+
+def _center(state: State, question: CenterQuestion, ctx: Context) -> Outcome:
+    """Answers from the province's details; the talk about a procedure ends here."""
+    details = ctx.details
+    if details is None and ctx.settings is not None:
+        details = details_from(ctx.settings)
+    if details is None:
+        return Outcome(state, (Reply(t("ask.unknown", state.locale)),))
+    support = ctx.support.in_locale(state.locale)
+    reply = center_reply(question, details, state.locale, phone=support.phone, hours=support.hours)
+    draft = {k: v for k, v in state.draft.items() if k not in _CONTEXT_KEYS}
+    return Outcome(replace(state, draft=draft), (reply,))
 
 
 def _aspect(value: object) -> Aspect:
@@ -83,7 +109,9 @@ def show_procedure(
     procedure = ctx.index.kb.get(code)
     if procedure is None:
         return Outcome(state, (Reply(t("ask.expired_choice", state.locale)),))
-    reply = card_reply(procedure, aspect, state.locale, all_documents=all_documents)
+    reply = card_reply(
+        procedure, aspect, state.locale, all_documents=all_documents, details=ctx.details
+    )
     return Outcome(state.with_draft(last_code=code), (reply,))
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from troly.bot.messages import Incoming, Reply
+from troly.bot.province.details import ProvinceDetails, details_from
 from troly.bot.settings import Settings
 from troly.knowledge.index import ProcedureIndex, SearchResult
 
@@ -34,7 +35,14 @@ class State:
 
         The recent questions stay so that an officer the business then asks for sees them.
         """
-        kept = ("last_code", "recent_questions", "choices", "choice_aspect")
+        kept = (
+            "last_code",
+            "recent_questions",
+            "choices",
+            "choice_aspect",
+            "choice_folded",
+            "asked_open",
+        )
         keep = {k: v for k, v in self.draft.items() if k in kept}
         return State(flow=None, step=None, draft=keep, locale=self.locale)
 
@@ -56,7 +64,10 @@ DRAFT_TYPES: Mapping[str, tuple[type, ...]] = {
             "until",
             "last_code",
             "last_question",
+            "choice_folded",
             "chat",
+            "pending",
+            "asked_open",
         ),
         _TEXT,
     ),
@@ -93,6 +104,27 @@ class Support:
         return self
 
 
+def support_of(settings: Settings, details: ProvinceDetails | None) -> Support:
+    """How to reach a person: the center's hotline, hours and place, else the settings'.
+
+    Without a center hotline the support setting's number (the national portal's) is given.
+    """
+    if details is None:
+        details = details_from(settings)
+    place = details.center_place()
+    return Support(
+        phone=details.center_hotline or settings.support_phone,
+        hours=details.center_hours or settings.support_hours,
+        place=place or settings.support_place,
+        hours_en=settings.support_hours_en,
+        place_en=(
+            f"{settings.support_place_en}, {details.center_address}"
+            if details.center_address
+            else settings.support_place_en
+        ),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a step may consult: the knowledge index, the time, limits, support contacts."""
@@ -104,6 +136,10 @@ class Context:
     channel: str = "web"
     settings: Settings | None = None
     user_id: str = ""
+    details: ProvinceDetails | None = None
+    """The province's own details (service center, portal, local notes), when known."""
+    open_petition: str | None = None
+    """The code of the user's newest open petition, when the door's dialogue looks it up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +147,25 @@ class LogQuestion:
     """Effect: record a knowledge-base question in the question log."""
 
     result: SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPick:
+    """Effect: the person picked ``code`` from the choices offered for a logged question.
+
+    ``folded``: the question as the log keeps it (masked, folded), to find its row.
+    """
+
+    folded: str
+    code: str
+
+
+def picked_from_choices(state: State, code: str) -> tuple[RecordPick, ...]:
+    """The effect that records a pick, when ``code`` is one of the choices just offered."""
+    choices, folded = state.draft.get("choices"), state.draft.get("choice_folded")
+    if isinstance(choices, list) and code in choices and isinstance(folded, str):
+        return (RecordPick(folded, code),)
+    return ()
 
 
 # An effect is any frozen dataclass a step returns for the engine to apply in the message's

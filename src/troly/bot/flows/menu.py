@@ -10,13 +10,17 @@ from troly.bot.texts import LOCALES, t
 
 
 def menu_buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
-    """The main menu as buttons."""
+    """The main menu as buttons.
+
+    Five: the Zalo OA shows up to five as buttons (more become numbered lines). Help is
+    ``/trogiup``, named in the welcome.
+    """
     return (
         (Button(t("menu.ask", locale), choice="menu:ask"),),
         (Button(t("menu.booking", locale), choice="menu:booking"),),
-        (Button(t("menu.human", locale), choice="human"),),
+        (Button(t("menu.dossier", locale), choice="menu:dossier"),),
         (
-            Button(t("menu.help", locale), choice="menu:help"),
+            Button(t("menu.human", locale), choice="human"),
             Button(t("menu.language", locale), choice="lang:en" if locale == "vi" else "lang:vi"),
         ),
     )
@@ -56,10 +60,47 @@ def set_language(state: State, locale: str) -> Outcome:
     return Outcome(new_state, (Reply(t("menu.language_set", locale), menu_buttons(locale)),))
 
 
+_CANCELLED = {
+    "petition": "menu.cancelled_petition",
+    "booking": "menu.cancelled_booking",
+    "petition_add": "menu.cancelled_add",
+}
+"""What a cancel says it dropped, by flow (others: a plain "cancelled")."""
+_WORTH_ASKING = {"petition": ("description",), "booking": ("tax_code", "business_name")}
+"""The draft keys that make a cancel lose something typed, by flow: then it asks first."""
+
+
 def cancel(state: State) -> Outcome:
-    """Abandons whatever was under way (``/huy``), from any step."""
-    key = "menu.cancelled" if state.flow else "menu.nothing_to_cancel"
+    """Abandons whatever was under way (``/huy``, or confirmed), saying what it dropped."""
+    key = _CANCELLED.get(state.flow or "", "menu.cancelled") if state.flow else None
+    key = key or "menu.nothing_to_cancel"
     return Outcome(state.idle(), (Reply(t(key, state.locale), menu_buttons(state.locale)),))
+
+
+def ask_cancel(state: State) -> Outcome:
+    """The word "hủy" or a «Hủy» button: asks first when something typed would be lost."""
+    flow = state.flow or ""
+    if not any(state.draft.get(key) for key in _WORTH_ASKING.get(flow, ())):
+        return cancel(state)
+    locale = state.locale
+    buttons = (
+        (Button(t(f"menu.cancel_yes_{flow}", locale), choice="cancel:yes"),),
+        (Button(t("menu.cancel_no", locale), choice="cancel:no"),),
+    )
+    return Outcome(state, (Reply(t(f"menu.cancel_confirm_{flow}", locale), buttons),))
+
+
+def complaint(state: State, text: str) -> Outcome:
+    """A complaint about slow handling or treatment: a petition (keeping it) or a person."""
+    locale = state.locale
+    buttons = (
+        (Button(t("complaint.petition", locale), choice="menu:petition"),),
+        (Button(t("complaint.person", locale), choice="human"),),
+        (Button(t("complaint.ask", locale), choice="menu:ask"),),
+    )
+    # What was written becomes the petition's description, or the officer's first note.
+    kept = state.with_draft(last_question=text)
+    return Outcome(kept, (Reply(t("complaint.offer", locale), buttons, kind="complaint"),))
 
 
 def expired(state: State) -> Outcome:

@@ -17,6 +17,8 @@ from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.communes import commune_by_code, find_communes
 from troly.bot.petitions.effects import SubmitPetition
+from troly.bot.province.details import commune_examples
+from troly.bot.settings import Settings
 from troly.bot.texts import t
 from troly.bot.topics import TOPIC_KEYS, topic_buttons, topic_label
 
@@ -48,6 +50,8 @@ class Step(StrEnum):
 
 
 _EDITABLE = (Step.TOPIC, Step.DESCRIPTION, Step.FILES, Step.COMMUNE, Step.PUBLIC, Step.CONSENT)
+_IDENTITY = (Step.NAME, Step.TAX_CODE, Step.PHONE)
+"""Given with consent, each is corrected alone: a new phone number does not re-ask the rest."""
 
 
 def _limits(ctx: Context) -> tuple[int, int]:
@@ -77,7 +81,9 @@ def prompt_key(key: str, ctx: Context) -> str:
 
 
 def _province(ctx: Context) -> str:
-    return ctx.settings.province if ctx.settings is not None else "Tỉnh Thanh Hóa"
+    if ctx.settings is not None:
+        return ctx.settings.province
+    return str(Settings.model_fields["province"].default)
 
 
 def _go(state: State, step: Step, **draft: Any) -> State:
@@ -157,14 +163,14 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
             return _confirm(anonymous, ctx, note=t("petition.anonymous", state.locale))
         return _ask(_go(state.with_draft(consent=True), Step.NAME), ctx)
     if what == "skip" and step == Step.TAX_CODE:
-        return _ask(_go(state.with_draft(tax_code=None), Step.PHONE), ctx)
+        return _identity_given(state.with_draft(tax_code=None), Step.PHONE, ctx)
     if what == "submit" and step == Step.CONFIRM:
         filed = state.idle().with_draft(**{FILED: True})
         return Outcome(filed, (), (SubmitPetition(dict(state.draft)),))
     if what == "edit" and step == Step.CONFIRM:
         if not value:
-            return Outcome(state, (_edit_menu(state.locale, ctx),))
-        if value in {s.value for s in _editable(ctx)}:
+            return Outcome(state, (_edit_menu(state, ctx),))
+        if value in {s.value for s in _editable(state, ctx)}:
             return _ask(_go(state, Step(value), editing=True), ctx)
     return _expired(state, ctx)
 
@@ -221,12 +227,12 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         name, problem = identity.check_name(text, locale)
         if problem is not None:
             return Outcome(state, (problem,))
-        return _ask(_go(state, Step.TAX_CODE, business_name=name), ctx)
+        return _identity_given(state.with_draft(business_name=name), Step.TAX_CODE, ctx)
     if step == Step.TAX_CODE:
         code, problem = identity.check_tax_code(text, locale)
         if problem is not None:
             return Outcome(state, (problem,))
-        return _ask(_go(state, Step.PHONE, tax_code=code), ctx)
+        return _identity_given(state.with_draft(tax_code=code), Step.PHONE, ctx)
     if step == Step.PHONE:
         phone, problem = identity.check_phone(text, locale)
         if problem is not None:
@@ -234,6 +240,13 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         return _confirm(state.with_draft(phone=phone), ctx)
     # A button is expected here: say so, and show the question again.
     return _ask(state, ctx, reminder=True)
+
+
+def _identity_given(state: State, following: Step, ctx: Context) -> Outcome:
+    """After a name or tax code: the next question, or back to the summary when correcting."""
+    if state.draft.get("editing"):
+        return _confirm(state, ctx)
+    return _ask(_go(state, following), ctx)
 
 
 def _commune(state: State, text: str, ctx: Context) -> Outcome:
@@ -244,7 +257,15 @@ def _commune(state: State, text: str, ctx: Context) -> Outcome:
         return _after(chosen, Step.COMMUNE, ctx)
     none = (Button(t("petition.commune_none", locale), choice=f"{PREFIX}:commune:none"),)
     if not found:
-        return Outcome(state, (Reply(t("petition.commune_not_found", locale), (none,)),))
+        ward, commune = commune_examples(_province(ctx))
+        text = t(
+            "petition.commune_not_found",
+            locale,
+            province=_province(ctx),
+            ward=ward,
+            commune=commune,
+        )
+        return Outcome(state, (Reply(text, (none,)),))
     rows = tuple((Button(c.name, choice=f"{PREFIX}:commune:{c.code}"),) for c in found)
     return Outcome(state, (Reply(t("petition.commune_choose", locale), (*rows, none)),))
 
@@ -306,9 +327,10 @@ def _ask(state: State, ctx: Context, *, reminder: bool = False) -> Outcome:
         replies.append(
             Reply(
                 t("petition.ask_public", locale),
+                # Private is the default and comes first: publishing is an opt-in.
                 (
-                    (Button(t("petition.public_yes", locale), choice=f"{PREFIX}:public:1"),),
                     (Button(t("petition.public_no", locale), choice=f"{PREFIX}:public:0"),),
+                    (Button(t("petition.public_yes", locale), choice=f"{PREFIX}:public:1"),),
                 ),
             )
         )
@@ -376,16 +398,23 @@ def _confirm(state: State, ctx: Context, *, note: str | None = None) -> Outcome:
     return Outcome(confirming, (*replies, Reply(text, buttons, kind="petition:confirm")))
 
 
-def _editable(ctx: Context) -> tuple[Step, ...]:
-    return _EDITABLE if takes_files(ctx) else tuple(s for s in _EDITABLE if s != Step.FILES)
+def _editable(state: State, ctx: Context) -> tuple[Step, ...]:
+    steps = _EDITABLE if takes_files(ctx) else tuple(s for s in _EDITABLE if s != Step.FILES)
+    return (*steps, *_IDENTITY) if state.draft.get("consent") else steps
 
 
-def _edit_menu(locale: str, ctx: Context) -> Reply:
+def _edit_menu(state: State, ctx: Context) -> Reply:
+    locale = state.locale
     rows = tuple(
         (Button(t(f"petition.edit_{step.value}", locale), choice=f"{PREFIX}:edit:{step.value}"),)
-        for step in _editable(ctx)
+        for step in _editable(state, ctx)
     )
     return Reply(t("petition.edit_which", locale), rows)
+
+
+def resume(state: State, ctx: Context) -> Outcome:
+    """Asks the question of the step the petition waits at again (after "keep going")."""
+    return _ask(state, ctx)
 
 
 def _expired(state: State, ctx: Context) -> Outcome:

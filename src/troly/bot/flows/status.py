@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from troly.bot.flows import ask as ask_flow
 from troly.bot.flows import menu, my_data
 from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.flows.petition import prompt_key, takes_files
@@ -24,6 +25,11 @@ from troly.bot.texts import t
 ADD_FLOW = "petition_add"
 RATE_FLOW = "petition_rate"
 MAX_INFO_CHARS = 2000
+PENDING = "pending"
+"""Draft key: what the business wrote while asked whether it is about its open petition."""
+ASKED = "asked_open"
+"""Draft key: "<code> <date>" once the business said a message was not about that petition:
+it is not asked again about that petition that day."""
 
 
 class Step(StrEnum):
@@ -51,6 +57,8 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     locale = state.locale
     what, _, rest = payload.partition(":")
     code, _, value = rest.partition(":")
+    if what in ("for", "notfor"):
+        return _about_open(state, what == "for", code, ctx)
     if what == "add" and code:
         draft = {"code": code}
         skip = Button(t("petition.cancel", locale), choice="cancel")
@@ -66,6 +74,34 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
     if what == "skip":
         return Outcome(state.idle(), (Reply(t("petition.thanks", locale)),))
     return menu.expired(state)
+
+
+def should_ask_open(state: State, code: str | None, ctx: Context) -> bool:
+    """Whether an idle message should first be asked about the open petition ``code``."""
+    return bool(code) and state.draft.get(ASKED) != f"{code} {ctx.now.date().isoformat()}"
+
+
+def ask_open(state: State, code: str, text: str) -> Outcome:
+    """Asks, with one tap, whether a message is for the business's open petition ``code``."""
+    locale = state.locale
+    buttons = (
+        (Button(t("petition.open_yes", locale, code=code), choice=f"pb:for:{code}"),),
+        (Button(t("petition.open_no", locale), choice=f"pb:notfor:{code}"),),
+    )
+    reply = Reply(t("petition.open_ask", locale, code=code), buttons, kind="petition:open")
+    return Outcome(state.with_draft(**{PENDING: text}), (reply,))
+
+
+def _about_open(state: State, for_it: bool, code: str, ctx: Context) -> Outcome:
+    """Yes: the message goes to the petition's staff. No: it is answered as a question."""
+    text = state.draft.get(PENDING)
+    rest = state.with_draft(**{PENDING: None})
+    if not isinstance(text, str) or not text:
+        return menu.expired(rest)
+    if for_it:
+        return Outcome(rest, (), (AddInfo(code, text, ()),))
+    declined = rest.with_draft(**{ASKED: f"{code} {ctx.now.date().isoformat()}"})
+    return ask_flow.ask(declined, text, ctx)
 
 
 def file_room(state: State, ctx: Context) -> int | None:

@@ -7,13 +7,14 @@ in the group is told so, and their chatter in a chat's topic is not relayed).
 from __future__ import annotations
 
 from troly.bot.effects import Applied, EffectApplier, EffectResult
-from troly.bot.flows.base import State
+from troly.bot.flows.base import State, support_of
 from troly.bot.flows.handoff import KEPT, ask_summary, offer_buttons
 from troly.bot.handoff import service
 from troly.bot.handoff.effects import FLOW, ChatFromBusiness, HandoffStaff, LeaveChat, OpenChat
 from troly.bot.handoff.hours import staffed
 from troly.bot.handoff.model import LiveChat, Status
 from troly.bot.messages import Button, Reply
+from troly.bot.province.store import load_details
 from troly.bot.staff import find_staff
 from troly.bot.texts import t
 
@@ -32,7 +33,9 @@ async def open_chat(effect: OpenChat, applied: Applied) -> EffectResult:
     """Opens the chat (or finds the one already open) and notes its code in the state."""
     inc, state, settings = applied.incoming, applied.state, applied.settings
     if not staffed(applied.now, settings):
-        text = t("handoff.unavailable", state.locale, hours="", phone=settings.support_phone)
+        details = await load_details(applied.session, settings)
+        phone = support_of(settings, details).phone
+        text = t("handoff.unavailable", state.locale, hours="", phone=phone)
         reply = Reply(text, offer_buttons(state.locale))
         return EffectResult(replies=(reply,), state=_released(state))
     chat = await service.open_chat_of(applied.session, channel=inc.channel, user_id=inc.user_id)

@@ -9,8 +9,12 @@ fails. Must not import handlers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
+import sys
 import time
+from collections.abc import Iterator
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -48,6 +52,44 @@ def as_live(index: ProcedureIndex | LiveIndex) -> LiveIndex:
     return index if isinstance(index, LiveIndex) else LiveIndex(index)
 
 
+REBUILD_SWITCH_INTERVAL = 0.0002
+"""Seconds the rebuilding thread may hold the interpreter before the event loop gets a turn
+(Python's default, 0.005, makes each of a question's many thread hand-offs wait that long)."""
+
+
+class _GentleRebuild:
+    """While an index is rebuilt in a thread, keep the event loop answering.
+
+    The loop gets the interpreter back every ``REBUILD_SWITCH_INTERVAL``, and the cyclic
+    collector waits: its full passes over a heap growing by an index stop every thread for
+    50-100 ms each. Both are restored when the process's last rebuild ends.
+    """
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._interval = sys.getswitchinterval()
+        self._collecting = True
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        if self._active == 0:
+            self._interval, self._collecting = sys.getswitchinterval(), gc.isenabled()
+            sys.setswitchinterval(REBUILD_SWITCH_INTERVAL)
+            gc.disable()
+        self._active += 1
+        try:
+            yield
+        finally:
+            self._active -= 1
+            if self._active == 0:
+                sys.setswitchinterval(self._interval)
+                if self._collecting:
+                    gc.enable()
+
+
+gentle_rebuild = _GentleRebuild()
+
+
 class KnowledgeReloader:
     """Rebuilds and swaps a worker's index when the knowledge generation moves."""
 
@@ -72,9 +114,11 @@ class KnowledgeReloader:
             async with self._sessions() as session:
                 if await read_generation(session) == self.live.generation:
                     return False
+            async with self._sessions() as session:
                 source = await load_source(session, self.records)
             started = time.perf_counter()
-            index = await asyncio.to_thread(build_from, source, self._settings)
+            with gentle_rebuild():
+                index = await asyncio.to_thread(build_from, source, self._settings)
             self.last_rebuild_seconds = time.perf_counter() - started
             self.live.swap(index, generation=source.generation)
             logger.info(

@@ -1,9 +1,9 @@
 """The knowledge source: everything an index is built from, gathered in one place.
 
-The procedure records (the bundled export, or ``TROLY_KNOWLEDGE_PATH``), the bundled everyday
-vocabulary and the layer staff taught, read with the knowledge generation they belong to. Every
-rebuild goes through ``load_source`` then ``build_from``; a new input (imported records) is
-one more thing ``load_source`` reads. Must not import handlers.
+The procedure records (the import in use, else the bundled export or ``TROLY_KNOWLEDGE_PATH``),
+the bundled everyday vocabulary and the layer staff taught, read with the knowledge generation
+they belong to. Every rebuild goes through ``load_source`` then ``build_from``. Must not import
+handlers.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from troly.bot.knowledge.imported import active_import_id, records_of, stored_text
 from troly.bot.knowledge.model import KnowledgeState, TaughtQuestion
 from troly.bot.settings import Settings
 from troly.knowledge.aliases import EVERYDAY, Everyday
@@ -50,16 +51,26 @@ class KnowledgeSource:
 
 
 class Records:
-    """Where the procedure records come from: the bundled export, read once and kept."""
+    """Where the procedure records come from: the import in use, else the bundled export.
+
+    Each set is read once and kept; ``troly kb import`` and ``rollback`` change which is used.
+    """
 
     def __init__(self, settings: Settings, *, kb: KnowledgeBase | None = None) -> None:
         self._settings = settings
         self._kb = kb
+        self._imported: tuple[int, KnowledgeBase] | None = None
         self._lock = asyncio.Lock()
 
     async def load(self, session: AsyncSession) -> KnowledgeBase:
-        """The records in use (``session``: where a newer set would be kept)."""
+        """The records in use, as ``session`` (the database) says which set that is."""
+        active = await active_import_id(session)
         async with self._lock:
+            if active is not None:
+                if self._imported is None or self._imported[0] != active:
+                    content = await stored_text(session, active)
+                    self._imported = (active, await asyncio.to_thread(records_of, content))
+                return self._imported[1]
             if self._kb is None:
                 self._kb = await asyncio.to_thread(load_knowledge, self._settings.knowledge_path)
             return self._kb

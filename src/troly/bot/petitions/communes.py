@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-from troly.knowledge.admin_units import AdminUnits, Commune, load_admin_units
+from troly.knowledge.admin_units import AdminUnits, Commune, bundled_admin_units
 
 
-@cache
 def admin_units() -> AdminUnits:
     """The bundled administrative units, loaded on first use."""
-    return load_admin_units()
+    return bundled_admin_units()
 
 
 def find_communes(province: str, text: str, *, limit: int = 4) -> list[Commune]:

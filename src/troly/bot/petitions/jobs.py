@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.followups import FollowupHandler, FollowupRun, Preloader, schedule
-from troly.bot.messages import Reply
+from troly.bot.messages import Notice, Reply
 from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
 from troly.bot.petitions.model import OPEN_STATUSES, Petition, Status
@@ -138,11 +138,20 @@ async def set_new_date(
         "petition.apology",
         locale,
         code=petition.code,
-        old=day_text(old, settings),
-        new=day_text(new_date, settings),
+        old=day_text(old, settings, locale),
+        new=day_text(new_date, settings, locale),
         reason=reason_text,
     )
-    to_business(session, petition, Reply(apology, render.business_buttons(petition)), now=now)
+    notice = Notice(
+        "petition_apology",
+        {
+            "code": petition.code,
+            "old_date": day_text(old, settings),
+            "new_date": day_text(new_date, settings),
+        },
+    )
+    reply = Reply(apology, render.business_buttons(petition), notice=notice)
+    to_business(session, petition, reply, now=now)
     note = f"{day_text(old, settings)}{NEW_DATE_ARROW}{day_text(new_date, settings)}"
     record(session, petition, now=now, actor=actor, actor_id=actor_id, kind="new_date", note=note)
     staff_text = t(

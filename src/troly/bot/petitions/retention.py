@@ -8,7 +8,8 @@ older than the retention (web uploads no petition took go once that old too). Wh
 for statistics: the code, topic, commune, channel, dates, status, rating, the assignee (the
 province's own staff) and the events without their text. The same
 daily follow-up deletes the question log's rows older than its own retention (a question may
-name a person). Running it twice changes nothing. Must not import handlers.
+name a person), and the dossier follows ended longer ago than theirs. Running it twice changes
+nothing. Must not import handlers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.answers import forget_questions_before
+from troly.bot.dossiers.follows import forget_ended_before
 from troly.bot.files import UNCLAIMED
 from troly.bot.followups import FollowupHandler, FollowupRun, schedule
 from troly.bot.outbox import forget_before
@@ -138,6 +140,9 @@ async def on_retention(run: FollowupRun) -> None:
     asked = run.now - timedelta(days=run.settings.question_log_retention_days)
     if questions := await forget_questions_before(run.session, before=asked):
         logger.info("retention: %s old logged questions deleted", questions)
+    ended = run.now - timedelta(days=run.settings.dossier_retention_days)
+    if follows := await forget_ended_before(run.session, before=ended):
+        logger.info("retention: %s ended dossier follows deleted", follows)
     following = next_run_at(run.now, run.settings)
     await schedule(
         run.session,

@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot import localised
 from troly.bot.codes import new_code
 from troly.bot.console.accounts import CONSOLE_CHANNEL
 from troly.bot.messages import Reply
 from troly.bot.outbox import enqueue
-from troly.bot.petitions.model import Petition, PetitionEvent, Status
+from troly.bot.petitions.model import OPEN_STATUSES, Petition, PetitionEvent, Status
 from troly.bot.settings import Settings
 from troly.bot.staff_topics import open_topic, preload_topics
 from troly.bot.topics import topic_label
@@ -43,9 +44,9 @@ def work_calendar(settings: Settings) -> WorkCalendar:
     return calendar(settings.timezone)
 
 
-def day_text(moment: datetime, settings: Settings) -> str:
-    """A moment as the province reads a date: ``14/12/2026``."""
-    return moment.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y")
+def day_text(moment: datetime, settings: Settings, locale: str = "vi") -> str:
+    """A moment's date: ``14/12/2026``, or ``Mon 14 Dec 2026`` in English."""
+    return localised.day(moment, settings, locale)
 
 
 def time_text(moment: datetime, settings: Settings) -> str:
@@ -89,6 +90,19 @@ async def by_code(session: AsyncSession, code: str, *, lock: bool = False) -> Pe
     query = select(Petition).where(Petition.code == code)
     if lock:
         query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def open_code(session: AsyncSession, channel: str, user_id: str) -> str | None:
+    """The code of this chat user's newest open petition (received to reopened), or None."""
+    query = (
+        select(Petition.code)
+        .where(Petition.channel == channel)
+        .where(Petition.user_id == user_id)
+        .where(Petition.status.in_(OPEN_STATUSES))
+        .order_by(Petition.id.desc())
+        .limit(1)
+    )
     return (await session.execute(query)).scalar_one_or_none()
 
 

@@ -21,7 +21,7 @@ from troly.bot.effects import Applied, EffectResult
 from troly.bot.flows import staff as staff_flow
 from troly.bot.flows.base import State
 from troly.bot.handoff import appliers as handoff_appliers
-from troly.bot.messages import Button, Document, Incoming, Reply
+from troly.bot.messages import Button, Document, Incoming, Notice, Reply
 from troly.bot.petitions import files as staff_files
 from troly.bot.petitions import render
 from troly.bot.petitions import schedule as plan
@@ -346,7 +346,11 @@ async def _answer(
     )
     message = t("petition.answer", p.locale, code=p.code, answer=text)
     first = documents[0] if documents else None
-    answer = Reply(message, render.rating_buttons(p), document=first, kind="petition:answer")
+    # Outside the Zalo OA's window the answer is announced by ZNS (its full text waits).
+    notice = Notice("petition_answer", {"code": p.code, "date": day_text(now, settings)})
+    answer = Reply(
+        message, render.rating_buttons(p), document=first, kind="petition:answer", notice=notice
+    )
     for reply in (answer, *_more_files(p, documents, labels)):
         to_business(applied.session, p, reply, now=now)
     await to_staff(

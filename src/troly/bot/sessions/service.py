@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot import followups
+from troly.bot.province.details import session_departments
 from troly.bot.sessions import notices
 from troly.bot.sessions.model import (
     Booking,
@@ -95,7 +96,7 @@ async def create_session(
         seats_left=total,
         waitlist_next=0,
         status=SessionStatus.PLANNED,
-        departments=list(settings.session_departments),
+        departments=session_departments(settings),
         rule_month=rule_month,
         sequence=0,
         created_at=now,

@@ -95,6 +95,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+    via: Mapped[str | None] = mapped_column(String(16))
+    """How a row held outside its channel's window was announced meanwhile ("zns")."""
 
 
 class Followup(Base):

@@ -21,6 +21,8 @@ from troly.handlers.console.guard import ASSETS, Endpoint, Gate
 from troly.handlers.console.live import LivePages
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
+from troly.handlers.console.province import ProvincePages
+from troly.handlers.console.publishing import PublishingPages
 from troly.handlers.console.reports import ReportPages
 from troly.handlers.console.routing import RoutingPages
 from troly.handlers.console.session_plans import SessionPlans
@@ -35,8 +37,14 @@ def console_routes(
     write_lock: asyncio.Lock | None = None,
     deliver: Callable[[Sequence[Queued]], None] | None = None,
     files: FileSources | None = None,
+    procedure_name: Callable[[str], str | None] | None = None,
+    province_changed: Callable[[], None] | None = None,
 ) -> Mount:
-    """The console, mounted at ``/console``; ``deliver`` sends an action's messages."""
+    """The console, mounted at ``/console``; ``deliver`` sends an action's messages.
+
+    ``procedure_name`` names a procedure of the records in use (None: no such code);
+    ``province_changed`` is told when an admin changes the province's details.
+    """
     gate = Gate(
         sessions=sessions,
         settings=settings,
@@ -47,9 +55,15 @@ def console_routes(
     )
     pages, petitions = Pages(gate), PetitionPages(gate)
     routing = RoutingPages(gate, petitions)
+    publishing = PublishingPages(gate, petitions)
     sessions_pages = SessionPages(gate)
     live = LivePages(gate)
     plans = SessionPlans(gate, sessions_pages)
+    province = ProvincePages(
+        gate,
+        procedure_name=procedure_name or (lambda _code: None),
+        changed=province_changed or (lambda: None),
+    )
     reports = ReportPages(gate)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
@@ -73,6 +87,8 @@ def console_routes(
         gated("/petitions/{code}/act", "case_act", petitions.act, "POST"),
         gated("/petitions/{code}/files/{number}", "case_file", petitions.file, "GET"),
         gated("/petitions/{code}/reroute", "case_reroute", routing.reroute, "POST"),
+        gated("/petitions/{code}/publish", "case_publish", publishing.publish, "POST"),
+        gated("/petitions/{code}/unpublish", "case_unpublish", publishing.unpublish, "POST"),
         gated("/live", "live", live.queue, "GET"),
         gated("/live/rows", "live_rows", live.queue_rows, "GET"),
         gated("/live/{code}", "live_chat", live.chat, "GET"),
@@ -92,6 +108,9 @@ def console_routes(
         gated("/routing", "routing", routing.table, "GET"),
         gated("/routing", "routing_save", routing.save, "POST"),
         gated("/routing/communes", "routing_commune", routing.save_commune, "POST"),
+        gated("/province", "province", province.page, "GET"),
+        gated("/province", "province_save", province.save, "POST"),
+        gated("/province/notes", "province_note", province.note, "POST"),
         gated("/reports", "reports", reports.home, "GET"),
         gated("/reports/{page}", "reports_page", reports.page, "GET"),
         gated("/reports/{page}/{table}.csv", "reports_csv", reports.csv, "GET"),

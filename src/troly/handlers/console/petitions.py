@@ -17,11 +17,12 @@ from troly.bot.files import FileUnavailable
 from troly.bot.outbox import RetryLater
 from troly.bot.petitions import desk
 from troly.bot.petitions.model import Petition, Status
+from troly.bot.petitions.publication import draft_of, publication_of, refusal
 from troly.bot.petitions.staff_actions import Actor
 from troly.bot.staff import assignable_staff
 from troly.bot.texts import t
 from troly.bot.topics import TOPICS
-from troly.handlers.console.access import WORKERS
+from troly.handlers.console.access import LEADERS, WORKERS
 from troly.handlers.console.guard import Ctx, Gate
 
 CHANNELS = ("telegram", "zalo_bot", "zalo_oa", "web")
@@ -35,6 +36,8 @@ ACTIONS = (
     "close",
     "reopen",
     "reroute",
+    "publish",
+    "unpublish",
 )
 MAX_TEXT = 4000
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
@@ -136,6 +139,7 @@ class PetitionPages:
                 return self.gate.refusal(request, ctx, "console.not_found", 404)
             events = await desk.timeline(session, petition)
             people = await assignable_staff(session) if ctx.role in WORKERS else []
+            publication = await publication_of(session, petition)
         done = request.query_params.get("done", "")
         context = {
             "ctx": ctx,
@@ -147,6 +151,10 @@ class PetitionPages:
             "deadline": desk.deadline_of(petition, self.gate.clock(), self.gate.settings),
             "can_act": ctx.role in WORKERS,
             "can_reroute": ctx.role in ("admin", "supervisor"),
+            "publication": publication,
+            "publish_draft": draft_of(petition, publication),
+            "publish_refusal": refusal(petition),
+            "can_publish": ctx.role in LEADERS,
             "messages": messages,
             "done": done if done in ACTIONS else "",
             "typed": typed or {},

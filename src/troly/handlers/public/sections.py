@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from starlette.routing import BaseRoute
 
 from troly.handlers.public import agencies
+from troly.handlers.public.petitions import petition_routes
+from troly.handlers.public.promises import promise_routes
 from troly.handlers.public.site import Site
 
 
@@ -27,4 +29,8 @@ class Section:
     routes: Callable[[Site], Sequence[BaseRoute]]
 
 
-SECTIONS: tuple[Section, ...] = (Section("chi-so", "index", agencies.routes),)
+SECTIONS: tuple[Section, ...] = (
+    Section("phan-anh", "petitions", petition_routes),
+    Section("cam-ket", "promises", promise_routes),
+    Section("chi-so", "index", agencies.routes),
+)

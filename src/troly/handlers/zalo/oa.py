@@ -41,6 +41,7 @@ from troly.handlers.zalo.oa_events import (
     signature_ok,
     to_incoming,
 )
+from troly.handlers.zalo.zns import ZnsSender
 
 __all__ = [
     "CHANNEL",
@@ -270,6 +271,12 @@ class ZaloOADoor:
             ahead=timedelta(seconds=settings.zalo_oa_refresh_ahead_seconds),
         )
         self.sender = ZaloOASender(client=self.client, tokens=self.tokens, menus=menus, files=files)
+        # Held time-critical messages are announced by ZNS only for kinds with a template.
+        self.notices: ZnsSender | None = None
+        if settings.zalo_zns_templates:
+            self.notices = ZnsSender(
+                settings=settings, client=self._http, tokens=self.tokens, sessions=sessions
+            )
 
     def routes(self) -> list[BaseRoute]:
         """The webhook route and the authorisation's callback."""
