@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from troly.bot.messages import NOTICE_KINDS
 from troly.knowledge.admin_units import bundled_admin_units
 
 _SECRETS = (
@@ -305,6 +306,18 @@ class Settings(BaseSettings):
     def zalo_oa_configured(self) -> bool:
         """Whether the Zalo OA door is on (the validator makes its three settings go together)."""
         return self.zalo_oa_app_id is not None
+
+    @field_validator("zalo_zns_templates")
+    @classmethod
+    def _check_zns_templates(cls, value: dict[str, str]) -> dict[str, str]:
+        """Refuses a template for a kind of message that never goes by ZNS."""
+        unknown = sorted(set(value) - set(NOTICE_KINDS))
+        if unknown:
+            raise ValueError(
+                f"chỉ các loại / only the kinds {', '.join(NOTICE_KINDS)} "
+                f"(không biết / unknown: {', '.join(unknown)})"
+            )
+        return value
 
     @field_validator("dossier_fields")
     @classmethod
