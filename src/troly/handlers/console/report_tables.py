@@ -362,7 +362,7 @@ async def session_tables(
             tuple(
                 (
                     line.code,
-                    str(line.session_id),
+                    day(line.session_at),
                     line.department,
                     day(line.due_at),
                     w(f"promise_{line.state}"),
