@@ -154,19 +154,45 @@ async def erase_everything(
         assert held in shown.text
     assert f"Người đại diện: {REPRESENTATIVE} · ĐT: {PHONE}" in shown.text
     assert "Thông tin ghi nhớ cho lần đăng ký sau" in shown.text
-    assert choices(shown) == ["data:erase"]
-    # Nobody else sees any of it.
+    assert choices(shown) == ["data:file", "data:erase"]
+    # The same, in one file: everything shown, and each record.
+    [copy] = await web.press("an", "data:file")
+    assert "bản sao toàn bộ thông tin cá nhân" in copy.text
+    assert copy.document is not None
+    assert (copy.document.filename, copy.document.mime_type) == (
+        "du-lieu-cua-toi-20261201.json",
+        "application/json",
+    )
+    data = json.loads(copy.document.content)
+    assert data["shown"] == shown.text.splitlines()[1:]
+    assert data["petitions"] == [
+        {
+            "code": petition,
+            "received_at": data["petitions"][0]["received_at"],
+            "business_name": PETITION_NAME,
+            "tax_code": PETITION_TAX_CODE,
+            "phone": PHONE,
+        }
+    ]
+    assert [(b["code"], b["business_name"], b["tax_code"]) for b in data["bookings"]] == [
+        (booking, BUSINESS, tax_code)
+    ]
+    assert data["bookings"][0]["session_starts_at"] == "2026-12-17T07:00:00+00:00"
+    assert data["saved_details"]["representative"] == REPRESENTATIVE
+    # Nobody else sees any of it, nor gets a file.
     [other] = await web.say("mallory", "/dulieu")
     assert other.text == "Tôi không lưu thông tin cá nhân nào của bạn."
+    [none] = await web.press("mallory", "data:file")
+    assert (none.text, none.document) == ("Tôi không lưu thông tin cá nhân nào của bạn.", None)
 
     await deliverer(sessions, clock).deliver_due()  # the business read it
 
     [confirm] = await web.press("an", "data:erase")
     assert "không thể hoàn tác" in confirm.text
-    assert "các đăng ký sau sẽ bị huỷ" in confirm.text
+    assert "các đăng ký sau sẽ bị hủy" in confirm.text
     assert f"• {booking} — 14:00 17/12/2026" in confirm.text
     assert choices(confirm) == ["data:confirm", "data:keep"]
-    assert confirm.all_buttons()[0].label == "🗑 Xóa và huỷ đăng ký"
+    assert confirm.all_buttons()[0].label == "🗑 Xóa và hủy đăng ký"
     binh = Inbox(sessions, "binh")
     await binh.new()
 
@@ -175,7 +201,7 @@ async def erase_everything(
     assert "1 đăng ký tham dự" in summary.text
     assert "ghi nhớ cho lần đăng ký sau" in summary.text
     # The confirmed booking is cancelled the usual way: its invite is withdrawn...
-    assert f"Đã huỷ đăng ký {booking}" in cancelled.text
+    assert f"Đã hủy đăng ký {booking}" in cancelled.text
     assert cancelled.document is not None
     invite = icalendar.Calendar.from_ical(cancelled.document.content)
     assert str(invite["METHOD"]) == "CANCEL"
@@ -208,10 +234,11 @@ async def erase_everything(
     rows = await outbox_rows(sessions)
     secrets = (PETITION_NAME, PETITION_TAX_CODE, BUSINESS, REPRESENTATIVE, PHONE, tax_code)
     assert quoting(rows, *secrets) == []
+    assert [r for r in rows if r.payload.get("kind") == "data:file"] == []  # the copy too
     # The petition's topic keeps only the notice that its details may no longer be used.
     [notice] = [r for r in rows if r.thread == f"topic:petition:{petition}"]
     assert notice.status == "pending"
-    assert "yêu cầu xoá dữ liệu cá nhân" in str(notice.payload)
+    assert "yêu cầu xóa dữ liệu cá nhân" in str(notice.payload)
     pending = [r for r in rows if r.status == "pending"]
     assert {r.recipient for r in pending} >= {"an", "binh", str(STAFF_CHAT)}
     report = await deliverer(sessions, clock).deliver_due()
@@ -230,7 +257,7 @@ async def test_keeping_the_data_or_an_old_confirmation_erases_nothing(
     codes = tax_codes()
     await file_petition(web, "an")
     [confirm] = await web.press("an", "data:erase")
-    assert "sẽ bị huỷ" not in confirm.text
+    assert "sẽ bị hủy" not in confirm.text
     assert confirm.all_buttons()[0].label == "🗑 Xóa"
     [kept] = await web.press("an", "data:keep")
     assert "giữ nguyên" in kept.text
@@ -258,7 +285,7 @@ async def test_a_business_with_only_a_past_booking_and_remembered_details_erases
     # After the session the booking can no longer be cancelled, but its details go.
     clock.now = datetime(2026, 12, 18, 9, 0, tzinfo=VN)
     [confirm] = await web.press("an", "data:erase")
-    assert "sẽ bị huỷ" not in confirm.text
+    assert "sẽ bị hủy" not in confirm.text
     [summary] = await web.press("an", "data:confirm")
     assert "1 đăng ký tham dự" in summary.text
     async with sessions() as session:
@@ -279,7 +306,7 @@ async def test_what_staff_wrote_about_a_booking_is_erased_with_its_details(
         booking = await seats.booking_by_code(session, code)
         assert booking is not None
         booking.decline_reason = f"{BUSINESS} hỏi về việc riêng của {REPRESENTATIVE}"
-        booking.cancel_reason = f"{REPRESENTATIVE} gọi điện ({PHONE}) xin huỷ"
+        booking.cancel_reason = f"{REPRESENTATIVE} gọi điện ({PHONE}) xin hủy"
     clock.now = datetime(2026, 12, 18, 9, 0, tzinfo=VN)
     await web.press("an", "data:erase")
     await web.press("an", "data:confirm")
