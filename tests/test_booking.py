@@ -105,7 +105,9 @@ async def test_a_booking_from_registration_to_a_promise_done(
 
     [listing] = await web.say("an", "/dangky")
     assert "Buổi tiếp doanh nghiệp của Chủ tịch UBND tỉnh" in listing.text
-    assert "14:00 17/12/2026" in listing.text
+    # The weekday and the registration deadline are on the list (issue 14, the kiosk).
+    assert "• 14:00 Thứ Năm, 17/12/2026 — Hội trường UBND tỉnh" in listing.text
+    assert "Hạn đăng ký: trước 14:00 Thứ Hai, 14/12/2026" in listing.text
     assert "còn 20 chỗ" in listing.all_buttons()[0].label
     [consent] = await web.press("an", choices(listing)[0])
     assert "đồng ý" in consent.text.lower()
@@ -528,7 +530,7 @@ async def test_a_session_falling_on_2_september_moves_to_the_next_working_day(
     september = [s for s in starts if s.month == 9]
     assert september == [datetime(2027, 9, 6, 14, 0, tzinfo=VN)]
     assert WorkCalendar().is_working_day(september[0].date())
-    assert "14:00 06/09/2027" in listing.text
+    assert "14:00 Thứ Hai, 06/09/2027" in listing.text
 
 
 async def test_planning_by_rule_twice_creates_each_session_once(
@@ -650,7 +652,7 @@ async def test_a_cancellation_inside_the_window_is_recorded_late(
     assert "đã huỷ" in mine.text
     await web.say("an", "/en")
     [mine_in_english] = await web.say("an", "/lichcuatoi")
-    assert f"Your bookings:\n• {code} — 14:00 17/12/2026" in mine_in_english.text
+    assert f"Your bookings:\n• {code} — 14:00, Thu 17 Dec 2026" in mine_in_english.text
     assert mine_in_english.text.endswith(": cancelled")
 
 
@@ -669,16 +671,26 @@ async def test_an_old_confirm_button_while_editing_keeps_the_registration_going(
     await web.say("an", "Dự án chậm được giao đất")
     [summary] = await web.press("an", "book:keep:no")
     assert "book:confirm" in choices(summary)
-    [ask_tax] = await web.press("an", "book:edit")
+    [which] = await web.press("an", "book:edit")
+    assert choices(which) == [
+        f"book:edit:{field}"
+        for field in ("tax_code", "name", "representative", "phone", "topic", "question")
+    ]
+    [ask_tax] = await web.press("an", "book:edit:tax_code")
     # The summary's "confirm" is still on screen: tapping it loses nothing.
     expired, again = await web.press("an", "book:confirm")
     assert "hết hiệu lực" in expired.text
     assert again.text == ask_tax.text
     async with sessions() as session:
         assert (await session.execute(select(func.count()).select_from(Booking))).scalar() == 0
-    # …and the registration carries on from where it was.
-    [ask_name] = await web.say("an", next(tax_codes()))
-    assert ask_name.text == "Tên doanh nghiệp?"
+    # …and the registration carries on from where it was: only the tax code changes.
+    new_tax_code = [code for _, code in zip(range(2), tax_codes(), strict=False)][1]
+    [corrected] = await web.say("an", new_tax_code)
+    assert "book:confirm" in choices(corrected)
+    assert (new_tax_code in corrected.text, "Công ty TNHH Sông Mã" in corrected.text) == (
+        True,
+        True,
+    )
 
 
 async def test_a_confirmed_booking_is_not_declined_from_its_card(
@@ -766,9 +778,9 @@ async def test_staff_cancel_a_confirmed_booking_with_a_reason_and_the_waitlist_m
         f"lịch của họ.\nChỗ trống đã chuyển cho {second} (từ danh sách chờ)."
     )
     [told] = await an.new()
-    assert told.text.startswith(f"Sorry, booking {first} for the session of 14:00 17/12/2026")
+    assert told.text.startswith(f"Sorry, booking {first} for the session of 14:00, Thu 17 Dec 2026")
     assert f"cancelled by the staff. Reason: {reason}\n" in told.text
-    assert "register for a later session with /dangky" in told.text
+    assert "register for a later session with /book" in told.text
     assert choices(told) == ["book:start"]
     assert told.document is not None and told.document.filename == f"{first}.ics"
     withdrawn = icalendar.Calendar.from_ical(told.document.content)

@@ -69,7 +69,7 @@ async def test_a_business_books_on_telegram_and_gets_the_invite_after_staff_appr
                 return (await fake.wait_for_messages(USER, sent, SLOW))[-1]
 
             listing = await say("/dangky")
-            assert "14:00 17/12/2026" in listing["text"]
+            assert "14:00 Thứ Năm, 17/12/2026" in listing["text"]
             consent = await press(listing, button(listing, "book:s:"))
             ask_tax = await press(consent, "book:consent:yes")
             assert "Mã số thuế" in ask_tax["text"]

@@ -50,7 +50,8 @@ async def _a_teach_on_one_is_answered_by_the_other(workers: list[Runtime]) -> No
     one, other = workers
     chat = Chat(other.dialogue)
     before = await chat.say("an", QUESTION)
-    assert before[0].kind == "choose"
+    # Before the teach the question is not answered with the record (declined or offered).
+    assert before[0].kind in ("choose", "unknown")
 
     taught = await _teach_on(one, QUESTION, code=MEANT)
     assert await other.reloader.check() is True
@@ -64,7 +65,7 @@ async def _a_teach_on_one_is_answered_by_the_other(workers: list[Runtime]) -> No
         assert await untaught(session, taught, by="lead@so.gov.vn", now=one.clock()) is True
     assert await other.reloader.check() is True
     again = await chat.say("an", QUESTION)
-    assert again[0].kind == "choose"
+    assert again[0].kind == before[0].kind
 
 
 async def test_a_teach_made_on_one_worker_is_answered_by_the_other_and_undone(

@@ -72,3 +72,13 @@ def test_an_unknown_public_page_says_so_in_the_readers_language(client: TestClie
     assert page.status_code == 404
     assert "Page not found" in visible(page.text)
     assert page.headers["cache-control"] == "public, max-age=60"
+
+
+def test_the_landing_page_links_every_section(client: TestClient) -> None:
+    page = client.get("/cong-khai/")
+    for path in ("/cong-khai/phan-anh", "/cong-khai/cam-ket", "/cong-khai/chi-so"):
+        assert f'href="{path}"' in page.text
+        assert client.get(path).status_code == 200
+    text = visible(page.text)
+    assert "Phản ánh, kiến nghị đã được trả lời" in text
+    assert "Theo dõi cam kết của Chủ tịch UBND tỉnh" in text

@@ -21,17 +21,17 @@ async def test_a_pick_from_the_choices_is_recorded_with_the_question(
         sessions=sessions, index=index, settings=Settings(environment="test"), clock=clock
     )
     chat = Chat(dialogue)
-    [offered] = await chat.say("an", "giấy phép bán rượu")
+    [offered] = await chat.say("an", "gia hạn giấy phép xây dựng")
     second = choices(offered)[1]
     await chat.press("an", second)
-    [again] = await chat.say("binh", "giay phep ban ruou")
+    [again] = await chat.say("binh", "gia han giay phep xay dung")
     await chat.say("binh", "1")
-    await chat.say("chi", "giấy phép bán rượu")  # offered, nothing picked
+    await chat.say("chi", "gia hạn giấy phép xây dựng")  # offered, nothing picked
 
     async with sessions() as session:
         [group] = await unanswered(session, since=clock.now - timedelta(days=1))
 
     first_code = choices(again)[0].split(":")[1]
-    assert (group.text, group.count) == ("giay phep ban ruou", 3)
+    assert (group.text, group.count) == ("gia han giay phep xay dung", 3)
     assert dict(group.picked) == {second.split(":")[1]: 1, first_code: 1}
     assert dict(group.decisions) == {"choose": 3}

@@ -138,8 +138,8 @@ async def test_a_booking_on_the_oa_to_its_code_then_listed(
     async with ZaloOAFake(clock=clock) as fake, oa_app(tmp_path, fake, clock, index=index) as rt:
         chat = OAChat(rt, fake, OA_USER)
         [listing] = await chat.say("/dangky")
-        assert "14:00 17/12/2026" in listing.text
-        assert [b["title"] for b in listing.buttons] == ["14:00 17/12/2026 · còn 20 chỗ"]
+        assert "14:00 Thứ Năm, 17/12/2026" in listing.text
+        assert [b["title"] for b in listing.buttons] == ["14:00 Thứ Năm, 17/12/2026 · còn 20 chỗ"]
         [consent] = await chat.tap(listing, 0)
         assert "đồng ý" in consent.text.lower()
         assert payloads(consent) == ["book:consent:yes", "book:consent:no"]
@@ -207,7 +207,7 @@ async def test_a_petition_and_a_booking_on_the_zalo_bot_with_numbered_choices(
         assert code in status.text and "Trạng thái:" in status.text
 
         [listing] = await chat.say("/dangky")
-        assert "\n1. 14:00 17/12/2026 · còn 20 chỗ\n" in listing.text
+        assert "\n1. 14:00 Thứ Năm, 17/12/2026 · còn 20 chỗ\n" in listing.text
         await chat.say("1")
         [ask_tax] = await chat.say("1")
         assert "Mã số thuế" in ask_tax.text

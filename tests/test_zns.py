@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from fakes.one_stop_server import FIELDS, KEY, one_stop_fake
 from fakes.zalo_oa_server import ZaloOAFake
 from support import Clock
 from troly.bot.messages import Notice, Reply, reply_to_payload
+from troly.bot.settings_problems import SettingsProblem, load_settings
 from troly.bot.storage.models import OutboxMessage
 from troly.handlers.app import Runtime
 from troly.handlers.zalo.zns import international
@@ -278,3 +280,11 @@ async def test_zalo_refusing_inside_our_window_and_an_expired_token_still_announ
         [zns] = fake.zns_sent
         assert zns.data == {"code": "PA-7K3M9Q", "date": "01/12/2026"}
         assert (await _rows(rt))[-1] == ("held", "zns")
+
+
+def test_a_template_for_a_kind_that_never_goes_by_zns_is_refused() -> None:
+    with pytest.raises(SettingsProblem) as refused:
+        load_settings(zalo_zns_templates={"petition_answer": "1", "chat": "2"})
+    [line] = refused.value.lines
+    assert "TROLY_ZALO_ZNS_TEMPLATES chỉ các loại" in line
+    assert "(không biết / unknown: chat)" in line

@@ -111,6 +111,10 @@ class Document:
         return ref if source == channel and ref else None
 
 
+NOTICE_KINDS = ("petition_answer", "petition_apology", "session_reminder", "dossier_status")
+"""The time-critical messages that carry a ``Notice`` (each a ZNS template of its own)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     """A time-critical message's short form, sent by template when the chat cannot be used.

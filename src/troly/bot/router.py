@@ -249,6 +249,7 @@ def file_room(state: State, ctx: Context) -> int | None:
 STAFF_COMMANDS: dict[str, Command] = {
     "id": lambda state, _arg, ctx: menu.staff_whoami(state, ctx),
     "huy": lambda state, _arg, _ctx: menu.staff_cancel(state),
+    "cancel": lambda state, _arg, _ctx: menu.staff_cancel(state),
     "tracuu": _look_up,
 }
 STAFF_CHOICES: dict[str, ChoiceHandler] = {

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from troly.bot.messages import NOTICE_KINDS
 from troly.knowledge.admin_units import bundled_admin_units
 
 _SECRETS = (
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     # One of the 34 provinces and cities after the 1 July 2025 merger (name or code, with or
     # without marks); it is read back as the official name ("thanh hoa" -> "Tỉnh Thanh Hóa").
     province: str = "Tỉnh Thanh Hóa"
+    province_en: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: Literal["vi", "en"] = "vi"
 
@@ -179,6 +181,7 @@ class Settings(BaseSettings):
     session_time: str = Field("14:00", pattern=r"^\d{1,2}:\d{2}$")
     session_minutes: int = Field(180, ge=15)
     session_place: str = "Hội trường UBND tỉnh"
+    session_place_en: str = "the Provincial People's Committee hall"
     session_seats: int = Field(20, ge=1)
     session_months_ahead: int = Field(2, ge=1, le=12)
     session_opens_days_before: int = Field(30, ge=1)
@@ -303,6 +306,18 @@ class Settings(BaseSettings):
     def zalo_oa_configured(self) -> bool:
         """Whether the Zalo OA door is on (the validator makes its three settings go together)."""
         return self.zalo_oa_app_id is not None
+
+    @field_validator("zalo_zns_templates")
+    @classmethod
+    def _check_zns_templates(cls, value: dict[str, str]) -> dict[str, str]:
+        """Refuses a template for a kind of message that never goes by ZNS."""
+        unknown = sorted(set(value) - set(NOTICE_KINDS))
+        if unknown:
+            raise ValueError(
+                f"chỉ các loại / only the kinds {', '.join(NOTICE_KINDS)} "
+                f"(không biết / unknown: {', '.join(unknown)})"
+            )
+        return value
 
     @field_validator("dossier_fields")
     @classmethod

@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from troly.bot import localised
 from troly.bot.clean import clean_incoming, clean_text
 from troly.bot.limits import RateLimits
 from troly.bot.messages import Attachment, Button, Document, Incoming, Reply
@@ -331,8 +332,28 @@ def _png(data: bytes) -> Response:
 
 
 def _locale(request: Request, settings: Settings) -> str:
+    """The page's language: ``?lang=``, else the browser's ``Accept-Language``, else the default."""
     lang = request.query_params.get("lang")
-    return lang if lang in ("vi", "en") else settings.default_locale
+    if lang in ("vi", "en"):
+        return lang
+    return preferred_locale(request.headers.get("accept-language", ""), settings.default_locale)
+
+
+def preferred_locale(header: str, default: str) -> str:
+    """The first of vi/en an ``Accept-Language`` header prefers ("en-GB,en;q=0.9" -> "en")."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        short = tag.strip().split("-")[0].lower()
+        if short in ("vi", "en") and quality > 0:
+            ranked.append((-quality, position, short))
+    return min(ranked)[2] if ranked else default
 
 
 async def _read_json(request: Request) -> object:
@@ -365,15 +386,21 @@ def web_routes(
     async def chat_page(request: Request) -> Response:
         kiosk = request.query_params.get("kiosk") == "1"
         code = request.query_params.get("p", "")
+        locale = _locale(request, settings)
         context = {
             "kiosk": kiosk,
             "idle_seconds": settings.kiosk_idle_seconds,
             "max_chars": text_limit(settings),
-            "locale": settings.default_locale,
+            "locale": locale,
+            # Asked for by the link: the page follows it over what the browser remembered.
+            "locale_asked": request.query_params.get("lang") in ("vi", "en"),
             "procedure": code if PROCEDURE_CODE_RE.fullmatch(code) else "",
-            "province": settings.province,
+            "province": localised.province(settings, locale),
+            "province_vi": settings.province,
+            "province_en": localised.province(settings, "en"),
         }
-        return templates.TemplateResponse(request, "chat.html", context, headers=PAGE_HEADERS)
+        headers = {**PAGE_HEADERS, "Vary": "Accept-Language"}
+        return templates.TemplateResponse(request, "chat.html", context, headers=headers)
 
     async def post_chat(request: Request) -> Response:
         try:

@@ -148,13 +148,18 @@ def on_choice(state: State, rest: str, ctx: Context) -> Outcome:
             )
         return _ask(state, Step.TAX_CODE)
     if action == "t" and _at(state, Step.TOPIC) and arg in TOPIC_KEYS:
-        return _ask(state.with_draft(topic=arg), Step.QUESTION)
+        return _then(state.with_draft(topic=arg), Step.QUESTION)
     if action == "keep" and _at(state, Step.REMEMBER):
         return summary(state.with_draft(remember=arg == "yes"))
     if action == "confirm":
         return Outcome(state.idle(), (), (Book(dict(state.draft)),))
     if action == "edit" and _at(state, Step.CONFIRM):
-        return _ask(_restart_details(state), Step.TAX_CODE)
+        if not arg:
+            return Outcome(state, (_edit_menu(state.locale),))
+        if arg in {step.value for step in EDITABLE}:
+            return _ask(state.with_draft(editing=True), Step(arg))
+    if action == "edit" and state.flow == FLOW and state.draft.get("editing"):
+        return _expired(state)
     return _expired(state)
 
 
@@ -192,13 +197,13 @@ def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
         if not low <= len(text) <= high:
             return Outcome(state, (Reply(t("booking.name_length", locale, low=low, high=high)),))
         if step == Step.NAME:
-            return _ask(state.with_draft(business_name=text), Step.REPRESENTATIVE)
-        return _ask(state.with_draft(representative=text), Step.PHONE)
+            return _then(state.with_draft(business_name=text), Step.REPRESENTATIVE)
+        return _then(state.with_draft(representative=text), Step.PHONE)
     if step == Step.PHONE:
         phone = normalise_phone(text)
         if phone is None:
             return Outcome(state, (Reply(t("booking.phone_invalid", locale)),))
-        return _ask(state.with_draft(phone=phone), Step.TOPIC)
+        return _then(state.with_draft(phone=phone), Step.TOPIC)
     if step == Step.QUESTION:
         limit = _question_limit(_ctx)
         if not text:
@@ -207,6 +212,8 @@ def on_text(state: State, incoming: Incoming, _ctx: Context) -> Outcome:
             reply = Reply(t("booking.question_too_long", locale, length=len(text), limit=limit))
             return Outcome(state, (reply,))
         new = state.with_draft(question=text)
+        if new.draft.get("editing"):
+            return summary(new)
         if new.draft.get("from_saved"):
             return summary(new.with_draft(remember=True))
         return _ask(new, Step.REMEMBER)
@@ -262,7 +269,7 @@ def summary(state: State) -> Outcome:
             Button(t("booking.abandon", locale), choice="cancel"),
         ),
     )
-    new = State(FLOW, Step.CONFIRM, state.draft, locale)
+    new = State(FLOW, Step.CONFIRM, {**state.draft, "editing": False}, locale)
     return Outcome(new, (Reply(text, buttons, kind="booking:summary"),))
 
 
@@ -305,9 +312,21 @@ def _ask(state: State, step: Step) -> Outcome:
     return Outcome(new, (reply,))
 
 
-def _restart_details(state: State) -> State:
-    keep = {k: state.draft[k] for k in ("session_id", "session_label") if k in state.draft}
-    return State(FLOW, Step.TAX_CODE, keep, state.locale)
+EDITABLE = (Step.TAX_CODE, Step.NAME, Step.REPRESENTATIVE, Step.PHONE, Step.TOPIC, Step.QUESTION)
+"""What «Sửa» offers to change, one at a time (the rest of the summary stays)."""
+
+
+def _edit_menu(locale: str) -> Reply:
+    rows = tuple(
+        (Button(t(f"booking.edit_{step.value}", locale), choice=f"book:edit:{step.value}"),)
+        for step in EDITABLE
+    )
+    return Reply(t("booking.edit_which", locale), rows)
+
+
+def _then(state: State, following: Step) -> Outcome:
+    """After an answer: the next question, or back to the summary when correcting one field."""
+    return summary(state) if state.draft.get("editing") else _ask(state, following)
 
 
 def _at(state: State, step: Step) -> bool:

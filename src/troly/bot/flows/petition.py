@@ -50,6 +50,8 @@ class Step(StrEnum):
 
 
 _EDITABLE = (Step.TOPIC, Step.DESCRIPTION, Step.FILES, Step.COMMUNE, Step.PUBLIC, Step.CONSENT)
+_IDENTITY = (Step.NAME, Step.TAX_CODE, Step.PHONE)
+"""Given with consent, each is corrected alone: a new phone number does not re-ask the rest."""
 
 
 def _limits(ctx: Context) -> tuple[int, int]:
@@ -161,14 +163,14 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
             return _confirm(anonymous, ctx, note=t("petition.anonymous", state.locale))
         return _ask(_go(state.with_draft(consent=True), Step.NAME), ctx)
     if what == "skip" and step == Step.TAX_CODE:
-        return _ask(_go(state.with_draft(tax_code=None), Step.PHONE), ctx)
+        return _identity_given(state.with_draft(tax_code=None), Step.PHONE, ctx)
     if what == "submit" and step == Step.CONFIRM:
         filed = state.idle().with_draft(**{FILED: True})
         return Outcome(filed, (), (SubmitPetition(dict(state.draft)),))
     if what == "edit" and step == Step.CONFIRM:
         if not value:
-            return Outcome(state, (_edit_menu(state.locale, ctx),))
-        if value in {s.value for s in _editable(ctx)}:
+            return Outcome(state, (_edit_menu(state, ctx),))
+        if value in {s.value for s in _editable(state, ctx)}:
             return _ask(_go(state, Step(value), editing=True), ctx)
     return _expired(state, ctx)
 
@@ -225,12 +227,12 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         name, problem = identity.check_name(text, locale)
         if problem is not None:
             return Outcome(state, (problem,))
-        return _ask(_go(state, Step.TAX_CODE, business_name=name), ctx)
+        return _identity_given(state.with_draft(business_name=name), Step.TAX_CODE, ctx)
     if step == Step.TAX_CODE:
         code, problem = identity.check_tax_code(text, locale)
         if problem is not None:
             return Outcome(state, (problem,))
-        return _ask(_go(state, Step.PHONE, tax_code=code), ctx)
+        return _identity_given(state.with_draft(tax_code=code), Step.PHONE, ctx)
     if step == Step.PHONE:
         phone, problem = identity.check_phone(text, locale)
         if problem is not None:
@@ -238,6 +240,13 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         return _confirm(state.with_draft(phone=phone), ctx)
     # A button is expected here: say so, and show the question again.
     return _ask(state, ctx, reminder=True)
+
+
+def _identity_given(state: State, following: Step, ctx: Context) -> Outcome:
+    """After a name or tax code: the next question, or back to the summary when correcting."""
+    if state.draft.get("editing"):
+        return _confirm(state, ctx)
+    return _ask(_go(state, following), ctx)
 
 
 def _commune(state: State, text: str, ctx: Context) -> Outcome:
@@ -389,14 +398,16 @@ def _confirm(state: State, ctx: Context, *, note: str | None = None) -> Outcome:
     return Outcome(confirming, (*replies, Reply(text, buttons, kind="petition:confirm")))
 
 
-def _editable(ctx: Context) -> tuple[Step, ...]:
-    return _EDITABLE if takes_files(ctx) else tuple(s for s in _EDITABLE if s != Step.FILES)
+def _editable(state: State, ctx: Context) -> tuple[Step, ...]:
+    steps = _EDITABLE if takes_files(ctx) else tuple(s for s in _EDITABLE if s != Step.FILES)
+    return (*steps, *_IDENTITY) if state.draft.get("consent") else steps
 
 
-def _edit_menu(locale: str, ctx: Context) -> Reply:
+def _edit_menu(state: State, ctx: Context) -> Reply:
+    locale = state.locale
     rows = tuple(
         (Button(t(f"petition.edit_{step.value}", locale), choice=f"{PREFIX}:edit:{step.value}"),)
-        for step in _editable(ctx)
+        for step in _editable(state, ctx)
     )
     return Reply(t("petition.edit_which", locale), rows)
 

@@ -174,7 +174,7 @@ async def _reopen(applied: Applied, petition: Petition) -> Reply:
             "petition.reopened",
             petition.locale,
             code=petition.code,
-            deadline=day_text(petition.deadline, settings),
+            deadline=day_text(petition.deadline, settings, petition.locale),
         ),
         render.business_buttons(petition),
     )

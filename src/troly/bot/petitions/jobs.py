@@ -138,8 +138,8 @@ async def set_new_date(
         "petition.apology",
         locale,
         code=petition.code,
-        old=day_text(old, settings),
-        new=day_text(new_date, settings),
+        old=day_text(old, settings, locale),
+        new=day_text(new_date, settings, locale),
         reason=reason_text,
     )
     notice = Notice(

@@ -135,7 +135,7 @@ def filed_reply(petition: Petition, settings: Settings) -> Reply:
         "petition.filed",
         petition.locale,
         code=petition.code,
-        deadline=day_text(petition.deadline, settings),
+        deadline=day_text(petition.deadline, settings, petition.locale),
         days=f"{settings.petition_answer_days:g}",
     )
     return Reply(text, kind="petition:filed")
@@ -164,7 +164,11 @@ def status_reply(
         t("petition.lookup_title", locale, code=petition.code),
         t("petition.lookup_topic", locale, topic=topic_label(petition.topic, locale)),
         t("petition.lookup_status", locale, status=status_label(petition.status, locale)),
-        t("petition.lookup_deadline", locale, deadline=day_text(petition.deadline, settings)),
+        t(
+            "petition.lookup_deadline",
+            locale,
+            deadline=day_text(petition.deadline, settings, locale),
+        ),
         "",
         t("petition.lookup_history", locale),
     ]
@@ -196,7 +200,7 @@ def mine_reply(petitions: list[Petition], settings: Settings, locale: str) -> Re
                 code=p.code,
                 topic=topic_label(p.topic, locale),
                 status=status_label(p.status, locale),
-                day=day_text(p.received_at, settings),
+                day=day_text(p.received_at, settings, locale),
             )
         )
     lines.append(t("petition.mine_hint", locale))

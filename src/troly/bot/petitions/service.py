@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot import localised
 from troly.bot.codes import new_code
 from troly.bot.console.accounts import CONSOLE_CHANNEL
 from troly.bot.messages import Reply
@@ -43,9 +44,9 @@ def work_calendar(settings: Settings) -> WorkCalendar:
     return calendar(settings.timezone)
 
 
-def day_text(moment: datetime, settings: Settings) -> str:
-    """A moment as the province reads a date: ``14/12/2026``."""
-    return moment.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y")
+def day_text(moment: datetime, settings: Settings, locale: str = "vi") -> str:
+    """A moment's date: ``14/12/2026``, or ``Mon 14 Dec 2026`` in English."""
+    return localised.day(moment, settings, locale)
 
 
 def time_text(moment: datetime, settings: Settings) -> str:

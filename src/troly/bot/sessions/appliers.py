@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot import localised
 from troly.bot.effects import Applied, EffectApplier, EffectResult
 from troly.bot.flows import booking as flow
 from troly.bot.flows import screening
@@ -47,7 +48,7 @@ async def show_sessions(_effect: flow.ShowSessions, applied: Applied) -> EffectR
         return EffectResult((await _none_open(session, applied),), applied.state.idle())
     buttons = []
     for row in rows:
-        label = notices.when(row.starts_at, settings)
+        label = localised.moment_with_weekday(row.starts_at, settings, locale)
         seats = (
             t("booking.seats_left", locale, count=row.seats_left)
             if row.has_seat()
@@ -55,7 +56,13 @@ async def show_sessions(_effect: flow.ShowSessions, applied: Applied) -> EffectR
         )
         buttons.append((Button(f"{label} · {seats}", choice=f"book:s:{row.id}"),))
     lines = [
-        t("booking.session_line", locale, session=notices.session_label(row, settings))
+        t(
+            "booking.session_line",
+            locale,
+            session=localised.moment_with_weekday(row.starts_at, settings, locale),
+            place=localised.venue(row.place, settings, locale),
+            closes=localised.moment_with_weekday(row.closes_at, settings, locale),
+        )
         for row in rows
     ]
     text = t("booking.choose_session", locale, sessions="\n".join(lines))
@@ -71,7 +78,7 @@ async def choose_session(effect: flow.ChooseSession, applied: Applied) -> Effect
     row = await applied.session.get(DialogueSession, effect.session_id)
     if row is None or not row.is_open_for_registration(applied.now):
         return EffectResult((await _refused(applied.session, row, applied),), applied.state.idle())
-    label = notices.session_label(row, applied.settings)
+    label = notices.session_label(row, applied.settings, _locale(applied))
     outcome = flow.ask_consent(applied.state.with_draft(session_id=row.id, session_label=label))
     return EffectResult(outcome.replies, outcome.state)
 
@@ -107,6 +114,10 @@ async def check_existing(effect: flow.CheckExisting, applied: Applied) -> Effect
     existing = await _existing(applied, effect.session_id, effect.tax_code)
     if existing is not None:
         return existing
+    if applied.state.draft.get("editing"):
+        # Only the tax code was corrected: back to the summary, the other details kept.
+        corrected = flow.summary(applied.state)
+        return EffectResult(corrected.replies, corrected.state)
     return EffectResult((Reply(t("booking.ask_name", _locale(applied))),))
 
 
@@ -278,7 +289,7 @@ def _taken(
         "booking.taken_note",
         locale,
         tax_code=tax_code,
-        session=notices.session_label(row, applied.settings),
+        session=notices.session_label(row, applied.settings, _locale(applied)),
     )
     kept = {k: v for k, v in (draft or applied.state.draft).items() if k != "tax_code"}
     state = State(flow.FLOW, flow.Step.TAX_CODE, {**kept, "last_question": note}, locale)
@@ -295,7 +306,7 @@ async def _refused(session: AsyncSession, row: DialogueSession | None, applied: 
         text = t(
             "booking.closed",
             locale,
-            session=notices.session_label(row, settings),
+            session=notices.session_label(row, settings, _locale(applied)),
             closed=notices.when(row.closes_at, settings),
         )
         upcoming = await service.next_session(session, now=row.starts_at)
@@ -318,6 +329,6 @@ def _next_line(row: DialogueSession, applied: Applied) -> str:
     return t(
         "booking.next_session",
         _locale(applied),
-        session=notices.session_label(row, settings),
+        session=notices.session_label(row, settings, _locale(applied)),
         opens=notices.when(row.opens_at, settings),
     )

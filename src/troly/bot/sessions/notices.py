@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot import localised
 from troly.bot.invite import calendar_invite
 from troly.bot.messages import Button, Document, Notice, Reply
 from troly.bot.outbox import enqueue
@@ -24,15 +25,15 @@ DECLINE_REASONS = ("scope", "petition", "incomplete")
 """Preset reasons for declining a booking (``booking.reason_<key>`` in the catalogues)."""
 
 
-def when(moment: datetime, settings: Settings) -> str:
-    """A moment as the province reads it: ``14:00 ngày 17/12/2026``."""
-    local = moment.astimezone(ZoneInfo(settings.timezone))
-    return f"{local:%H:%M} {local:%d/%m/%Y}"
+def when(moment: datetime, settings: Settings, locale: str = "vi") -> str:
+    """A moment: ``14:00 17/12/2026``, or ``14:00, Thu 17 Dec 2026`` in English."""
+    return localised.moment_text(moment, settings, locale)
 
 
-def session_label(row: DialogueSession, settings: Settings) -> str:
+def session_label(row: DialogueSession, settings: Settings, locale: str = "vi") -> str:
     """One line naming a session: its time and place."""
-    return f"{when(row.starts_at, settings)} — {row.place}"
+    place = localised.venue(row.place, settings, locale)
+    return f"{when(row.starts_at, settings, locale)} — {place}"
 
 
 def to_business(session: AsyncSession, booking: Booking, reply: Reply, *, now: datetime) -> None:
@@ -55,7 +56,7 @@ def booked(
 ) -> Reply:
     """The reply to a new booking: its code, and either screening or the waitlist."""
     locale = booking.locale
-    label = session_label(row, settings)
+    label = session_label(row, settings, booking.locale)
     if position is not None:
         text = t("booking.waitlisted", locale, code=booking.code, session=label, position=position)
     else:
@@ -69,7 +70,7 @@ def screening_card(booking: Booking, row: DialogueSession, settings: Settings) -
         "staff.booking_card",
         "vi",
         code=booking.code,
-        session=session_label(row, settings),
+        session=session_label(row, settings, booking.locale),
         business=booking.business_name,
         tax_code=booking.tax_code,
         topic=topic_label(booking.topic, "vi"),
@@ -130,8 +131,8 @@ def confirmed(booking: Booking, row: DialogueSession, settings: Settings) -> Rep
         "booking.confirmed",
         locale,
         code=booking.code,
-        when=when(row.starts_at, settings),
-        place=row.place,
+        when=when(row.starts_at, settings, booking.locale),
+        place=localised.venue(row.place, settings, booking.locale),
         topic=topic_label(booking.topic, locale),
     )
     if booking.merged:
@@ -189,7 +190,7 @@ def cancelled_by_staff(
         "booking.cancelled_by_staff",
         locale,
         code=booking.code,
-        session=session_label(row, settings),
+        session=session_label(row, settings, booking.locale),
         reason=reason,
     )
     return Reply(
@@ -202,7 +203,7 @@ def cancelled_by_staff(
 
 def promoted(booking: Booking, row: DialogueSession, settings: Settings) -> Reply:
     """Tells a waitlisted business a seat has opened for it."""
-    label = session_label(row, settings)
+    label = session_label(row, settings, booking.locale)
     return Reply(t("booking.promoted", booking.locale, code=booking.code, session=label))
 
 
@@ -212,8 +213,8 @@ def moved(booking: Booking, row: DialogueSession, settings: Settings) -> Reply:
         "booking.session_moved",
         booking.locale,
         code=booking.code,
-        when=when(row.starts_at, settings),
-        place=row.place,
+        when=when(row.starts_at, settings, booking.locale),
+        place=localised.venue(row.place, settings, booking.locale),
     )
     document = invite(booking, row, settings) if booking.status == "confirmed" else None
     return Reply(text, document=document, kind="booking:moved")
@@ -235,8 +236,8 @@ def reminder(booking: Booking, row: DialogueSession, settings: Settings, *, now:
         "booking.reminder",
         locale,
         code=booking.code,
-        when=when(row.starts_at, settings),
-        place=row.place,
+        when=when(row.starts_at, settings, booking.locale),
+        place=localised.venue(row.place, settings, booking.locale),
     )
     buttons: tuple[tuple[Button, ...], ...] = ()
     if now < row.starts_at - timedelta(hours=settings.booking_cancel_hours_before):
@@ -260,7 +261,7 @@ def promise_recorded(booking: Booking, promise: Promise, settings: Settings) -> 
             booking=booking.code,
             department=promise.department,
             content=promise.content,
-            due=when(promise.due_at, settings),
+            due=when(promise.due_at, settings, booking.locale),
         )
     )
 
@@ -281,7 +282,7 @@ def status_line(
         "booking.line",
         locale,
         code=booking.code,
-        session=session_label(row, settings),
+        session=session_label(row, settings, locale),
         status=status,
     )
 

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 
 from troly.handlers.public import agencies
 from troly.handlers.public.petitions import petition_routes
+from troly.handlers.public.promises import promise_routes
 from troly.handlers.public.site import Site
 
 
@@ -30,5 +31,6 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("phan-anh", "petitions", petition_routes),
+    Section("cam-ket", "promises", promise_routes),
     Section("chi-so", "index", agencies.routes),
 )

@@ -38,7 +38,7 @@
       attach: "Attach a photo or PDF",
       file_too_big: (mb) => `This file is too large (at most ${mb} MB): choose a smaller photo or another PDF.`,
       menu_ask: "Ask about a procedure",
-      menu_petition: "Send a petition",
+      menu_petition: "Send feedback or a request",
       menu_booking: "Meet the Chairman",
       menu_help: "Help",
       qr_alt: "QR code to continue on your phone",
@@ -95,8 +95,15 @@
   }
 
   let session = loadSession();
-  let locale = (storage && storage.getItem("troly.locale")) || defaultLocale;
+  // A link's ?lang= wins over what this browser remembered; else the remembered language,
+  // else the one the server chose from Accept-Language.
+  const asked = body.dataset.localeAsked === "1";
+  const remembered = storage && storage.getItem("troly.locale");
+  let locale = (!asked && remembered) || defaultLocale;
   if (!(locale in TEXT)) locale = defaultLocale;
+  // A conversation this browser started in the other language is switched, not restarted.
+  const switchConversation = asked && remembered && remembered !== locale;
+  if (storage) storage.setItem("troly.locale", locale);
   let lastProcedure = "";
   let lastActivity = Date.now();
   let armed = false; // the kiosk idle timer runs only once someone has used the screen
@@ -142,6 +149,9 @@
     });
     document.querySelectorAll("[data-lang]").forEach((el) => {
       el.setAttribute("aria-pressed", String(el.dataset.lang === locale));
+    });
+    document.querySelectorAll("[data-province-en]").forEach((el) => {
+      el.textContent = locale === "en" ? el.dataset.provinceEn : el.dataset.provinceVi;
     });
     updateCounter();
   }
@@ -478,8 +488,9 @@
 
   applyLocale();
   const opening = body.dataset.procedure;
+  if (switchConversation) send({ choice: `lang:${locale}` }, null);
   if (opening) send({ choice: `proc:${opening}` }, null);
-  else send({ choice: "start" }, null);
+  else if (!switchConversation) send({ choice: "start" }, null);
   window.setInterval(() => {
     if (live || Date.now() - lastPoll >= POLL_MS) poll();
   }, LIVE_POLL_MS);
