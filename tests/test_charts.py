@@ -80,3 +80,14 @@ def test_nothing_to_draw_says_so_and_user_text_is_escaped() -> None:
     markup = str(charts.bars("<b>", [('<script>"x"</script>', 1)], desc="d"))
     assert "<script>" not in markup and "&lt;script&gt;" in markup
     assert re.search(r"\sstyle=", markup) is None
+
+
+def test_a_long_legend_wraps_inside_the_chart() -> None:
+    parts = [f"Phần thứ {n} có tên khá dài" for n in range(6)]
+    root = parse(charts.stacked("t", [("x", [1] * 6)], parts, desc="d"))
+    height = float(root.attrib["viewBox"].split()[3])
+    texts = [n for n in root.iter(f"{SVG}text") if n.text in parts]
+    assert len(texts) == 6
+    assert all(float(n.attrib["x"]) + 7 * len(n.text or "") <= charts.WIDTH for n in texts)
+    assert max(float(n.attrib["y"]) for n in texts) < height
+    assert len({n.attrib["y"] for n in texts}) > 1

@@ -154,10 +154,36 @@ async def erase_everything(
         assert held in shown.text
     assert f"Người đại diện: {REPRESENTATIVE} · ĐT: {PHONE}" in shown.text
     assert "Thông tin ghi nhớ cho lần đăng ký sau" in shown.text
-    assert choices(shown) == ["data:erase"]
-    # Nobody else sees any of it.
+    assert choices(shown) == ["data:file", "data:erase"]
+    # The same, in one file: everything shown, and each record.
+    [copy] = await web.press("an", "data:file")
+    assert "bản sao toàn bộ thông tin cá nhân" in copy.text
+    assert copy.document is not None
+    assert (copy.document.filename, copy.document.mime_type) == (
+        "du-lieu-cua-toi-20261201.json",
+        "application/json",
+    )
+    data = json.loads(copy.document.content)
+    assert data["shown"] == shown.text.splitlines()[1:]
+    assert data["petitions"] == [
+        {
+            "code": petition,
+            "received_at": data["petitions"][0]["received_at"],
+            "business_name": PETITION_NAME,
+            "tax_code": PETITION_TAX_CODE,
+            "phone": PHONE,
+        }
+    ]
+    assert [(b["code"], b["business_name"], b["tax_code"]) for b in data["bookings"]] == [
+        (booking, BUSINESS, tax_code)
+    ]
+    assert data["bookings"][0]["session_starts_at"] == "2026-12-17T07:00:00+00:00"
+    assert data["saved_details"]["representative"] == REPRESENTATIVE
+    # Nobody else sees any of it, nor gets a file.
     [other] = await web.say("mallory", "/dulieu")
     assert other.text == "Tôi không lưu thông tin cá nhân nào của bạn."
+    [none] = await web.press("mallory", "data:file")
+    assert (none.text, none.document) == ("Tôi không lưu thông tin cá nhân nào của bạn.", None)
 
     await deliverer(sessions, clock).deliver_due()  # the business read it
 
@@ -208,6 +234,7 @@ async def erase_everything(
     rows = await outbox_rows(sessions)
     secrets = (PETITION_NAME, PETITION_TAX_CODE, BUSINESS, REPRESENTATIVE, PHONE, tax_code)
     assert quoting(rows, *secrets) == []
+    assert [r for r in rows if r.payload.get("kind") == "data:file"] == []  # the copy too
     # The petition's topic keeps only the notice that its details may no longer be used.
     [notice] = [r for r in rows if r.thread == f"topic:petition:{petition}"]
     assert notice.status == "pending"

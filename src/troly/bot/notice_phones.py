@@ -110,7 +110,8 @@ async def _held(applied: Applied) -> Held:
     phone = await phone_for(applied.session, inc.channel, inc.user_id)
     if phone is None:
         return Held()
-    return Held((t("zns.data_line", applied.state.locale, phone=phone),))
+    line = t("zns.data_line", applied.state.locale, phone=phone)
+    return Held((line,), data={"notice_phone": phone})
 
 
 async def _erase(applied: Applied) -> Erased:

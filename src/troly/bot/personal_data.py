@@ -9,15 +9,20 @@ libraries.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete
 
 from troly.bot.effects import Applied, EffectApplier, EffectResult
 from troly.bot.flows import my_data
 from troly.bot.flows.base import State
-from troly.bot.messages import Button, Reply
+from troly.bot.messages import Button, Document, Reply
 from troly.bot.outbox import forget_sent_in, forget_sent_to
+from troly.bot.storage.models import SharedFile
 from troly.bot.texts import t
 
 logger = logging.getLogger(__name__)
@@ -30,6 +35,8 @@ class Held:
     lines: tuple[str, ...] = ()
     stops: tuple[str, ...] = ()
     """One line per thing erasing stops (an upcoming booking that will be cancelled)."""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    """The same as records, for the JSON copy: one key per kind of record (``petitions``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +78,22 @@ def appliers(keepers: Sequence[Keeper]) -> dict[type, EffectApplier]:
         lines = [line for held in await everything(applied) for line in held.lines]
         if not lines:
             return EffectResult((Reply(t("data.none", locale)),))
+        copy = Button(t("data.file", locale), choice="data:file")
         erase = Button(t("data.erase", locale), choice="data:erase")
         text = "\n".join((t("data.title", locale), *lines))
-        return EffectResult((Reply(text, ((erase,),), kind="data:shown"),))
+        return EffectResult((Reply(text, ((copy,), (erase,)), kind="data:shown"),))
+
+    async def send_file(_effect: my_data.SendMyDataFile, applied: Applied) -> EffectResult:
+        """Sends everything ``show`` shows as one JSON file (its content is never logged)."""
+        locale = applied.state.locale
+        holdings = await everything(applied)
+        if not any(held.lines for held in holdings):
+            return EffectResult((Reply(t("data.none", locale)),))
+        document = data_file(applied, holdings)
+        logger.info("personal data file prepared (%s bytes)", len(document.content))
+        return EffectResult(
+            (Reply(t("data.file_ready", locale), document=document, kind="data:file"),)
+        )
 
     async def ask(_effect: my_data.AskErase, applied: Applied) -> EffectResult:
         """Says what erasing erases and stops, and waits for the confirmation."""
@@ -89,6 +109,9 @@ def appliers(keepers: Sequence[Keeper]) -> dict[type, EffectApplier]:
             return EffectResult((Reply(t("data.none", applied.state.locale)),))
         done = [await keeper.erase(applied) for keeper in keepers]
         deleted = await _forget_copies(applied, done)
+        # The copy kept for a URL-only platform (Zalo links to it) goes with what it copied.
+        owner = data_file_owner(applied.incoming.channel, applied.incoming.user_id)
+        await applied.session.execute(delete(SharedFile).where(SharedFile.owner == owner))
         logger.info("personal data erased on request; %s sent messages deleted", deleted)
         lines = [t("data.erased", applied.state.locale)]
         lines.extend(line for erased in done for line in erased.lines)
@@ -96,7 +119,39 @@ def appliers(keepers: Sequence[Keeper]) -> dict[type, EffectApplier]:
         replies.extend(reply for erased in done for reply in erased.replies)
         return EffectResult(tuple(replies))
 
-    return {my_data.ShowMyData: show, my_data.AskErase: ask, my_data.EraseMyData: erase}
+    return {
+        my_data.ShowMyData: show,
+        my_data.SendMyDataFile: send_file,
+        my_data.AskErase: ask,
+        my_data.EraseMyData: erase,
+    }
+
+
+def data_file_owner(channel: str, user_id: str) -> str:
+    """The owner of the stored copies of a person's data file (erased with their data)."""
+    return f"my_data:{channel}:{user_id}"
+
+
+def data_file(applied: Applied, holdings: Sequence[Held]) -> Document:
+    """Everything held about the asker in one JSON file.
+
+    The lines ``/dulieu`` shows, and each job's records.
+    """
+    inc = applied.incoming
+    records: dict[str, Any] = {}
+    for held in holdings:
+        records.update(held.data)
+    body = {
+        "title": t("data.title", applied.state.locale),
+        "created_at": applied.now.isoformat(),
+        "channel": inc.channel,
+        "shown": [line for held in holdings for line in held.lines],
+        **records,
+    }
+    content = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+    filename = f"du-lieu-cua-toi-{applied.now:%Y%m%d}.json"
+    owner = data_file_owner(inc.channel, inc.user_id)
+    return Document(filename, content, "application/json", owner=owner)
 
 
 async def _confirmation(applied: Applied, holdings: list[Held]) -> EffectResult:

@@ -28,10 +28,12 @@ def plain(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
-def _frame(title: str, desc: str, height: int, body: list[str], kind: str) -> Markup:
+def _frame(
+    title: str, desc: str, height: int, body: list[str], kind: str, *, width: int = WIDTH
+) -> Markup:
     n = next(_ids)
     head = (
-        f'<svg class="chart chart-{kind}" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="chart chart-{kind}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="chart{n}-t chart{n}-d" xmlns="http://www.w3.org/2000/svg" '
         f'data-chart="{kind}">'
         f'<title id="chart{n}-t">{escape(title)}</title><desc id="chart{n}-d">{escape(desc)}</desc>'
@@ -75,11 +77,16 @@ def columns(
     bars: Sequence[tuple[str, float]],
     *,
     desc: str,
+    nothing: str = "",
     shown: Callable[[float], str] = plain,
 ) -> Markup:
-    """Vertical bars over time (or any order): one per label, the value above it."""
+    """Vertical bars over time (or any order): one per label, the value above it.
+
+    With nothing to draw (no bars, or no value above zero in ``stacked`` and ``lines``) the
+    chart says ``nothing`` (else ``desc``).
+    """
     if not bars:
-        return empty(title, desc)
+        return empty(title, nothing or desc)
     height, top, bottom, left = 220, 20, 40, 8
     high = max(value for _, value in bars) or 1
     slot = (WIDTH - 2 * left) / len(bars)
@@ -103,20 +110,26 @@ def bars(
     rows: Sequence[tuple[str, float]],
     *,
     desc: str,
+    nothing: str = "",
     shown: Callable[[float], str] = plain,
+    width: int = WIDTH,
 ) -> Markup:
-    """Horizontal bars, one per label (a ranking): the label left, the value at the end."""
+    """Horizontal bars, one per label (a ranking): the label left, the value at the end.
+
+    A narrower ``width`` keeps the text legible where the chart fills a phone's screen.
+    """
     if not rows:
-        return empty(title, desc)
-    line, label_width = 26, 220
+        return empty(title, nothing or desc)
+    line, label_width = 26, round(width * 0.34)
     height = line * len(rows) + 10
     high = max(value for _, value in rows) or 1
-    room = WIDTH - label_width - 60
+    room = width - label_width - 60
+    longest = label_width // 7
     body = []
     for n, (label, value) in enumerate(rows):
         y = 5 + n * line
         w = room * value / high
-        short = label if len(label) <= 32 else label[:31] + "…"
+        short = label if len(label) <= longest else label[: longest - 1] + "…"
         body.append(_text(label_width - 6, y + 16, short, anchor="end"))
         body.append(
             _mark(
@@ -131,18 +144,34 @@ def bars(
             )
         )
         body.append(_text(label_width + w + 6, y + 16, shown(value)))
-    return _frame(title, desc, height, body, "bars")
+    return _frame(title, desc, height, body, "bars", width=width)
+
+
+def _legend_places(parts: Sequence[str]) -> list[tuple[float, int]]:
+    """Where each legend entry goes: its x and its line (entries wrap at the chart's width)."""
+    places, x, line = [], 8.0, 0
+    for part in parts:
+        width = 28 + 7 * len(part)
+        if x > 8 and x + width > WIDTH:
+            x, line = 8.0, line + 1
+        places.append((x, line))
+        x += width
+    return places
+
+
+def _legend_lines(parts: Sequence[str]) -> int:
+    return 1 + max((line for _, line in _legend_places(parts)), default=0)
 
 
 def _legend(parts: Sequence[str], y: float) -> list[str]:
-    body, x = [], 8.0
-    for n, part in enumerate(parts):
+    body = []
+    for n, (part, (x, line)) in enumerate(zip(parts, _legend_places(parts), strict=True)):
+        top = y + 20 * line
         body.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="12" height="12" '
+            f'<rect x="{x:.1f}" y="{top:.1f}" width="12" height="12" '
             f'fill="{PALETTE[n % len(PALETTE)]}"/>'
         )
-        body.append(_text(x + 16, y + 11, part))
-        x += 28 + 7 * len(part)
+        body.append(_text(x + 16, top + 11, part))
     return body
 
 
@@ -152,14 +181,14 @@ def stacked(
     parts: Sequence[str],
     *,
     desc: str,
+    nothing: str = "",
 ) -> Markup:
     """One bar per row, split into its parts as shares of the row's total (100% wide)."""
     drawn = [(label, values) for label, values in rows if sum(values)]
     if not drawn:
-        return empty(title, desc)
+        return empty(title, nothing or desc)
     line, label_width = 26, 220
-    legend_rows = 1 + sum(28 + 7 * len(p) for p in parts) // (WIDTH - 16)
-    height = line * len(drawn) + 22 * legend_rows + 14
+    height = line * len(drawn) + 20 * _legend_lines(parts) + 14
     room = WIDTH - label_width - 12
     body = []
     for n, (label, values) in enumerate(drawn):
@@ -194,14 +223,17 @@ def lines(
     series: Sequence[tuple[str, Sequence[float | None]]],
     *,
     desc: str,
+    nothing: str = "",
     shown: Callable[[float], str] = plain,
     top_value: float | None = None,
 ) -> Markup:
     """One line per series over the labels (days, weeks, months); a gap where a value is None."""
     values = [v for _, vs in series for v in vs if v is not None]
     if not labels or not values:
-        return empty(title, desc)
-    height, top, bottom, left = 240, 14, 62, 8
+        return empty(title, nothing or desc)
+    names = [name for name, _ in series]
+    height, top, left = 240, 14, 8
+    bottom = 40 + 20 * _legend_lines(names)
     high = top_value or max(values) or 1
     step = (WIDTH - 2 * left) / max(len(labels) - 1, 1)
     plot = height - top - bottom
@@ -231,5 +263,5 @@ def lines(
             )
         if len(segment) > 1:
             body.append(_polyline(colour, segment))
-    body.extend(_legend([name for name, _ in series], height - 24))
+    body.extend(_legend(names, height - bottom + 26))
     return _frame(title, desc, height, body, "lines")

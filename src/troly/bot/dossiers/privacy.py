@@ -34,7 +34,8 @@ async def held(applied: Applied) -> Held:
     locale = applied.state.locale
     codes = ", ".join(row.code for row in rows)
     stops = (t("dossier.data_stops", locale),) if any(row.active for row in rows) else ()
-    return Held((t("dossier.data_line", locale, codes=codes),), stops)
+    data = {"dossiers_followed": [{"code": row.code, "active": row.active} for row in rows]}
+    return Held((t("dossier.data_line", locale, codes=codes),), stops, data)
 
 
 async def erase(applied: Applied) -> Erased:

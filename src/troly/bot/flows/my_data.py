@@ -1,4 +1,4 @@
-"""``/dulieu``: see the personal data held about oneself, and erase it after a confirmation.
+"""``/dulieu``: see the personal data held about oneself, take a copy, erase it (confirmed).
 
 Pure: what is held, and the erasing, come from the effects' appliers (``troly.bot.personal_data``).
 """
@@ -18,6 +18,11 @@ CONFIRM = "confirm"
 @dataclass(frozen=True, slots=True)
 class ShowMyData:
     """Effect: show what every job holds about the asker, with a button to erase it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendMyDataFile:
+    """Effect: send everything ``ShowMyData`` shows as one JSON file (the right to a copy)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,8 @@ def on_choice(state: State, rest: str, _ctx: Context) -> Outcome:
     """The buttons of ``/dulieu`` (``data:<what>``)."""
     if rest == "erase":
         return ask_erase(state)
+    if rest == "file":
+        return Outcome(state, (), (SendMyDataFile(),))
     if rest == "confirm":
         if state.flow != FLOW or state.step != CONFIRM:
             # An old confirmation: what it said may no longer hold, so ask again.

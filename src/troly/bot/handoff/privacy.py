@@ -46,7 +46,17 @@ async def held(applied: Applied) -> Held:
         lines.append(
             t("handoff.data_line", locale, code=chat.code, day=day, summary=chat.summary or "—")
         )
-    return Held(tuple(lines))
+    data = {
+        "live_chats": [
+            {
+                "code": chat.code,
+                "requested_at": chat.requested_at.isoformat(),
+                "summary": chat.summary,
+            }
+            for chat in rows
+        ]
+    }
+    return Held(tuple(lines), data=data)
 
 
 async def erase(applied: Applied) -> Erased:

@@ -50,7 +50,19 @@ async def held(applied: Applied) -> Held:
                 phone=p.phone or "—",
             )
         )
-    return Held(tuple(lines))
+    data = {
+        "petitions": [
+            {
+                "code": p.code,
+                "received_at": p.received_at.isoformat(),
+                "business_name": p.business_name,
+                "tax_code": p.tax_code,
+                "phone": p.phone,
+            }
+            for p in rows
+        ]
+    }
+    return Held(tuple(lines), data=data)
 
 
 async def erase(applied: Applied) -> Erased:

@@ -87,7 +87,22 @@ async def held(applied: Applied) -> Held:
         lines.append(t("booking.data_saved_title", locale))
         lines.append(t("booking.data_saved_line", locale, held=saved))
     stops = tuple(_stop_line(b, r, applied) for b, r in found if _upcoming(b, r, applied))
-    return Held(tuple(lines), stops)
+    data: dict[str, object] = {}
+    if found:
+        data["bookings"] = [
+            {
+                "code": booking.code,
+                "session_starts_at": row.starts_at.isoformat(),
+                "business_name": booking.business_name,
+                "tax_code": booking.tax_code,
+                "representative": booking.representative or None,
+                "phone": booking.phone or None,
+            }
+            for booking, row in found
+        ]
+    if profile is not None:
+        data["saved_details"] = {k: profile.details[k] for k in _DETAILS if profile.details.get(k)}
+    return Held(tuple(lines), stops, data)
 
 
 async def erase(applied: Applied) -> Erased:

@@ -62,6 +62,16 @@ class Words:
     def __call__(self, key: str, **values: object) -> str:
         return t(f"reports.{key}", self.locale, **values)
 
+    @property
+    def desc(self) -> str:
+        """What a chart's description says: the numbers are in the table beside it."""
+        return self("chart_desc_table")
+
+    @property
+    def nothing(self) -> str:
+        """What an empty chart says."""
+        return self("nothing")
+
     def number(self, value: float | None, digits: int = 1) -> str:
         """A decimal number (a comma in Vietnamese); "—" when there is none."""
         if value is None:
@@ -109,7 +119,7 @@ def _counts_table(w: Words, name: str, by: str, rows: list[tuple[str, int]]) -> 
         title,
         (w(f"group_{by}"), w("received")),
         tuple((label, str(n)) for label, n in labelled),
-        charts.bars(title, _chart_pairs(labelled), desc=w("chart_desc_table")),
+        charts.bars(title, _chart_pairs(labelled), desc=w.desc, nothing=w.nothing),
     )
 
 
@@ -140,7 +150,7 @@ def _outcome_table(w: Words, name: str, by: str | None, rows: list[pf.OutcomeRow
         (label, [row.counts[o] for o in pf.OUTCOMES])
         for label, row in zip(labels, rows, strict=True)
     ]
-    chart = charts.stacked(title, stacks, parts, desc=w("chart_desc_table"))
+    chart = charts.stacked(title, stacks, parts, desc=w.desc, nothing=w.nothing)
     return Table(name, title, headers, body, chart)
 
 
@@ -170,9 +180,8 @@ def _satisfaction_table(w: Words, name: str, by: str, rows: list[pf.Satisfaction
         for label, row in zip(labels, rows, strict=True)
     )
     stacks = [(label, list(row.stars)) for label, row in zip(labels, rows, strict=True)]
-    return Table(
-        name, title, headers, body, charts.stacked(title, stacks, stars, desc=w("chart_desc_table"))
-    )
+    chart = charts.stacked(title, stacks, stars, desc=w.desc, nothing=w.nothing)
+    return Table(name, title, headers, body, chart)
 
 
 async def petition_tables(
@@ -190,7 +199,7 @@ async def petition_tables(
             title,
             (w(f"bucket_{step}"), w("received")),
             tuple((label, str(n)) for label, n in labelled),
-            charts.columns(title, _chart_pairs(labelled), desc=w("chart_desc_table")),
+            charts.columns(title, _chart_pairs(labelled), desc=w.desc, nothing=w.nothing),
         )
     ]
     for by in ("topic", "commune", "channel"):
@@ -235,7 +244,8 @@ async def question_tables(
         title,
         [f"{d.day:%d/%m}" for d in days],
         series,
-        desc=w("chart_desc_table"),
+        desc=w.desc,
+        nothing=w.nothing,
         shown=w.percent,
         top_value=1.0,
     )
@@ -249,7 +259,7 @@ async def question_tables(
             title,
             (w("question"), w("times_asked")),
             tuple((text, str(n)) for text, n in pairs),
-            charts.bars(title, _chart_pairs(pairs), desc=w("chart_desc_table")),
+            charts.bars(title, _chart_pairs(pairs), desc=w.desc, nothing=w.nothing),
         )
     )
     return tables
@@ -296,7 +306,7 @@ async def session_tables(
             )
         )
     chart = charts.stacked(
-        title, stacks, [w(f"booking_{p}") for p in parts], desc=w("chart_desc_table")
+        title, stacks, [w(f"booking_{p}") for p in parts], desc=w.desc, nothing=w.nothing
     )
     tables = [Table("sessions", title, headers, body, chart)]
     lines = await sf.promise_lines(session, period, now=now, calendar=calendar)
@@ -316,7 +326,8 @@ async def session_tables(
                 title,
                 [(c.department, [c.overdue, c.open, c.done]) for c in counts],
                 states,
-                desc=w("chart_desc_table"),
+                desc=w.desc,
+                nothing=w.nothing,
             ),
         )
     )

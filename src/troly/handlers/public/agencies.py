@@ -57,6 +57,7 @@ def routes(site: Site) -> Sequence[BaseRoute]:
             [(group(row.group), 100 * (row.total.on_time_share or 0)) for row in shown],
             desc=t("public.index_chart_desc", locale),
             shown=lambda value: f"{value:.1f}%",
+            width=360,
         )
         context = {
             "index": built,
