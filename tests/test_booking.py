@@ -298,7 +298,7 @@ async def test_a_full_session_waitlists_and_a_cancellation_promotes_the_next_in_
     )
     assert await binh.new() == []  # nothing is cancelled before the person says yes
     [cancelled] = await web.press("an", f"book:cancel:{code_in(first)}:yes")
-    assert "Đã huỷ đăng ký" in cancelled.text
+    assert "Đã hủy đăng ký" in cancelled.text
     assert (await booking(sessions, code_in(first))).cancelled_late is False
     [promoted] = await binh.new()
     assert "Đã có chỗ trống" in promoted.text
@@ -369,7 +369,7 @@ async def test_a_decline_reason_typed_after_the_prompt_expired_declines_nothing(
 ) -> None:
     code, business = await screened_booking(sessions, web, staff, clock)
     [reasons] = await staff.press("staff1", f"scr:no:{code}")
-    assert "bot chờ lý do gõ ở chủ đề này trong 30 phút" in reasons.text
+    assert "trợ lý chờ lý do gõ ở chủ đề này trong 30 phút" in reasons.text
 
     clock.advance(days=2)  # the General topic has moved on
     [notice] = await staff.say("staff1", "Chiều nay họp giao ban lúc 14 giờ")
@@ -478,7 +478,7 @@ async def test_remembered_details_are_offered_next_time_and_can_be_deleted(
     await web.press("an", f"book:s:{second_id}")
     await web.press("an", "book:consent:yes")
     [forgotten] = await web.press("an", "book:saved:forget")
-    assert "Đã xoá thông tin" in forgotten.text
+    assert "Đã xóa thông tin" in forgotten.text
     await web.say("an", "/dangky")
     await web.press("an", f"book:s:{second_id}")
     [ask_tax] = await web.press("an", "book:consent:yes")
@@ -616,10 +616,10 @@ async def test_cancelling_a_session_tells_every_business_and_withdraws_the_invit
         assert row is not None
         assert await service.cancel_session(session, row, now=clock(), settings=settings) == 2
     [told] = await an.new()
-    assert "đã bị huỷ" in told.text
+    assert "đã bị hủy" in told.text
     assert told.document is None  # it was never sent an invite
     [withdrawn] = await binh.new()
-    assert "đã bị huỷ" in withdrawn.text
+    assert "đã bị hủy" in withdrawn.text
     assert withdrawn.document is not None
     calendar = icalendar.Calendar.from_ical(withdrawn.document.content)
     [event] = calendar.walk("VEVENT")
@@ -640,7 +640,7 @@ async def test_a_cancellation_inside_the_window_is_recorded_late(
     [kept] = await web.press("an", f"book:cancel:{code}:no")
     assert kept.text == f"Đăng ký {code} vẫn giữ nguyên."
     [cancelled] = await web.press("an", f"book:cancel:{code}:yes")
-    assert "huỷ muộn" in cancelled.text
+    assert "hủy muộn" in cancelled.text
     # The confirmed booking's invite is withdrawn from the business's calendar.
     assert cancelled.document is not None
     assert b"METHOD:CANCEL" in cancelled.document.content
@@ -649,7 +649,7 @@ async def test_a_cancellation_inside_the_window_is_recorded_late(
     assert "Không tìm thấy" in intruder.text
     clock.now += timedelta(days=1)
     [mine] = await web.say("an", "/lichcuatoi")
-    assert "đã huỷ" in mine.text
+    assert "đã hủy" in mine.text
     await web.say("an", "/en")
     [mine_in_english] = await web.say("an", "/lichcuatoi")
     assert f"Your bookings:\n• {code} — 14:00, Thu 17 Dec 2026" in mine_in_english.text
@@ -703,7 +703,7 @@ async def test_a_confirmed_booking_is_not_declined_from_its_card(
     await business.new()
     # The reasons menu and a typed or preset reason are all refused, with the way to cancel.
     [menu] = await staff.press("staff1", f"scr:no:{code}")
-    assert "đã được duyệt" in menu.text and "«🚫 Huỷ đăng ký»" in menu.text
+    assert "đã được duyệt" in menu.text and "«🚫 Hủy đăng ký»" in menu.text
     assert choices(menu) == [f"scr:cancel:{code}"]
     # No reason is awaited after the refusal: what staff write next declines nothing.
     assert await staff.say("staff1", "Nội dung ngoài phạm vi") == []
@@ -766,15 +766,15 @@ async def test_staff_cancel_a_confirmed_booking_with_a_reason_and_the_waitlist_m
 
     clock.advance(hours=3)
     [prompt] = await staff.press("staff1", f"scr:cancel:{first}")
-    assert f"Huỷ đăng ký {first} (Công ty TNHH Sông Mã) đã được duyệt?" in prompt.text
+    assert f"Hủy đăng ký {first} (Công ty TNHH Sông Mã) đã được duyệt?" in prompt.text
     assert "trong 30 phút" in prompt.text
     assert (await booking(sessions, first)).status == "confirmed"
     assert await an.new() == []  # nothing until the reason is typed
 
-    reason = "Doanh nghiệp đề nghị huỷ qua điện thoại"
+    reason = "Doanh nghiệp đề nghị hủy qua điện thoại"
     [done] = await staff.say("staff1", f"  {reason}  ")
     assert done.text == (
-        f"Đã huỷ đăng ký {first}; doanh nghiệp đã được báo lý do và lịch hẹn đã được gỡ khỏi "
+        f"Đã hủy đăng ký {first}; doanh nghiệp đã được báo lý do và lịch hẹn đã được gỡ khỏi "
         f"lịch của họ.\nChỗ trống đã chuyển cho {second} (từ danh sách chờ)."
     )
     [told] = await an.new()
@@ -806,7 +806,7 @@ async def test_staff_cancel_a_confirmed_booking_with_a_reason_and_the_waitlist_m
 
     # Staff looking it up see who cancelled and why; the business sees it cancelled.
     [looked_up] = await staff.say("staff1", f"/tracuu {first}")
-    assert looked_up.text.endswith(f": đã huỷ\nCán bộ đã huỷ, lý do: {reason}")
+    assert looked_up.text.endswith(f": đã hủy\nCán bộ đã hủy, lý do: {reason}")
     assert choices(looked_up) == []
     [mine] = await web.say("an", "/lichcuatoi")
     assert mine.text.endswith(": cancelled")
@@ -841,7 +841,7 @@ async def test_a_non_staff_member_cannot_cancel_a_confirmed_booking(
     [refused] = await staff.press("stranger", f"scr:cancel:{code}")
     assert "chưa có trong danh sách cán bộ" in refused.text
     # Nothing is awaited from them: what they write next cancels nothing.
-    assert await staff.say("stranger", "Doanh nghiệp xin huỷ") == []
+    assert await staff.say("stranger", "Doanh nghiệp xin hủy") == []
     assert (await booking(sessions, code)).status == "confirmed"
     assert await business.new() == []
 
@@ -853,7 +853,7 @@ async def test_an_officer_taken_off_the_roster_meanwhile_cannot_cancel(
     await staff.press("staff1", f"scr:cancel:{code}")
     async with sessions.begin() as session:
         assert await remove_staff(session, channel="telegram", user_id="staff1")
-    [refused] = await staff.say("staff1", "Doanh nghiệp xin huỷ")
+    [refused] = await staff.say("staff1", "Doanh nghiệp xin hủy")
     assert "chưa có trong danh sách cán bộ" in refused.text
     assert (await booking(sessions, code)).status == "confirmed"
     assert await business.new() == []
@@ -870,20 +870,20 @@ async def test_a_cancelled_booking_cannot_be_cancelled_twice(
     business = Inbox(sessions, "an")
     await business.new()
 
-    # Two officers press «Huỷ đăng ký» at once; the first reason cancels it…
+    # Two officers press «Hủy đăng ký» at once; the first reason cancels it…
     await staff.press("staff1", f"scr:cancel:{code}")
     await staff.press("staff2", f"scr:cancel:{code}")
     [done] = await staff.say("staff1", "Nội dung không thuộc phạm vi buổi tiếp")
-    assert done.text.startswith(f"Đã huỷ đăng ký {code}")
+    assert done.text.startswith(f"Đã hủy đăng ký {code}")
     # …the second is told clearly, and the business hears once.
-    [again] = await staff.say("staff2", "Doanh nghiệp đề nghị huỷ")
+    [again] = await staff.say("staff2", "Doanh nghiệp đề nghị hủy")
     assert again.text == (
-        f"Đăng ký {code} đã bị huỷ rồi; không huỷ lại được và doanh nghiệp không nhận thêm "
+        f"Đăng ký {code} đã bị hủy rồi; không hủy lại được và doanh nghiệp không nhận thêm "
         "thông báo nào."
     )
     [pressed_again] = await staff.press("staff1", f"scr:cancel:{code}")
     assert pressed_again.text == again.text
-    assert await staff.say("staff1", "Doanh nghiệp đề nghị huỷ") == []  # nothing awaited
+    assert await staff.say("staff1", "Doanh nghiệp đề nghị hủy") == []  # nothing awaited
     [told] = await business.new()
     assert "Nội dung không thuộc phạm vi buổi tiếp" in told.text
     assert await business.new() == []
@@ -894,7 +894,7 @@ async def test_a_cancelled_booking_cannot_be_cancelled_twice(
     await staff.press("staff1", f"scr:ok:{other}")
     await web.press("binh", f"book:cancel:{other}:yes")
     [refused] = await staff.press("staff1", f"scr:cancel:{other}")
-    assert refused.text.startswith(f"Đăng ký {other} đã bị huỷ rồi")
+    assert refused.text.startswith(f"Đăng ký {other} đã bị hủy rồi")
     assert (await booking(sessions, other)).cancelled_by is None
 
 
@@ -904,9 +904,9 @@ async def test_a_cancel_reason_typed_after_the_prompt_expired_cancels_nothing(
     code, business = await screened_booking(sessions, web, staff, clock, approve=True)
     await staff.press("staff1", f"scr:cancel:{code}")
     clock.advance(minutes=31)
-    [notice] = await staff.say("staff1", "Doanh nghiệp đề nghị huỷ")
+    [notice] = await staff.say("staff1", "Doanh nghiệp đề nghị hủy")
     assert notice.text.startswith(
-        f"⏱ Lời nhắc «🚫 Huỷ đăng ký» của đăng ký {code} đã hết thời gian chờ"
+        f"⏱ Lời nhắc «🚫 Hủy đăng ký» của đăng ký {code} đã hết thời gian chờ"
     )
     assert (await booking(sessions, code)).status == "confirmed"
     assert await business.new() == []
@@ -917,10 +917,10 @@ async def test_a_cancel_reason_typed_after_the_prompt_expired_cancels_nothing(
     assert empty.text.startswith(f"Chưa có lý do nên đăng ký {code}")
     assert (await booking(sessions, code)).status == "confirmed"
     clock.advance(minutes=29)
-    [done] = await staff.say("staff1", "Doanh nghiệp đề nghị huỷ")
-    assert done.text.startswith(f"Đã huỷ đăng ký {code}")
+    [done] = await staff.say("staff1", "Doanh nghiệp đề nghị hủy")
+    assert done.text.startswith(f"Đã hủy đăng ký {code}")
     [told] = await business.new()
-    assert "Lý do: Doanh nghiệp đề nghị huỷ" in told.text
+    assert "Lý do: Doanh nghiệp đề nghị hủy" in told.text
 
 
 async def test_only_a_confirmed_booking_before_its_session_is_cancelled_by_staff(
@@ -937,13 +937,13 @@ async def test_only_a_confirmed_booking_before_its_session_is_cancelled_by_staff
     [not_confirmed] = await staff.press("staff1", f"scr:cancel:{pending}")
     assert "chưa được duyệt (đang chờ xét duyệt)" in not_confirmed.text
     assert "«❌ Từ chối»" in not_confirmed.text
-    assert await staff.say("staff1", "Doanh nghiệp xin huỷ") == []  # nothing awaited
+    assert await staff.say("staff1", "Doanh nghiệp xin hủy") == []  # nothing awaited
     assert (await booking(sessions, pending)).status == "pending"
 
     clock.now = datetime(2026, 12, 17, 14, 5, tzinfo=VN)  # the session has begun
     [refused] = await staff.press("staff1", f"scr:cancel:{confirmed}")
     assert "đã bắt đầu (14:00 17/12/2026)" in refused.text
-    assert await staff.say("staff1", "Doanh nghiệp xin huỷ") == []  # nothing awaited
+    assert await staff.say("staff1", "Doanh nghiệp xin hủy") == []  # nothing awaited
     assert (await booking(sessions, confirmed)).status == "confirmed"
     assert await an.new() == [] and await binh.new() == []
 

@@ -254,7 +254,7 @@ async def test_a_followed_dossier_tells_each_change_apologises_when_late_and_sto
     world.fake.put(CODE, "Đang xử lý", overdue="Quá hạn 1 ngày")
     [late] = await world.poll()
     assert late.text.startswith(f"🔔 Hồ sơ {CODE} đã quá hạn")
-    assert "Chúng tôi thành thật xin lỗi" in late.text
+    assert "Thành thật xin lỗi Quý doanh nghiệp" in late.text
     assert "Phiếu xin lỗi và hẹn lại ngày trả kết quả" in late.text
 
     world.fake.put(CODE, "Đang xử lý", overdue="Quá hạn 1 ngày", due="11/12/2026 17:00:00")
@@ -284,7 +284,7 @@ async def test_a_late_dossier_is_late_by_its_due_date_too(world: World) -> None:
     assert await world.poll() == []  # the due day itself is on time
     world.clock.advance(days=1)
     [late] = await world.poll()
-    assert "Chúng tôi thành thật xin lỗi" in late.text
+    assert "Thành thật xin lỗi Quý doanh nghiệp" in late.text
 
 
 async def test_unfollowing_stops_the_polls_and_the_list_offers_it(world: World) -> None:

@@ -189,10 +189,10 @@ async def erase_everything(
 
     [confirm] = await web.press("an", "data:erase")
     assert "không thể hoàn tác" in confirm.text
-    assert "các đăng ký sau sẽ bị huỷ" in confirm.text
+    assert "các đăng ký sau sẽ bị hủy" in confirm.text
     assert f"• {booking} — 14:00 17/12/2026" in confirm.text
     assert choices(confirm) == ["data:confirm", "data:keep"]
-    assert confirm.all_buttons()[0].label == "🗑 Xóa và huỷ đăng ký"
+    assert confirm.all_buttons()[0].label == "🗑 Xóa và hủy đăng ký"
     binh = Inbox(sessions, "binh")
     await binh.new()
 
@@ -201,7 +201,7 @@ async def erase_everything(
     assert "1 đăng ký tham dự" in summary.text
     assert "ghi nhớ cho lần đăng ký sau" in summary.text
     # The confirmed booking is cancelled the usual way: its invite is withdrawn...
-    assert f"Đã huỷ đăng ký {booking}" in cancelled.text
+    assert f"Đã hủy đăng ký {booking}" in cancelled.text
     assert cancelled.document is not None
     invite = icalendar.Calendar.from_ical(cancelled.document.content)
     assert str(invite["METHOD"]) == "CANCEL"
@@ -238,7 +238,7 @@ async def erase_everything(
     # The petition's topic keeps only the notice that its details may no longer be used.
     [notice] = [r for r in rows if r.thread == f"topic:petition:{petition}"]
     assert notice.status == "pending"
-    assert "yêu cầu xoá dữ liệu cá nhân" in str(notice.payload)
+    assert "yêu cầu xóa dữ liệu cá nhân" in str(notice.payload)
     pending = [r for r in rows if r.status == "pending"]
     assert {r.recipient for r in pending} >= {"an", "binh", str(STAFF_CHAT)}
     report = await deliverer(sessions, clock).deliver_due()
@@ -257,7 +257,7 @@ async def test_keeping_the_data_or_an_old_confirmation_erases_nothing(
     codes = tax_codes()
     await file_petition(web, "an")
     [confirm] = await web.press("an", "data:erase")
-    assert "sẽ bị huỷ" not in confirm.text
+    assert "sẽ bị hủy" not in confirm.text
     assert confirm.all_buttons()[0].label == "🗑 Xóa"
     [kept] = await web.press("an", "data:keep")
     assert "giữ nguyên" in kept.text
@@ -285,7 +285,7 @@ async def test_a_business_with_only_a_past_booking_and_remembered_details_erases
     # After the session the booking can no longer be cancelled, but its details go.
     clock.now = datetime(2026, 12, 18, 9, 0, tzinfo=VN)
     [confirm] = await web.press("an", "data:erase")
-    assert "sẽ bị huỷ" not in confirm.text
+    assert "sẽ bị hủy" not in confirm.text
     [summary] = await web.press("an", "data:confirm")
     assert "1 đăng ký tham dự" in summary.text
     async with sessions() as session:
@@ -306,7 +306,7 @@ async def test_what_staff_wrote_about_a_booking_is_erased_with_its_details(
         booking = await seats.booking_by_code(session, code)
         assert booking is not None
         booking.decline_reason = f"{BUSINESS} hỏi về việc riêng của {REPRESENTATIVE}"
-        booking.cancel_reason = f"{REPRESENTATIVE} gọi điện ({PHONE}) xin huỷ"
+        booking.cancel_reason = f"{REPRESENTATIVE} gọi điện ({PHONE}) xin hủy"
     clock.now = datetime(2026, 12, 18, 9, 0, tzinfo=VN)
     await web.press("an", "data:erase")
     await web.press("an", "data:confirm")

@@ -135,7 +135,7 @@ async def test_the_whole_life_of_a_petition(world: World) -> None:
     apology = await world.sent()
     to_business = [s for s in apology if s.recipient == BUSINESS]
     assert len(to_business) == 1
-    assert "Xin lỗi" in to_business[0].text
+    assert "Thành thật xin lỗi" in to_business[0].text
     assert "08/12/2026" in to_business[0].text
     assert "Ngày hẹn trả lời mới: 15/12/2026" in to_business[0].text
     [staff_date] = await world.staff_press(AGENT, f"ps:date:{code}", thread=thread)

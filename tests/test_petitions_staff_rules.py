@@ -206,7 +206,7 @@ async def test_only_a_supervisor_closes_an_unanswered_petition_and_the_business_
     # A supervisor is asked for the reason first; the button alone closes nothing.
     [asked] = await world.staff_press(SUPERVISOR, f"ps:close:{code}", thread=thread)
     assert asked.text.startswith(f"Phản ánh {code} chưa được trả lời. Gõ lý do đóng")
-    assert "Bot chờ ở chủ đề này trong 30 phút." in asked.text
+    assert "Trợ lý chờ ở chủ đề này trong 30 phút." in asked.text
     assert [b.choice for b in asked.all_buttons()] == ["ps:cancel"]
     assert (await world.petition(code)).status == "in_progress"
     assert await world.sent() == []

@@ -192,7 +192,7 @@ async def test_cancelling_from_the_command_line_tells_the_businesses(
     await an.new()
     assert await troly(settings, clock(), "cancel", "1") == (0, "cancelled 1; 1 told\n")
     [told] = await an.new()
-    assert "đã bị huỷ" in told.text
+    assert "đã bị hủy" in told.text
     assert await troly(settings, clock(), "cancel", "99") == (
         1,
         "Không có buổi 99 / no such session: 99\n",
@@ -257,12 +257,12 @@ async def test_minutes_wait_until_the_session_was_held(
     await troly(settings, clock(), "cancel", "2")
     assert await troly(settings, datetime(2027, 2, 1, 9, 0, tzinfo=VN), "minutes", "2") == (
         2,
-        "Buổi 2 đã huỷ: không có biên bản / session 2 was cancelled: there are no minutes\n",
+        "Buổi 2 đã hủy: không có biên bản / session 2 was cancelled: there are no minutes\n",
     )
     clock.now = datetime(2026, 12, 17, 17, 30, tzinfo=VN)
     assert await troly(settings, clock(), "cancel", "1") == (
         2,
-        "Buổi 1 đã bắt đầu: không huỷ được / session 1 has already begun: it cannot be cancelled\n",
+        "Buổi 1 đã bắt đầu: không hủy được / session 1 has already begun: it cannot be cancelled\n",
     )
     assert await troly(settings, clock(), "move", "1", "--at", "2026-12-18 14:00") == (
         2,
@@ -298,7 +298,7 @@ async def test_conclusions_only_for_businesses_that_attended_a_held_session(
     await chi_inbox.new()
     assert await troly(settings, clock(), "conclude", chi, "--text", "Giao Sở", *late) == (
         2,
-        f"{chi} đã huỷ, không dự buổi tiếp: không ghi kết luận "
+        f"{chi} đã hủy, không dự buổi tiếp: không ghi kết luận "
         f"/ {chi} was cancelled and did not attend: no conclusion recorded\n",
     )
     assert await chi_inbox.new() == []
@@ -430,7 +430,7 @@ async def test_sessions_are_created_and_moved_only_on_working_days(
     await troly(settings, now, "cancel", "3")
     assert await troly(settings, now, "move", "3", "--at", "2026-12-10 14:00") == (
         2,
-        "Buổi 3 đã huỷ: không dời được / session 3 was cancelled: it cannot be moved\n",
+        "Buổi 3 đã hủy: không dời được / session 3 was cancelled: it cannot be moved\n",
     )
 
 

@@ -218,7 +218,7 @@ EXPIRED = "⏱ Lời nhắc «{button}» của phản ánh {code} đã hết th�
 async def test_an_answer_written_after_the_prompt_expired_reaches_nobody(world: World) -> None:
     a, thread_a, _b, _thread_b = await two_petitions(world)
     [prompt] = await world.staff_press(AGENT, f"ps:answer:{a}", thread=thread_a)
-    assert "Bot chờ câu trả lời ở chủ đề này trong 30 phút." in prompt.text
+    assert "Trợ lý chờ câu trả lời ở chủ đề này trong 30 phút." in prompt.text
 
     world.clock.advance(minutes=31)
     [notice] = await world.staff_say(AGENT, "Đi họp giao ban lúc 14 giờ nhé", thread=thread_a)
@@ -272,7 +272,7 @@ async def test_the_prompt_limit_is_a_setting(
     world = World(sessions, index, Clock(OPENING), settings=settings)
     a, thread_a, _b, _thread_b = await two_petitions(world)
     [prompt] = await world.staff_press(AGENT, f"ps:date:{a}", thread=thread_a)
-    assert "Bot chờ ở chủ đề này trong 5 phút." in prompt.text
+    assert "Trợ lý chờ ở chủ đề này trong 5 phút." in prompt.text
     world.clock.advance(minutes=6)
     [notice] = await world.staff_say(AGENT, "28/12/2026 chờ ý kiến Sở Xây dựng", thread=thread_a)
     assert notice.text.startswith(EXPIRED.format(button="📅 Hẹn lại ngày", code=a))

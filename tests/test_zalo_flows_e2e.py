@@ -470,7 +470,7 @@ async def test_on_the_zalo_bot_a_staff_message_mid_registration_keeps_the_menus_
         await _staff(rt, text="Anh gửi thêm cả biên nhận.", thread=thread)
         await chat.settle(before)
         [consent] = await chat.say("1")
-        assert consent.text.startswith("Để đăng ký, chúng tôi cần mã số thuế")
+        assert consent.text.startswith("Để đăng ký, tôi cần mã số thuế")
     assert fake.errors == []
 
 

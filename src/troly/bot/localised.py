@@ -53,14 +53,18 @@ def moment_with_weekday(moment: datetime, settings: Settings, locale: str = "vi"
     return f"{_local(moment, settings):%H:%M} {day_with_weekday(moment, settings, locale)}"
 
 
-def province(settings: Settings, locale: str = "vi") -> str:
+def province(settings: Settings, locale: str = "vi", *, in_sentence: bool = False) -> str:
     """The province's name: ``Tỉnh Thanh Hóa``, or ``Thanh Hoa Province`` in English.
 
-    ``TROLY_PROVINCE_EN`` names it; left empty, the English is the Vietnamese name without its
-    "Tỉnh" and its diacritics.
+    ``in_sentence``: inside a Vietnamese sentence it reads "tỉnh Thanh Hóa" (lower case).
+    ``TROLY_PROVINCE_EN`` names it in English; left empty, the English is the Vietnamese name
+    without its "Tỉnh" and its diacritics.
     """
     if locale != "en":
-        return settings.province
+        name = settings.province
+        if in_sentence and name.startswith(("Tỉnh ", "Thành phố ")):
+            return name[0].lower() + name[1:]
+        return name
     if settings.province_en:
         return settings.province_en
     name = settings.province.strip()

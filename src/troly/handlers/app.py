@@ -30,6 +30,7 @@ from troly.bot.dialogue import Dialogue, Handled
 from troly.bot.files import UNCLAIMED, FileShelf, FileSources, FileUnavailable, ShelfFiles
 from troly.bot.followups import Followups
 from troly.bot.knowledge import build_index
+from troly.bot.knowledge.guard import QuestionSets, TeachGuard
 from troly.bot.knowledge.live import KnowledgeReloader, LiveIndex, as_live
 from troly.bot.leases import Leases, worker_name
 from troly.bot.limits import RateLimits
@@ -158,6 +159,8 @@ class Runtime:
     knowledge: LiveIndex
     """The index in use; ``reloader`` swaps it when the knowledge in the database changes."""
     reloader: KnowledgeReloader
+    guard: TeachGuard
+    """Checks a teach against the golden questions and the dev set, in the background."""
     dialogue: Dialogue
     outbox: Outbox
     followups: Followups
@@ -225,6 +228,7 @@ def build_runtime(
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     dossiers = dossier_source(settings)
     knowledge = LiveIndex(index)
+    reloader = KnowledgeReloader(live=knowledge, sessions=sessions, settings=settings)
     dialogue = Dialogue(
         sessions=sessions,
         index=knowledge,
@@ -262,7 +266,12 @@ def build_runtime(
         engine=engine,
         sessions=sessions,
         knowledge=knowledge,
-        reloader=KnowledgeReloader(live=knowledge, sessions=sessions, settings=settings),
+        reloader=reloader,
+        guard=TeachGuard(
+            reloader=reloader,
+            sessions=sessions,
+            sets=QuestionSets.load(settings.dev_questions_path),
+        ),
         dialogue=dialogue,
         outbox=outbox,
         followups=followups,
@@ -313,6 +322,7 @@ def create_app(
         write_lock=rt.write_lock,
         deliver=rt.outbox.deliver_soon,
         files=rt.files,
+        guard=rt.guard,
         procedure_name=lambda code: _procedure_name(rt, code),
         province_changed=rt.dialogue.province.forget,
     )
@@ -364,6 +374,7 @@ def create_app(
             reloading.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reloading
+            await rt.guard.wait()
             if rt.scheduler is not None:
                 rt.scheduler.shutdown(wait=True)
             # What the background lanes have not sent by then stays pending for the next sweep.

@@ -234,6 +234,6 @@ async def _note(
     if problem is not None:
         out.write(f"{t(problem, 'vi')} / {t(problem, 'en')}\n")
         return 2
-    done = "Đã lưu ghi chú / note saved" if args.text.strip() else "Đã xoá ghi chú / note removed"
+    done = "Đã lưu ghi chú / note saved" if args.text.strip() else "Đã xóa ghi chú / note removed"
     out.write(f"{done}: {code} {procedure.name}\n")
     return 0

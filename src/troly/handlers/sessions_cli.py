@@ -38,7 +38,7 @@ def add_parser(sub: Any) -> None:
     move.add_argument("--at", required=True, help='new local start, e.g. "2026-12-18 09:00"')
     move.add_argument("--place")
     move.add_argument("--force", action="store_true", help="even on a weekend or holiday")
-    cancel = s.add_parser("cancel", help="huỷ buổi / cancel a session (businesses are told)")
+    cancel = s.add_parser("cancel", help="hủy buổi / cancel a session (businesses are told)")
     cancel.add_argument("id", type=_positive)
     attendance = s.add_parser("attendance", help="điểm danh / who came (others: no-show)")
     attendance.add_argument("id", type=_positive)
@@ -137,7 +137,7 @@ async def _on_session(
         _registration_note(row, settings, out, now)
     elif command == "cancel":
         if row.status == SessionStatus.CANCELLED:
-            out.write(f"Buổi {row.id} đã huỷ từ trước / session {row.id} was already cancelled\n")
+            out.write(f"Buổi {row.id} đã hủy từ trước / session {row.id} was already cancelled\n")
             return 0
         told = await service.cancel_session(session, row, now=now, settings=settings)
         out.write(f"cancelled {row.id}; {told} told\n")
@@ -358,9 +358,9 @@ def _refusal(
 
 
 _REFUSALS = {
-    ("cancelled", "minutes"): ("đã huỷ: không có biên bản", "was cancelled: there are no minutes"),
-    ("cancelled", "move"): ("đã huỷ: không dời được", "was cancelled: it cannot be moved"),
-    ("cancelled", ""): ("đã huỷ", "was cancelled"),
+    ("cancelled", "minutes"): ("đã hủy: không có biên bản", "was cancelled: there are no minutes"),
+    ("cancelled", "move"): ("đã hủy: không dời được", "was cancelled: it cannot be moved"),
+    ("cancelled", ""): ("đã hủy", "was cancelled"),
     ("not_started", "minutes"): (
         "chưa diễn ra ({when}): chỉ ghi biên bản sau buổi tiếp",
         "has not been held yet: minutes come after it",
@@ -372,7 +372,7 @@ _REFUSALS = {
     ("not_started", ""): ("chưa diễn ra ({when})", "has not been held yet"),
     ("started", "move"): ("đã bắt đầu: không dời được", "has already begun: it cannot be moved"),
     ("started", "cancel"): (
-        "đã bắt đầu: không huỷ được",
+        "đã bắt đầu: không hủy được",
         "has already begun: it cannot be cancelled",
     ),
     ("started", ""): ("đã bắt đầu", "has already begun"),
@@ -383,7 +383,7 @@ _REFUSALS = {
     ("minutes", ""): ("đã có biên bản", "already has its minutes"),
 }
 _DID_NOT_ATTEND: dict[str, tuple[str, str]] = {
-    BookingStatus.CANCELLED: ("đã huỷ", "was cancelled"),
+    BookingStatus.CANCELLED: ("đã hủy", "was cancelled"),
     BookingStatus.DECLINED: ("bị từ chối", "was declined"),
     BookingStatus.WAITLISTED: ("còn trong danh sách chờ", "is on the waitlist"),
     BookingStatus.NO_SHOW: ("vắng mặt", "was a no-show"),

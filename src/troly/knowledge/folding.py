@@ -108,16 +108,25 @@ class Folder:
         """The folded form of ``text`` with abbreviations expanded."""
         return " ".join(self.fold_tokens(text))
 
-    def fold_tokens(self, text: str, *, keep: Container[str] = frozenset()) -> list[str]:
+    def fold_tokens(
+        self,
+        text: str,
+        *,
+        keep: Container[str] = frozenset(),
+        repairs: list[tuple[str, str]] | None = None,
+    ) -> list[str]:
         """The folded tokens of ``text`` with abbreviations expanded.
 
-        Tokens in ``keep`` are taken as typed: no Telex repair, no typo correction.
+        Tokens in ``keep`` are taken as typed: no Telex repair, no typo correction. ``repairs``,
+        when given, collects each token read as another (typo, Telex, abbreviation): (typed, read).
         """
         lowered = unicodedata.normalize("NFC", text).lower()
         out: list[str] = []
         for raw in tokens(strip_diacritics(lowered)):
             token = raw if raw in keep else self._repair(raw)
             expansion = ABBREVIATIONS.get(token)
+            if repairs is not None and (token != raw or expansion is not None):
+                repairs.append((raw, expansion or token))
             if expansion is not None:
                 out.extend(expansion.split())
             else:

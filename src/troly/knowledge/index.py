@@ -30,6 +30,7 @@ from troly.knowledge.domains import (
     specialised_sectors,
     uncovered_terms,
 )
+from troly.knowledge.explain import CandidateWhy, Explanation
 from troly.knowledge.folding import Folder, basic_fold, marked_syllables, tokens
 from troly.knowledge.glossary import ENGLISH, ENGLISH_STOPWORDS, PATTERN_SYNONYMS, SYNONYMS
 from troly.knowledge.records import KnowledgeBase, Procedure
@@ -369,6 +370,8 @@ class _Query:
     # Everyday phrases of the question that a synonym rewrote: (their words, the records'
     # words). A record with the records' words explains the phrase as well as its own words.
     rewrites: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)
+    # The same, as said and as rewritten (for the explanation).
+    synonyms: list[tuple[str, str]] = field(default_factory=list)
 
 
 _PATTERNS = [(re.compile(pattern), expansion) for pattern, expansion in PATTERN_SYNONYMS]
@@ -653,8 +656,11 @@ class ProcedureIndex:
 
     # Questions ----------------------------------------------------------------------------
 
-    def understand(self, question: str) -> _Query:
-        """Folds a question, finds its aspect, and weighs its terms."""
+    def understand(self, question: str, *, repairs: list[tuple[str, str]] | None = None) -> _Query:
+        """Folds a question, finds its aspect, and weighs its terms.
+
+        ``repairs``, when given, collects the words read as others (typos, abbreviations).
+        """
         original = tokens(basic_fold(question))
         words = self._translate_english(original)
         # Words typed with their marks are real syllables; so are the English words the
@@ -662,7 +668,7 @@ class ProcedureIndex:
         keep = marked_syllables(question)
         if words is not original:
             keep |= frozenset(original) - self._english_words
-        folded = " ".join(self.folder.fold_tokens(" ".join(words), keep=keep))
+        folded = " ".join(self.folder.fold_tokens(" ".join(words), keep=keep, repairs=repairs))
         aspect, rest = detect_aspect(folded)
         if words is not original and aspect is Aspect.GENERAL:
             # English aspect words ("how long", "fee") are dropped by the translation.
@@ -688,7 +694,12 @@ class ProcedureIndex:
             if said and meant:
                 rewrites.append((said, meant))
         return _Query(
-            folded=folded, aspect=aspect, content=content, weights=weights, rewrites=rewrites
+            folded=folded,
+            aspect=aspect,
+            content=content,
+            weights=weights,
+            rewrites=rewrites,
+            synonyms=found,
         )
 
     def _translate_english(self, words: list[str]) -> list[str]:
@@ -907,6 +918,47 @@ class ProcedureIndex:
         )
         rest = [m for m in ranked if m.code not in contradicted]
         return [*rest, *(m for m in ranked if m.code in contradicted)], contradicted
+
+    def explain(self, question: str, *, k: int = 5) -> Explanation:
+        """The decision on a question, its best candidates and why (the steps of ``search``)."""
+        result = self.search(question, k=k)
+        repairs: list[tuple[str, str]] = []
+        query = self.understand(question, repairs=repairs)
+        raw = self._scores(query)
+        candidates = self._candidates(query, raw) if raw.any() else []
+        found = {doc.procedure.code: (doc, f) for doc, f in candidates}
+        shown = {m.code: m for m in (*result.matches, *result.choices)}
+        why = []
+        for match in shown.values():
+            doc, features = found.get(match.code, (None, None))
+            why.append(self._why(query, match, doc, features))
+        return Explanation(
+            result=result,
+            in_scope=self.in_scope(self._evidence(query, candidates)) if candidates else None,
+            repairs=tuple(dict.fromkeys(repairs)),
+            rewrites=tuple(dict.fromkeys(query.synonyms)),
+            candidates=tuple(why),
+            taught=self._taught_by_folded.get(query.folded),
+        )
+
+    def _why(
+        self, query: _Query, match: Match, doc: _Doc | None, features: Features | None
+    ) -> CandidateWhy:
+        if doc is None:
+            return CandidateWhy(match, features, {}, ())
+        fields = {
+            fname: tuple(t.replace("_", " ") for t in query.weights if t in counter)
+            for fname, counter in doc.terms.items()
+        }
+        asked = set(query.content)
+        taught = set(self.taught.names_by_code().get(match.code, ()))
+        entry = self._everyday.get(match.code, _NO_EVERYDAY)
+        everyday = tuple(
+            (name, name in taught)
+            for name in entry.names
+            if asked & set(self._record_folder.fold_tokens(name)) - STOPWORDS
+        )
+        return CandidateWhy(match, features, {f: w for f, w in fields.items() if w}, everyday)
 
     def _taught_result(
         self, question: str, query: _Query, raw: np.ndarray, taught: TaughtPhrase, k: int

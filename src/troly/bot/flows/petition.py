@@ -12,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from troly.bot import localised
 from troly.bot.flows import identity, menu
 from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Incoming, Reply
@@ -84,6 +85,13 @@ def _province(ctx: Context) -> str:
     if ctx.settings is not None:
         return ctx.settings.province
     return str(Settings.model_fields["province"].default)
+
+
+def _province_named(ctx: Context, locale: str) -> str:
+    """The province as a sentence names it ("tỉnh Thanh Hóa", "Thanh Hoa Province")."""
+    if ctx.settings is None:
+        return "tỉnh Thanh Hóa" if locale == "vi" else "Thanh Hoa Province"
+    return localised.province(ctx.settings, locale, in_sentence=True)
 
 
 def _go(state: State, step: Step, **draft: Any) -> State:
@@ -261,7 +269,7 @@ def _commune(state: State, text: str, ctx: Context) -> Outcome:
         text = t(
             "petition.commune_not_found",
             locale,
-            province=_province(ctx),
+            province=_province_named(ctx, state.locale),
             ward=ward,
             commune=commune,
         )
@@ -321,7 +329,10 @@ def _ask(state: State, ctx: Context, *, reminder: bool = False) -> Outcome:
     elif step == Step.COMMUNE:
         none = Button(t("petition.commune_none", locale), choice=f"{PREFIX}:commune:none")
         replies.append(
-            Reply(t("petition.ask_commune", locale, province=_province(ctx)), ((none,),))
+            Reply(
+                t("petition.ask_commune", locale, province=_province_named(ctx, locale)),
+                ((none,),),
+            )
         )
     elif step == Step.PUBLIC:
         replies.append(

@@ -1,7 +1,7 @@
 """Staff screening of bookings from the staff group: the buttons and the typed reasons.
 
 A reason (to decline a booking, or to cancel a confirmed one) is awaited only in the topic
-where «Từ chối» or «Huỷ đăng ký» was pressed (the staff conversation is kept per topic), and
+where «Từ chối» or «Hủy đăng ký» was pressed (the staff conversation is kept per topic), and
 any other screening button there ends the wait. It is awaited ``staff_prompt_minutes``, as
 the petitions' prompts are (``flows/staff.py``): a message after that declines or cancels
 nothing, and the officer is told to press the button again.

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from troly.bot.knowledge.live import KnowledgeReloader
+from troly.bot.knowledge.live import KnowledgeReloader, LiveIndex
 from troly.bot.knowledge.model import TaughtQuestion
 from troly.knowledge.index import ProcedureIndex
 from troly.knowledge.questions import (
@@ -105,14 +105,35 @@ class TeachGuard:
         self._sets = sets
         self._running: set[asyncio.Task[dict[str, Any] | None]] = set()
 
+    @property
+    def live(self) -> LiveIndex:
+        """The worker's index in use."""
+        return self._reloader.live
+
+    def reload_soon(self) -> None:
+        """Rebuilds this worker's index in the background now (after an undo)."""
+        self._start(self._reload())
+
+    async def _reload(self) -> dict[str, Any] | None:
+        try:
+            await self._reloader.check()
+        except Exception:
+            logger.exception("reloading the knowledge failed; the next check retries")
+        return None
+
+    def _start(
+        self, work: Coroutine[Any, Any, dict[str, Any] | None]
+    ) -> asyncio.Task[dict[str, Any] | None]:
+        task = asyncio.create_task(work)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
+
     def after_teach(
         self, taught_id: int, *, before: ProcedureIndex
     ) -> asyncio.Task[dict[str, Any] | None]:
         """Starts the check of a committed teach: this worker reloads, then compares."""
-        task = asyncio.create_task(self.check(taught_id, before=before))
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
-        return task
+        return self._start(self.check(taught_id, before=before))
 
     async def check(self, taught_id: int, *, before: ProcedureIndex) -> dict[str, Any] | None:
         """Reloads this worker's index (the teach is in use here at once) and compares."""

@@ -19,6 +19,7 @@ from troly.bot.answers import mask_personal
 from troly.bot.knowledge.model import TaughtQuestion
 from troly.bot.knowledge.source import bump_generation
 from troly.knowledge.index import ProcedureIndex
+from troly.knowledge.records import Procedure
 
 REPLY_KINDS: Final = ("out_of_remit", "contact_center", "small_talk")
 """The standard replies a question that is not about a procedure can be taught to get."""
@@ -108,3 +109,14 @@ async def _active_with(session: AsyncSession, folded: str) -> Sequence[TaughtQue
         .where(TaughtQuestion.undone_at.is_(None))
     )
     return rows.all()
+
+
+def find_records(index: ProcedureIndex, text: str, *, limit: int = 8) -> list[Procedure]:
+    """Records for the teach form's picker: the one with that code, then the best by name."""
+    text = " ".join(text.split())[:MAX_QUESTION]
+    if not text:
+        return []
+    exact = index.kb.get(text)
+    found = [exact] if exact is not None else []
+    found += [m.procedure for m in index.search(text, k=limit).matches if m.procedure != exact]
+    return found[:limit]

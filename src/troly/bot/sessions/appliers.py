@@ -163,7 +163,7 @@ async def book(effect: flow.Book, applied: Applied) -> EffectResult:
 async def screen(effect: screening.Screen, applied: Applied) -> EffectResult:
     """A staff member's screening action; anyone not on the roster is refused.
 
-    Only «Từ chối» and «Huỷ đăng ký» of a booking they apply to leave a reason awaited (in
+    Only «Từ chối» and «Hủy đăng ký» of a booking they apply to leave a reason awaited (in
     this topic, ``staff_prompt_minutes``); every other action, a preset reason included, and
     a refusal leave nothing waiting.
     """

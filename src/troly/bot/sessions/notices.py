@@ -94,7 +94,7 @@ CANCEL_PROMPT_KIND = "staff:cancel_prompt"
 
 
 def staff_cancel_button(code: str) -> tuple[Button, ...]:
-    """The staff's «Huỷ đăng ký» for a confirmed booking (asks for a reason)."""
+    """The staff's «Hủy đăng ký» for a confirmed booking (asks for a reason)."""
     return (Button(t("staff.cancel_booking", "vi"), choice=f"scr:cancel:{code}"),)
 
 

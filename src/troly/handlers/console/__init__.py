@@ -15,9 +15,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from troly.bot.files import FileSources
+from troly.bot.knowledge.guard import TeachGuard
 from troly.bot.outbox import Queued
 from troly.bot.settings import Settings
 from troly.handlers.console.guard import ASSETS, Endpoint, Gate
+from troly.handlers.console.knowledge import KnowledgePages
 from troly.handlers.console.live import LivePages
 from troly.handlers.console.pages import Pages
 from troly.handlers.console.petitions import PetitionPages
@@ -37,6 +39,7 @@ def console_routes(
     write_lock: asyncio.Lock | None = None,
     deliver: Callable[[Sequence[Queued]], None] | None = None,
     files: FileSources | None = None,
+    guard: TeachGuard,
     procedure_name: Callable[[str], str | None] | None = None,
     province_changed: Callable[[], None] | None = None,
 ) -> Mount:
@@ -65,6 +68,7 @@ def console_routes(
         changed=province_changed or (lambda: None),
     )
     reports = ReportPages(gate)
+    knowledge = KnowledgePages(gate, guard)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
         # One name for the route and for its check: the access table cannot be bypassed.
@@ -114,6 +118,13 @@ def console_routes(
         gated("/reports", "reports", reports.home, "GET"),
         gated("/reports/{page}", "reports_page", reports.page, "GET"),
         gated("/reports/{page}/{table}.csv", "reports_csv", reports.csv, "GET"),
+        gated("/knowledge", "knowledge", knowledge.unanswered, "GET"),
+        gated("/knowledge/teach", "knowledge_teach", knowledge.teach, "POST"),
+        gated("/knowledge/records", "knowledge_records", knowledge.records, "GET"),
+        gated("/knowledge/taught", "knowledge_taught", knowledge.taught, "GET"),
+        gated("/knowledge/taught/rows", "knowledge_taught_rows", knowledge.taught_rows, "GET"),
+        gated("/knowledge/taught/{id}/undo", "knowledge_undo", knowledge.undo, "POST"),
+        gated("/knowledge/test", "knowledge_test", knowledge.test, "GET"),
         Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
     ]
     return Mount("/console", routes=routes, name="console")

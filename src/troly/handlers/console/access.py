@@ -57,6 +57,15 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:reports": REPORTERS,
     "console:reports_page": REPORTERS,
     "console:reports_csv": REPORTERS,
+    # Everyone signed in reads the unanswered questions and tests a question; teaching changes
+    # what every business is told, so supervisors and admins teach and undo.
+    "console:knowledge": EVERYONE,
+    "console:knowledge_test": EVERYONE,
+    "console:knowledge_taught": EVERYONE,
+    "console:knowledge_taught_rows": EVERYONE,
+    "console:knowledge_records": LEADERS,
+    "console:knowledge_teach": LEADERS,
+    "console:knowledge_undo": LEADERS,
     "console:audit": ADMINS,
     "console:accounts": ADMINS,
 }
