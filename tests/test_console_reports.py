@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from html.parser import HTMLParser
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from httpx import Response
 
-from console_support import Console, console_app
+from console_support import Console, console_app, make_session
 from support import VN, Clock
 from troly.knowledge.index import ProcedureIndex
 
@@ -203,3 +204,21 @@ def test_an_english_speaking_member_reads_the_reports_in_english(console: Consol
     assert tables_of(html)["by_topic"] == [["Topic", "Petitions"], ["Construction", "1"]]
     assert csv_text.removeprefix("\ufeff") == "Topic,Petitions\nConstruction,1\n"
     assert "<title" in html and 'aria-labelledby="chart' in html
+
+
+def test_the_sessions_page_counts_a_sessions_bookings_and_waitlist(console: Console) -> None:
+    make_session(console, seats=1, businesses=3)
+    console.sign_in("viewer")
+    with console.as_("viewer") as client:
+        html = client.get("/console/reports/sessions", params={"period": "2026-12"}).text
+        other = client.get("/console/reports/sessions", params={"period": "2026-11"}).text
+    header, *rows = tables_of(html)["sessions"]
+    # The planner's own session of the month is listed too, with no booking yet.
+    (row,) = [r for r in rows if r[header.index("Đăng ký")] != "0"]
+    figures = dict(zip(header, row, strict=True))
+    assert figures["Buổi tiếp"] == "17/12/2026"
+    assert (figures["Số chỗ"], figures["Đăng ký"], figures["Vào danh sách chờ"]) == ("1", "3", "2")
+    assert (figures["Được duyệt"], figures["Có mặt"], figures["Vắng mặt"]) == ("0", "0", "0")
+    marks = re.findall(r'data-label="17/12/2026 · ([^"]+)" data-value="(\d+)"', html)
+    assert dict(marks)["Đang chờ duyệt hoặc chờ chỗ"] == "3"
+    assert "sessions" not in tables_of(other)

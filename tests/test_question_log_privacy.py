@@ -3,6 +3,7 @@ clock (a name or phone typed after a flow ended is masked, and deleted after the
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import pytest
@@ -34,9 +35,12 @@ async def _logged(world: World) -> list[str]:
 async def test_a_phone_tax_code_or_email_typed_after_a_flow_is_masked_in_the_log(
     world: World,
 ) -> None:
-    await world.file()
-    # The flow is over: what the business types next is taken as a question, and logged.
-    await world.say("Nguyễn Văn An, điện thoại 0912 345 678")
+    code = await world.file()
+    # The flow is over: what the business types next is asked about once (is it for the open
+    # petition?); "no" makes it a question, and it is logged, as is what follows that day.
+    [asked] = await world.say("Nguyễn Văn An, điện thoại 0912 345 678")
+    assert asked.kind == "petition:open"
+    await world.press(f"pb:notfor:{code}")
     await world.say("MST 0300588569-001, email an.nguyen@congty.vn")
     await world.say("+84 912.345.678 hỏi thủ tục 1.001612 đăng ký hộ kinh doanh")
     logged = await _logged(world)
@@ -88,3 +92,16 @@ def test_the_question_log_retention_is_a_setting_read_from_the_environment(
     assert Settings().question_log_retention_days == 90
     monkeypatch.delenv("TROLY_QUESTION_LOG_RETENTION_DAYS")
     assert Settings().question_log_retention_days == 365
+
+
+async def test_debug_logging_does_not_write_what_people_typed(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An operator turns every logger to DEBUG: the database drivers quote each statement's
+    # parameters there (the outbox payloads, the phone), and are kept at WARNING.
+    caplog.set_level(logging.DEBUG)
+    await world.file()
+    await world.say("Nguyễn Văn An, điện thoại 0912 345 678")
+    assert caplog.records, "DEBUG logging is on"
+    assert "0912 345 678" not in caplog.text
+    assert "Nguyễn Văn An" not in caplog.text

@@ -340,3 +340,34 @@ async def test_the_agency_index_hides_cells_resting_on_too_few_petitions(
     assert rows["Cục Thuế"].months[7].average is None  # one rating
     assert rows["Cục Thuế"].months[7].on_time_share == 0.0
     assert {row.group for row in small.rows} == {"Sở Xây dựng", "Cục Thuế", ""}
+
+
+async def test_questions_taught_per_week_with_those_undone(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from troly.bot.knowledge.model import TaughtQuestion
+
+    taught = [
+        (datetime(2026, 8, 3, 9, 0, tzinfo=VN), None),
+        (datetime(2026, 8, 9, 23, 30, tzinfo=VN), datetime(2026, 8, 12, 9, 0, tzinfo=VN)),
+        (datetime(2026, 8, 10, 0, 30, tzinfo=VN), None),  # Monday in Việt Nam: the next week
+        (datetime(2026, 10, 1, 9, 0, tzinfo=VN), None),  # not in the third quarter
+    ]
+    async with sessions.begin() as session:
+        for at, undone in taught:
+            session.add(
+                TaughtQuestion(
+                    question="nuôi ong",
+                    folded="nuoi ong",
+                    code="1.000001",
+                    taught_by="lanhdao@thanhhoa.gov.vn",
+                    taught_at=at,
+                    undone_at=undone,
+                )
+            )
+    async with sessions() as session:
+        weeks = await qf.taught_series(session, period.quarter(2026, 3), calendar=CAL)
+    by_week = {row.start: (row.taught, row.undone) for row in weeks}
+    assert by_week[date(2026, 8, 3)] == (2, 1)
+    assert by_week[date(2026, 8, 10)] == (1, 0)
+    assert sum(row.taught for row in weeks) == 3 and len(weeks) == 14

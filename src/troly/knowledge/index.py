@@ -11,7 +11,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -417,10 +417,19 @@ def _agreement(asked: frozenset[str], done: frozenset[str]) -> float:
 
 
 def _form_agreement(asked: frozenset[str], named: frozenset[str]) -> float:
-    # Only a contradiction counts: a record that names no form (level) is for any.
-    if not asked or not named or asked & named:
-        return 1.0
-    return 0.0
+    # Only a contradiction counts: a record that names no form (level) is for any. Forms come
+    # in families ("members:one" and "members:many"); each family the question and the record
+    # both name must agree, so "TNHH một thành viên" contradicts "TNHH hai thành viên".
+    for family in {_family(a) for a in asked}:
+        said = {a for a in asked if _family(a) == family}
+        meant = {n for n in named if _family(n) == family}
+        if meant and not said & meant:
+            return 0.0
+    return 1.0
+
+
+def _family(form: str) -> str:
+    return form.partition(":")[0] if ":" in form else ""
 
 
 _LEVEL_CODES = {"bo": "central", "tinh": "province", "xa": "commune"}
@@ -438,6 +447,10 @@ def _pairs(words: Sequence[str]) -> list[str]:
 _NO_EVERYDAY = Everyday()
 
 
+def _no_pause() -> None:
+    return None
+
+
 class ProcedureIndex:
     """Finds the procedure a question is about, tolerant of typing without diacritics."""
 
@@ -449,7 +462,14 @@ class ProcedureIndex:
         weights: Weights | None = None,
         everyday: Mapping[str, Everyday] | None = None,
         taught: Taught | None = None,
+        pause: Callable[[], None] | None = None,
     ) -> None:
+        """Builds the index (seconds of CPU).
+
+        ``pause`` is called between pieces of the work: a rebuild in a worker's thread sleeps
+        there now and then, so the worker's event loop keeps answering meanwhile.
+        """
+        pause = pause or _no_pause
         self.kb = kb
         # What people call each record (knowledge/data/everyday.tsv unless given), and what
         # staff taught on top of it: a taught question is one more everyday name of its record.
@@ -480,12 +500,16 @@ class ProcedureIndex:
             self._english_phrases[words[0]].append((words, vietnamese.split()))
         self.folder = Folder(vocabulary, protected=self._english_words, correct=self._correct)
         self._record_folder = Folder(vocabulary)
-        self._docs: list[_Doc] = [self._doc(p) for p in kb.procedures.values()]
+        self._docs: list[_Doc] = []
+        for p in kb.procedures.values():
+            self._docs.append(self._doc(p))
+            pause()
         postings: dict[str, dict[str, list[tuple[int, int]]]] = {
             name: defaultdict(list) for name in _FIELD_WEIGHTS
         }
         totals = dict.fromkeys(_FIELD_WEIGHTS, 0)
         for i, doc in enumerate(self._docs):
+            pause()
             for fname, counter in doc.terms.items():
                 totals[fname] += doc.lengths[fname]
                 for term, tf in counter.items():
@@ -501,6 +525,7 @@ class ProcedureIndex:
         # it is computed once: a question's score is then a few vector additions.
         self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, idf in self._idf.items():
+            pause()
             per_doc: dict[int, float] = defaultdict(float)
             for fname, fweight in _FIELD_WEIGHTS.items():
                 for i, tf in postings[fname].get(term, ()):
@@ -509,6 +534,10 @@ class ProcedureIndex:
             ids = np.fromiter(per_doc.keys(), dtype=np.int32, count=len(per_doc))
             values = np.fromiter(per_doc.values(), dtype=np.float64, count=len(per_doc))
             self._contributions[term] = (ids, values)
+        # Freed a field at a time: one large structure freed at once holds the interpreter.
+        for fname in list(postings):
+            del postings[fname]
+            pause()
         self._names_folded = [d.name_folded for d in self._docs]
         self._prior_by_code = {d.procedure.code: d.prior for d in self._docs}
         self._taught_by_folded = self._taught_questions(self.taught)

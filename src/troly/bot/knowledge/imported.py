@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, Final
 
@@ -61,7 +62,7 @@ async def stored_text(session: AsyncSession, import_id: int) -> bytes:
     return bytes(found or b"")
 
 
-def records_of(content: bytes) -> KnowledgeBase:
+def records_of(content: bytes, *, pause: Callable[[], None] | None = None) -> KnowledgeBase:
     """The records of a stored import (CPU: run it in a thread).
 
     Read a line at a time: decoding the whole text in one call would hold the interpreter
@@ -71,4 +72,11 @@ def records_of(content: bytes) -> KnowledgeBase:
         gzip.GzipFile(fileobj=io.BytesIO(content)) as raw,
         io.TextIOWrapper(raw, encoding="utf-8") as text,
     ):
-        return parse_lines(line.rstrip("\r\n") for line in text)
+        return parse_lines(_paced(text, pause))
+
+
+def _paced(lines: Iterable[str], pause: Callable[[], None] | None) -> Iterator[str]:
+    for line in lines:
+        if pause is not None:
+            pause()
+        yield line.rstrip("\r\n")

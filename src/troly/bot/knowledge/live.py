@@ -18,7 +18,13 @@ from collections.abc import Iterator
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from troly.bot.knowledge.source import Records, build_from, load_source, read_generation
+from troly.bot.knowledge.source import (
+    Pacer,
+    Records,
+    build_from,
+    load_source,
+    read_generation,
+)
 from troly.bot.settings import Settings
 from troly.knowledge.index import ProcedureIndex
 
@@ -114,11 +120,11 @@ class KnowledgeReloader:
             async with self._sessions() as session:
                 if await read_generation(session) == self.live.generation:
                     return False
-            async with self._sessions() as session:
-                source = await load_source(session, self.records)
-            started = time.perf_counter()
             with gentle_rebuild():
-                index = await asyncio.to_thread(build_from, source, self._settings)
+                async with self._sessions() as session:
+                    source = await load_source(session, self.records)
+                started = time.perf_counter()
+                index = await asyncio.to_thread(build_from, source, self._settings, pause=Pacer())
             self.last_rebuild_seconds = time.perf_counter() - started
             self.live.swap(index, generation=source.generation)
             logger.info(

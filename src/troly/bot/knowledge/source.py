@@ -9,7 +9,8 @@ handlers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +51,26 @@ class KnowledgeSource:
     taught: Taught
 
 
+class Pacer:
+    """Paces work done in a thread beside a worker's event loop (a rebuild, reading an import).
+
+    Called between pieces of the work: after ``work`` seconds of it, sleeps ``rest`` seconds,
+    which gives the interpreter to the event loop for certain (thread switches alone left its
+    questions behind a rebuild for hundreds of milliseconds).
+    """
+
+    def __init__(self, *, work: float = 0.004, rest: float = 0.002) -> None:
+        self._work, self._rest = work, rest
+        self._since = time.perf_counter()
+
+    def __call__(self) -> None:
+        """Rests if the work has gone on for ``work`` seconds since the last rest."""
+        now = time.perf_counter()
+        if now - self._since >= self._work:
+            time.sleep(self._rest)
+            self._since = time.perf_counter()
+
+
 class Records:
     """Where the procedure records come from: the import in use, else the bundled export.
 
@@ -69,7 +90,8 @@ class Records:
             if active is not None:
                 if self._imported is None or self._imported[0] != active:
                     content = await stored_text(session, active)
-                    self._imported = (active, await asyncio.to_thread(records_of, content))
+                    read = await asyncio.to_thread(records_of, content, pause=Pacer())
+                    self._imported = (active, read)
                 return self._imported[1]
             if self._kb is None:
                 self._kb = await asyncio.to_thread(load_knowledge, self._settings.knowledge_path)
@@ -109,10 +131,16 @@ async def load_source(session: AsyncSession, records: Records) -> KnowledgeSourc
     return KnowledgeSource(generation=generation, kb=kb, everyday=EVERYDAY, taught=taught)
 
 
-def build_from(source: KnowledgeSource, settings: Settings) -> ProcedureIndex:
+def build_from(
+    source: KnowledgeSource, settings: Settings, *, pause: Callable[[], None] | None = None
+) -> ProcedureIndex:
     """Builds the index from a knowledge source (seconds of CPU: run it in a thread)."""
     return ProcedureIndex(
-        source.kb, thresholds(settings), everyday=source.everyday, taught=source.taught
+        source.kb,
+        thresholds(settings),
+        everyday=source.everyday,
+        taught=source.taught,
+        pause=pause,
     )
 
 

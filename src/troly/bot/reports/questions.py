@@ -1,6 +1,7 @@
 """Question figures from the question log: per day, answered / offered choices / not known.
 
-Also the questions most often not known (grouped by their folded text).
+Also the questions most often not known (grouped by their folded text), and the questions
+staff taught over time.
 
 Must not import handlers or platform libraries.
 """
@@ -13,8 +14,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot.knowledge.model import TaughtQuestion
 from troly.bot.reports.figures import share
-from troly.bot.reports.period import Period
+from troly.bot.reports.period import Period, bucket_of
 from troly.bot.storage.models import QuestionLog
 from troly.bot.workdays import WorkCalendar
 from troly.knowledge.index import Decision
@@ -84,3 +86,31 @@ async def top_unanswered(
         .limit(limit)
     )
     return [Unanswered(folded, n) for folded, n in await session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class Taught:
+    """How many questions staff taught in one bucket, and how many of those were undone since."""
+
+    start: date
+    taught: int
+    undone: int
+
+
+async def taught_series(
+    session: AsyncSession, period: Period, *, calendar: WorkCalendar
+) -> list[Taught]:
+    """Questions taught per bucket of the period (``period.step``), empty buckets included."""
+    start, end = period.bounds(calendar.tz)
+    query = (
+        select(TaughtQuestion.taught_at, TaughtQuestion.undone_at)
+        .where(TaughtQuestion.taught_at >= start)
+        .where(TaughtQuestion.taught_at < end)
+    )
+    step = period.step
+    counts = {day: [0, 0] for day in period.buckets(step)}
+    for taught_at, undone_at in await session.execute(query):
+        row = counts.setdefault(bucket_of(taught_at.astimezone(calendar.tz).date(), step), [0, 0])
+        row[0] += 1
+        row[1] += undone_at is not None
+    return [Taught(day, *counts[day]) for day in sorted(counts)]

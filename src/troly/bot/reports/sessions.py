@@ -96,6 +96,7 @@ class PromiseLine:
 
     code: str
     session_id: int
+    session_at: datetime
     department: str
     due_at: datetime
     state: str
@@ -109,20 +110,28 @@ async def promise_lines(
     """The promises made at the period's sessions, overdue first, then open, then done."""
     start, end = period.bounds(calendar.tz)
     query = (
-        select(Promise, Booking.session_id)
+        select(Promise, Booking.session_id, DialogueSession.starts_at)
         .join(Booking, Booking.id == Promise.booking_id)
         .join(DialogueSession, DialogueSession.id == Booking.session_id)
         .where(DialogueSession.starts_at >= start)
         .where(DialogueSession.starts_at < end)
     )
     lines = []
-    for promise, session_id in await session.execute(query):
+    for promise, session_id, session_at in await session.execute(query):
         state = "done" if promise.status == "done" else "open"
         if promise.is_overdue(now):
             state = "overdue"
         late = calendar.working_days_between(promise.due_at, now) if state == "overdue" else None
         lines.append(
-            PromiseLine(promise.code, session_id, promise.department, promise.due_at, state, late)
+            PromiseLine(
+                code=promise.code,
+                session_id=session_id,
+                session_at=session_at,
+                department=promise.department,
+                due_at=promise.due_at,
+                state=state,
+                days_late=late,
+            )
         )
     order = {state: n for n, state in enumerate(PROMISE_STATES)}
     return sorted(lines, key=lambda line: (order[line.state], line.due_at, line.code))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from importlib import resources
 from typing import Any
 
@@ -20,9 +21,21 @@ from sqlalchemy.pool import StaticPool
 
 from troly.bot.settings import to_async_url
 
+# Loggers that quote a statement's parameters (what people wrote, phones, outbox payloads)
+# at DEBUG or INFO: held at WARNING whatever the root logger's level, so a deployment that
+# turns on DEBUG logging does not write personal data to its logs.
+PARAMETER_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "asyncpg")
+
+
+def quiet_parameter_loggers() -> None:
+    """Keeps the database drivers' parameter-quoting loggers at WARNING."""
+    for name in PARAMETER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
 
 def create_engine(url: str) -> AsyncEngine:
     """Builds the async engine for an ordinary database URL."""
+    quiet_parameter_loggers()
     async_url = to_async_url(url)
     kwargs: dict[str, Any] = {}
     if async_url.startswith("sqlite"):

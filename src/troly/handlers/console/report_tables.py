@@ -262,6 +262,22 @@ async def question_tables(
             charts.bars(title, _chart_pairs(pairs), desc=w.desc, nothing=w.nothing),
         )
     )
+    taught = await qf.taught_series(session, period, calendar=calendar)
+    step = period.step
+    title = w("taught_title")
+    labelled = [(w.bucket(row.start, step), row.taught) for row in taught]
+    tables.append(
+        Table(
+            "taught",
+            title,
+            (w(f"bucket_{step}"), w("taught"), w("taught_undone")),
+            tuple(
+                (label, str(row.taught), str(row.undone))
+                for (label, _), row in zip(labelled, taught, strict=True)
+            ),
+            charts.columns(title, _chart_pairs(labelled), desc=w.desc, nothing=w.nothing),
+        )
+    )
     return tables
 
 
@@ -346,7 +362,7 @@ async def session_tables(
             tuple(
                 (
                     line.code,
-                    str(line.session_id),
+                    day(line.session_at),
                     line.department,
                     day(line.due_at),
                     w(f"promise_{line.state}"),
