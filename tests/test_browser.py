@@ -84,7 +84,7 @@ def test_a_question_and_a_button_on_a_phone(chromium: Any) -> None:
 
     chat = ScriptedChat()
     with serve(run_app(chat, Settings())) as base_url:
-        context = chromium.new_context(viewport={"width": 390, "height": 844})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
         page = context.new_page()
         page.goto(base_url + "/")
         messages = page.get_by_test_id("messages")
@@ -133,7 +133,7 @@ def test_a_long_card_is_shown_from_its_top_on_a_phone(chromium: Any) -> None:
 
     chat = ScriptedChat()
     with serve(run_app(chat, Settings())) as base_url:
-        context = chromium.new_context(viewport={"width": 390, "height": 844})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
         page = context.new_page()
         page.goto(base_url + "/")
         messages = page.get_by_test_id("messages")
@@ -156,7 +156,7 @@ def test_the_chat_page_opens_on_a_procedure_from_its_link(chromium: Any) -> None
 
     chat = ScriptedChat()
     with serve(run_app(chat, Settings())) as base_url:
-        context = chromium.new_context(viewport={"width": 390, "height": 844})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
         page = context.new_page()
         page.goto(base_url + "/?p=1.001612")
         expect(page.get_by_test_id("messages")).to_contain_text("Thời hạn: 3 ngày làm việc")
@@ -171,7 +171,7 @@ def test_the_kiosk_resets_after_idle_and_offers_a_qr(chromium: Any) -> None:
     chat = ScriptedChat()
     settings = Settings(kiosk_idle_seconds=10, telegram_bot_username="TroLyDN_bot")
     with serve(run_app(chat, settings)) as base_url:
-        context = chromium.new_context(viewport={"width": 1080, "height": 1920})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 1080, "height": 1920})
         page = context.new_page()
         page.goto(base_url + "/?kiosk=1")
         messages = page.get_by_test_id("messages")
@@ -201,9 +201,50 @@ def test_the_kiosk_resets_after_idle_and_offers_a_qr(chromium: Any) -> None:
         expect(qr).to_have_attribute("src", "/qr/continue.png")
         context.close()
 
-    first, last = chat.received[0], chat.received[-1]
-    assert last.choice == "start"
-    assert last.user_id != first.user_id
+    first = chat.received[0]
+    starts = [m for m in chat.received if m.choice == "start"]
+    forgotten = [m.user_id for m in chat.received if m.choice == "forget"]
+    # Reset, the person's session is forgotten on the server (and the next one's as the page
+    # closes).
+    assert (starts[-1].user_id != first.user_id, forgotten[0]) == (True, first.user_id)
+
+
+def test_the_kiosk_has_one_menu_and_big_buttons_that_start_over_and_erase(chromium: Any) -> None:
+    from playwright.sync_api import expect
+
+    chat = ScriptedChat()
+    with serve(run_app(chat, Settings())) as base_url:
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 1080, "height": 1920})
+        page = context.new_page()
+        page.goto(base_url + "/?kiosk=1")
+        messages = page.get_by_test_id("messages")
+        expect(messages).to_contain_text(WELCOME)
+        # The welcome's "Hỏi thủ tục" is a tile already: not a second menu under the message.
+        expect(messages.get_by_role("button", name="Hỏi thủ tục")).to_have_count(0)
+        expect(messages.get_by_role("button", name="🌐 English")).to_have_count(1)
+        page.get_by_test_id("input").fill("Công ty TNHH Sông Mã, 0912345678")
+        page.get_by_test_id("send").click()
+        expect(messages).to_contain_text("Sông Mã")
+
+        page.get_by_test_id("kiosk-erase").click()
+        expect(messages).not_to_contain_text("Sông Mã")
+        expect(messages).to_contain_text("Đã xóa thông tin bạn nhập trên màn hình này.")
+        expect(messages).to_contain_text(WELCOME)
+        page.get_by_test_id("input").fill("câu hỏi thứ hai")
+        page.get_by_test_id("send").click()
+        expect(messages).to_contain_text("câu hỏi thứ hai")
+        page.get_by_test_id("kiosk-restart").click()
+        expect(messages).not_to_contain_text("câu hỏi thứ hai")
+        expect(messages).to_contain_text(WELCOME)
+        page.screenshot(path="/tmp/web-kiosk-actions.png")
+        page.get_by_test_id("lang-en").click()
+        expect(page.get_by_test_id("kiosk-restart")).to_contain_text("Start again")
+        context.close()
+
+    users = list(dict.fromkeys(m.user_id for m in chat.received if m.choice == "start"))
+    forgotten = [m.user_id for m in chat.received if m.choice == "forget"]
+    # Each person's session is forgotten on the server the moment they press a button.
+    assert (len(users), forgotten[:2]) == (3, users[:2])
 
 
 def test_a_long_petition_goes_whole_and_an_overlong_one_says_by_how_much(chromium: Any) -> None:
@@ -212,7 +253,7 @@ def test_a_long_petition_goes_whole_and_an_overlong_one_says_by_how_much(chromiu
     chat = ScriptedChat()
     settings = Settings(petition_max_description_chars=2000)
     with serve(run_app(chat, settings)) as base_url:
-        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 1280, "height": 800})
         page = context.new_page()
         page.goto(base_url + "/")
         messages = page.get_by_test_id("messages")
@@ -256,7 +297,7 @@ def test_on_a_phone_enter_makes_a_new_line_and_the_button_sends(chromium: Any) -
     chat = ScriptedChat()
     with serve(run_app(chat, Settings())) as base_url:
         context = chromium.new_context(
-            viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+            locale="vi-VN", viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
         )
         page = context.new_page()
         page.goto(base_url + "/")
@@ -276,7 +317,7 @@ def test_the_page_follows_the_conversation_language(chromium: Any) -> None:
 
     chat = ScriptedChat()
     with serve(run_app(chat, Settings())) as base_url:
-        context = chromium.new_context(viewport={"width": 1080, "height": 1920})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 1080, "height": 1920})
         page = context.new_page()
         page.goto(base_url + "/?kiosk=1")
         messages = page.get_by_test_id("messages")
@@ -314,7 +355,7 @@ def test_the_kiosk_leaves_the_conversation_room_on_every_screen(
 
     chat = ScriptedChat()
     with serve(run_app(chat, Settings())) as base_url:
-        context = chromium.new_context(viewport={"width": width, "height": height})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": width, "height": height})
         page = context.new_page()
         page.goto(base_url + "/?kiosk=1")
         expect(page.get_by_test_id("messages")).to_contain_text(WELCOME)
@@ -324,6 +365,7 @@ def test_the_kiosk_leaves_the_conversation_room_on_every_screen(
         assert conversation is not None
         assert conversation["height"] >= 0.5 * height
         visible = ["menu-ask", "menu-petition", "menu-booking", "menu-help", "input", "send"]
+        visible += ["kiosk-restart", "kiosk-erase"]
         for testid in [*visible, "kiosk-qr"]:
             element = page.get_by_test_id(testid)
             expect(element).to_be_in_viewport(ratio=1)

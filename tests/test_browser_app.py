@@ -30,7 +30,7 @@ def test_a_business_owner_asks_presses_a_button_and_sees_the_card(
     settings = Settings(environment="test", database_url=f"sqlite:///{tmp_path / 'web.db'}")
     app, _ = create_app(settings, scheduler=False)
     with serve(app, lifespan="on") as base_url:
-        context = chromium.new_context(viewport={"width": 390, "height": 844})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
         page = context.new_page()
         page.goto(base_url + "/")
         messages = page.get_by_test_id("messages")
@@ -63,7 +63,7 @@ def test_the_kiosk_shows_a_card_follows_it_with_the_qr_and_starts_over_when_idle
     )
     app, _ = create_app(settings, scheduler=False)
     with serve(app, lifespan="on") as base_url:
-        context = chromium.new_context(viewport={"width": 1080, "height": 1920})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 1080, "height": 1920})
         page = context.new_page()
         page.goto(base_url + "/?kiosk=1")
         messages = page.get_by_test_id("messages")
@@ -99,7 +99,7 @@ def test_a_message_whose_answer_was_lost_is_answered_on_retry(
             route.fulfill(response=response)
 
     with serve(app, lifespan="on") as base_url:
-        context = chromium.new_context(viewport={"width": 390, "height": 844})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
         page = context.new_page()
         page.route("**/api/chat", lose_the_first_answer)
         page.goto(base_url + "/")
@@ -130,7 +130,9 @@ def test_the_attach_button_appears_at_the_files_step_and_sends_the_chosen_photo(
     settings = Settings(environment="test", database_url=f"sqlite:///{db}")
     app, _ = create_app(settings, scheduler=False)
     with serve(app, lifespan="on") as base_url:
-        context = chromium.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+        context = chromium.new_context(
+            locale="vi-VN", viewport={"width": 390, "height": 844}, has_touch=True
+        )
         page = context.new_page()
         page.goto(base_url + "/")
         messages = page.get_by_test_id("messages")
@@ -179,7 +181,7 @@ def test_a_message_sent_too_fast_is_kept_in_the_box_to_send_again(
     )
     app, _ = create_app(settings, scheduler=False)
     with serve(app, lifespan="on") as base_url:
-        context = chromium.new_context(viewport={"width": 390, "height": 844})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
         page = context.new_page()
         page.goto(base_url + "/")
         messages = page.get_by_test_id("messages")

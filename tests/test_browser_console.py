@@ -39,7 +39,7 @@ def test_an_officer_claims_and_answers_a_web_chat_petition_and_the_business_sees
     app, _ = create_app(settings)
     errors: list[str] = []
     with serve(app, lifespan="on") as base_url:
-        business = chromium.new_context(viewport={"width": 390, "height": 844})
+        business = chromium.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
         chat = business.new_page()
         chat.goto(base_url + "/")
         messages = chat.get_by_test_id("messages")
@@ -64,7 +64,7 @@ def test_an_officer_claims_and_answers_a_web_chat_petition_and_the_business_sees
         expect(messages).to_contain_text("Mã theo dõi: ")
         code = messages.inner_text().split("Mã theo dõi: ")[1].split()[0]
 
-        staff = chromium.new_context(viewport={"width": 1366, "height": 768})
+        staff = chromium.new_context(locale="vi-VN", viewport={"width": 1366, "height": 768})
         desk = staff.new_page()
         desk.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         desk.goto(base_url + "/console/petitions")
@@ -92,7 +92,7 @@ def test_an_officer_claims_and_answers_a_web_chat_petition_and_the_business_sees
         chat.screenshot(path="/tmp/console-chat-answer.png")
         desk.goto(base_url + "/console/petitions?list=awaiting_rating")
         expect(desk.get_by_test_id(f"row-{code}")).to_be_visible()
-        phone = chromium.new_context(viewport={"width": 390, "height": 844})
+        phone = chromium.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
         small = phone.new_page()
         small.context.add_cookies(staff.cookies())
         small.goto(base_url + "/console/petitions?list=awaiting_rating")

@@ -141,7 +141,7 @@ def test_the_page_asks_for_a_person_and_the_officers_lines_arrive_within_seconds
     officer = Officer(settings, index)
     with serve(app, lifespan="on") as base_url:
         officer.join_roster()
-        context = chromium.new_context(viewport={"width": 390, "height": 844})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
         page = context.new_page()
         page.goto(base_url + "/")
         messages = page.get_by_test_id("messages")
@@ -181,7 +181,7 @@ def test_a_kiosk_that_starts_over_leaves_the_chat_it_had_open(
     app, _ = create_app(settings, runtime=runtime, scheduler=False)
     officer = Officer(settings, index)
     with serve(app, lifespan="on") as base_url:
-        context = chromium.new_context(viewport={"width": 1080, "height": 1920})
+        context = chromium.new_context(locale="vi-VN", viewport={"width": 1080, "height": 1920})
         page = context.new_page()
         page.goto(base_url + "/?kiosk=1")
         messages = page.get_by_test_id("messages")

@@ -122,3 +122,32 @@ def test_a_bad_lexicon_line_is_refused_with_its_file_and_line(lines: str, proble
     with pytest.raises(VocabularyError) as refused:
         parse_topics(text, source="uncovered_topics.tsv")
     assert str(refused.value) == f"uncovered_topics.tsv:{problem}"
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("thủ tục thành lập công ty tnhh 1 thành viên", "2.001583"),
+        ("thành lập công ty tnhh một thành viên", "2.001583"),
+        ("thanh lap cty tnhh mtv", "2.001583"),
+        ("thanh lap cong ty tnhh 2 thanh vien", "2.001199"),
+    ],
+)
+def test_the_members_of_a_limited_company_tell_its_procedures_apart(
+    index: ProcedureIndex, question: str, code: str
+) -> None:
+    # "một thành viên" and "hai thành viên trở lên" are two legal forms, not a detail: the
+    # question that names one is answered with it, not offered both.
+    result = index.search(question)
+    assert result.decision is Decision.ANSWER
+    assert result.matches[0].procedure.code == code
+
+
+def test_forms_of_one_family_contradict_and_other_families_do_not() -> None:
+    assert business_forms("cong ty trach nhiem huu han mot thanh vien") >= {
+        "enterprise",
+        "type:llc",
+        "members:one",
+    }
+    assert "members:many" in business_forms("cong ty trach nhiem huu han hai thanh vien tro len")
+    assert "type:jsc" in business_forms("dang ky thanh lap cong ty co phan")

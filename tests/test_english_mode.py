@@ -68,6 +68,8 @@ def page_language(html: str) -> tuple[str, str, str]:
         ("/?lang=en", "vi", ("en", "en", "Thanh Hoa Province")),
         ("/?lang=vi", "en", ("vi", "vi", "Tỉnh Thanh Hóa")),
         ("/?kiosk=1&lang=en", "", ("en", "en", "Thanh Hoa Province")),
+        # A kiosk's browser speaks for the machine, not the visitor: only the link decides.
+        ("/?kiosk=1", "en-US,en;q=0.9", ("vi", "vi", "Tỉnh Thanh Hóa")),
     ],
 )
 def test_the_web_chat_opens_in_the_language_asked_for(

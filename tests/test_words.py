@@ -212,3 +212,18 @@ def test_no_procedure_question_of_the_question_sets_reads_as_a_word_or_a_complai
     taken = [q for q in questions if command_of_words(q) or code_in(q) or is_complaint(q)]
 
     assert (len(questions) > 2000, taken) == (True, [])
+
+
+async def test_the_kiosks_forget_drops_everything_typed_in_the_conversation(chat: Chat) -> None:
+    await chat.say("an", "phản ánh")
+    await chat.press("an", "pf:topic:thue")
+    await chat.say("an", "Công ty TNHH Sông Mã chờ hoàn thuế, gọi 0912345678")
+
+    [forgotten] = await chat.press("an", "forget")
+    [nothing] = await chat.say("an", "/huy")
+    [intro] = await chat.press("an", "menu:petition")
+
+    assert forgotten.text == t("menu.forgotten", "vi")
+    assert nothing.text == t("menu.nothing_to_cancel", "vi")
+    # Nothing of the last description is carried into a new petition.
+    assert "Sông Mã" not in intro.text

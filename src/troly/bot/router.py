@@ -173,6 +173,7 @@ def _section_choice(state: State, rest: str, ctx: Context) -> Outcome:
 CHOICES: dict[str, ChoiceHandler] = {
     "start": lambda state, _rest, _ctx: menu.welcome(state),
     "cancel": _cancel_choice,
+    "forget": lambda state, _rest, _ctx: menu.forget(state),
     "lang": lambda state, rest, _ctx: menu.set_language(state, rest),
     "menu": _menu_choice,
     "human": _person,

@@ -386,14 +386,18 @@ def web_routes(
     async def chat_page(request: Request) -> Response:
         kiosk = request.query_params.get("kiosk") == "1"
         code = request.query_params.get("p", "")
-        locale = _locale(request, settings)
+        # A kiosk's browser language is the machine's, not the visitor's: the link decides.
+        asked = request.query_params.get("lang")
+        locale = _locale(request, settings) if not kiosk else settings.default_locale
+        if asked in ("vi", "en"):
+            locale = asked
         context = {
             "kiosk": kiosk,
             "idle_seconds": settings.kiosk_idle_seconds,
             "max_chars": text_limit(settings),
             "locale": locale,
             # Asked for by the link: the page follows it over what the browser remembered.
-            "locale_asked": request.query_params.get("lang") in ("vi", "en"),
+            "locale_asked": asked in ("vi", "en"),
             "procedure": code if PROCEDURE_CODE_RE.fullmatch(code) else "",
             "province": localised.province(settings, locale),
             "province_vi": settings.province,

@@ -186,12 +186,20 @@ BUSINESS_FORMS: dict[str, tuple[str, ...]] = {
     # A cooperative group (tổ hợp tác) is a contract between members, not a cooperative.
     "cooperative_group": ("to hop tac",),
     "enterprise": ("doanh nghiep", "cong ty"),
+    # Kinds of enterprise, and a limited company's members: "family:value", where two values
+    # of one family contradict each other ("một thành viên" is not "hai thành viên trở lên").
+    "type:llc": ("trach nhiem huu han",),
+    "type:jsc": ("cong ty co phan",),
+    "type:partnership": ("cong ty hop danh",),
+    "type:private": ("doanh nghiep tu nhan",),
+    "members:one": ("mot thanh vien", "1 thanh vien"),
+    "members:many": ("hai thanh vien", "2 thanh vien"),
 }
 _FORMS = tuple((form, _phrase_pattern(words)) for form, words in BUSINESS_FORMS.items())
 
 
 def business_forms(folded: str) -> frozenset[str]:
-    """The legal forms of business (household, cooperative, enterprise) a folded text names."""
+    """The legal forms of business (household, cooperative, enterprise; kind, members) named."""
     return frozenset(form for form, pattern in _FORMS if pattern.search(folded) is not None)
 
 

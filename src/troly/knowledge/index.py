@@ -417,10 +417,19 @@ def _agreement(asked: frozenset[str], done: frozenset[str]) -> float:
 
 
 def _form_agreement(asked: frozenset[str], named: frozenset[str]) -> float:
-    # Only a contradiction counts: a record that names no form (level) is for any.
-    if not asked or not named or asked & named:
-        return 1.0
-    return 0.0
+    # Only a contradiction counts: a record that names no form (level) is for any. Forms come
+    # in families ("members:one" and "members:many"); each family the question and the record
+    # both name must agree, so "TNHH một thành viên" contradicts "TNHH hai thành viên".
+    for family in {_family(a) for a in asked}:
+        said = {a for a in asked if _family(a) == family}
+        meant = {n for n in named if _family(n) == family}
+        if meant and not said & meant:
+            return 0.0
+    return 1.0
+
+
+def _family(form: str) -> str:
+    return form.partition(":")[0] if ":" in form else ""
 
 
 _LEVEL_CODES = {"bo": "central", "tinh": "province", "xa": "commune"}

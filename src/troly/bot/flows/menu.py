@@ -103,6 +103,15 @@ def complaint(state: State, text: str) -> Outcome:
     return Outcome(kept, (Reply(t("complaint.offer", locale), buttons, kind="complaint"),))
 
 
+def forget(state: State) -> Outcome:
+    """The kiosk's «Làm lại từ đầu» / «Xóa thông tin của tôi»: nothing typed here is kept.
+
+    The draft goes whole (a half-written petition, a name, a phone, the questions asked), so
+    the next person at the screen finds nothing of the last one. What was filed stays filed.
+    """
+    return Outcome(State(locale=state.locale), (Reply(t("menu.forgotten", state.locale)),))
+
+
 def expired(state: State) -> Outcome:
     """Answers a button that no longer means anything (old message, unknown payload)."""
     return Outcome(state, (Reply(t("menu.expired", state.locale), menu_buttons(state.locale)),))

@@ -20,6 +20,9 @@
       menu_petition: "Gửi phản ánh, kiến nghị",
       menu_booking: "Đăng ký gặp Chủ tịch tỉnh",
       menu_help: "Hướng dẫn",
+      restart: "Làm lại từ đầu",
+      erase: "Xóa thông tin của tôi",
+      erased: "Đã xóa thông tin bạn nhập trên màn hình này.",
       qr_alt: "Mã QR để tiếp tục trên điện thoại",
       qr_caption: "Quét để tiếp tục trên điện thoại",
       countdown: (s) => `Màn hình sẽ làm mới sau ${s} giây. Chạm vào màn hình để tiếp tục.`,
@@ -41,6 +44,9 @@
       menu_petition: "Send feedback or a request",
       menu_booking: "Meet the Chairman",
       menu_help: "Help",
+      restart: "Start again",
+      erase: "Erase my details",
+      erased: "What you entered on this screen has been erased.",
       qr_alt: "QR code to continue on your phone",
       qr_caption: "Scan to continue on your phone",
       countdown: (s) => `The screen resets in ${s} s. Touch the screen to continue.`,
@@ -113,6 +119,9 @@
   let lastPoll = Date.now();
 
   const t = (key) => TEXT[locale][key] || TEXT.vi[key] || key;
+  const tiles = new Set(
+    Array.from(document.querySelectorAll(".menu [data-choice]"), (tile) => tile.dataset.choice),
+  );
   // Code points, as the server counts them (a JS string's length counts UTF-16 units).
   const charCount = (text) => Array.from(text).length;
   // Phones and touch screens send with the button: their Enter key makes a new line.
@@ -244,6 +253,8 @@
           link.dataset.testid = "reply-button";
           group.append(link);
         } else if (spec.choice) {
+          // One menu on the kiosk: its tiles, not the same choices again under a reply.
+          if (kiosk && tiles.has(spec.choice)) continue;
           const button = document.createElement("button");
           button.type = "button";
           button.className = "reply-button";
@@ -254,7 +265,7 @@
           group.append(button);
         }
       }
-      item.append(group);
+      if (group.childElementCount) item.append(group);
     }
     showTopOf(item);
   }
@@ -390,16 +401,26 @@
     }
   }
 
-  function resetKiosk() {
-    if (live) {
-      // The person at the kiosk has gone: the officer is told, rather than writing to nobody.
-      const leave = { session, locale, mid: randomId(12), choice: "hb:leave" };
-      fetch("/api/chat", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(leave),
-      }).catch(() => {});
-    }
+  function tellServer(choice) {
+    // Fire and forget, and kept alive while the page goes away (the person left the kiosk).
+    const payload = { session, locale, mid: randomId(12), choice };
+    fetch("/api/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(payload),
+      keepalive: true,
+    }).catch(() => {});
+  }
+
+  function forgetHere() {
+    // The person at the kiosk has gone: the officer is told, rather than writing to nobody,
+    // and what they typed is dropped on the server at once, not left for the next person.
+    if (live) tellServer("hb:leave");
+    tellServer("forget");
+  }
+
+  function resetKiosk(notice) {
+    forgetHere();
     session = randomId(16);
     live = false;
     lastProcedure = "";
@@ -412,6 +433,7 @@
     followFiles(null);
     locale = defaultLocale;
     applyLocale();
+    if (notice) addBubble("bot", notice);
     send({ choice: "start" }, null);
   }
 
@@ -476,7 +498,15 @@
     button.addEventListener("click", () => send({ choice: button.dataset.choice }, label.textContent.trim()));
   });
 
+  document.querySelectorAll("[data-action]").forEach((button) => {
+    button.addEventListener("click", () => {
+      resetKiosk(button.dataset.action === "erase" ? t("erased") : null);
+    });
+  });
+
   if (kiosk) {
+    // Leaving the page (closed, reloaded, navigated away) drops what was typed right away.
+    window.addEventListener("pagehide", forgetHere);
     for (const name of ["pointerdown", "keydown", "input", "touchstart", "wheel"]) {
       document.addEventListener(name, () => {
         lastActivity = Date.now();
