@@ -227,3 +227,27 @@ async def test_the_kiosks_forget_drops_everything_typed_in_the_conversation(chat
     assert nothing.text == t("menu.nothing_to_cancel", "vi")
     # Nothing of the last description is carried into a new petition.
     assert "Sông Mã" not in intro.text
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+async def test_the_commune_is_chosen_by_taps_first_letter_then_name(
+    chat: Chat, locale: str
+) -> None:
+    await chat.say("an", f"/{locale}")
+    await chat.say("an", "/phananh")
+    await chat.press("an", "pf:topic:datdai")
+    await chat.say("an", "Chờ cấp giấy chứng nhận quyền sử dụng đất đã 3 tháng")
+    [ask] = await chat.press("an", "pf:done")
+
+    [letters] = await chat.press("an", "pf:letters")
+    [first_page] = await chat.press("an", "pf:letter:T")
+    [second_page] = await chat.press("an", "pf:letter:T:2")
+    picked = next(c for c in choices(second_page) if c.startswith("pf:commune:"))
+    [public] = await chat.press("an", picked)
+
+    assert choices(ask) == ["pf:letters", "pf:commune:none"]
+    assert {"pf:letter:A", "pf:letter:Đ", "pf:letter:T"} <= set(choices(letters))
+    names = [b.label for b in first_page.all_buttons() if (b.choice or "").startswith("pf:commune")]
+    assert (len(names), all(n.split(" ", 1)[1].startswith("T") for n in names)) == (10, True)
+    assert "pf:letter:T:3" in choices(second_page)
+    assert sorted(choices(public)) == ["pf:public:0", "pf:public:1"]
