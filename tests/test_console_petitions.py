@@ -3,6 +3,7 @@ reach the business on its own channel and the petition's Telegram topic, as in t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -130,6 +131,19 @@ def test_claim_and_answer_on_the_web_reach_the_business_and_the_telegram_topic(
         page = client.get(f"/console/petitions/{code}").text
     assert 'data-testid="status">Đã trả lời<' in page
     assert "Hồ sơ đã được cấp phép." in page  # in the timeline
+    assert "ngày làm việc" not in page.split('data-testid="status"')[0]  # nothing left to count
+
+
+def test_the_working_days_left_read_as_whole_days(console: Console) -> None:
+    # Working days left in Vietnamese figures: a decimal comma, no ".0" on whole days.
+    code = console.file_petition("Cấp phép xây dựng nhà xưởng chậm", topic="xaydung")
+    console.sign_in("officer")
+    with console.as_("officer") as client:
+        inbox = client.get("/console/petitions").text
+        case = client.get(f"/console/petitions/{code}").text
+    for page in (inbox, case):
+        assert re.search(r"còn \d+(,\d)? ngày làm việc", page)
+        assert not re.search(r"\d\.\d ngày", page)
 
 
 def test_a_claim_from_telegram_and_one_from_the_web_have_one_winner(console: Console) -> None:

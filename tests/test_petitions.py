@@ -303,6 +303,23 @@ async def test_the_talk_to_a_person_button_carries_the_unanswered_question_over(
     assert "pf:done" in choices(files)
 
 
+async def test_a_typed_button_label_or_number_is_taken_as_the_button(world: World) -> None:
+    [intro] = await world.say("/phananh")
+    # On a phone people type the topic they see: «Xây dựng» answers the topic question.
+    [ask] = await world.say("xây dựng")
+    assert "mô tả" in ask.text
+    await world.say("Giấy phép xây dựng nhà xưởng chậm 2 tháng")
+    [commune] = await world.press("pf:done")
+    [public] = await world.say("hac thanh")
+    # "1" is the first button: keep it private.
+    [consent] = await world.say("1")
+    assert "Luật Bảo vệ dữ liệu cá nhân" in consent.text
+    # Words that name no button are still asked to use the buttons.
+    reminder, *_question = await world.say("không biết nữa")
+    assert "Bạn chọn bằng các nút bên dưới" in reminder.text
+    assert commune.text and public.text and intro.text
+
+
 async def test_a_description_over_the_limit_is_refused_with_its_length(world: World) -> None:
     await world.say("/phananh")
     await world.press("pf:topic:thue")

@@ -115,6 +115,9 @@ def test_the_approval_form_starts_scrubbed_and_publishing_is_recorded(console: C
     with console.as_("viewer") as client:
         page = visible(client.get(f"/console/petitions/{code}").text)
     assert "Đang công khai — Phạm Lãnh Đạo duyệt lúc 09:00 07/12/2026." in page
+    # One of the five the public pages wait for: no link to a page that would say "not found".
+    assert "khi đã có từ 5 phản ánh được duyệt (hiện có 1)" in page
+    assert not PUBLIC_LINK.findall(page)
     assert "Duyệt công khai trên trang /cong-khai Phạm Lãnh Đạo" in page  # the timeline
 
     async def actions() -> list[tuple[str, str | None, str | None]]:

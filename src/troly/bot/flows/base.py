@@ -6,14 +6,17 @@ clock of its own, no platform. The engine applies the effects in the same transa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from troly.bot.follow_up import picked_number
 from troly.bot.messages import Incoming, Reply
 from troly.bot.province.details import ProvinceDetails, details_from
 from troly.bot.settings import Settings
+from troly.knowledge.folding import basic_fold
 from troly.knowledge.index import ProcedureIndex, SearchResult
 
 
@@ -198,3 +201,25 @@ def command_of(incoming: Incoming) -> tuple[str, str] | None:
     head, _, arg = text[1:].partition(" ")
     name = head.split("@", 1)[0].lower()
     return (name, arg.strip()) if name else None
+
+
+def typed_button(text: str, shown: Outcome) -> str | None:
+    """The choice of the button a person typed instead of pressing, if the text names one.
+
+    On a phone, typing «xây dựng» or «2» where «🏗️ Xây dựng» is the second button is the same
+    answer; only buttons that send a choice (not links) count, in reading order.
+    """
+    buttons = [b for reply in shown.replies for b in reply.all_buttons() if b.choice is not None]
+    if not buttons:
+        return None
+    number = picked_number(text)
+    if number is not None:
+        return buttons[number - 1].choice if 1 <= number <= len(buttons) else None
+    said = _label_words(text)
+    matching = [b.choice for b in buttons if said and _label_words(b.label) == said]
+    return matching[0] if len(matching) == 1 else None
+
+
+def _label_words(text: str) -> str:
+    """A label as plain folded words: no emoji, marks, case or punctuation."""
+    return " ".join(re.findall(r"[a-z0-9]+", basic_fold(text)))

@@ -14,7 +14,7 @@ from typing import Any
 
 from troly.bot import localised
 from troly.bot.flows import identity, menu
-from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.flows.base import Context, Outcome, State, typed_button
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.communes import (
     LETTER_PAGE,
@@ -257,7 +257,11 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
         if problem is not None:
             return Outcome(state, (problem,))
         return _confirm(state.with_draft(phone=phone), ctx)
-    # A button is expected here: say so, and show the question again.
+    # A button is expected here: a typed label or number is that button; else say so, and
+    # show the question again.
+    pressed = typed_button(text, _ask(state, ctx))
+    if pressed is not None and pressed.startswith(f"{PREFIX}:"):
+        return on_choice(state, pressed.removeprefix(f"{PREFIX}:"), ctx)
     return _ask(state, ctx, reminder=True)
 
 

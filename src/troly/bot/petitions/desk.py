@@ -73,6 +73,8 @@ class Deadline:
     weekday: int
     days_left: float
     overdue: bool
+    running: bool = True
+    """Whether the petition still waits for its answer (the days left mean something)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,9 @@ def deadline_of(petition: Petition, now: datetime, settings: Settings) -> Deadli
     cal = work_calendar(settings)
     local = petition.deadline.astimezone(cal.tz)
     left = cal.working_days_between(now, petition.deadline)
-    return Deadline(local.date(), local.weekday(), left, petition.is_overdue(now))
+    return Deadline(
+        local.date(), local.weekday(), left, petition.is_overdue(now), running=petition.is_open
+    )
 
 
 def _list_of(p: Petition, scope: Scope, now: datetime, settings: Settings) -> set[str]:

@@ -46,6 +46,12 @@ def _live() -> list[ColumnElement[bool]]:
     return [Publication.withdrawn_at.is_(None)]
 
 
+async def live_total(session: AsyncSession) -> int:
+    """How many petitions are published now (the public pages show them from ``min_count``)."""
+    found = await session.execute(select(func.count()).select_from(Publication).where(*_live()))
+    return int(found.scalar_one())
+
+
 async def namable_communes(session: AsyncSession, *, min_count: int) -> dict[str, str]:
     """The communes with at least ``min_count`` published petitions, by name."""
     query = (
@@ -60,9 +66,7 @@ async def namable_communes(session: AsyncSession, *, min_count: int) -> dict[str
 
 async def listing(session: AsyncSession, search: Search, *, min_count: int) -> Listing:
     """A page of the published petitions, newest answer first, as the search narrows it."""
-    total = (
-        await session.execute(select(func.count()).select_from(Publication).where(*_live()))
-    ).scalar_one()
+    total = await live_total(session)
     if total < min_count:
         return Listing(total=total, enough=False)
     communes = await namable_communes(session, min_count=min_count)
@@ -103,9 +107,7 @@ async def published(
 
     None: no such petition, withdrawn, or too few published yet.
     """
-    total = (
-        await session.execute(select(func.count()).select_from(Publication).where(*_live()))
-    ).scalar_one()
+    total = await live_total(session)
     if total < min_count:
         return None
     query = select(Publication).where(*_live(), Publication.public_id == public_id)

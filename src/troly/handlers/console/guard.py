@@ -174,7 +174,21 @@ class Gate:
         def topic(key: str) -> str:
             return topic_label(key, locale)
 
-        helpers = {"tr": tr, "weekdays": WEEKDAYS, "local_time": local_time, "topic": topic}
+        def days(value: float) -> str:
+            # "11", not "11.0"; a half day as "10,5" in Vietnamese and "10.5" in English.
+            rounded = round(value, 1)
+            if rounded == int(rounded):
+                return str(int(rounded))
+            text = f"{rounded:.1f}"
+            return text.replace(".", ",") if locale == "vi" else text
+
+        helpers = {
+            "tr": tr,
+            "weekdays": WEEKDAYS,
+            "local_time": local_time,
+            "topic": topic,
+            "days": days,
+        }
         full = {**helpers, **context}
         return self.templates.TemplateResponse(
             request, template, full, status_code=status, headers=HEADERS

@@ -18,6 +18,7 @@ from troly.bot.outbox import RetryLater
 from troly.bot.petitions import desk
 from troly.bot.petitions.model import Petition, Status
 from troly.bot.petitions.publication import draft_of, publication_of, refusal
+from troly.bot.petitions.published import live_total
 from troly.bot.petitions.staff_actions import Actor
 from troly.bot.staff import assignable_staff
 from troly.bot.texts import t
@@ -140,6 +141,7 @@ class PetitionPages:
             events = await desk.timeline(session, petition)
             people = await assignable_staff(session) if ctx.role in WORKERS else []
             publication = await publication_of(session, petition)
+            published_now = await live_total(session)
         done = request.query_params.get("done", "")
         context = {
             "ctx": ctx,
@@ -154,6 +156,8 @@ class PetitionPages:
             "publication": publication,
             "publish_draft": draft_of(petition, publication),
             "publish_refusal": refusal(petition),
+            "published_now": published_now,
+            "public_min": self.gate.settings.public_min_count,
             "can_publish": ctx.role in LEADERS,
             "messages": messages,
             "done": done if done in ACTIONS else "",
