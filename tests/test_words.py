@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from support import Chat, Clock, choices
+from support import Chat, Clock, choices, describe_petition
 from troly.bot.dialogue import Dialogue
 from troly.bot.flows.words import code_in, command_of_words, is_complaint
 from troly.bot.messages import Reply
@@ -43,9 +43,7 @@ def chat(
 
 
 async def file_petition(chat: Chat, user: str, description: str) -> str:
-    await chat.say(user, "phan anh")
-    await chat.press(user, "pf:topic:xaydung")
-    await chat.say(user, description)
+    await describe_petition(chat, user, topic="xaydung", description=description)
     for step in ("pf:done", "pf:commune:none", "pf:public:0", "pf:consent:0"):
         await chat.press(user, step)
     [filed] = await chat.press(user, "pf:submit")
@@ -170,9 +168,12 @@ async def test_a_business_without_an_open_petition_is_answered_directly(chat: Ch
 async def test_typing_cancel_after_a_description_asks_first_and_says_what_it_dropped(
     chat: Chat,
 ) -> None:
-    await chat.say("an", "phản ánh")
-    await chat.press("an", "pf:topic:thue")
-    await chat.say("an", "Hồ sơ hoàn thuế của công ty đã quá hạn hai tháng mà chưa có trả lời")
+    await describe_petition(
+        chat,
+        "an",
+        topic="thue",
+        description="Hồ sơ hoàn thuế của công ty đã quá hạn hai tháng mà chưa có trả lời",
+    )
 
     [asked] = await chat.say("an", "hủy")
     [resumed] = await chat.press("an", "cancel:no")
@@ -215,9 +216,9 @@ def test_no_procedure_question_of_the_question_sets_reads_as_a_word_or_a_complai
 
 
 async def test_the_kiosks_forget_drops_everything_typed_in_the_conversation(chat: Chat) -> None:
-    await chat.say("an", "phản ánh")
-    await chat.press("an", "pf:topic:thue")
-    await chat.say("an", "Công ty TNHH Sông Mã chờ hoàn thuế, gọi 0912345678")
+    await describe_petition(
+        chat, "an", topic="thue", description="Công ty TNHH Sông Mã chờ hoàn thuế, gọi 0912345678"
+    )
 
     [forgotten] = await chat.press("an", "forget")
     [nothing] = await chat.say("an", "/huy")
@@ -234,9 +235,12 @@ async def test_the_commune_is_chosen_by_taps_first_letter_then_name(
     chat: Chat, locale: str
 ) -> None:
     await chat.say("an", f"/{locale}")
-    await chat.say("an", "/phananh")
-    await chat.press("an", "pf:topic:datdai")
-    await chat.say("an", "Chờ cấp giấy chứng nhận quyền sử dụng đất đã 3 tháng")
+    await describe_petition(
+        chat,
+        "an",
+        topic="datdai",
+        description="Chờ cấp giấy chứng nhận quyền sử dụng đất đã 3 tháng",
+    )
     [ask] = await chat.press("an", "pf:done")
 
     [letters] = await chat.press("an", "pf:letters")
