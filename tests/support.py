@@ -67,5 +67,12 @@ class Chat:
         return list((await self.dialogue.handle(incoming)).replies)
 
 
+async def describe_petition(chat: Chat, user: str, *, topic: str, description: str) -> None:
+    """Starts a petition and writes its description: the flow then waits at the files step."""
+    await chat.say(user, "/phananh")
+    await chat.press(user, f"pf:topic:{topic}")
+    await chat.say(user, description)
+
+
 def choices(reply: Reply) -> list[str]:
     return [b.choice for b in reply.all_buttons() if b.choice is not None]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking_support import tax_codes
-from support import Chat, Clock, choices
+from support import Chat, Clock, choices, describe_petition
 from troly.bot.dialogue import Dialogue
 from troly.bot.settings import Settings
 from troly.bot.texts import t
@@ -42,9 +42,7 @@ async def test_correcting_a_petitions_phone_number_asks_only_for_the_phone(
     chat: Chat, locale: str
 ) -> None:
     await chat.say("an", f"/{locale}")
-    await chat.say("an", "/phananh")
-    await chat.press("an", "pf:topic:thue")
-    await chat.say("an", "Hồ sơ hoàn thuế chờ quá hạn")
+    await describe_petition(chat, "an", topic="thue", description="Hồ sơ hoàn thuế chờ quá hạn")
     for step in ("pf:done", "pf:commune:none", "pf:public:0", "pf:consent:1"):
         await chat.press("an", step)
     await chat.say("an", "Công ty TNHH Sông Mã")
@@ -64,9 +62,7 @@ async def test_correcting_a_petitions_phone_number_asks_only_for_the_phone(
 
 
 async def test_correcting_a_petitions_name_keeps_the_tax_code_and_phone(chat: Chat) -> None:
-    await chat.say("an", "/phananh")
-    await chat.press("an", "pf:topic:thue")
-    await chat.say("an", "Hồ sơ hoàn thuế chờ quá hạn")
+    await describe_petition(chat, "an", topic="thue", description="Hồ sơ hoàn thuế chờ quá hạn")
     for step in ("pf:done", "pf:commune:none", "pf:public:0", "pf:consent:1"):
         await chat.press("an", step)
     await chat.say("an", "Công ty TNHH Sông Mã")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from support import Chat, Clock, choices
+from support import Chat, Clock, choices, describe_petition
 from troly.bot.dialogue import Dialogue
 from troly.bot.flows.words import code_in, command_of_words, is_complaint
 from troly.bot.messages import Reply
@@ -43,9 +43,7 @@ def chat(
 
 
 async def file_petition(chat: Chat, user: str, description: str) -> str:
-    await chat.say(user, "phan anh")
-    await chat.press(user, "pf:topic:xaydung")
-    await chat.say(user, description)
+    await describe_petition(chat, user, topic="xaydung", description=description)
     for step in ("pf:done", "pf:commune:none", "pf:public:0", "pf:consent:0"):
         await chat.press(user, step)
     [filed] = await chat.press(user, "pf:submit")
@@ -170,9 +168,12 @@ async def test_a_business_without_an_open_petition_is_answered_directly(chat: Ch
 async def test_typing_cancel_after_a_description_asks_first_and_says_what_it_dropped(
     chat: Chat,
 ) -> None:
-    await chat.say("an", "phản ánh")
-    await chat.press("an", "pf:topic:thue")
-    await chat.say("an", "Hồ sơ hoàn thuế của công ty đã quá hạn hai tháng mà chưa có trả lời")
+    await describe_petition(
+        chat,
+        "an",
+        topic="thue",
+        description="Hồ sơ hoàn thuế của công ty đã quá hạn hai tháng mà chưa có trả lời",
+    )
 
     [asked] = await chat.say("an", "hủy")
     [resumed] = await chat.press("an", "cancel:no")
@@ -215,9 +216,9 @@ def test_no_procedure_question_of_the_question_sets_reads_as_a_word_or_a_complai
 
 
 async def test_the_kiosks_forget_drops_everything_typed_in_the_conversation(chat: Chat) -> None:
-    await chat.say("an", "phản ánh")
-    await chat.press("an", "pf:topic:thue")
-    await chat.say("an", "Công ty TNHH Sông Mã chờ hoàn thuế, gọi 0912345678")
+    await describe_petition(
+        chat, "an", topic="thue", description="Công ty TNHH Sông Mã chờ hoàn thuế, gọi 0912345678"
+    )
 
     [forgotten] = await chat.press("an", "forget")
     [nothing] = await chat.say("an", "/huy")
@@ -227,3 +228,30 @@ async def test_the_kiosks_forget_drops_everything_typed_in_the_conversation(chat
     assert nothing.text == t("menu.nothing_to_cancel", "vi")
     # Nothing of the last description is carried into a new petition.
     assert "Sông Mã" not in intro.text
+
+
+@pytest.mark.parametrize("locale", ["vi", "en"])
+async def test_the_commune_is_chosen_by_taps_first_letter_then_name(
+    chat: Chat, locale: str
+) -> None:
+    await chat.say("an", f"/{locale}")
+    await describe_petition(
+        chat,
+        "an",
+        topic="datdai",
+        description="Chờ cấp giấy chứng nhận quyền sử dụng đất đã 3 tháng",
+    )
+    [ask] = await chat.press("an", "pf:done")
+
+    [letters] = await chat.press("an", "pf:letters")
+    [first_page] = await chat.press("an", "pf:letter:T")
+    [second_page] = await chat.press("an", "pf:letter:T:2")
+    picked = next(c for c in choices(second_page) if c.startswith("pf:commune:"))
+    [public] = await chat.press("an", picked)
+
+    assert choices(ask) == ["pf:letters", "pf:commune:none"]
+    assert {"pf:letter:A", "pf:letter:Đ", "pf:letter:T"} <= set(choices(letters))
+    names = [b.label for b in first_page.all_buttons() if (b.choice or "").startswith("pf:commune")]
+    assert (len(names), all(n.split(" ", 1)[1].startswith("T") for n in names)) == (10, True)
+    assert "pf:letter:T:3" in choices(second_page)
+    assert sorted(choices(public)) == ["pf:public:0", "pf:public:1"]

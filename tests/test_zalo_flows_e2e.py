@@ -247,7 +247,7 @@ async def _staff(rt: Runtime, *, choice: str | None = None, text: str | None = N
 
 async def _file_on_the_bot(chat: BotChat) -> tuple[Said, str]:
     """Files an anonymous petition on the Zalo Bot by numbers; its summary and its code."""
-    for line in ("/phananh", "4", "Hồ sơ cấp phép xây dựng quá hạn 20 ngày", "1", "1", "2"):
+    for line in ("/phananh", "4", "Hồ sơ cấp phép xây dựng quá hạn 20 ngày", "1", "2", "2"):
         await chat.say(line)
     [_, summary] = await chat.say("2", replies=2)  # anonymous: a note, then the summary
     [filed] = await chat.say("1")
@@ -283,7 +283,7 @@ async def test_a_staff_reply_reaches_the_oa_business_and_waits_outside_the_windo
         await chat.say("4")
         [files] = await chat.say("Hồ sơ cấp phép xây dựng quá hạn 20 ngày")
         [commune] = await chat.tap(files, 0)
-        [public] = await chat.tap(commune, 0)
+        [public] = await chat.tap(commune, 1)
         [consent] = await chat.tap(public, 0)
         [_, summary] = await chat.tap(consent, 1, replies=2)  # anonymous: a note, the summary
         [filed] = await chat.tap(summary, 0)
@@ -487,7 +487,7 @@ async def test_a_summary_with_the_longest_description_is_split_with_its_buttons_
         await chat.say("4")
         [files] = await chat.say(longest)
         [commune] = await chat.tap(files, 0)
-        [public] = await chat.tap(commune, 0)
+        [public] = await chat.tap(commune, 1)
         [consent] = await chat.tap(public, 0)
         pieces = await chat.tap(consent, 1, replies=3)  # the anonymous note, then the summary
         assert len(pieces) >= 3

@@ -16,7 +16,13 @@ from troly.bot import localised
 from troly.bot.flows import identity, menu
 from troly.bot.flows.base import Context, Outcome, State, typed_button
 from troly.bot.messages import Button, Incoming, Reply
-from troly.bot.petitions.communes import commune_by_code, find_communes
+from troly.bot.petitions.communes import (
+    LETTER_PAGE,
+    commune_by_code,
+    find_communes,
+    initials,
+    with_initial,
+)
 from troly.bot.petitions.effects import SubmitPetition
 from troly.bot.province.details import commune_examples
 from troly.bot.settings import Settings
@@ -160,6 +166,11 @@ def on_choice(state: State, payload: str, ctx: Context) -> Outcome:
             return _expired(state, ctx)
         chosen = state.with_draft(commune_code=commune.code, commune_name=commune.name)
         return _after(chosen, Step.COMMUNE, ctx)
+    if what == "letters" and step == Step.COMMUNE:
+        return Outcome(state, (_letters(state.locale, ctx),))
+    if what == "letter" and step == Step.COMMUNE:
+        letter, _, page = value.partition(":")
+        return Outcome(state, (_by_letter(state.locale, ctx, letter, page),))
     if what == "public" and step == Step.PUBLIC and value in ("0", "1"):
         return _after(state.with_draft(public=value == "1"), Step.PUBLIC, ctx)
     if what == "consent" and step == Step.CONSENT and value in ("0", "1"):
@@ -282,6 +293,36 @@ def _commune(state: State, text: str, ctx: Context) -> Outcome:
     return Outcome(state, (Reply(t("petition.commune_choose", locale), (*rows, none)),))
 
 
+def _letters(locale: str, ctx: Context) -> Reply:
+    """The first letters of the province's communes, as buttons (for people who do not type)."""
+    letters = initials(_province(ctx))
+    rows = tuple(
+        tuple(Button(x, choice=f"{PREFIX}:letter:{x}") for x in letters[i : i + 6])
+        for i in range(0, len(letters), 6)
+    )
+    none = Button(t("petition.commune_none", locale), choice=f"{PREFIX}:commune:none")
+    return Reply(t("petition.commune_letters", locale), (*rows, (none,)))
+
+
+def _by_letter(locale: str, ctx: Context, letter: str, page_text: str) -> Reply:
+    """A page of the communes starting with ``letter``, with the next page and other letters."""
+    found = with_initial(_province(ctx), letter)
+    if not found:
+        return _letters(locale, ctx)
+    pages = -(-len(found) // LETTER_PAGE)
+    page = min(max(int(page_text) if page_text.isdigit() else 1, 1), pages)
+    shown = found[(page - 1) * LETTER_PAGE : page * LETTER_PAGE]
+    rows: list[tuple[Button, ...]] = [
+        (Button(c.name, choice=f"{PREFIX}:commune:{c.code}"),) for c in shown
+    ]
+    if page < pages:
+        more = t("petition.commune_more", locale)
+        rows.append((Button(more, choice=f"{PREFIX}:letter:{letter}:{page + 1}"),))
+    rows.append((Button(t("petition.commune_other_letter", locale), choice=f"{PREFIX}:letters"),))
+    text = t("petition.commune_letter_list", locale, letter=letter, page=page, pages=pages)
+    return Reply(text, tuple(rows))
+
+
 _ORDER = (
     Step.TOPIC,
     Step.DESCRIPTION,
@@ -332,10 +373,11 @@ def _ask(state: State, ctx: Context, *, reminder: bool = False) -> Outcome:
         )
     elif step == Step.COMMUNE:
         none = Button(t("petition.commune_none", locale), choice=f"{PREFIX}:commune:none")
+        letters = Button(t("petition.commune_by_letter", locale), choice=f"{PREFIX}:letters")
         replies.append(
             Reply(
                 t("petition.ask_commune", locale, province=_province_named(ctx, locale)),
-                ((none,),),
+                ((letters,), (none,)),
             )
         )
     elif step == Step.PUBLIC:

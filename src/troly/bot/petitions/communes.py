@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from troly.knowledge.admin_units import AdminUnits, Commune, bundled_admin_units
 
 
@@ -35,3 +37,34 @@ def communes_of(province: str) -> list[Commune]:
     if found is None:
         return []
     return sorted(units.communes_of(found.code), key=lambda c: c.name)
+
+
+_KINDS = ("Phường ", "Xã ", "Thị trấn ", "Đặc khu ")
+LETTER_PAGE = 10
+"""Communes shown per page when chosen by their first letter (a kiosk screen, a phone)."""
+
+
+def bare_name(commune: Commune) -> str:
+    """The name without its kind ("Phường Hạc Thành" -> "Hạc Thành")."""
+    for kind in _KINDS:
+        if commune.name.startswith(kind):
+            return commune.name[len(kind) :]
+    return commune.name
+
+
+def initial(commune: Commune) -> str:
+    """The first letter people look a commune up by ("Đông Sơn" -> "Đ", "Ái Thượng" -> "A")."""
+    first = bare_name(commune)[:1].upper()
+    return first if first == "Đ" else unicodedata.normalize("NFD", first)[:1]
+
+
+def initials(province: str) -> list[str]:
+    """The first letters of the province's communes, in Vietnamese order (Đ after D)."""
+    letters = {initial(c) for c in communes_of(province)}
+    return sorted(letters, key=lambda letter: "D" + "~" if letter == "Đ" else letter)
+
+
+def with_initial(province: str, letter: str) -> list[Commune]:
+    """The province's communes whose name starts with ``letter``, by their bare name."""
+    found = [c for c in communes_of(province) if initial(c) == letter]
+    return sorted(found, key=lambda c: unicodedata.normalize("NFD", bare_name(c)))
