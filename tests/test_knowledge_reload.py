@@ -146,8 +146,8 @@ async def test_a_taught_question_keeps_no_phone_number(workers: list[Runtime]) -
 async def test_an_index_replaced_by_a_reload_is_freed_though_the_worker_froze_it(
     workers: list[Runtime],
 ) -> None:
-    # A worker freezes its index at start so the collector never walks it; an index holds
-    # reference cycles, so a replaced one must be unfrozen to be freed at all.
+    # A worker freezes its index at start so the collector never walks it: a replaced index
+    # must be freed by reference counting alone, and the new one is frozen in its turn.
     one, other = workers
     await _teach_on(one, QUESTION, code=MEANT)
     assert await other.reloader.check() is True
@@ -161,3 +161,19 @@ async def test_an_index_replaced_by_a_reload_is_freed_though_the_worker_froze_it
         assert gc.get_freeze_count() > 0  # the new index is frozen in its turn
     finally:
         gc.unfreeze()
+
+
+def test_an_index_is_freed_by_reference_counting_alone(index: ProcedureIndex) -> None:
+    # No reference cycle (the folder reaches the typo repair through a weak reference): with
+    # the collector off, dropping the last reference frees the whole index.
+    built = ProcedureIndex(index.kb, everyday={})
+    assert built.search("giay phep xay dungg").folded == "giay phep xay dung"  # repair works
+    gone = weakref.ref(built)
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        del built
+        assert gone() is None
+    finally:
+        if was_on:
+            gc.enable()

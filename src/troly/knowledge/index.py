@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -384,6 +385,17 @@ def name_parts(name: str) -> list[str]:
     return parts or [name]
 
 
+def _weakly(method: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """A bound method called through a weak reference to its object (no reference cycle)."""
+    ref = weakref.WeakMethod(method)
+
+    def call(token: str) -> str | None:
+        found = ref()
+        return found(token) if found is not None else None
+
+    return call
+
+
 def word_positions(words: Sequence[str]) -> dict[str, tuple[int, ...]]:
     """Where each word occurs in a sequence of words."""
     positions: dict[str, list[int]] = defaultdict(list)
@@ -498,7 +510,12 @@ class ProcedureIndex:
         for phrase, vietnamese in sorted(ENGLISH.items(), key=lambda item: -len(item[0].split())):
             words = tuple(phrase.split())
             self._english_phrases[words[0]].append((words, vietnamese.split()))
-        self.folder = Folder(vocabulary, protected=self._english_words, correct=self._correct)
+        # The folder reaches the index's typo repair through a weak reference: a bound method
+        # would make a reference cycle, and an index replaced by a reload must be freed by
+        # reference counting alone (the worker keeps its index out of the cyclic collector).
+        self.folder = Folder(
+            vocabulary, protected=self._english_words, correct=_weakly(self._correct)
+        )
         self._record_folder = Folder(vocabulary)
         self._docs: list[_Doc] = []
         for p in kb.procedures.values():

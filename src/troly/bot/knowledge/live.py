@@ -96,20 +96,9 @@ class _GentleRebuild:
 gentle_rebuild = _GentleRebuild()
 
 
-def settle_after_swap() -> None:
-    """Frees the index just replaced and keeps the collector off the new one.
-
-    The worker froze its first index at start (``gc.freeze``) so the collector never walks
-    it; an index holds reference cycles, so once replaced it would stay in the frozen
-    generation for good (about 70 MB per reload). Unfreezing, collecting once (one pause per
-    reload, while no rebuild runs) and freezing again frees it and puts the new index where the
-    collector does not walk it, so questions after a reload are as quick as before.
-    """
-    if gc.get_freeze_count() == 0:
-        return
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+def _let_go(box: list[ProcedureIndex]) -> None:
+    """Drops the replaced index here, in a thread: freeing its objects takes a while."""
+    box.clear()
 
 
 class KnowledgeReloader:
@@ -141,10 +130,16 @@ class KnowledgeReloader:
                     source = await load_source(session, self.records)
                 started = time.perf_counter()
                 index = await asyncio.to_thread(build_from, source, self._settings, pause=Pacer())
-            self.last_rebuild_seconds = time.perf_counter() - started
-            self.live.swap(index, generation=source.generation)
-            del index
-            settle_after_swap()
+                self.last_rebuild_seconds = time.perf_counter() - started
+                replaced = [self.live.current]
+                self.live.swap(index, generation=source.generation)
+                del index
+                # A worker that froze its first index at start (so no collection walks it)
+                # freezes the new one too, before the collector runs again. The replaced one
+                # has no reference cycles, so reference counting frees it, off the event loop.
+                if gc.get_freeze_count():
+                    gc.freeze()
+                await asyncio.to_thread(_let_go, replaced)
             logger.info(
                 "knowledge generation %s in use (index rebuilt in %.1f s)",
                 source.generation,
