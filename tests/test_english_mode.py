@@ -131,12 +131,14 @@ def test_dates_read_as_each_language_writes_them() -> None:
         localised.moment_with_weekday(moment, settings, "vi"),
         localised.moment_text(moment, settings, "en"),
         localised.province(Settings(environment="test", province="Tỉnh Đắk Lắk"), "en"),
+        localised.province(Settings(environment="test", province="Thành phố Cần Thơ"), "en"),
     ] == [
         "Mon 21 Dec 2026",
         "21/12/2026",
         "14:00 Thứ Hai, 21/12/2026",
         "14:00, Mon 21 Dec 2026",
         "Dak Lak Province",
+        "Can Tho City",
     ]
 
 

@@ -3,6 +3,8 @@ answered by the other after its next knowledge check, an undo takes it back."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -139,3 +141,23 @@ async def test_a_taught_question_keeps_no_phone_number(workers: list[Runtime]) -
     async with one.sessions() as session:
         (row,) = await taught_questions(session)
     assert row.question == "gọi [số] hỏi bán rượu"
+
+
+async def test_an_index_replaced_by_a_reload_is_freed_though_the_worker_froze_it(
+    workers: list[Runtime],
+) -> None:
+    # A worker freezes its index at start so the collector never walks it; an index holds
+    # reference cycles, so a replaced one must be unfrozen to be freed at all.
+    one, other = workers
+    await _teach_on(one, QUESTION, code=MEANT)
+    assert await other.reloader.check() is True
+    replaced = weakref.ref(other.knowledge.current)
+    gc.freeze()
+    try:
+        await _teach_on(one, "mở tiệm bán rượu", code=MEANT)
+        assert await other.reloader.check() is True
+        gc.collect()
+        assert replaced() is None
+        assert gc.get_freeze_count() > 0  # the new index is frozen in its turn
+    finally:
+        gc.unfreeze()

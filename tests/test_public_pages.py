@@ -34,6 +34,7 @@ def test_english_is_chosen_by_the_switch_or_by_the_browser(client: TestClient) -
     for page in (switched, browser):
         assert '<html lang="en">' in page.text
         assert "Public information" in visible(page.text)
+        assert "Thanh Hoa Province" in page.text and "Tỉnh Thanh Hóa" not in page.text
     assert 'href="/cong-khai/?lang=vi"' in switched.text
     # A language picked with the switch stays picked on the links of the page.
     assert 'href="/cong-khai/?lang=en"' in switched.text

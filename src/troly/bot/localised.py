@@ -54,7 +54,7 @@ def moment_with_weekday(moment: datetime, settings: Settings, locale: str = "vi"
 
 
 def province(settings: Settings, locale: str = "vi", *, in_sentence: bool = False) -> str:
-    """The province's name: ``Tỉnh Thanh Hóa``, or ``Thanh Hoa Province`` in English.
+    """The province's name: ``Tỉnh Thanh Hóa``, or ``Thanh Hoa Province`` (a city: ``… City``).
 
     ``in_sentence``: inside a Vietnamese sentence it reads "tỉnh Thanh Hóa" (lower case).
     ``TROLY_PROVINCE_EN`` names it in English; left empty, the English is the Vietnamese name
@@ -74,12 +74,14 @@ def province_named(name: str, locale: str, *, in_sentence: bool = False, english
     if english:
         return english
     name = name.strip()
+    kind = "Province"
     for prefix in ("Tỉnh ", "tỉnh ", "Thành phố ", "thành phố "):
         if name.startswith(prefix):
             name = name[len(prefix) :]
+            kind = "City" if prefix.lower().startswith("thành") else kind
     plain = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return f"{plain} Province"
+    return f"{plain} {kind}"
 
 
 def venue(place: str, settings: Settings, locale: str = "vi") -> str:

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from troly.bot import localised
 from troly.bot.settings import Settings
 from troly.bot.texts import LOCALES, t
 from troly.bot.topics import topic_label
@@ -128,7 +129,7 @@ class Site:
             "other_locale": other,
             "switch_url": f"{request.url.path}?{urlencode(query)}",
             "min_count": self.min_count,
-            "province": self.settings.province,
+            "province": localised.province(self.settings, locale),
         }
         return self.templates.TemplateResponse(
             request,
