@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from support import Chat, Clock, choices
 from troly.bot.dialogue import Dialogue
+from troly.bot.petitions.routing import default_department
 from troly.bot.province.details import (
     commune_examples,
     default_center_name,
@@ -248,3 +249,14 @@ async def test_a_detail_with_a_link_must_be_a_link(
         refused = await set_detail(session, "portal_url", "dichvucong", now=Clock()(), by="Lan")
         unknown = await set_detail(session, "mayor", "x", now=Clock()(), by="Lan")
     assert (refused, unknown) == ("province.not_a_link", "province.unknown_detail")
+
+
+def test_a_citys_default_departments_say_thanh_pho_and_an_operators_stay_as_written() -> None:
+    city = Settings(environment="test", province="Cần Thơ")
+    assert default_department("thue", city) == "Thuế thành phố"
+    assert default_department("pccc", city).startswith("Công an thành phố")
+    assert default_department("thue", Settings(environment="test")) == "Thuế tỉnh"
+    own = Settings(
+        environment="test", province="Cần Thơ", petition_departments={"thue": "Thuế tỉnh"}
+    )
+    assert default_department("thue", own) == "Thuế tỉnh"

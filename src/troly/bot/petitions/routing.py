@@ -7,6 +7,7 @@ Must not import handlers or platform libraries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,7 +64,12 @@ class Route:
 def default_department(topic: str, settings: Settings) -> str:
     """The settings' department for a topic (the "other" topic's for one not listed)."""
     departments = settings.petition_departments
-    return departments.get(topic) or departments.get("khac") or ""
+    found = departments.get(topic) or departments.get("khac") or ""
+    if "petition_departments" in settings.model_fields_set:
+        return found  # an operator's own names are used as written
+    # The built-in names say "tỉnh"; a centrally-run city's departments say "thành phố".
+    city = settings.province.lower().startswith("thành phố")
+    return re.sub(r"\btỉnh\b", "thành phố", found) if city else found
 
 
 async def department_for(
