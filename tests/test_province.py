@@ -187,7 +187,7 @@ async def test_the_hotline_and_portal_questions_use_the_provinces_own(
     [portal] = await chat.say("an", "cổng dịch vụ công của tỉnh")
     assert f"📞 Đường dây nóng: {CENTER['center_hotline']}" in hotline.text.splitlines()
     assert (
-        f"🌐 Cổng Dịch vụ công của Tỉnh Thanh Hóa: {CENTER['portal_url']}"
+        f"🌐 Cổng Dịch vụ công của tỉnh Thanh Hóa: {CENTER['portal_url']}"
         in portal.text.splitlines()
     )
 

@@ -60,14 +60,20 @@ def province(settings: Settings, locale: str = "vi", *, in_sentence: bool = Fals
     ``TROLY_PROVINCE_EN`` names it in English; left empty, the English is the Vietnamese name
     without its "Tỉnh" and its diacritics.
     """
+    return province_named(
+        settings.province, locale, in_sentence=in_sentence, english=settings.province_en
+    )
+
+
+def province_named(name: str, locale: str, *, in_sentence: bool = False, english: str = "") -> str:
+    """A province's official name as ``province`` reads it (``english``: its set English)."""
     if locale != "en":
-        name = settings.province
         if in_sentence and name.startswith(("Tỉnh ", "Thành phố ")):
             return name[0].lower() + name[1:]
         return name
-    if settings.province_en:
-        return settings.province_en
-    name = settings.province.strip()
+    if english:
+        return english
+    name = name.strip()
     kind = "Province"
     for prefix in ("Tỉnh ", "tỉnh ", "Thành phố ", "thành phố "):
         if name.startswith(prefix):

@@ -5,6 +5,7 @@ Must not import handlers or platform libraries.
 
 from __future__ import annotations
 
+from troly.bot import localised
 from troly.bot.messages import Button, Reply
 from troly.bot.province.details import ProvinceDetails
 from troly.bot.texts import t
@@ -50,7 +51,7 @@ def center_reply(
         lines.append(t("center.hotline", locale, phone=phone))
     if "portal" in asked:
         if details.portal_url:
-            province = details.province
+            province = localised.province_named(details.province, locale, in_sentence=True)
             lines.append(t("center.portal", locale, province=province, url=details.portal_url))
         else:
             lines.append(t("center.portal_national", locale, url=NATIONAL_PORTAL))
