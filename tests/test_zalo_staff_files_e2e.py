@@ -32,7 +32,7 @@ async def _file_on_the_oa(chat: OAChat) -> str:
     await chat.say("4")
     [files] = await chat.say("Hồ sơ cấp phép xây dựng quá hạn 20 ngày")
     [commune] = await chat.tap(files, 0)
-    [public] = await chat.tap(commune, 0)
+    [public] = await chat.tap(commune, 1)  # «Không gắn với xã, phường nào»
     [consent] = await chat.tap(public, 0)
     [_, summary] = await chat.tap(consent, 1, replies=2)
     [filed] = await chat.tap(summary, 0)
@@ -152,7 +152,7 @@ async def test_a_photo_the_oa_business_sends_reaches_the_staff_topic(
             [added] = await chat.settle(before)
             assert "1/5" in added.text
             [commune] = await chat.tap(added, 0)
-            [public] = await chat.tap(commune, 0)
+            [public] = await chat.tap(commune, 1)  # «Không gắn với xã, phường nào»
             [consent] = await chat.tap(public, 0)
             [_, summary] = await chat.tap(consent, 1, replies=2)
             [filed] = await chat.tap(summary, 0)
