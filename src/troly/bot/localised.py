@@ -89,3 +89,15 @@ def venue(place: str, settings: Settings, locale: str = "vi") -> str:
     if locale == "en" and place == settings.session_place and settings.session_place_en:
         return settings.session_place_en
     return place
+
+
+def decimal(value: float, locale: str = "vi", *, digits: int = 1, whole: bool = False) -> str:
+    """A decimal number as the locale writes it: ``10,5`` in Vietnamese, ``10.5`` in English.
+
+    ``whole``: a value that rounds to a whole number is written without decimals ("11").
+    """
+    rounded = round(value, digits)
+    if whole and rounded == int(rounded):
+        return str(int(rounded))
+    text = f"{rounded:.{digits}f}"
+    return text.replace(".", ",") if locale == "vi" else text

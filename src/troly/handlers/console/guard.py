@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from troly.bot import localised
 from troly.bot.console.accounts import console_role
 from troly.bot.console.logins import visit
 from troly.bot.files import FileSources
@@ -176,11 +177,7 @@ class Gate:
 
         def days(value: float) -> str:
             # "11", not "11.0"; a half day as "10,5" in Vietnamese and "10.5" in English.
-            rounded = round(value, 1)
-            if rounded == int(rounded):
-                return str(int(rounded))
-            text = f"{rounded:.1f}"
-            return text.replace(".", ",") if locale == "vi" else text
+            return localised.decimal(value, locale, whole=True)
 
         helpers = {
             "tr": tr,

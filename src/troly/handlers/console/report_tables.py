@@ -15,6 +15,7 @@ from datetime import date, datetime
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot import localised
 from troly.bot.reports import petitions as pf
 from troly.bot.reports import questions as qf
 from troly.bot.reports import sessions as sf
@@ -74,10 +75,7 @@ class Words:
 
     def number(self, value: float | None, digits: int = 1) -> str:
         """A decimal number (a comma in Vietnamese); "—" when there is none."""
-        if value is None:
-            return "—"
-        text = f"{value:.{digits}f}"
-        return text.replace(".", ",") if self.locale == "vi" else text
+        return "—" if value is None else localised.decimal(value, self.locale, digits=digits)
 
     def percent(self, value: float | None) -> str:
         """A share as a percentage with one decimal; "—" when there is no base."""
