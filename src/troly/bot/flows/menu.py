@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from troly.bot.flows.base import Context, Outcome, State
 from troly.bot.messages import Button, Reply
-from troly.bot.texts import LOCALES, t
+from troly.bot.texts import LOCALES, at_door, t
 
 
 def menu_buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
@@ -26,11 +26,10 @@ def menu_buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
     )
 
 
-def welcome(state: State) -> Outcome:
-    """Greets the user and shows the menu."""
-    return Outcome(
-        state.idle(), (Reply(t("menu.welcome", state.locale), menu_buttons(state.locale)),)
-    )
+def welcome(state: State, door: str | None = None) -> Outcome:
+    """Greets the user and shows the menu (the kiosk: its own words, no commands)."""
+    text = t(at_door("menu.welcome", door), state.locale)
+    return Outcome(state.idle(), (Reply(text, menu_buttons(state.locale)),))
 
 
 def main_menu(state: State) -> Outcome:
@@ -40,9 +39,10 @@ def main_menu(state: State) -> Outcome:
     )
 
 
-def help_text(state: State) -> Outcome:
-    """Says what the assistant can do and how."""
-    return Outcome(state, (Reply(t("menu.help_text", state.locale), menu_buttons(state.locale)),))
+def help_text(state: State, door: str | None = None) -> Outcome:
+    """Says what the assistant can do and how (the kiosk: by its buttons, not commands)."""
+    text = t(at_door("menu.help_text", door), state.locale)
+    return Outcome(state, (Reply(text, menu_buttons(state.locale)),))
 
 
 def prompt_question(state: State) -> Outcome:

@@ -37,7 +37,7 @@ from troly.bot.petitions.model import Status as PetitionStatus
 from troly.bot.settings import Settings
 from troly.bot.staff_topics import open_topic
 from troly.bot.storage.models import Conversation
-from troly.bot.texts import t
+from troly.bot.texts import at_door, t
 from troly.bot.topics import TOPIC_KEYS, topic_buttons
 
 logger = logging.getLogger(__name__)
@@ -309,7 +309,8 @@ async def take(
     _set_step(conversation, chat, "live")
     taken = t("handoff.staff_taken", STAFF_LOCALE, code=chat.code, name=officer.name)
     await to_topic(session, chat, Reply(taken, live_buttons(chat.code)), now=now, settings=settings)
-    told = t("handoff.taken", chat.locale, name=officer.name)
+    door = (conversation.draft or {}).get("door") if conversation is not None else None
+    told = t(at_door("handoff.taken", door), chat.locale, name=officer.name)
     to_business(session, chat, Reply(told, kind="handoff:taken"), now=now)
     logger.info("live chat %s taken", chat.code)
     return Notice("handoff.staff_you_took", {"code": chat.code})

@@ -61,6 +61,8 @@
 
   const body = document.body;
   const kiosk = body.dataset.kiosk === "1";
+  // The kiosk says so with every message: the assistant then points at its buttons.
+  const door = kiosk ? { door: "kiosk" } : {};
   const idleSeconds = Number(body.dataset.idle) || 120;
   const maxChars = Number(body.dataset.maxChars) || 1000;
   const defaultLocale = body.dataset.locale === "en" ? "en" : "vi";
@@ -365,6 +367,7 @@
     form.append("session", session);
     form.append("locale", locale);
     form.append("mid", randomId(12));
+    if (kiosk) form.append("door", "kiosk");
     if (caption) form.append("text", caption);
     form.append("file", file, file.name);
     armed = true;
@@ -376,7 +379,7 @@
     if (echo) addBubble("user", echo);
     rememberProcedure(message.choice);
     // The same mid on a retry lets the server drop a message it already handled.
-    const payload = { session, locale, mid: randomId(12), ...message };
+    const payload = { session, locale, mid: randomId(12), ...door, ...message };
     if (echo) armed = true;
     lastActivity = Date.now();
     post(payload, session, typed || null);
@@ -403,7 +406,7 @@
 
   function tellServer(choice) {
     // Fire and forget, and kept alive while the page goes away (the person left the kiosk).
-    const payload = { session, locale, mid: randomId(12), choice };
+    const payload = { session, locale, mid: randomId(12), ...door, choice };
     fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
