@@ -18,12 +18,14 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from petition_world import AGENT, BUSINESS, World
 from support import VN, Clock
+from troly.bot.flows.tiles import _tile
 from troly.bot.handoff.model import LiveChat
 from troly.bot.settings import Settings
 from troly.bot.texts import catalogue
 from troly.handlers.app import build_runtime, create_app
 from troly.handlers.web import to_incoming
 from troly.knowledge.index import ProcedureIndex
+from troly.knowledge.vocabulary import VocabularyError
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -138,3 +140,78 @@ def test_each_kiosk_sentence_has_its_base_and_its_placeholders_and_no_command(lo
     ] == []
     commands = {key: COMMAND.findall(text) for key, text in variants.items()}
     assert {key: found for key, found in commands.items() if found} == {}
+
+
+@pytest.mark.parametrize(
+    ("locale", "first", "building"),
+    [("vi", "🏢 Thành lập doanh nghiệp", "xây dựng"), ("en", "🏢 Start a company", "xây dựng")],
+)
+async def test_the_kiosk_start_screen_carries_the_common_topics_and_no_other_door_does(
+    world: World, locale: str, first: str, building: str
+) -> None:
+    if locale == "en":
+        [switched] = await world.press("lang:en")
+        assert switched.all_buttons()[0].label == first
+    [kiosk] = await world.press("start")
+    world.door, world.channel = None, "telegram"
+    [telegram] = await world.press("start")
+    world.channel = "web"
+    [web] = await world.press("start")
+
+    tiles = [b.choice for b in kiosk.all_buttons() if (b.choice or "").startswith("tile:")]
+    assert tiles == [
+        "tile:thanh_lap",
+        "tile:ho_kinh_doanh",
+        "tile:thue",
+        "tile:dat_dai",
+        "tile:xay_dung",
+        "tile:dau_tu",
+        "tile:phan_anh",
+        "tile:chu_tich",
+    ]
+    assert kiosk.all_buttons()[0].label == first
+    assert [
+        b for b in (*telegram.all_buttons(), *web.all_buttons()) if "tile:" in str(b.choice)
+    ] == []
+    # A topic's tile asks its question as if typed: the building permits are offered.
+    world.door = "kiosk"
+    [offered] = await world.press("tile:xay_dung")
+    assert building in offered.text.lower()
+    assert len([b for b in offered.all_buttons() if (b.choice or "").startswith("proc:")]) >= 2
+
+
+@pytest.mark.parametrize(
+    ("locale", "asks_field", "asks_session"),
+    [("vi", "lĩnh vực nào", "Chủ tịch"), ("en", "What is it about", "chairman")],
+)
+async def test_a_jobs_tile_opens_the_job_and_an_old_tile_is_answered(
+    world: World, locale: str, asks_field: str, asks_session: str
+) -> None:
+    if locale == "en":
+        await world.press("lang:en")
+    [petition] = await world.press("tile:phan_anh")
+    await world.press("cancel:yes")
+    booking = await world.press("tile:chu_tich")
+    [gone] = await world.press("tile:no_such_tile")
+
+    assert asks_field in petition.text and "«" in petition.text
+    assert asks_session in "\n".join(reply.text for reply in booking)
+    assert gone.text == world_text("menu.expired", locale)
+
+
+def world_text(key: str, locale: str) -> str:
+    return catalogue(locale)[key]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("x\task\tA\tB\t-\t-", "both questions"),
+        ("x\tmenu:admin\tA\tB\t-\t-", "unknown action"),
+        ("X Y\task\tA\tB\tq\tq", "is not a-z"),
+        ("x\task\tA\tB\tq", "six columns"),
+    ],
+)
+def test_a_broken_tile_line_is_refused_at_load(line: str, problem: str) -> None:
+    with pytest.raises(VocabularyError, match=problem):
+        _tile(line, 1)

@@ -21,6 +21,7 @@ from troly.bot.flows import (
     notice_phone,
     screening,
     smalltalk,
+    tiles,
     words,
 )
 from troly.bot.flows import petition as petition_flow
@@ -76,8 +77,9 @@ def _status(state: State, arg: str, ctx: Context) -> Outcome:
     return _look_up(state, arg, ctx) if arg.strip() else status_flow.mine(state, arg, ctx)
 
 
-def _language(state: State, arg: str, _ctx: Context) -> Outcome:
-    return menu.set_language(state, arg.lower() or ("en" if state.locale == "vi" else "vi"))
+def _language(state: State, arg: str, ctx: Context) -> Outcome:
+    wanted = arg.lower() or ("en" if state.locale == "vi" else "vi")
+    return menu.set_language(state, wanted, ctx.door)
 
 
 COMMANDS: dict[str, Command] = {
@@ -90,8 +92,8 @@ COMMANDS: dict[str, Command] = {
     "huongdan": lambda state, _arg, ctx: menu.help_text(state, ctx.door),
     "lang": _language,
     "ngonngu": _language,
-    "en": lambda state, _arg, _ctx: menu.set_language(state, "en"),
-    "vi": lambda state, _arg, _ctx: menu.set_language(state, "vi"),
+    "en": lambda state, _arg, ctx: menu.set_language(state, "en", ctx.door),
+    "vi": lambda state, _arg, ctx: menu.set_language(state, "vi", ctx.door),
     "hoi": _ask,
     "ask": _ask,
     "canbo": _person,
@@ -159,6 +161,18 @@ def _procedure_choice(kind: str) -> ChoiceHandler:
     return handle
 
 
+def _tile_choice(state: State, rest: str, ctx: Context) -> Outcome:
+    """A kiosk tile: its common question asked as if typed, or the job it opens."""
+    tile = tiles.find(rest)
+    if tile is None:
+        return menu.expired(state)
+    question = tile.question(state.locale)
+    if question is not None:
+        return ask_flow.ask(state.idle(), question, ctx)
+    kind, _, more = tile.action.partition(":")
+    return CHOICES[kind](state, more, ctx)
+
+
 def _section_choice(state: State, rest: str, ctx: Context) -> Outcome:
     """``sec:<code>:<docs|steps|legal>:<page>``: a page of a procedure's long section."""
     code, _, tail = rest.partition(":")
@@ -174,7 +188,8 @@ CHOICES: dict[str, ChoiceHandler] = {
     "start": lambda state, _rest, ctx: menu.welcome(state, ctx.door),
     "cancel": _cancel_choice,
     "forget": lambda state, _rest, _ctx: menu.forget(state),
-    "lang": lambda state, rest, _ctx: menu.set_language(state, rest),
+    "lang": lambda state, rest, ctx: menu.set_language(state, rest, ctx.door),
+    "tile": _tile_choice,
     "menu": _menu_choice,
     "human": _person,
     "pf": petition_flow.on_choice,

@@ -242,6 +242,10 @@
     if (buttons.length) {
       const group = document.createElement("div");
       group.className = "buttons";
+      // The kiosk's common topics come as tiles: a grid of big buttons above the others.
+      const tileGroup = document.createElement("div");
+      tileGroup.className = "tiles";
+      tileGroup.dataset.testid = "tiles";
       for (const spec of buttons) {
         if (spec.url) {
           const href = safeUrl(spec.url);
@@ -257,16 +261,18 @@
         } else if (spec.choice) {
           // One menu on the kiosk: its tiles, not the same choices again under a reply.
           if (kiosk && tiles.has(spec.choice)) continue;
+          const tile = spec.choice.startsWith("tile:");
           const button = document.createElement("button");
           button.type = "button";
-          button.className = "reply-button";
+          button.className = tile ? "reply-button tile" : "reply-button";
           button.textContent = spec.label;
           button.dataset.choice = spec.choice;
-          button.dataset.testid = "reply-button";
+          button.dataset.testid = tile ? "tile" : "reply-button";
           button.addEventListener("click", () => send({ choice: spec.choice }, spec.label));
-          group.append(button);
+          (tile ? tileGroup : group).append(button);
         }
       }
+      if (tileGroup.childElementCount) item.append(tileGroup);
       if (group.childElementCount) item.append(group);
     }
     showTopOf(item);
