@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from support import Clock
 from troly.bot.dialogue import Dialogue
 from troly.bot.followups import Followups, TickReport
-from troly.bot.messages import Attachment, Incoming, Reply, reply_from_payload
+from troly.bot.messages import Attachment, Channel, Door, Incoming, Reply, reply_from_payload
 from troly.bot.petitions.model import Petition
 from troly.bot.settings import Settings
 from troly.bot.staff import add_staff
@@ -60,6 +60,9 @@ class World:
     settings: Settings = field(
         default_factory=lambda: Settings(environment="test", staff_chat_id=int(GROUP))
     )
+    channel: Channel = "telegram"
+    """The business's door: Telegram, or the web (``door="kiosk"``: the kiosk's screen)."""
+    door: Door | None = None
 
     def __post_init__(self) -> None:
         self.dialogue = Dialogue(
@@ -99,15 +102,21 @@ class World:
             )
 
     async def say(self, text: str, *, user: str = BUSINESS) -> list[Reply]:
-        return await self._handle(Incoming(channel="telegram", user_id=user, text=text))
+        return await self._handle(
+            Incoming(channel=self.channel, user_id=user, text=text, door=self.door)
+        )
 
     async def send_file(self, name: str, *, text: str | None = None) -> list[Reply]:
         file = Attachment("document", f"file-{name}", name=name, mime_type="application/pdf")
-        incoming = Incoming(channel="telegram", user_id=BUSINESS, text=text, attachments=(file,))
+        incoming = Incoming(
+            channel=self.channel, user_id=BUSINESS, text=text, attachments=(file,), door=self.door
+        )
         return await self._handle(incoming)
 
     async def press(self, choice: str, *, user: str = BUSINESS) -> list[Reply]:
-        return await self._handle(Incoming(channel="telegram", user_id=user, choice=choice))
+        return await self._handle(
+            Incoming(channel=self.channel, user_id=user, choice=choice, door=self.door)
+        )
 
     async def staff_press(
         self, user: str, choice: str, *, thread: str | None = None

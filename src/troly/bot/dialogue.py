@@ -229,6 +229,7 @@ class Dialogue:
             )
             details = await self.province.current(session)
             context = self._context(incoming.channel, incoming.user_id, now, details)
+            context = replace(context, door=incoming.door)
             if self._open_petition is not None and _free_text(conversation, incoming):
                 found = await self._open_petition(session, incoming.channel, incoming.user_id)
                 context = replace(context, open_petition=found)
@@ -236,6 +237,9 @@ class Dialogue:
             applied = Applied(session, now, incoming, outcome.state, self._settings, fetched)
             new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
             replies = (*outcome.replies, *added)
+            if incoming.door is not None:
+                # Kept for what reaches this person later (an officer joining the kiosk's chat).
+                new_state = new_state.with_draft(door=incoming.door)
             self._save(conversation, new_state, now)
             others = list(enqueued(session))
             rows = [
