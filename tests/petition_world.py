@@ -85,6 +85,19 @@ class World:
         self._event = 0
         self._topic_ids = 500
         self._own: set[int] = set()
+        self._edits: list[tuple[int, Reply]] = []
+
+    async def edits(self) -> list[tuple[Sent, Reply]]:
+        """The edits written so far: each with the message it rewrites, and its new form."""
+        await self.sent()
+        found = []
+        async with self.sessions() as session:
+            for row_id, reply in self._edits:
+                row = await session.get(OutboxMessage, row_id)
+                assert row is not None
+                old = Sent(row.channel, row.recipient, row.thread, reply_from_payload(row.payload))
+                found.append((old, reply))
+        return found
 
     async def roster(self) -> None:
         async with self.sessions.begin() as session:
@@ -168,7 +181,11 @@ class World:
         return await self.tick()
 
     async def sent(self) -> list[Sent]:
-        """Outbox rows written since the last call, other than the dialogue's own replies."""
+        """Outbox rows written since the last call, other than the dialogue's own replies.
+
+        Edits of earlier messages (a card rewritten after a claim) are kept aside, for
+        ``edits()``: they are not new messages.
+        """
         async with self.sessions() as session:
             rows = (
                 await session.execute(
@@ -181,6 +198,9 @@ class World:
             for row in rows:
                 self._seen = row.id
                 if row.id in self._own:
+                    continue
+                if row.edit_of is not None:
+                    self._edits.append((row.edit_of, reply_from_payload(row.payload)))
                     continue
                 out.append(
                     Sent(row.channel, row.recipient, row.thread, reply_from_payload(row.payload))
