@@ -14,15 +14,16 @@ def menu_buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
     """The main menu as buttons.
 
     Five: the Zalo OA shows up to five as buttons (more become numbered lines). Help is
-    ``/trogiup``, named in the welcome.
+    ``/trogiup`` and the other language ``/en`` (or the word "English"), named in the
+    welcome; the web page and the kiosk have their own language switch.
     """
     return (
         (Button(t("menu.ask", locale), choice="menu:ask"),),
+        (Button(t("menu.petition", locale), choice="menu:petition"),),
         (Button(t("menu.booking", locale), choice="menu:booking"),),
-        (Button(t("menu.dossier", locale), choice="menu:dossier"),),
         (
+            Button(t("menu.dossier", locale), choice="menu:dossier"),
             Button(t("menu.human", locale), choice="human"),
-            Button(t("menu.language", locale), choice="lang:en" if locale == "vi" else "lang:vi"),
         ),
     )
 
