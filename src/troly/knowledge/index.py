@@ -396,6 +396,10 @@ class _Query:
 
 
 _PATTERNS = [(re.compile(pattern), expansion) for pattern, expansion in PATTERN_SYNONYMS]
+_SYNONYM_LIST = list(SYNONYMS.items())
+_SYNONYMS_BY_FIRST: dict[str, list[int]] = defaultdict(list)
+for _i, (_phrase, _) in enumerate(_SYNONYM_LIST):
+    _SYNONYMS_BY_FIRST[_phrase.split()[0]].append(_i)
 _PART_SPLIT = re.compile(r";|\.\s|\s-\s|\n")
 
 
@@ -732,7 +736,9 @@ class ProcedureIndex:
             weights[term] = 1.0
         padded = f" {rest} "
         rewrites = []
-        found = [(p, e) for p, e in SYNONYMS.items() if f" {p} " in padded]
+        # Only a phrase whose first word the question has can be in it (in the glossary's order).
+        maybe = sorted({i for w in set(content) for i in _SYNONYMS_BY_FIRST.get(w, ())})
+        found = [_SYNONYM_LIST[i] for i in maybe if f" {_SYNONYM_LIST[i][0]} " in padded]
         # A sentence shape stands for its first word ("chuyển ... thành" for "chuyển").
         for pattern, expansion in _PATTERNS:
             match = pattern.search(rest)
