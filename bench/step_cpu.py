@@ -171,11 +171,13 @@ def main() -> None:
     if shutil.which("py-spy") is None:
         raise SystemExit("py-spy is not installed (pip install py-spy)")
     questions = load_questions()
-    with tempfile.TemporaryDirectory(prefix="troly-steps-") as tmp:
-        with troly_serve(f"sqlite:///{tmp}/steps.db", 1) as (port, pid):
-            for kind in ("question", "petition", "booking"):
-                if args.only in (None, kind):
-                    measure(port, pid, kind, args, questions)
+    with (
+        tempfile.TemporaryDirectory(prefix="troly-steps-") as tmp,
+        troly_serve(f"sqlite:///{tmp}/steps.db", 1) as (port, pid),
+    ):
+        for kind in ("question", "petition", "booking"):
+            if args.only in (None, kind):
+                measure(port, pid, kind, args, questions)
 
 
 if __name__ == "__main__":
