@@ -588,6 +588,7 @@ class ProcedureIndex:
         # A name part's words with their IDF, and its total, as the candidates need them.
         self._share_totals: dict[tuple[str, ...], tuple[float, tuple[tuple[str, float], ...]]]
         self._share_totals = {}
+        self._action_ids: dict[str, np.ndarray] = {}
         self._taught_by_folded = self._taught_questions(self.taught)
 
     # Building -----------------------------------------------------------------------------
@@ -875,12 +876,19 @@ class ProcedureIndex:
         self, top: np.ndarray, raw: np.ndarray, asked: frozenset[str]
     ) -> np.ndarray:
         """Adds the best records that do the asked action (a long question can bury them)."""
-        found = [self._contributions[a][0] for a in asked if a in self._contributions]
+        found = [self._doing(a) for a in asked if a in self._contributions]
         if not found:
             return top
-        ids = np.unique(np.concatenate(found))
+        ids = found[0] if len(found) == 1 else np.unique(np.concatenate(found))
         best = ids[np.argsort(-raw[ids], kind="stable")[:_ACTION_DEPTH]]
         return np.union1d(top, best[raw[best] > 0])
+
+    def _doing(self, action: str) -> np.ndarray:
+        """The records that have an action term, sorted (worked out once per term)."""
+        ids = self._action_ids.get(action)
+        if ids is None:
+            ids = self._action_ids[action] = np.unique(self._contributions[action][0])
+        return ids
 
     def _self_score(self, query: _Query) -> float:
         return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
