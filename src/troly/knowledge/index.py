@@ -375,6 +375,8 @@ class _Doc:
     forms: frozenset[str]
     levels: frozenset[str]
     situations: tuple[frozenset[str], ...]
+    # Each situation's words weighed by IDF (set once the IDF is known).
+    situation_lengths: tuple[float, ...] = ()
 
 
 @dataclass(slots=True)
@@ -553,6 +555,10 @@ class ProcedureIndex:
             df.update({t for counter in doc.terms.values() for t in counter})
         self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        for doc in self._docs:
+            doc.situation_lengths = tuple(
+                sum(self._idf.get(w, self._max_idf) for w in line) for line in doc.situations
+            )
         # Each term's BM25F contribution to each record does not depend on the question, so
         # it is computed once: a question's score is then a few vector additions.
         self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -853,6 +859,7 @@ class ProcedureIndex:
         asked_forms = business_forms(query.folded)
         asked_levels = government_levels(query.folded)
         asked = frozenset(query.weights)
+        said = {w: self._idf.get(w, self._max_idf) for w in query.content if w not in STOPWORDS}
         out = []
         for i in top:
             doc = self._docs[int(i)]
@@ -870,7 +877,7 @@ class ProcedureIndex:
                 general=float(doc.sectors <= asked_sectors),
                 form=_form_agreement(asked_forms, doc.forms),
                 level=_form_agreement(asked_levels, doc.levels),
-                situation=self._situation(query, doc),
+                situation=self._situation(said, doc),
             )
             out.append((doc, features))
         return out
@@ -937,25 +944,21 @@ class ProcedureIndex:
         name_cov = max((self._share(name, said) for name, said in names), default=0.0)
         return covered / total, pair_cov, name_cov
 
-    def _situation(self, query: _Query, doc: _Doc) -> float:
+    def _situation(self, words: dict[str, float], doc: _Doc) -> float:
         """How well the best of the record's situations and the question say the same thing.
 
-        The F1 of the words they share (by IDF): a short question ("đăng ký hộ kinh doanh")
-        that a long situation happens to contain is not describing that situation, and a
-        question of few words counts less still (``_SITUATION_WORDS``).
+        ``words``: the question's words with their IDF. The F1 of the words they share (by
+        IDF): a short question ("đăng ký hộ kinh doanh") that a long situation happens to
+        contain is not describing that situation, and a question of few words counts less
+        still (``_SITUATION_WORDS``).
         """
-        if not doc.situations:
-            return 0.0
-        idf = self._idf
-        words = {w: idf.get(w, self._max_idf) for w in query.content if w not in STOPWORDS}
         total = sum(words.values())
         if not total:
             return 0.0
         best = 0.0
-        for line in doc.situations:
+        for line, length in zip(doc.situations, doc.situation_lengths, strict=True):
             shared = sum(v for w, v in words.items() if w in line)
             if shared:
-                length = sum(idf.get(w, self._max_idf) for w in line)
                 best = max(best, 2 * shared / (total + length))
         return best * min(1.0, len(words) / _SITUATION_WORDS)
 
