@@ -197,3 +197,51 @@ def test_a_message_sent_too_fast_is_kept_in_the_box_to_send_again(
         expect(box).to_have_value("nấu canh chua thế nào")
         expect(messages).not_to_contain_text("chưa tìm thấy thủ tục")
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "welcome", "tile", "asked", "restart"),
+    [
+        ("vi", "Bạn chạm vào một chủ đề", "🏗 Xây dựng", "Cấp giấy phép xây dựng", "Muốn dừng"),
+        ("en", "Touch a topic below", "🏗 Construction", "Cấp giấy phép xây dựng", "To stop"),
+    ],
+)
+def test_the_kiosk_start_screen_offers_common_topics_as_big_tiles_at_1366x768(
+    chromium: Any, tmp_path: Path, lang: str, welcome: str, tile: str, asked: str, restart: str
+) -> None:
+    from playwright.sync_api import expect
+
+    settings = Settings(environment="test", database_url=f"sqlite:///{tmp_path / 'tiles.db'}")
+    app, _ = create_app(settings, scheduler=False)
+    with serve(app, lifespan="on") as base_url:
+        context = chromium.new_context(
+            locale="vi-VN", viewport={"width": 1366, "height": 768}, has_touch=True
+        )
+        page = context.new_page()
+        page.goto(base_url + f"/?kiosk=1&lang={lang}")
+        messages = page.get_by_test_id("messages")
+        # The page said it is the kiosk: the welcome points at the screen, not at /huy.
+        expect(messages).to_contain_text(welcome)
+        expect(messages).not_to_contain_text("/huy")
+        tiles = page.get_by_test_id("tile")
+        expect(tiles).to_have_count(8)
+        page.screenshot(path=f"/tmp/web-kiosk-tiles-{lang}.png")
+        # Every tile is on the screen without scrolling and big enough for a finger.
+        boxes = [tiles.nth(i).bounding_box() for i in range(8)]
+        assert all(box is not None for box in boxes)
+        sizes = [(box["width"] >= 160, box["height"] >= 64) for box in boxes if box]
+        inside = [
+            box["y"] + box["height"] <= 768 and box["x"] + box["width"] <= 1366
+            for box in boxes
+            if box
+        ]
+        assert (sizes, inside) == ([(True, True)] * 8, [True] * 8)
+        page.get_by_test_id("tile").filter(has_text=tile).tap()
+        expect(messages).to_contain_text(asked)
+        # A job's tile opens it: the petition asks for its field, in the kiosk's words.
+        page.get_by_test_id("kiosk-restart").click()
+        expect(page.get_by_test_id("tile")).to_have_count(8)
+        page.get_by_test_id("tile").nth(6).tap()
+        expect(messages.locator(".bubble").last).to_contain_text(restart)
+        expect(messages).not_to_contain_text("/huy")
+        context.close()

@@ -21,6 +21,7 @@ from troly.bot.flows import (
     notice_phone,
     screening,
     smalltalk,
+    tiles,
     words,
 )
 from troly.bot.flows import petition as petition_flow
@@ -43,7 +44,7 @@ def _start(state: State, arg: str, ctx: Context) -> Outcome:
     if found:
         code = f"{found.group(1)}.{found.group(2)}"
         return ask_flow.show_procedure(state.idle(), code, Aspect.GENERAL, ctx)
-    return menu.welcome(state)
+    return menu.welcome(state, ctx.door)
 
 
 def _ask(state: State, arg: str, ctx: Context) -> Outcome:
@@ -76,8 +77,9 @@ def _status(state: State, arg: str, ctx: Context) -> Outcome:
     return _look_up(state, arg, ctx) if arg.strip() else status_flow.mine(state, arg, ctx)
 
 
-def _language(state: State, arg: str, _ctx: Context) -> Outcome:
-    return menu.set_language(state, arg.lower() or ("en" if state.locale == "vi" else "vi"))
+def _language(state: State, arg: str, ctx: Context) -> Outcome:
+    wanted = arg.lower() or ("en" if state.locale == "vi" else "vi")
+    return menu.set_language(state, wanted, ctx.door)
 
 
 COMMANDS: dict[str, Command] = {
@@ -85,13 +87,13 @@ COMMANDS: dict[str, Command] = {
     "cancel": lambda state, _arg, _ctx: menu.cancel(state),
     "start": _start,
     "menu": lambda state, _arg, _ctx: menu.main_menu(state),
-    "help": lambda state, _arg, _ctx: menu.help_text(state),
-    "trogiup": lambda state, _arg, _ctx: menu.help_text(state),
-    "huongdan": lambda state, _arg, _ctx: menu.help_text(state),
+    "help": lambda state, _arg, ctx: menu.help_text(state, ctx.door),
+    "trogiup": lambda state, _arg, ctx: menu.help_text(state, ctx.door),
+    "huongdan": lambda state, _arg, ctx: menu.help_text(state, ctx.door),
     "lang": _language,
     "ngonngu": _language,
-    "en": lambda state, _arg, _ctx: menu.set_language(state, "en"),
-    "vi": lambda state, _arg, _ctx: menu.set_language(state, "vi"),
+    "en": lambda state, _arg, ctx: menu.set_language(state, "en", ctx.door),
+    "vi": lambda state, _arg, ctx: menu.set_language(state, "vi", ctx.door),
     "hoi": _ask,
     "ask": _ask,
     "canbo": _person,
@@ -132,7 +134,7 @@ def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
     if rest == "ask":
         return menu.prompt_question(state)
     if rest == "help":
-        return menu.help_text(state)
+        return menu.help_text(state, ctx.door)
     if rest == "booking":
         return booking.start(state)
     if rest == "human":
@@ -159,6 +161,18 @@ def _procedure_choice(kind: str) -> ChoiceHandler:
     return handle
 
 
+def _tile_choice(state: State, rest: str, ctx: Context) -> Outcome:
+    """A kiosk tile: its common question asked as if typed, or the job it opens."""
+    tile = tiles.find(rest)
+    if tile is None:
+        return menu.expired(state)
+    question = tile.question(state.locale)
+    if question is not None:
+        return ask_flow.ask(state.idle(), question, ctx)
+    kind, _, more = tile.action.partition(":")
+    return CHOICES[kind](state, more, ctx)
+
+
 def _section_choice(state: State, rest: str, ctx: Context) -> Outcome:
     """``sec:<code>:<docs|steps|legal>:<page>``: a page of a procedure's long section."""
     code, _, tail = rest.partition(":")
@@ -171,10 +185,11 @@ def _section_choice(state: State, rest: str, ctx: Context) -> Outcome:
 
 
 CHOICES: dict[str, ChoiceHandler] = {
-    "start": lambda state, _rest, _ctx: menu.welcome(state),
+    "start": lambda state, _rest, ctx: menu.welcome(state, ctx.door),
     "cancel": _cancel_choice,
     "forget": lambda state, _rest, _ctx: menu.forget(state),
-    "lang": lambda state, rest, _ctx: menu.set_language(state, rest),
+    "lang": lambda state, rest, ctx: menu.set_language(state, rest, ctx.door),
+    "tile": _tile_choice,
     "menu": _menu_choice,
     "human": _person,
     "pf": petition_flow.on_choice,
@@ -282,7 +297,7 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     if command is not None:
         name, arg = command
         found = COMMANDS.get(name)
-        return found(state, arg, ctx) if found is not None else menu.help_text(state)
+        return found(state, arg, ctx) if found is not None else menu.help_text(state, ctx.door)
     text = (incoming.text or "").strip()
     said = words.command_of_words(text) if text else None
     if said in (words.CANCEL, "menu") and state.flow is not None:
@@ -292,7 +307,7 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     if step is not None:
         return step(state, incoming, ctx)
     if not text and incoming.attachments:
-        return menu.help_text(state)
+        return menu.help_text(state, ctx.door)
     return _free_text(state, text, said, ctx)
 
 
@@ -312,7 +327,7 @@ def _free_text(state: State, text: str, said: str | None, ctx: Context) -> Outco
     if (code := dossier.asked(text)) is not None:
         return dossier.start(state, code, ctx)
     if (chat := smalltalk.kind_of(text)) is not None:
-        return smalltalk.answer(state, chat)
+        return smalltalk.answer(state, chat, ctx.door)
     if status_flow.should_ask_open(state, ctx.open_petition, ctx):
         return status_flow.ask_open(state, str(ctx.open_petition), text)
     if words.is_complaint(text):
