@@ -71,6 +71,19 @@ def test_a_situation_leads_to_its_record_though_the_question_never_names_it(
     assert found.matches[0].procedure.code == SURPLUS
 
 
+def test_a_short_question_inside_a_long_situation_keeps_the_record_it_names(
+    kb: KnowledgeBase,
+) -> None:
+    # "Đăng ký thay đổi nội dung đăng ký hộ kinh doanh" (2.000720) with a situation that holds
+    # every word of the question: the question names the registration, it describes no change.
+    situation = "hộ kinh doanh đã đăng ký nay đổi địa chỉ, đổi ngành nghề, cần đăng ký lại"
+    index = _index_with(kb, "2.000720", Everyday(situations=(situation,)))
+
+    found = index.search("đăng ký hộ kinh doanh")
+
+    assert (found.decision, found.matches[0].procedure.code) == (Decision.ANSWER, "1.001612")
+
+
 def test_an_english_name_is_read_through_the_glossary_like_an_english_question(
     kb: KnowledgeBase,
 ) -> None:

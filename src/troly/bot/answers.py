@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.cards import (
@@ -62,18 +63,36 @@ def log_question(
     session: AsyncSession, result: SearchResult, *, channel: str, now: datetime
 ) -> None:
     """Adds the question's log row to the session (the caller's transaction commits it)."""
+    session.add(QuestionLog(**log_row(result, channel=channel, now=now)))
+
+
+async def write_log(
+    session: AsyncSession, result: SearchResult, *, channel: str, now: datetime
+) -> None:
+    """Writes the question's log row at once, on the session's connection.
+
+    One statement without the unit of work: the dialogue's way, on every question.
+    """
+    db = await session.connection()
+    await db.execute(_INSERT_LOG, log_row(result, channel=channel, now=now))
+
+
+_LOG_TABLE: Table = QuestionLog.__table__  # type: ignore[assignment]
+_INSERT_LOG = insert(_LOG_TABLE)
+
+
+def log_row(result: SearchResult, *, channel: str, now: datetime) -> dict[str, Any]:
+    """The columns of a question's log row: the folded question, never who asked."""
     best = result.best
-    session.add(
-        QuestionLog(
-            asked_at=now,
-            channel=channel,
-            folded=logged_text(result),
-            aspect=result.aspect.value,
-            decision=result.decision.value,
-            best_code=best.code if best else None,
-            best_score=result.best_score,
-        )
-    )
+    return {
+        "asked_at": now,
+        "channel": channel,
+        "folded": logged_text(result),
+        "aspect": result.aspect.value,
+        "decision": result.decision.value,
+        "best_code": best.code if best else None,
+        "best_score": result.best_score,
+    }
 
 
 async def forget_questions_before(session: AsyncSession, *, before: datetime) -> int:

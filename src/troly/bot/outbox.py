@@ -32,8 +32,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import ColumnElement, String, cast, delete, exists, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Table,
+    cast,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from troly.bot.messages import (
@@ -96,20 +107,59 @@ def enqueue(
     rewritten with this reply's text and buttons, where the platform can edit (Telegram).
     """
     row = OutboxMessage(
-        channel=channel,
-        recipient=recipient,
-        thread=thread,
-        payload=reply_to_payload(reply),
-        status="sent" if delivered else "pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        sent_at=now if delivered else None,
-        edit_of=edit_of,
+        **row_values(
+            channel=channel,
+            recipient=recipient,
+            reply=reply,
+            now=now,
+            thread=thread,
+            delivered=delivered,
+            edit_of=edit_of,
+        )
     )
     session.add(row)
     session.info.setdefault(ENQUEUED, []).append(row)
     return row
+
+
+def row_values(
+    *,
+    channel: str,
+    recipient: str,
+    reply: Reply,
+    now: datetime,
+    thread: str | None = None,
+    delivered: bool = False,
+    edit_of: int | None = None,
+) -> dict[str, Any]:
+    """The columns of a new outbox row (``enqueue`` explains ``delivered`` and ``edit_of``)."""
+    return {
+        "channel": channel,
+        "recipient": recipient,
+        "thread": thread,
+        "payload": reply_to_payload(reply),
+        "status": "sent" if delivered else "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "sent_at": now if delivered else None,
+        "edit_of": edit_of,
+    }
+
+
+async def insert_rows(db: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Writes outbox rows (``row_values``) on a connection, in order; returns their ids.
+
+    The dialogue's own replies take this way: a statement each, without the unit of work.
+    """
+    ids: list[int] = []
+    for values in rows:
+        ids.append(int((await db.execute(_INSERT_ROW, values)).scalar_one()))
+    return ids
+
+
+_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_INSERT_ROW = insert(_TABLE).returning(_TABLE.c.id)
 
 
 async def forget_before(session: AsyncSession, *, before: datetime) -> int:
@@ -632,6 +682,18 @@ class Outbox:
                 .where(OutboxMessage.id == row_id)
                 .values(status="sent", sent_at=self._clock(), locked_until=None, **marked)
             )
+
+    def may_hold(self, channel: str) -> bool:
+        """Whether a row of this channel can ever be held (waiting for the user to write).
+
+        Only a channel with a window, or whose sender may raise ``Held`` (a sender says it
+        never does with ``holds = False``), holds rows. The web chat is pulled, never sent:
+        its rows are never held, and its messages skip releasing them.
+        """
+        if channel in self._windows:
+            return True
+        sender = self._senders.get(channel)
+        return sender is not None and bool(getattr(sender, "holds", True))
 
     async def _within_window(self, channel: str, recipient: str) -> bool:
         window = self._windows.get(channel)

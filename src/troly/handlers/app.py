@@ -246,16 +246,6 @@ def build_runtime(
     dossiers = dossier_source(settings)
     knowledge = LiveIndex(index)
     reloader = KnowledgeReloader(live=knowledge, sessions=sessions, settings=settings)
-    dialogue = Dialogue(
-        sessions=sessions,
-        index=knowledge,
-        settings=settings,
-        clock=now,
-        write_lock=write_lock,
-        appliers=effect_appliers(settings, dossiers=dossiers),
-        open_petition=open_petition(),
-        prefetch=dialogue_prefetch(dossiers=dossiers),
-    )
     followups = Followups(
         sessions=sessions,
         handlers=followup_handlers(settings, dossiers=dossiers),
@@ -277,6 +267,17 @@ def build_runtime(
         windows={"zalo_oa": timedelta(days=settings.zalo_oa_window_days)},
         on_dead=dead_letter_hooks(settings),
         fallbacks=fallbacks,
+    )
+    dialogue = Dialogue(
+        sessions=sessions,
+        index=knowledge,
+        settings=settings,
+        clock=now,
+        write_lock=write_lock,
+        appliers=effect_appliers(settings, dossiers=dossiers),
+        open_petition=open_petition(),
+        prefetch=dialogue_prefetch(dossiers=dossiers),
+        may_hold=outbox.may_hold,
     )
     return Runtime(
         settings=settings,

@@ -17,7 +17,7 @@ import os
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -326,6 +326,8 @@ class TelegramSender:
     """Fetches files that live on another platform before they are uploaded."""
 
     _chat_locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
+    holds: ClassVar[bool] = False
+    """Telegram has no interaction window: this sender never raises ``Held``."""
 
     async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> str | None:
         """Sends the reply's pieces (and document) in order; the application's rate limiter

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot import localised
@@ -93,17 +93,21 @@ async def by_code(session: AsyncSession, code: str, *, lock: bool = False) -> Pe
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def open_code(session: AsyncSession, channel: str, user_id: str) -> str | None:
-    """The code of this chat user's newest open petition (received to reopened), or None."""
-    query = (
+def open_code(channel: Any, user_id: Any) -> ScalarSelect[Any]:
+    """The query of a chat user's newest open petition code (received to reopened).
+
+    One value or NULL: the dialogue asks it with the conversation, in one statement (the
+    channel and user id are its bound parameters).
+    """
+    return (
         select(Petition.code)
         .where(Petition.channel == channel)
         .where(Petition.user_id == user_id)
         .where(Petition.status.in_(OPEN_STATUSES))
         .order_by(Petition.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def create(
