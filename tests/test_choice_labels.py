@@ -89,7 +89,7 @@ def test_every_choice_list_fits_a_phone_and_tells_its_buttons_apart(
 
 @pytest.mark.parametrize(
     ("locale", "asked"),
-    [("vi", "Ý bạn là thủ tục «Gia hạn Giấy phép xây dựng …» nào?"), ("en", "Which «Gia hạn")],
+    [("vi", "Ý bạn là thủ tục «Gia hạn"), ("en", "Which «Gia hạn")],
 )
 async def test_on_the_web_and_telegram_the_question_and_short_buttons_and_a_number_picks(
     chat: Chat, locale: str, asked: str
@@ -104,7 +104,8 @@ async def test_on_the_web_and_telegram_the_question_and_short_buttons_and_a_numb
         [card] = await chat.say("an", "2")
 
         assert offer.text.startswith(asked)
-        assert labels[0] == "1. … cải tạo, nâng cấp đường ngang"
+        assert "… cải tạo, nâng cấp đường ngang" in [label[3:] for label in labels]
+        assert offer.text.endswith(" …» nào?" if locale == "vi" else " …» procedure do you mean?")
         assert card.kind == f"procedure:{second}"
 
 
