@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -19,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from troly.bot.messages import Button, Incoming
 from troly.bot.storage.models import ChoiceMenu, Conversation
 from troly.bot.texts import t
+
+_NUMBERED = re.compile(r"^\d+\. ")
 
 
 def numbered_hint(count: int, locale: str, *, start: int = 1) -> str:
@@ -42,7 +45,9 @@ def numbered_lines(
     for button in buttons:
         if button.choice is not None:
             choices.append(button.choice)
-            lines.append(f"{start + len(choices) - 1}. {button.label}")
+            # A label numbered for the buttons ("2. … hợp danh") takes this list's number.
+            label = _NUMBERED.sub("", button.label)
+            lines.append(f"{start + len(choices) - 1}. {label}")
     for button in buttons:
         if button.url is not None:
             lines.append(f"🔗 {button.label}: {button.url}")

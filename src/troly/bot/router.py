@@ -267,6 +267,7 @@ STAFF_COMMANDS: dict[str, Command] = {
     "huy": lambda state, _arg, _ctx: menu.staff_cancel(state),
     "cancel": lambda state, _arg, _ctx: menu.staff_cancel(state),
     "tracuu": _look_up,
+    "status": _look_up,
 }
 STAFF_CHOICES: dict[str, ChoiceHandler] = {
     "scr": screening.on_choice,

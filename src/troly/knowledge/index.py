@@ -187,9 +187,11 @@ ACTIONS = frozenset(
 # what the question means, not a word it left out.
 DEFAULT_ACTIONS = frozenset(["thanh_lap", "cap_moi", "lan_dau"])
 
-_FIELD_WEIGHTS = {"name": 1.0, "alias": 0.35, "where": 0.12}
+# A record's situations are a field of their own: they find candidates by themselves, and how
+# much of a question one of them says is a re-ranking feature.
+_FIELD_WEIGHTS = {"name": 1.0, "alias": 0.35, "situation": 0.35, "where": 0.12}
 _K1 = 1.2
-_B = {"name": 0.55, "alias": 0.4, "where": 0.3}
+_B = {"name": 0.55, "alias": 0.4, "situation": 0.4, "where": 0.3}
 _SYNONYM_WEIGHT = 1.0
 _RUN_CAP = 6
 
@@ -220,7 +222,9 @@ class Features(NamedTuple):
     0 when the record is for another legal form of business than the one the question names
     (household business, cooperative, cooperative group, enterprise), else 1; level: the same
     for the level of government (central, province, commune), as the record's name states it
-    or, when the name does not, as the record's levels list it.
+    or, when the name does not, as the record's levels list it; situation: the share of the
+    question's words (by IDF) that the best of the record's situations says, so a question
+    that describes its situation without naming the procedure still counts for the record.
     """
 
     lexical: float
@@ -233,30 +237,39 @@ class Features(NamedTuple):
     general: float
     form: float
     level: float
+    situation: float
+    english: float
 
 
 @dataclass(frozen=True, slots=True)
 class Weights:
     """How the re-ranking features add up (they sum to 1).
 
-    Fitted by bench/tune.py (listwise learning to rank over the development, held-out and both
-    training sets; its cross-validated accuracy is the honest estimate).
+    Fitted by bench/tune.py (listwise learning to rank over the development, held-out, training
+    and blind 15A/15C/15D sets; its cross-validated accuracy, and the sets it never saw, are the
+    honest estimates).
     """
 
-    lexical: float = 0.147
-    coverage: float = 0.171
-    pairs: float = 0.163
-    name: float = 0.150
-    shape: float = 0.084
-    action: float = 0.077
-    run: float = 0.060
-    general: float = 0.039
-    form: float = 0.045
-    level: float = 0.064
+    lexical: float = 0.145
+    coverage: float = 0.188
+    pairs: float = 0.129
+    name: float = 0.144
+    shape: float = 0.076
+    action: float = 0.069
+    run: float = 0.047
+    general: float = 0.035
+    form: float = 0.032
+    level: float = 0.051
+    situation: float = 0.084
+    english: float = 0.2
 
-    def combine(self, f: Features) -> float:
-        """The candidate's score: the weighted sum of its features."""
-        return (
+    def combine(self, f: Features, *, english: bool = False) -> float:
+        """The candidate's score: the weighted sum of its features.
+
+        For an English question the English feature is one more term, so the sum is scaled
+        back by it: a score means the same in both languages to the decision's thresholds.
+        """
+        total = (
             self.lexical * f.lexical
             + self.coverage * f.coverage
             + self.pairs * f.pairs
@@ -267,11 +280,20 @@ class Weights:
             + self.general * f.general
             + self.form * f.form
             + self.level * f.level
+            + self.situation * f.situation
+            + self.english * f.english
         )
+        return total / (1 + self.english) if english else total
 
 
 _RERANK_DEPTH = 30
 _ACTION_DEPTH = 10
+# The action agreement of a record that does what the question asks (perhaps among more).
+_DOES_ASKED = 0.75
+_SITUATION_DEPTH = 10
+# A question of fewer words than this names a procedure rather than describing a situation:
+# its situation evidence counts in proportion ("giải thể công ty" is not a fund manager's story).
+_SITUATION_WORDS = 5
 
 
 class Decision(StrEnum):
@@ -360,6 +382,12 @@ class _Doc:
     sectors: frozenset[str]
     forms: frozenset[str]
     levels: frozenset[str]
+    situations: tuple[frozenset[str], ...]
+    # Each situation's words weighed by IDF (set once the IDF is known).
+    situation_lengths: tuple[float, ...] = ()
+    # The record's English names as English word stems, each with its IDF weight.
+    english: tuple[frozenset[str], ...] = ()
+    english_lengths: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +421,8 @@ class _Query:
     rewrites: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)
     # The same, as said and as rewritten (for the explanation).
     synonyms: list[tuple[str, str]] = field(default_factory=list)
+    # An English question's own words, as stems (empty for a Vietnamese question).
+    english: frozenset[str] = frozenset()
 
 
 _PATTERNS = [(re.compile(pattern), expansion) for pattern, expansion in PATTERN_SYNONYMS]
@@ -478,6 +508,32 @@ _LEVEL_CODES = {"bo": "central", "tinh": "province", "xa": "commune"}
 def _record_levels(codes: Iterable[str]) -> frozenset[str]:
     """The levels of government a record is carried out at, when its name does not say."""
     return frozenset(_LEVEL_CODES[c] for c in codes if c in _LEVEL_CODES)
+
+
+_STEM_SUFFIXES = ("ing", "ed", "es", "s")
+# British spellings whose first six letters differ from the American ones.
+_BRITISH = {"licence": "license", "licences": "licenses", "licenced": "licensed"}
+
+
+def english_stem(word: str) -> str:
+    """A crude English stem: inflection off, then the first six letters.
+
+    "registered" and "registration" are both "regist", so a question's words meet the words
+    of the records' English names however each was inflected.
+    """
+    word = _BRITISH.get(word, word)
+    for suffix in _STEM_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def english_stems(words: Iterable[str]) -> frozenset[str]:
+    """The stems of the English words that are not function words."""
+    return frozenset(
+        english_stem(w) for w in words if w not in ENGLISH_STOPWORDS and not w.isdigit()
+    )
 
 
 def _pairs(words: Sequence[str]) -> list[str]:
@@ -566,6 +622,32 @@ class ProcedureIndex:
             df.update({t for counter in doc.terms.values() for t in counter})
         self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        for doc in self._docs:
+            doc.situation_lengths = tuple(
+                sum(self._idf.get(w, self._max_idf) for w in line) for line in doc.situations
+            )
+        # English names are matched as English too, stem by stem: an English question's words
+        # the glossary does not know ("remit", "consolidated") still meet a record's name.
+        english_df: Counter[str] = Counter()
+        for doc in self._docs:
+            english_df.update({w for line in doc.english for w in line})
+        self._english_idf = {
+            w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in english_df.items()
+        }
+        english_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, doc in enumerate(self._docs):
+            doc.english_lengths = tuple(
+                sum(self._english_idf[w] for w in line) for line in doc.english
+            )
+            for w in {w for line in doc.english for w in line}:
+                english_postings[w].append((i, self._english_idf[w]))
+        self._english_terms = {
+            w: (
+                np.array([i for i, _ in found], dtype=np.int32),
+                np.array([v for _, v in found]),
+            )
+            for w, found in english_postings.items()
+        }
         # Each term's BM25F contribution to each record does not depend on the question, so
         # it is computed once: a question's score is then a few vector additions.
         self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -579,6 +661,21 @@ class ProcedureIndex:
             ids = np.fromiter(per_doc.keys(), dtype=np.int32, count=len(per_doc))
             values = np.fromiter(per_doc.values(), dtype=np.float64, count=len(per_doc))
             self._contributions[term] = (ids, values)
+        # A situation's words alone also find candidates: a question describing a situation
+        # may share few words with the record's name, and so miss the lexical top.
+        self._situation_terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        b = _B["situation"]
+        for term, found in postings["situation"].items():
+            idf = self._idf[term]
+            ids = np.array([i for i, _ in found], dtype=np.int32)
+            values = np.array(
+                [
+                    idf * tf * (_K1 + 1) / (tf + _K1 * (1 - b + b * length / avg["situation"]))
+                    for i, tf in found
+                    for length in (self._docs[i].lengths["situation"],)
+                ]
+            )
+            self._situation_terms[term] = (ids, values)
         # Freed a field at a time: one large structure freed at once holds the interpreter.
         for fname in list(postings):
             del postings[fname]
@@ -629,12 +726,12 @@ class ProcedureIndex:
             for words in (
                 *(fold(text) for text in (*p.results, p.field or "")),
                 *everyday,
-                *situations,
             )
             for w in (*words, "|")
         ]
+        situation = [w for words in situations for w in (*words, "|")]
         where = fold(" ".join(x for x in (p.agency, p.authority, " ".join(p.level_names)) if x))
-        fields = {"name": name, "alias": alias, "where": where}
+        fields = {"name": name, "alias": alias, "situation": situation, "where": where}
         terms: dict[str, Counter[str]] = {}
         lengths: dict[str, int] = {}
         for fname, words in fields.items():
@@ -648,7 +745,7 @@ class ProcedureIndex:
             procedure=p,
             terms=terms,
             lengths=lengths,
-            all_words=frozenset(name) | frozenset(alias),
+            all_words=frozenset(name) | frozenset(alias) | frozenset(situation),
             name_pairs=frozenset(_pairs(name)),
             name_folded=" ".join(name),
             part_contents=tuple(
@@ -668,10 +765,17 @@ class ProcedureIndex:
                 for part in name_parts_folded
             ),
             name_positions=word_positions(name),
-            text=" " + " ".join(w for w in (*name, *alias) if w != "|") + " ",
+            text=" " + " ".join(w for w in (*name, *alias, *situation) if w != "|") + " ",
             sectors=specialised_sectors(" ".join(name)),
             forms=business_forms(" ".join(name)),
             levels=government_levels(" ".join(name)) or _record_levels(p.levels),
+            # A record nobody wrote situations for is described by its name: it neither gains
+            # nor loses against the records that have them.
+            situations=tuple(
+                frozenset(w for w in words if w not in STOPWORDS)
+                for words in (situations or [name])
+            ),
+            english=tuple(english_stems(tokens(basic_fold(text))) for text in entry.english),
         )
 
     def _taught_questions(self, taught: Taught) -> dict[str, TaughtPhrase]:
@@ -760,6 +864,7 @@ class ProcedureIndex:
             weights=weights,
             rewrites=rewrites,
             synonyms=found,
+            english=english_stems(original) if words is not original else frozenset(),
         )
 
     def _translate_english(self, words: list[str]) -> list[str]:
@@ -803,7 +908,10 @@ class ProcedureIndex:
 
     def _evidence(self, query: _Query, candidates: list[tuple[_Doc, Features]]) -> list[float]:
         scored = sorted(
-            ((self.weights.combine(f) * d.prior, d, f) for d, f in candidates),
+            (
+                (self.weights.combine(f, english=bool(query.english)) * d.prior, d, f)
+                for d, f in candidates
+            ),
             key=lambda item: -item[0],
         )
         best, doc, f = scored[0]
@@ -846,11 +954,16 @@ class ProcedureIndex:
         self_score = self._self_score(query)
         asked_actions = frozenset(t for t in query.weights if t in ACTIONS)
         top = self._with_action_candidates(top, raw, asked_actions)
+        top = self._with_situation_candidates(top, self._situation_scores(query))
+        if query.english:
+            top = self._with_situation_candidates(top, self._english_scores(query))
         asked_sectors = specialised_sectors(query.folded)
         asked_forms = business_forms(query.folded)
         asked_levels = government_levels(query.folded)
         asked = frozenset(query.weights)
         said = self._said(query)
+        # The question's words with their IDF (as the situations weigh them).
+        words = dict(said.weighted)
         out = []
         for i in top:
             doc = self._docs[int(i)]
@@ -868,6 +981,8 @@ class ProcedureIndex:
                 general=float(doc.sectors <= asked_sectors),
                 form=_form_agreement(asked_forms, doc.forms),
                 level=_form_agreement(asked_levels, doc.levels),
+                situation=self._situation(words, doc),
+                english=self._english(query.english, doc),
             )
             out.append((doc, features))
         return out
@@ -889,6 +1004,46 @@ class ProcedureIndex:
         if ids is None:
             ids = self._action_ids[action] = np.unique(self._contributions[action][0])
         return ids
+
+    def _situation_scores(self, query: _Query) -> np.ndarray:
+        """Each record's BM25 score over its situations alone."""
+        scores = np.zeros(len(self._docs), dtype=np.float64)
+        for term, qweight in query.weights.items():
+            found = self._situation_terms.get(term)
+            if found is not None:
+                ids, values = found
+                scores[ids] += qweight * values
+        return scores
+
+    def _english_scores(self, query: _Query) -> np.ndarray:
+        """Each record's English names' score for an English question's own words."""
+        scores = np.zeros(len(self._docs), dtype=np.float64)
+        for stem in query.english:
+            found = self._english_terms.get(stem)
+            if found is not None:
+                scores[found[0]] += found[1]
+        return scores
+
+    def _english(self, stems: frozenset[str], doc: _Doc) -> float:
+        """The F1 (by IDF) of an English question's words and the record's best English name."""
+        if not stems or not doc.english:
+            return 0.0
+        idf = self._english_idf
+        total = sum(idf.get(w, self._max_idf) for w in stems)
+        best = 0.0
+        for line, length in zip(doc.english, doc.english_lengths, strict=True):
+            shared = sum(idf[w] for w in stems & line)
+            if shared:
+                best = max(best, 2 * shared / (total + length))
+        return best
+
+    def _with_situation_candidates(self, top: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Adds the records whose situations say most of the question."""
+        depth = min(_SITUATION_DEPTH, int(np.count_nonzero(scores)))
+        if not depth:
+            return top
+        best = np.argpartition(-scores, depth - 1)[:depth]
+        return np.union1d(top, best)
 
     def _self_score(self, query: _Query) -> float:
         return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
@@ -943,6 +1098,24 @@ class ProcedureIndex:
         name_cov = max((self._share(name, terms) for name, terms in names), default=0.0)
         return covered / said.total, pair_cov, name_cov
 
+    def _situation(self, words: dict[str, float], doc: _Doc) -> float:
+        """How well the best of the record's situations and the question say the same thing.
+
+        ``words``: the question's words with their IDF. The F1 of the words they share (by
+        IDF): a short question ("đăng ký hộ kinh doanh") that a long situation happens to
+        contain is not describing that situation, and a question of few words counts less
+        still (``_SITUATION_WORDS``).
+        """
+        total = sum(words.values())
+        if not total:
+            return 0.0
+        best = 0.0
+        for line, length in zip(doc.situations, doc.situation_lengths, strict=True):
+            shared = sum(v for w, v in words.items() if w in line)
+            if shared:
+                best = max(best, 2 * shared / (total + length))
+        return best * min(1.0, len(words) / _SITUATION_WORDS)
+
     def _share(self, words: tuple[str, ...], said: frozenset[str]) -> float:
         """The share of ``words`` (by IDF) that are in ``said``."""
         found = self._share_totals.get(words)
@@ -984,7 +1157,23 @@ class ProcedureIndex:
         ranked, contradicted = self._by_action(query, candidates)
         evidence = self._evidence(query, candidates)
         ruled_out = self._ruled_out(candidates)
-        return self._decide(question, query, ranked, k, evidence, ruled_out, contradicted)
+        # A best record that does another action than the one asked is a choice, never the answer.
+        unmet = self._action_unmet(query, candidates, ranked[0])
+        return self._decide(
+            question, query, ranked, k, evidence, ruled_out, contradicted, action_unmet=unmet
+        )
+
+    @staticmethod
+    def _action_unmet(query: _Query, candidates: list[tuple[_Doc, Features]], best: Match) -> bool:
+        """Whether the best does none of the actions the question says, while another does.
+
+        Only actions said in so many words count ("giai the", "cap lai"), not those a synonym
+        read into the question: "bị mất" suggests a re-issue, it does not ask for one.
+        """
+        if not _actions(query.content):
+            return False
+        does = {doc.procedure.code: f.action for doc, f in candidates}
+        return does.get(best.code) == 0.0 and max(does.values()) >= _DOES_ASKED
 
     def _by_action(
         self, query: _Query, candidates: list[tuple[_Doc, Features]]
@@ -996,10 +1185,10 @@ class ProcedureIndex:
         the rest and are not offered as choices while a record that dissolves is in the
         running. Returns the ranking and the codes of the records that do something else.
         """
-        ranked = self._order(candidates)
+        ranked = self._order(candidates, english=bool(query.english))
         if not any(t in ACTIONS for t in query.weights):
             return ranked, frozenset()
-        if not any(f.action == 1.0 for _, f in candidates):
+        if not any(f.action >= _DOES_ASKED for _, f in candidates):
             return ranked, frozenset()
         # A record naming no action at all is not contradicted: many say only their object.
         contradicted = frozenset(
@@ -1008,7 +1197,8 @@ class ProcedureIndex:
             if f.action == 0.0 and (any(doc.part_actions) or any(doc.part_defaults))
         )
         rest = [m for m in ranked if m.code not in contradicted]
-        return [*rest, *(m for m in ranked if m.code in contradicted)], contradicted
+        ranked = [*rest, *(m for m in ranked if m.code in contradicted)]
+        return ranked, contradicted
 
     def explain(self, question: str, *, k: int = 5) -> Explanation:
         """The decision on a question, its best candidates and why (the steps of ``search``)."""
@@ -1103,6 +1293,8 @@ class ProcedureIndex:
         evidence: list[float],
         ruled_out: frozenset[str] = frozenset(),
         contradicted: frozenset[str] = frozenset(),
+        *,
+        action_unmet: bool = False,
     ) -> SearchResult:
         t = self.thresholds
         best = ranked[0].score
@@ -1113,9 +1305,14 @@ class ProcedureIndex:
         choices: tuple[Match, ...] = ()
         if self.in_scope(evidence) < t.scope:
             decision = Decision.UNKNOWN
-        elif best >= t.answer and best - second >= t.margin * best and not evidence[_TOPIC]:
+        elif (
+            best >= t.answer
+            and best - second >= t.margin * best
+            and not evidence[_TOPIC]
+            and not action_unmet
+        ):
             # A question naming a topic of an uncovered ministry that the best record does
-            # not explain is at most offered as a choice, never answered outright.
+            # not explain, or an action it does not do, is at most offered as a choice.
             decision = Decision.ANSWER
         else:
             decision = Decision.CHOOSE
@@ -1133,16 +1330,23 @@ class ProcedureIndex:
             content=tuple(query.content),
         )
 
-    def _order(self, candidates: list[tuple[_Doc, Features]]) -> list[Match]:
+    def _order(
+        self, candidates: list[tuple[_Doc, Features]], *, english: bool = False
+    ) -> list[Match]:
         ranked = [
-            Match(doc.procedure, round(min(self.weights.combine(f) * doc.prior, 1.0), 4))
+            Match(
+                doc.procedure,
+                round(min(self.weights.combine(f, english=english) * doc.prior, 1.0), 4),
+            )
             for doc, f in candidates
         ]
         ranked.sort(key=lambda m: -m.score)
         return ranked
 
     def _rank(self, query: _Query, raw: np.ndarray) -> list[Match]:
-        return self._order(self._candidates(query, raw)) if raw.any() else []
+        if not raw.any():
+            return []
+        return self._order(self._candidates(query, raw), english=bool(query.english))
 
     def _nearest(self, query: _Query, k: int) -> tuple[Match, ...]:
         """The names closest in spelling, for a question with no known word (never answered)."""
