@@ -238,6 +238,7 @@ class Features(NamedTuple):
     form: float
     level: float
     situation: float
+    english: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,10 +261,15 @@ class Weights:
     form: float = 0.032
     level: float = 0.051
     situation: float = 0.084
+    english: float = 0.2
 
-    def combine(self, f: Features) -> float:
-        """The candidate's score: the weighted sum of its features."""
-        return (
+    def combine(self, f: Features, *, english: bool = False) -> float:
+        """The candidate's score: the weighted sum of its features.
+
+        For an English question the English feature is one more term, so the sum is scaled
+        back by it: a score means the same in both languages to the decision's thresholds.
+        """
+        total = (
             self.lexical * f.lexical
             + self.coverage * f.coverage
             + self.pairs * f.pairs
@@ -275,7 +281,9 @@ class Weights:
             + self.form * f.form
             + self.level * f.level
             + self.situation * f.situation
+            + self.english * f.english
         )
+        return total / (1 + self.english) if english else total
 
 
 _RERANK_DEPTH = 30
@@ -377,6 +385,9 @@ class _Doc:
     situations: tuple[frozenset[str], ...]
     # Each situation's words weighed by IDF (set once the IDF is known).
     situation_lengths: tuple[float, ...] = ()
+    # The record's English names as English word stems, each with its IDF weight.
+    english: tuple[frozenset[str], ...] = ()
+    english_lengths: tuple[float, ...] = ()
 
 
 @dataclass(slots=True)
@@ -390,6 +401,8 @@ class _Query:
     rewrites: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)
     # The same, as said and as rewritten (for the explanation).
     synonyms: list[tuple[str, str]] = field(default_factory=list)
+    # An English question's own words, as stems (empty for a Vietnamese question).
+    english: frozenset[str] = frozenset()
 
 
 _PATTERNS = [(re.compile(pattern), expansion) for pattern, expansion in PATTERN_SYNONYMS]
@@ -467,6 +480,32 @@ _LEVEL_CODES = {"bo": "central", "tinh": "province", "xa": "commune"}
 def _record_levels(codes: Iterable[str]) -> frozenset[str]:
     """The levels of government a record is carried out at, when its name does not say."""
     return frozenset(_LEVEL_CODES[c] for c in codes if c in _LEVEL_CODES)
+
+
+_STEM_SUFFIXES = ("ing", "ed", "es", "s")
+# British spellings whose first six letters differ from the American ones.
+_BRITISH = {"licence": "license", "licences": "licenses", "licenced": "licensed"}
+
+
+def english_stem(word: str) -> str:
+    """A crude English stem: inflection off, then the first six letters.
+
+    "registered" and "registration" are both "regist", so a question's words meet the words
+    of the records' English names however each was inflected.
+    """
+    word = _BRITISH.get(word, word)
+    for suffix in _STEM_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def english_stems(words: Iterable[str]) -> frozenset[str]:
+    """The stems of the English words that are not function words."""
+    return frozenset(
+        english_stem(w) for w in words if w not in ENGLISH_STOPWORDS and not w.isdigit()
+    )
 
 
 def _pairs(words: Sequence[str]) -> list[str]:
@@ -559,6 +598,28 @@ class ProcedureIndex:
             doc.situation_lengths = tuple(
                 sum(self._idf.get(w, self._max_idf) for w in line) for line in doc.situations
             )
+        # English names are matched as English too, stem by stem: an English question's words
+        # the glossary does not know ("remit", "consolidated") still meet a record's name.
+        english_df: Counter[str] = Counter()
+        for doc in self._docs:
+            english_df.update({w for line in doc.english for w in line})
+        self._english_idf = {
+            w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in english_df.items()
+        }
+        english_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, doc in enumerate(self._docs):
+            doc.english_lengths = tuple(
+                sum(self._english_idf[w] for w in line) for line in doc.english
+            )
+            for w in {w for line in doc.english for w in line}:
+                english_postings[w].append((i, self._english_idf[w]))
+        self._english_terms = {
+            w: (
+                np.array([i for i, _ in found], dtype=np.int32),
+                np.array([v for _, v in found]),
+            )
+            for w, found in english_postings.items()
+        }
         # Each term's BM25F contribution to each record does not depend on the question, so
         # it is computed once: a question's score is then a few vector additions.
         self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -682,6 +743,7 @@ class ProcedureIndex:
                 frozenset(w for w in words if w not in STOPWORDS)
                 for words in (situations or [name])
             ),
+            english=tuple(english_stems(tokens(basic_fold(text))) for text in entry.english),
         )
 
     def _taught_questions(self, taught: Taught) -> dict[str, TaughtPhrase]:
@@ -768,6 +830,7 @@ class ProcedureIndex:
             weights=weights,
             rewrites=rewrites,
             synonyms=found,
+            english=english_stems(original) if words is not original else frozenset(),
         )
 
     def _translate_english(self, words: list[str]) -> list[str]:
@@ -811,7 +874,10 @@ class ProcedureIndex:
 
     def _evidence(self, query: _Query, candidates: list[tuple[_Doc, Features]]) -> list[float]:
         scored = sorted(
-            ((self.weights.combine(f) * d.prior, d, f) for d, f in candidates),
+            (
+                (self.weights.combine(f, english=bool(query.english)) * d.prior, d, f)
+                for d, f in candidates
+            ),
             key=lambda item: -item[0],
         )
         best, doc, f = scored[0]
@@ -855,6 +921,8 @@ class ProcedureIndex:
         asked_actions = frozenset(t for t in query.weights if t in ACTIONS)
         top = self._with_action_candidates(top, raw, asked_actions)
         top = self._with_situation_candidates(top, self._situation_scores(query))
+        if query.english:
+            top = self._with_situation_candidates(top, self._english_scores(query))
         asked_sectors = specialised_sectors(query.folded)
         asked_forms = business_forms(query.folded)
         asked_levels = government_levels(query.folded)
@@ -878,6 +946,7 @@ class ProcedureIndex:
                 form=_form_agreement(asked_forms, doc.forms),
                 level=_form_agreement(asked_levels, doc.levels),
                 situation=self._situation(said, doc),
+                english=self._english(query.english, doc),
             )
             out.append((doc, features))
         return out
@@ -902,6 +971,28 @@ class ProcedureIndex:
                 ids, values = found
                 scores[ids] += qweight * values
         return scores
+
+    def _english_scores(self, query: _Query) -> np.ndarray:
+        """Each record's English names' score for an English question's own words."""
+        scores = np.zeros(len(self._docs), dtype=np.float64)
+        for stem in query.english:
+            found = self._english_terms.get(stem)
+            if found is not None:
+                scores[found[0]] += found[1]
+        return scores
+
+    def _english(self, stems: frozenset[str], doc: _Doc) -> float:
+        """The F1 (by IDF) of an English question's words and the record's best English name."""
+        if not stems or not doc.english:
+            return 0.0
+        idf = self._english_idf
+        total = sum(idf.get(w, self._max_idf) for w in stems)
+        best = 0.0
+        for line, length in zip(doc.english, doc.english_lengths, strict=True):
+            shared = sum(idf[w] for w in stems & line)
+            if shared:
+                best = max(best, 2 * shared / (total + length))
+        return best
 
     def _with_situation_candidates(self, top: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """Adds the records whose situations say most of the question."""
@@ -1028,7 +1119,7 @@ class ProcedureIndex:
         the rest and are not offered as choices while a record that dissolves is in the
         running. Returns the ranking and the codes of the records that do something else.
         """
-        ranked = self._order(candidates)
+        ranked = self._order(candidates, english=bool(query.english))
         if not any(t in ACTIONS for t in query.weights):
             return ranked, frozenset()
         if not any(f.action >= _DOES_ASKED for _, f in candidates):
@@ -1173,16 +1264,23 @@ class ProcedureIndex:
             content=tuple(query.content),
         )
 
-    def _order(self, candidates: list[tuple[_Doc, Features]]) -> list[Match]:
+    def _order(
+        self, candidates: list[tuple[_Doc, Features]], *, english: bool = False
+    ) -> list[Match]:
         ranked = [
-            Match(doc.procedure, round(min(self.weights.combine(f) * doc.prior, 1.0), 4))
+            Match(
+                doc.procedure,
+                round(min(self.weights.combine(f, english=english) * doc.prior, 1.0), 4),
+            )
             for doc, f in candidates
         ]
         ranked.sort(key=lambda m: -m.score)
         return ranked
 
     def _rank(self, query: _Query, raw: np.ndarray) -> list[Match]:
-        return self._order(self._candidates(query, raw)) if raw.any() else []
+        if not raw.any():
+            return []
+        return self._order(self._candidates(query, raw), english=bool(query.english))
 
     def _nearest(self, query: _Query, k: int) -> tuple[Match, ...]:
         """The names closest in spelling, for a question with no known word (never answered)."""
