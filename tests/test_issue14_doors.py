@@ -25,7 +25,8 @@ SAY = {
         "petition": "phản ánh",
         "book": "đăng ký gặp chủ tịch",
         "look_up": "cho tôi tra cứu pa-7k3m9q với",
-        "complaint": "hồ sơ của tôi 3 tháng chưa xong",
+        "complaint": "làm ăn kiểu gì mà chậm thế",
+        "slow": "hồ sơ của tôi 3 tháng chưa xong",
         "cancel": "thôi",
         "dissolve": "giai the cong ty tnhh",
         "more": "cho tôi hỏi thêm về hồ sơ đã gửi",
@@ -41,6 +42,7 @@ SAY = {
         "book": "book a seat",
         "look_up": "status PA-7K3M9Q",
         "complaint": "this is unacceptable, still waiting",
+        "slow": "my application has been stuck for 3 months",
         "cancel": "cancel",
         "dissolve": "dissolve a limited company",
         "more": "I have a question about what I sent",
@@ -144,6 +146,7 @@ async def test_a_complaint_is_offered_a_petition_and_an_action_word_keeps_its_me
     await _in(world, locale)
 
     [complaint] = await world.say(SAY[locale]["complaint"])
+    [slow] = await world.say(SAY[locale]["slow"])
     replies = await world.say(SAY[locale]["dissolve"])
     names = [
         index.kb.get(c.split(":")[1]).name  # type: ignore[union-attr]
@@ -152,7 +155,7 @@ async def test_a_complaint_is_offered_a_petition_and_an_action_word_keeps_its_me
         if c.startswith("proc:")
     ]
 
-    assert complaint.kind == "complaint"
+    assert (complaint.kind, slow.kind) == ("complaint", "complaint")
     assert choices(complaint)[:2] == ["menu:petition", "human"]
     assert any("giải thể" in name.lower() for name in names)
     assert not any("thành lập" in name.lower() for name in names)
