@@ -390,6 +390,26 @@ class _Doc:
     english_lengths: tuple[float, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """What a question says, worked out once for all its candidates (``_coverage``)."""
+
+    weighted: tuple[tuple[str, float], ...]
+    """Its content words but the stopwords, in order, with their IDF."""
+    total: float
+    pairs: tuple[tuple[str, float], ...]
+    """Its word pairs that some record has, with their IDF."""
+    pair_total: float
+    unions: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+
+    def with_defaults(self, asked: frozenset[str], default: frozenset[str]) -> frozenset[str]:
+        """The asked terms and a name part's default ones (a few distinct sets per question)."""
+        found = self.unions.get(default)
+        if found is None:
+            found = self.unions[default] = asked | default
+        return found
+
+
 @dataclass(slots=True)
 class _Query:
     folded: str
@@ -406,6 +426,10 @@ class _Query:
 
 
 _PATTERNS = [(re.compile(pattern), expansion) for pattern, expansion in PATTERN_SYNONYMS]
+_SYNONYM_LIST = list(SYNONYMS.items())
+_SYNONYMS_BY_FIRST: dict[str, list[int]] = defaultdict(list)
+for _i, (_phrase, _) in enumerate(_SYNONYM_LIST):
+    _SYNONYMS_BY_FIRST[_phrase.split()[0]].append(_i)
 _PART_SPLIT = re.compile(r";|\.\s|\s-\s|\n")
 
 
@@ -439,10 +463,14 @@ def _longest_run(query: Sequence[str], name: dict[str, tuple[int, ...]]) -> int:
     best = 0
     previous: dict[int, int] = {}
     for q in query:
-        current = {j: previous.get(j - 1, 0) + 1 for j in name.get(q, ())}
-        if current:
-            best = max(best, *current.values())
-        previous = current
+        at = name.get(q)
+        if not at:
+            previous = {}
+            continue
+        previous = {j: previous.get(j - 1, 0) + 1 for j in at}
+        longest = max(previous.values())
+        if longest > best:
+            best = longest
     return best
 
 
@@ -654,6 +682,10 @@ class ProcedureIndex:
             pause()
         self._names_folded = [d.name_folded for d in self._docs]
         self._prior_by_code = {d.procedure.code: d.prior for d in self._docs}
+        # A name part's words with their IDF, and its total, as the candidates need them.
+        self._share_totals: dict[tuple[str, ...], tuple[float, tuple[tuple[str, float], ...]]]
+        self._share_totals = {}
+        self._action_ids: dict[str, np.ndarray] = {}
         self._taught_by_folded = self._taught_questions(self.taught)
 
     # Building -----------------------------------------------------------------------------
@@ -809,7 +841,9 @@ class ProcedureIndex:
             weights[term] = 1.0
         padded = f" {rest} "
         rewrites = []
-        found = [(p, e) for p, e in SYNONYMS.items() if f" {p} " in padded]
+        # Only a phrase whose first word the question has can be in it (in the glossary's order).
+        maybe = sorted({i for w in set(content) for i in _SYNONYMS_BY_FIRST.get(w, ())})
+        found = [_SYNONYM_LIST[i] for i in maybe if f" {_SYNONYM_LIST[i][0]} " in padded]
         # A sentence shape stands for its first word ("chuyển ... thành" for "chuyển").
         for pattern, expansion in _PATTERNS:
             match = pattern.search(rest)
@@ -927,12 +961,14 @@ class ProcedureIndex:
         asked_forms = business_forms(query.folded)
         asked_levels = government_levels(query.folded)
         asked = frozenset(query.weights)
-        said = {w: self._idf.get(w, self._max_idf) for w in query.content if w not in STOPWORDS}
+        said = self._said(query)
+        # The question's words with their IDF (as the situations weigh them).
+        words = dict(said.weighted)
         out = []
         for i in top:
             doc = self._docs[int(i)]
             coverage, pair_coverage, name_coverage = self._coverage(
-                query, doc, asked, defaults_meant=not asked_actions
+                query, doc, asked, defaults_meant=not asked_actions, said=said
             )
             features = Features(
                 lexical=min(float(raw[i]) / self_score, 1.0),
@@ -945,7 +981,7 @@ class ProcedureIndex:
                 general=float(doc.sectors <= asked_sectors),
                 form=_form_agreement(asked_forms, doc.forms),
                 level=_form_agreement(asked_levels, doc.levels),
-                situation=self._situation(said, doc),
+                situation=self._situation(words, doc),
                 english=self._english(query.english, doc),
             )
             out.append((doc, features))
@@ -955,12 +991,19 @@ class ProcedureIndex:
         self, top: np.ndarray, raw: np.ndarray, asked: frozenset[str]
     ) -> np.ndarray:
         """Adds the best records that do the asked action (a long question can bury them)."""
-        found = [self._contributions[a][0] for a in asked if a in self._contributions]
+        found = [self._doing(a) for a in asked if a in self._contributions]
         if not found:
             return top
-        ids = np.unique(np.concatenate(found))
+        ids = found[0] if len(found) == 1 else np.unique(np.concatenate(found))
         best = ids[np.argsort(-raw[ids], kind="stable")[:_ACTION_DEPTH]]
         return np.union1d(top, best[raw[best] > 0])
+
+    def _doing(self, action: str) -> np.ndarray:
+        """The records that have an action term, sorted (worked out once per term)."""
+        ids = self._action_ids.get(action)
+        if ids is None:
+            ids = self._action_ids[action] = np.unique(self._contributions[action][0])
+        return ids
 
     def _situation_scores(self, query: _Query) -> np.ndarray:
         """Each record's BM25 score over its situations alone."""
@@ -1005,35 +1048,55 @@ class ProcedureIndex:
     def _self_score(self, query: _Query) -> float:
         return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
 
+    def _said(self, query: _Query) -> _Said:
+        """The question's words and word pairs with their IDF, for all its candidates."""
+        idf = self._idf
+        weighted = tuple(
+            (w, idf.get(w, self._max_idf)) for w in query.content if w not in STOPWORDS
+        )
+        pairs = tuple((p, idf[p]) for p in _pairs(query.content) if p in idf)
+        return _Said(
+            weighted,
+            sum(x for _, x in weighted),
+            pairs,
+            sum(x for _, x in pairs),
+        )
+
     def _coverage(
-        self, query: _Query, doc: _Doc, asked: frozenset[str], *, defaults_meant: bool
+        self,
+        query: _Query,
+        doc: _Doc,
+        asked: frozenset[str],
+        *,
+        defaults_meant: bool,
+        said: _Said | None = None,
     ) -> tuple[float, float, float]:
         """How much of the question the record explains, of its word pairs, and of the name.
 
         ``asked``: the question's terms; ``defaults_meant``: it names no action, so a name's
-        "thành lập" / "cấp mới" / "lần đầu" count as asked.
+        "thành lập" / "cấp mới" / "lần đầu" count as asked; ``said``: ``_said(query)``,
+        worked out once for all the candidates.
         """
-        words = [w for w in query.content if w not in STOPWORDS]
-        idf = self._idf
-        total = sum(idf.get(w, self._max_idf) for w in words)
-        if not total:
+        said = said if said is not None else self._said(query)
+        if not said.total:
             return 0.0, 0.0, 0.0
-        explained = set(doc.all_words)
-        for said, meant in query.rewrites:
-            if meant <= doc.all_words:
-                explained |= said
-        covered = sum(idf.get(w, self._max_idf) for w in words if w in explained)
-        pairs = [p for p in _pairs(query.content) if p in idf]
-        pair_total = sum(idf[p] for p in pairs)
-        pair_cov = sum(idf[p] for p in pairs if p in doc.name_pairs) / pair_total if pairs else 0.0
+        explained = doc.all_words
+        grown = [words for words, meant in query.rewrites if meant <= doc.all_words]
+        if grown:
+            explained = explained.union(*grown)
+        covered = sum(x for w, x in said.weighted if w in explained)
+        pairs = said.pairs
+        pair_cov = (
+            sum(x for p, x in pairs if p in doc.name_pairs) / said.pair_total if pairs else 0.0
+        )
         # The best-said name part, or everyday name said in full: it names the record too.
         names = [
-            (part, asked | default if defaults_meant else asked)
+            (part, said.with_defaults(asked, default) if defaults_meant else asked)
             for part, default in zip(doc.part_contents, doc.part_defaults, strict=True)
         ]
         names += [(everyday, asked) for everyday in doc.alias_contents]
-        name_cov = max((self._share(name, said) for name, said in names), default=0.0)
-        return covered / total, pair_cov, name_cov
+        name_cov = max((self._share(name, terms) for name, terms in names), default=0.0)
+        return covered / said.total, pair_cov, name_cov
 
     def _situation(self, words: dict[str, float], doc: _Doc) -> float:
         """How well the best of the record's situations and the question say the same thing.
@@ -1053,11 +1116,14 @@ class ProcedureIndex:
                 best = max(best, 2 * shared / (total + length))
         return best * min(1.0, len(words) / _SITUATION_WORDS)
 
-    def _share(self, words: Sequence[str], said: frozenset[str]) -> float:
+    def _share(self, words: tuple[str, ...], said: frozenset[str]) -> float:
         """The share of ``words`` (by IDF) that are in ``said``."""
-        idf = self._idf
-        total = sum(idf.get(w, 0.0) for w in words) or 1.0
-        return sum(idf.get(w, 0.0) for w in words if w in said) / total
+        found = self._share_totals.get(words)
+        if found is None:
+            weighted = tuple((w, self._idf.get(w, 0.0)) for w in words)
+            found = self._share_totals[words] = (sum(x for _, x in weighted) or 1.0, weighted)
+        total, weighted = found
+        return sum(x for w, x in weighted if w in said) / total
 
     def search(self, question: str, *, k: int = 3) -> SearchResult:
         """Ranks procedures for a question and decides whether to answer, offer or decline."""
