@@ -28,6 +28,7 @@ SAY = {
         "complaint": "làm ăn kiểu gì mà chậm thế",
         "slow": "hồ sơ của tôi 3 tháng chưa xong",
         "cancel": "thôi",
+        "person": "cho tôi gặp cán bộ",
         "dissolve": "giai the cong ty tnhh",
         "more": "cho tôi hỏi thêm về hồ sơ đã gửi",
     },
@@ -44,6 +45,7 @@ SAY = {
         "complaint": "this is unacceptable, still waiting",
         "slow": "my application has been stuck for 3 months",
         "cancel": "cancel",
+        "person": "talk to a person",
         "dissolve": "dissolve a limited company",
         "more": "I have a question about what I sent",
     },
@@ -128,6 +130,9 @@ async def test_words_work_as_well_as_commands(
     [cancelled] = await world.say(said["cancel"])
     [looked_up] = await world.say(said["look_up"])
     [sessions_list] = await world.say(said["book"])
+    if locale == "en":
+        await world.say("/en", user="502")
+    [person] = await world.say(said["person"], user="502")
 
     assert menu.text == t("menu.title", locale) and "menu:petition" in choices(menu)
     assert "pf:topic:thue" in choices(petition)
@@ -135,6 +140,9 @@ async def test_words_work_as_well_as_commands(
     assert cancelled.text == t("menu.cancelled_petition", locale)
     assert sessions_list.kind == "booking:sessions"
     assert looked_up.text == t("petition.lookup_none", locale)
+    # In office hours, with a staff group: an officer is asked to join the chat.
+    assert person.kind == "handoff:waiting"
+    assert person.text.startswith(t("handoff.waiting", locale, minutes=5, phone="")[:30])
 
 
 @pytest.mark.parametrize("door", DOORS)
