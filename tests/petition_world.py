@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from support import Clock
 from troly.bot.dialogue import Dialogue
 from troly.bot.followups import Followups, TickReport
-from troly.bot.messages import Attachment, Incoming, Reply, reply_from_payload
+from troly.bot.messages import Attachment, Channel, Door, Incoming, Reply, reply_from_payload
 from troly.bot.petitions.model import Petition
 from troly.bot.settings import Settings
 from troly.bot.staff import add_staff
@@ -60,6 +61,9 @@ class World:
     settings: Settings = field(
         default_factory=lambda: Settings(environment="test", staff_chat_id=int(GROUP))
     )
+    channel: Channel = "telegram"
+    """The business's door: Telegram, or the web (``door="kiosk"``: the kiosk's screen)."""
+    door: Door | None = None
 
     def __post_init__(self) -> None:
         self.dialogue = Dialogue(
@@ -82,6 +86,19 @@ class World:
         self._event = 0
         self._topic_ids = 500
         self._own: set[int] = set()
+        self._edits: list[tuple[int, Reply]] = []
+
+    async def edits(self) -> list[tuple[Sent, Reply]]:
+        """The edits written so far: each with the message it rewrites, and its new form."""
+        await self.sent()
+        found = []
+        async with self.sessions() as session:
+            for row_id, reply in self._edits:
+                row = await session.get(OutboxMessage, row_id)
+                assert row is not None
+                old = Sent(row.channel, row.recipient, row.thread, reply_from_payload(row.payload))
+                found.append((old, reply))
+        return found
 
     async def roster(self) -> None:
         async with self.sessions.begin() as session:
@@ -99,15 +116,21 @@ class World:
             )
 
     async def say(self, text: str, *, user: str = BUSINESS) -> list[Reply]:
-        return await self._handle(Incoming(channel="telegram", user_id=user, text=text))
+        return await self._handle(
+            Incoming(channel=self.channel, user_id=user, text=text, door=self.door)
+        )
 
     async def send_file(self, name: str, *, text: str | None = None) -> list[Reply]:
         file = Attachment("document", f"file-{name}", name=name, mime_type="application/pdf")
-        incoming = Incoming(channel="telegram", user_id=BUSINESS, text=text, attachments=(file,))
+        incoming = Incoming(
+            channel=self.channel, user_id=BUSINESS, text=text, attachments=(file,), door=self.door
+        )
         return await self._handle(incoming)
 
     async def press(self, choice: str, *, user: str = BUSINESS) -> list[Reply]:
-        return await self._handle(Incoming(channel="telegram", user_id=user, choice=choice))
+        return await self._handle(
+            Incoming(channel=self.channel, user_id=user, choice=choice, door=self.door)
+        )
 
     async def staff_press(
         self, user: str, choice: str, *, thread: str | None = None
@@ -159,7 +182,11 @@ class World:
         return await self.tick()
 
     async def sent(self) -> list[Sent]:
-        """Outbox rows written since the last call, other than the dialogue's own replies."""
+        """Outbox rows written since the last call, other than the dialogue's own replies.
+
+        Edits of earlier messages (a card rewritten after a claim) are kept aside, for
+        ``edits()``: they are not new messages.
+        """
         async with self.sessions() as session:
             rows = (
                 await session.execute(
@@ -172,6 +199,9 @@ class World:
             for row in rows:
                 self._seen = row.id
                 if row.id in self._own:
+                    continue
+                if row.edit_of is not None:
+                    self._edits.append((row.edit_of, reply_from_payload(row.payload)))
                     continue
                 out.append(
                     Sent(row.channel, row.recipient, row.thread, reply_from_payload(row.payload))
@@ -208,4 +238,6 @@ class World:
         await self.press("pf:public:0", user=user)
         await self.press("pf:consent:0", user=user)
         [filed] = await self.press("pf:submit", user=user)
-        return filed.text.split("Mã theo dõi: ")[1].split()[0]
+        found = re.search(r"\bPA-[0-9A-Z]{6}\b", filed.text)  # "Mã theo dõi:", "Tracking code:"
+        assert found is not None, filed.text
+        return found.group(0)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from console_support import PASSWORD, PEOPLE, add_people
@@ -92,4 +93,10 @@ async def test_a_telegram_petition_claimed_and_answered_in_the_console(tmp_path:
             )
             topic = {m.get("message_thread_id") for m in fake.sent_to(GROUP)}
             assert len(topic) == 1 and None not in topic  # all in the petition's own topic
+            # Claimed in the console, the card in the group says so and offers no «Nhận».
+            await fake.wait_until(lambda: bool(fake.sent_to(GROUP)[0]["edits"]), timeout=10)
+            card = fake.sent_to(GROUP)[0]
+            assert "Người xử lý: Nguyễn Thị Lan" in card["text"]
+            with pytest.raises(AssertionError, match="no button"):
+                _button(card, "ps:claim:")
             await runtime.outbox.settle()

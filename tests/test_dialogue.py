@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from support import Chat, Clock, choices
 from troly.bot.dialogue import Dialogue
 from troly.bot.messages import Attachment, Incoming
+from troly.bot.outbox import Outbox
 from troly.bot.settings import Settings
+from troly.bot.storage.database import session_factory
 from troly.bot.storage.models import Conversation, OutboxMessage, QuestionLog
 from troly.bot.texts import t
+from troly.bot.wiring import open_petition
 from troly.knowledge.index import ProcedureIndex
 
 
@@ -206,6 +212,44 @@ async def test_state_and_replies_are_written_in_one_transaction(
     assert conversation.version == 1
     assert [r.status for r in rows] == ["pending"]
     assert rows[0].payload["kind"] == "procedure:1.008510"
+
+
+async def test_a_web_question_is_five_statements_the_open_petition_asked_with_the_conversation(
+    engine: AsyncEngine, index: ProcedureIndex, clock: Clock
+) -> None:
+    sessions = session_factory(engine)
+    outbox = Outbox(sessions=sessions, senders={}, clock=clock)
+    dialogue = Dialogue(
+        sessions=sessions,
+        index=index,
+        settings=Settings(environment="test"),
+        clock=clock,
+        open_petition=open_petition(),
+        may_hold=outbox.may_hold,
+    )
+    await dialogue.handle(Incoming(channel="web", user_id="an", text="xin chào", event_id="m1"))
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        verb = statement.split()[0]
+        tables = sorted(set(re.findall(r"(?:FROM|INTO|UPDATE) (\w+)", statement)))
+        statements.append(f"{verb} {'+'.join(tables)}")
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        question = Incoming(channel="web", user_id="an", text="khôi phục mã số thuế", event_id="m2")
+        handled = await dialogue.handle(question, in_response=True)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert handled.replies[0].kind == "procedure:1.008510"
+    # The web chat's rows are never held: no release; the open petition rides along.
+    assert statements == [
+        "INSERT processed_events",
+        "SELECT conversations+petitions",
+        "INSERT question_log",
+        "INSERT outbox",
+        "UPDATE conversations",
+    ]
 
 
 async def test_one_users_messages_are_handled_in_order_under_concurrency(

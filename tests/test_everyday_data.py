@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from troly.knowledge.aliases import EVERYDAY, Everyday, parse_everyday
-from troly.knowledge.index import Decision, ProcedureIndex
+from troly.knowledge.index import Decision, ProcedureIndex, english_stem
 from troly.knowledge.records import KnowledgeBase
 from troly.knowledge.vocabulary import VocabularyError, parse_pairs
 
@@ -71,6 +71,19 @@ def test_a_situation_leads_to_its_record_though_the_question_never_names_it(
     assert found.matches[0].procedure.code == SURPLUS
 
 
+def test_a_short_question_inside_a_long_situation_keeps_the_record_it_names(
+    kb: KnowledgeBase,
+) -> None:
+    # "Đăng ký thay đổi nội dung đăng ký hộ kinh doanh" (2.000720) with a situation that holds
+    # every word of the question: the question names the registration, it describes no change.
+    situation = "hộ kinh doanh đã đăng ký nay đổi địa chỉ, đổi ngành nghề, cần đăng ký lại"
+    index = _index_with(kb, "2.000720", Everyday(situations=(situation,)))
+
+    found = index.search("đăng ký hộ kinh doanh")
+
+    assert (found.decision, found.matches[0].procedure.code) == (Decision.ANSWER, "1.001612")
+
+
 def test_an_english_name_is_read_through_the_glossary_like_an_english_question(
     kb: KnowledgeBase,
 ) -> None:
@@ -79,6 +92,35 @@ def test_an_english_name_is_read_through_the_glossary_like_an_english_question(
     taught = _index_with(kb, "1.001612", Everyday(english=("register a small family shop",)))
     found = taught.search(question)
     assert (found.decision, found.matches[0].procedure.code) == (Decision.ANSWER, "1.001612")
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [
+        ("registered", "regist"),
+        ("registration", "regist"),
+        ("transshipped", "transs"),
+        ("licence", "licens"),
+        ("business", "busine"),
+    ],
+)
+def test_english_words_are_compared_by_their_stems(word: str, stem: str) -> None:
+    assert english_stem(word) == stem
+
+
+def test_an_english_question_meets_an_english_name_however_each_is_inflected(
+    kb: KnowledgeBase,
+) -> None:
+    # 1.007850: customs for goods transshipped at a seaport. "transshipped" is in no glossary.
+    question = "containers transshipped at a Vietnamese seaport"
+    named = _index_with(kb, "1.007850", Everyday(english=("transshipment at seaports",)))
+    unnamed = _index_with(kb, "1.007850", Everyday())
+
+    def english(index: ProcedureIndex) -> float:
+        found = index.candidate_features(question)
+        return max((f.english for p, f in found if p.code == "1.007850"), default=0.0)
+
+    assert (english(unnamed), english(named) > 0.5) == (0.0, True)
 
 
 def test_a_bad_glossary_line_is_refused_with_its_file_and_line() -> None:

@@ -45,7 +45,7 @@ async def test_rows_outside_the_window_are_held_in_order_and_released_by_the_nex
     outbox = Outbox(sessions=sessions, senders={"zalo_oa": sender}, clock=clock,
                     windows={"zalo_oa": WEEK})  # fmt: skip
     dialogue = Dialogue(sessions=sessions, index=index, settings=Settings(environment="test"),
-                        clock=clock)  # fmt: skip
+                        clock=clock, may_hold=outbox.may_hold)  # fmt: skip
     handled = await dialogue.handle(Incoming(channel="zalo_oa", user_id="u1", text="/menu"))
     await outbox.deliver(handled.outbox_ids)
     clock.advance(days=7, seconds=1)
@@ -62,6 +62,25 @@ async def test_rows_outside_the_window_are_held_in_order_and_released_by_the_nex
     assert [s for s, _ in await _rows(sessions)] == ["sent"] * 4
 
 
+def test_only_a_channel_with_a_window_or_a_sender_that_may_hold_holds_rows(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    class NeverHolds(RecordingSender):
+        holds = False
+
+    senders = {
+        "zalo_oa": RecordingSender(),
+        "telegram": NeverHolds(),
+        "zalo_bot": RecordingSender(),
+    }
+    outbox = Outbox(sessions=sessions, senders=senders, clock=Clock(), windows={"zalo_oa": WEEK})
+    held = {
+        channel: outbox.may_hold(channel) for channel in ("zalo_oa", "telegram", "zalo_bot", "web")
+    }
+    # The web chat is pulled, never sent: nothing of it is ever held.
+    assert held == {"zalo_oa": True, "telegram": False, "zalo_bot": True, "web": False}
+
+
 async def test_a_platform_window_refusal_holds_and_a_returning_user_is_never_stranded(
     sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex
 ) -> None:
@@ -70,7 +89,7 @@ async def test_a_platform_window_refusal_holds_and_a_returning_user_is_never_str
     outbox = Outbox(sessions=sessions, senders={"zalo_oa": sender}, clock=clock,
                     windows={"zalo_oa": WEEK})  # fmt: skip
     dialogue = Dialogue(sessions=sessions, index=index, settings=Settings(environment="test"),
-                        clock=clock)  # fmt: skip
+                        clock=clock, may_hold=outbox.may_hold)  # fmt: skip
     await dialogue.handle(Incoming(channel="zalo_oa", user_id="u1", text="/menu"))
     sender.fail_next(Held())
     report = await outbox.deliver_due()

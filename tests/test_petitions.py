@@ -101,6 +101,11 @@ async def test_the_whole_life_of_a_petition(world: World) -> None:
         (GROUP, f"👤 Lan xử lý phản ánh {code}."),
         (BUSINESS, f"👤 Phản ánh {code} đã có cán bộ nhận xử lý."),
     ]
+    # The card itself is rewritten: it names the officer and offers no «Nhận xử lý».
+    [(edited, now_says)] = await world.edits()
+    assert (edited.text, edited.choices()) == (card.text, card.choices())
+    assert "Người xử lý: Lan" in now_says.text
+    assert f"ps:claim:{code}" not in choices(now_says)
 
     # Relay both ways: staff write in the topic, the business answers with a button.
     [ok] = await world.staff_say(AGENT, "Đề nghị gửi bản sao hợp đồng thuê đất.", thread=thread)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 
 from fakes.telegram_server import TelegramFake
@@ -288,3 +289,40 @@ async def test_a_photo_and_a_pdf_staff_post_in_the_topic_reach_the_business(
             assert status["text"].count("Cán bộ trao đổi") == 2
         assert fake.errors == []
         assert fake.unanswered_callbacks() == []
+
+
+async def test_after_a_claim_the_card_itself_names_the_officer_and_offers_no_claim(
+    tmp_path: Path,
+) -> None:
+    async with TelegramFake(local_mode=True) as fake:
+        fake.add_group(GROUP, "Cán bộ PAKN", forum=True, bot_can_manage_topics=True)
+        async with _app(tmp_path, fake):
+            code = await _file_anonymously(
+                fake, topic="xaydung", description="Hồ sơ cấp phép chậm 20 ngày", public="0"
+            )
+            await fake.wait_until(lambda: len(fake.sent_to(GROUP)) >= 1, timeout=10)
+            card = fake.sent_to(GROUP)[0]
+            assert _button(card, "ps:claim:") == f"ps:claim:{code}"
+
+            await fake.user_presses(
+                AGENT, int(card["message_id"]), f"ps:claim:{code}", chat_id=GROUP
+            )
+            await fake.wait_until(lambda: bool(fake.sent_to(GROUP)[0]["edits"]), timeout=10)
+            edited = fake.sent_to(GROUP)[0]
+            edits = [c for c in fake.calls if c.method.lower() == "editmessagetext"]
+
+            # The same message, rewritten: who took it, and the actions left without «Nhận».
+            assert (edited["message_id"], len(edits)) == (card["message_id"], 1)
+            assert "Người xử lý: Lan" in edited["text"]
+            assert "Người xử lý" not in edited["edits"][0]["text"]
+            choices = [
+                b["callback_data"] for row in edited["reply_markup"]["inline_keyboard"] for b in row
+            ]
+            assert f"ps:claim:{code}" not in choices and f"ps:answer:{code}" in choices
+            # The button is gone from the card: the fake (as Telegram) has nothing to press.
+            with pytest.raises(ValueError, match="no button"):
+                await fake.user_presses(
+                    AGENT, int(card["message_id"]), f"ps:claim:{code}", chat_id=GROUP
+                )
+        assert fake.unanswered_callbacks() == []
+        assert fake.errors == []

@@ -192,6 +192,9 @@ async def test_staff_look_up_a_booking_code_in_the_group(world: World) -> None:
     assert "phản ánh" not in booking_status.text.lower()
     [petition_status] = await world.staff_say(AGENT, f"/tracuu {a}", thread=None)
     assert a in petition_status.text
+    # The English alias the staff's English texts name does the same.
+    [in_english] = await world.staff_say(AGENT, f"/status {a}", thread=None)
+    assert in_english.text == petition_status.text
     # Someone off the roster learns nothing from the group.
     [nothing] = await world.staff_say("99", f"/tracuu {code}", thread=None)
     assert nothing.text.startswith("Không tìm thấy mã này")

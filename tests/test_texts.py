@@ -24,10 +24,13 @@ def _calls() -> list[tuple[str, str, set[str], bool]]:
     for path in SRC.rglob("*.py"):
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
+            # ``t("key", …)``, and a door's ``ctx.say("key", …)`` (the same key, or its variant).
             if (
                 isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "t"
+                and (
+                    (isinstance(node.func, ast.Name) and node.func.id == "t")
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == "say")
+                )
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)

@@ -255,12 +255,14 @@ async def _file_on_the_bot(chat: BotChat) -> tuple[Said, str]:
 
 
 async def _topic_texts(rt: Runtime, code: str) -> list[str]:
-    """What was queued for the petition's topic in the staff group (Telegram, not running)."""
+    """What was queued for the petition's topic in the staff group (Telegram, not running);
+    the card's rewrite after a claim is an edit of the card, not a message of its own."""
     async with rt.sessions() as session:
         rows = await session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.channel == "telegram")
             .where(OutboxMessage.thread == f"topic:petition:{code}")
+            .where(OutboxMessage.edit_of.is_(None))
             .order_by(OutboxMessage.id)
         )
         return [reply_from_payload(row.payload).text for row in rows]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot.cards import (
@@ -20,6 +21,7 @@ from troly.bot.cards import (
     render_card,
     section_page,
 )
+from troly.bot.choice_labels import ELLIPSIS, short_labels
 from troly.bot.messages import Button, Reply
 from troly.bot.province.details import ProvinceDetails
 from troly.bot.storage.models import QuestionLog
@@ -29,7 +31,6 @@ from troly.knowledge.folding import basic_fold
 from troly.knowledge.index import Decision, ProcedureIndex, SearchResult
 from troly.knowledge.records import Procedure
 
-MAX_CHOICE_LABEL = 60
 MASKED_NUMBER = "[số]"
 MASKED_EMAIL = "[email]"
 # A procedure code (1.001234) is kept; a run of 9 or more digits, with single spaces, dots or
@@ -62,18 +63,36 @@ def log_question(
     session: AsyncSession, result: SearchResult, *, channel: str, now: datetime
 ) -> None:
     """Adds the question's log row to the session (the caller's transaction commits it)."""
+    session.add(QuestionLog(**log_row(result, channel=channel, now=now)))
+
+
+async def write_log(
+    session: AsyncSession, result: SearchResult, *, channel: str, now: datetime
+) -> None:
+    """Writes the question's log row at once, on the session's connection.
+
+    One statement without the unit of work: the dialogue's way, on every question.
+    """
+    db = await session.connection()
+    await db.execute(_INSERT_LOG, log_row(result, channel=channel, now=now))
+
+
+_LOG_TABLE: Table = QuestionLog.__table__  # type: ignore[assignment]
+_INSERT_LOG = insert(_LOG_TABLE)
+
+
+def log_row(result: SearchResult, *, channel: str, now: datetime) -> dict[str, Any]:
+    """The columns of a question's log row: the folded question, never who asked."""
     best = result.best
-    session.add(
-        QuestionLog(
-            asked_at=now,
-            channel=channel,
-            folded=logged_text(result),
-            aspect=result.aspect.value,
-            decision=result.decision.value,
-            best_code=best.code if best else None,
-            best_score=result.best_score,
-        )
-    )
+    return {
+        "asked_at": now,
+        "channel": channel,
+        "folded": logged_text(result),
+        "aspect": result.aspect.value,
+        "decision": result.decision.value,
+        "best_code": best.code if best else None,
+        "best_score": result.best_score,
+    }
 
 
 async def forget_questions_before(session: AsyncSession, *, before: datetime) -> int:
@@ -111,12 +130,6 @@ def search_and_log(
     return result
 
 
-def choice_label(name: str) -> str:
-    """A button label for a procedure name, short enough for a phone."""
-    name = " ".join(name.split())
-    return name if len(name) <= MAX_CHOICE_LABEL else name[: MAX_CHOICE_LABEL - 1] + "…"
-
-
 def reply_for(
     result: SearchResult, locale: str, *, details: ProvinceDetails | None = None
 ) -> Reply:
@@ -126,15 +139,25 @@ def reply_for(
     if result.reply_kind is not None:
         return standard_reply(result.reply_kind, locale)
     if result.decision is Decision.CHOOSE and result.choices:
-        lines = [t("ask.choose", locale)]
+        # Each name once, on its button, by what tells it apart; the shared words above.
+        procedures = [match.procedure for match in result.choices]
+        # Two records of one name: told apart by their level, else who decides, else the code.
+        apart = [
+            (", ".join(p.level_names).lower() or p.code, p.authority or p.code, p.code)
+            for p in procedures
+        ]
+        short = short_labels([p.name for p in procedures], apart=apart)
+        if short.lead:
+            text = t("ask.choose_lead", locale, lead=short.lead)
+        else:
+            text = t("ask.choose", locale)
         rows = []
-        for number, match in enumerate(result.choices, start=1):
-            p = match.procedure
-            lines.append(t("ask.choice_line", locale, number=number, name=p.name, code=p.code))
-            label = f"{number}. {choice_label(p.name)}"
-            rows.append((Button(label, choice=f"proc:{p.code}:{result.aspect.value}"),))
+        for number, (match, label) in enumerate(zip(result.choices, short.labels, strict=True), 1):
+            shown = f"{number}. {ELLIPSIS} {label}" if short.lead else f"{number}. {label}"
+            choice = f"proc:{match.procedure.code}:{result.aspect.value}"
+            rows.append((Button(shown, choice=choice),))
         rows.append((Button(t("button.none_of_these", locale), choice="human"),))
-        return Reply("\n".join(lines), buttons=tuple(rows), kind="choose")
+        return Reply(text, buttons=tuple(rows), kind="choose")
     return Reply(
         t("ask.unknown", locale),
         buttons=((Button(t("button.talk_to_person", locale), choice="human"),),),

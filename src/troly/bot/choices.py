@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -19,6 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from troly.bot.messages import Button, Incoming
 from troly.bot.storage.models import ChoiceMenu, Conversation
 from troly.bot.texts import t
+
+_NUMBERED = re.compile(r"^\d+\. ")
+
+
+def unnumbered(label: str) -> str:
+    """A button's label without the number it carries for the buttons ("2. … hợp danh").
+
+    A door that numbers its choices itself (Zalo Bot, the terminal) gives its own.
+    """
+    return _NUMBERED.sub("", label)
 
 
 def numbered_hint(count: int, locale: str, *, start: int = 1) -> str:
@@ -42,7 +53,9 @@ def numbered_lines(
     for button in buttons:
         if button.choice is not None:
             choices.append(button.choice)
-            lines.append(f"{start + len(choices) - 1}. {button.label}")
+            # A label numbered for the buttons ("2. … hợp danh") takes this list's number.
+            label = unnumbered(button.label)
+            lines.append(f"{start + len(choices) - 1}. {label}")
     for button in buttons:
         if button.url is not None:
             lines.append(f"🔗 {button.label}: {button.url}")

@@ -14,14 +14,15 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from troly.bot.answers import log_question, record_pick
+from troly.bot import conversation_rows as rows_of
+from troly.bot.answers import record_pick, write_log
 from troly.bot.clean import clean_incoming, clean_value
+from troly.bot.conversation_rows import BROKEN_DRAFT, ConversationRows, OpenQuery, Talk
 from troly.bot.effects import Applied, Appliers, EffectResult, apply_effects
 from troly.bot.flows.base import (
     Context,
@@ -34,7 +35,7 @@ from troly.bot.flows.base import (
 )
 from troly.bot.knowledge.live import LiveIndex, as_live
 from troly.bot.messages import Incoming, Reply, reply_from_payload
-from troly.bot.outbox import Queued, enqueue, enqueued, release_held
+from troly.bot.outbox import Queued, enqueue, enqueued, insert_rows, release_held, row_values
 from troly.bot.province.details import ProvinceDetails
 from troly.bot.province.store import DetailsCache
 from troly.bot.router import file_room, known_step, route
@@ -47,12 +48,13 @@ logger = logging.getLogger(__name__)
 
 _LOCKS_KEPT = 4096
 
-OpenPetition = Callable[[AsyncSession, str, str], Awaitable[str | None]]
+OpenPetition = OpenQuery
+"""Builds the query of a chat user's open petition code from the channel and the user id: it
+is asked in the same statement as the conversation."""
 Prefetch = Callable[[Incoming], Awaitable[Mapping[str, object]]]
 """Asks another system, before the message's transaction opens, what its effects may need (a
 dossier's status), keyed for the appliers (``Applied.prefetched``); never raises. No
 transaction, and on SQLite no writer's lock, waits on the network."""
-"""Looks up a chat user's open petition code (session, channel, user id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,9 @@ class Handled:
 
 
 async def _log_question(effect: LogQuestion, applied: Applied) -> EffectResult | None:
-    log_question(applied.session, effect.result, channel=applied.incoming.channel, now=applied.now)
+    await write_log(
+        applied.session, effect.result, channel=applied.incoming.channel, now=applied.now
+    )
     return None
 
 
@@ -106,11 +110,15 @@ class Dialogue:
         appliers: Appliers | None = None,
         open_petition: OpenPetition | None = None,
         prefetch: Prefetch | None = None,
+        may_hold: Callable[[str], bool] | None = None,
     ) -> None:
         self._sessions = sessions
+        # Whether a channel's outbox rows can be held (``Outbox.may_hold``); None: any can.
+        self._may_hold = may_hold
         self._prefetch = prefetch
         # Asked only for a message written outside any flow: "is this for PA-…?".
         self._open_petition = open_petition
+        self._rows = ConversationRows(open_petition)
         self._appliers: Appliers = {**BUILT_IN_APPLIERS, **(appliers or {})}
         # SQLite has one writer: waiting on an asyncio lock is fair and short, where its own
         # busy handler sleeps and retries (seconds of tail latency under load).
@@ -190,7 +198,9 @@ class Dialogue:
                 .order_by(OutboxMessage.id)
             )
             rows = list((await session.execute(query)).scalars())
-            conversation = await _find(session, incoming.channel, incoming.conversation_key)
+            conversation = await self._find(
+                await session.connection(), incoming.channel, incoming.conversation_key
+            )
         room = 0
         state = _load(conversation) if conversation is not None else None
         if state is not None:
@@ -217,32 +227,36 @@ class Dialogue:
     ) -> Handled:
         now = self._clock()
         async with self._sessions.begin() as session:
+            # The statements of every message go straight to the connection (Core): the
+            # unit of work is for what the effects write.
+            db = await session.connection()
             if incoming.event_id is not None:
-                session.add(
-                    ProcessedEvent(
-                        channel=incoming.channel, event_id=incoming.event_id, received_at=now
-                    )
+                await rows_of.record_event(
+                    db, channel=incoming.channel, event_id=incoming.event_id, now=now
                 )
-                await session.flush()
-            conversation = await self._conversation(session, incoming, now)
+            conversation = await self._conversation(db, incoming, now)
             # Replies held outside a platform's window go out now, before the new ones.
-            released = await release_held(
-                session, channel=incoming.channel, recipient=incoming.user_id, now=now
-            )
+            released: list[int] = []
+            if self._may_hold is None or self._may_hold(incoming.channel):
+                released = await release_held(
+                    session, channel=incoming.channel, recipient=incoming.user_id, now=now
+                )
             details = await self.province.current(session)
             context = self._context(incoming.channel, incoming.user_id, now, details)
+            context = replace(context, door=incoming.door)
             if self._open_petition is not None and _free_text(conversation, incoming):
-                found = await self._open_petition(session, incoming.channel, incoming.user_id)
-                context = replace(context, open_petition=found)
+                context = replace(context, open_petition=conversation.open_petition)
             outcome = self._route(conversation, incoming, context)
             applied = Applied(session, now, incoming, outcome.state, self._settings, fetched)
             new_state, added = await apply_effects(outcome.effects, self._appliers, applied)
             replies = (*outcome.replies, *added)
-            self._save(conversation, new_state, now)
+            if incoming.door is not None:
+                # Kept for what reaches this person later (an officer joining the kiosk's chat).
+                new_state = new_state.with_draft(door=incoming.door)
             others = list(enqueued(session))
-            rows = [
-                enqueue(
-                    session,
+            await session.flush()
+            mine = [
+                row_values(
                     channel=incoming.channel,
                     recipient=incoming.reply_to,
                     reply=reply,
@@ -252,8 +266,16 @@ class Dialogue:
                 )
                 for reply in replies
             ]
-            await session.flush()
-            ids = (*released, *(row.id for row in rows))
+            ids = (*released, *await insert_rows(db, mine))
+            await rows_of.save(
+                db,
+                conversation,
+                flow=new_state.flow,
+                step=new_state.step,
+                draft=dict(new_state.draft),
+                locale=new_state.locale,
+                now=now,
+            )
             queued = sorted(Queued(row.id, row.channel, row.recipient) for row in others)
         return Handled(
             ids,
@@ -263,8 +285,15 @@ class Dialogue:
             file_room=file_room(new_state, context) or 0,
         )
 
+    async def _find(self, db: AsyncConnection, channel: str, key: str) -> Talk | None:
+        """The conversation, or None when there is none or its draft cannot be read."""
+        try:
+            return await self._rows.find(db, channel, key)
+        except ValueError:
+            return None
+
     @staticmethod
-    def _route(conversation: Conversation, incoming: Incoming, context: Context) -> Outcome:
+    def _route(conversation: Talk, incoming: Incoming, context: Context) -> Outcome:
         """Runs the message through the conversation's flow.
 
         A conversation whose stored state cannot be loaded (a step the flows no longer have,
@@ -351,62 +380,34 @@ class Dialogue:
         arrives.
         """
         async with self._sessions() as session:
-            conversation = await _find(session, channel, user_id)
+            conversation = await self._find(await session.connection(), channel, user_id)
         state = _load(conversation) if conversation is not None else None
         if state is None:
             return None
         return file_room(state, self._context(channel, user_id, self._clock()))
 
-    async def _conversation(
-        self, session: AsyncSession, incoming: Incoming, now: datetime
-    ) -> Conversation:
-        query = (
-            select(Conversation)
-            .where(Conversation.channel == incoming.channel)
-            .where(Conversation.user_id == incoming.conversation_key)
-            .with_for_update()
-        )
+    async def _conversation(self, db: AsyncConnection, incoming: Incoming, now: datetime) -> Talk:
+        """The sender's conversation, locked, started if there is none.
+
+        Their open petition (for a message written outside any flow) is asked in the same
+        statement.
+        """
+        channel, key, user = incoming.channel, incoming.conversation_key, incoming.user_id
         try:
-            conversation = (await session.execute(query)).scalar_one_or_none()
+            found = await self._rows.lock(db, channel, key, user)
         except ValueError:
             # A draft that is not JSON (edited by hand, written by a broken release): the
             # conversation starts again, which ``_load`` sees from the emptied draft.
-            await session.execute(
-                update(Conversation)
-                .where(Conversation.channel == incoming.channel)
-                .where(Conversation.user_id == incoming.conversation_key)
-                .values(draft=BROKEN_DRAFT)
-            )
-            conversation = (await session.execute(query)).scalar_one_or_none()
-        if conversation is None:
-            conversation = Conversation(
-                channel=incoming.channel,
-                user_id=incoming.conversation_key,
-                locale=normalise_locale(incoming.locale or self._settings.default_locale),
-                flow=None,
-                step=None,
-                draft={},
-                version=0,
-                blocked=False,
-                created_at=now,
-                last_seen_at=now,
-            )
-            session.add(conversation)
-            await session.flush()
-        return conversation
-
-    @staticmethod
-    def _save(conversation: Conversation, state: State, now: datetime) -> None:
-        conversation.flow = state.flow
-        conversation.step = state.step
-        conversation.draft = dict(state.draft)
-        conversation.locale = state.locale
-        conversation.version += 1
-        conversation.blocked = False
-        conversation.last_seen_at = now
+            await rows_of.mark_broken(db, channel, key)
+            found = await self._rows.lock(db, channel, key, user)
+        if found is not None:
+            return found
+        locale = normalise_locale(incoming.locale or self._settings.default_locale)
+        created = await rows_of.create(db, channel, key, locale=locale, now=now)
+        return replace(created, open_petition=await self._rows.ask(db, channel, user))
 
 
-def _free_text(conversation: Conversation, incoming: Incoming) -> bool:
+def _free_text(conversation: Talk, incoming: Incoming) -> bool:
     """Whether a message is typed text outside any flow (not a button, not a command)."""
     text = (incoming.text or "").strip()
     return (
@@ -418,24 +419,7 @@ def _free_text(conversation: Conversation, incoming: Incoming) -> bool:
     )
 
 
-BROKEN_DRAFT: dict[str, Any] = {"": "broken"}
-"""Stands for a draft that could not be read; no step writes an empty key."""
-
-
-async def _find(session: AsyncSession, channel: str, key: str) -> Conversation | None:
-    """The conversation, or None when there is none or its draft cannot be read."""
-    query = (
-        select(Conversation)
-        .where(Conversation.channel == channel)
-        .where(Conversation.user_id == key)
-    )
-    try:
-        return (await session.execute(query)).scalar_one_or_none()
-    except ValueError:
-        return None
-
-
-def _load(conversation: Conversation) -> State | None:
+def _load(conversation: Talk) -> State | None:
     """The stored state, or None when the flows cannot take it as it is."""
     draft = conversation.draft if conversation.draft is not None else {}
     if (

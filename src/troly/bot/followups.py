@@ -98,8 +98,18 @@ async def schedule(
     return True
 
 
-async def cancel(session: AsyncSession, *, ref: str, kinds: Collection[str] | None = None) -> int:
-    """Cancels the pending follow-ups of ``ref`` (of the given kinds); returns how many."""
+async def cancel(
+    session: AsyncSession,
+    *,
+    ref: str,
+    kinds: Collection[str] | None = None,
+    running: int | None = None,
+) -> int:
+    """Cancels the pending follow-ups of ``ref`` (of the given kinds); returns how many.
+
+    ``running`` is the follow-up being handled now, if any: it is spared, since a handler that
+    cancelled its own row would lose its lease and roll its effects back.
+    """
     statement = (
         update(Followup)
         .where(Followup.ref == ref)
@@ -108,6 +118,8 @@ async def cancel(session: AsyncSession, *, ref: str, kinds: Collection[str] | No
     )
     if kinds is not None:
         statement = statement.where(Followup.kind.in_(list(kinds)))
+    if running is not None:
+        statement = statement.where(Followup.id != running)
     result = await session.execute(statement)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

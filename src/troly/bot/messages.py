@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Channel = Literal["telegram", "zalo_bot", "zalo_oa", "web", "cli", "console"]
+Door = Literal["kiosk"]
+"""A door within a channel that speaks its own way (the kiosk: the web channel's screen)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,8 @@ class Incoming:
     ``event_id`` identifies the platform delivery so a redelivery is handled once.
     ``chat_id`` is set when the message comes from a group (the staff group) rather than a
     private chat, and ``thread`` names the group's topic; replies go back there.
+    ``door`` names a door within the channel that speaks its own way: ``"kiosk"``, the
+    service center's touch screen on the web channel (no keyboard commands, big buttons).
     """
 
     channel: Channel
@@ -44,6 +48,7 @@ class Incoming:
     display_name: str | None = None
     chat_id: str | None = None
     thread: str | None = None
+    door: Door | None = None
 
     @property
     def in_group(self) -> bool:

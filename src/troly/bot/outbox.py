@@ -30,10 +30,21 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import ColumnElement, String, cast, delete, exists, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Table,
+    cast,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from troly.bot.messages import (
@@ -55,6 +66,8 @@ HELD = "held"
 WAITING_FOR_USER = "waiting for the user"
 BASE_BACKOFF = 2.0
 MAX_BACKOFF = 600.0
+FIRST_ROWS = 5
+NOTHING_TO_EDIT = "nothing to edit"
 
 
 class RetryLater(Exception):
@@ -84,26 +97,69 @@ def enqueue(
     now: datetime,
     thread: str | None = None,
     delivered: bool = False,
+    edit_of: int | None = None,
 ) -> OutboxMessage:
     """Adds a reply for delivery to the caller's transaction (it is sent after the commit).
 
     ``delivered``: the caller delivers it itself (the web chat's HTTP response); the row is
     written as sent, a copy for a retried request, so no poll or sweep can send it again.
+    ``edit_of``: the row is an edit: the message sent for that row (same recipient) is
+    rewritten with this reply's text and buttons, where the platform can edit (Telegram).
     """
     row = OutboxMessage(
-        channel=channel,
-        recipient=recipient,
-        thread=thread,
-        payload=reply_to_payload(reply),
-        status="sent" if delivered else "pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        sent_at=now if delivered else None,
+        **row_values(
+            channel=channel,
+            recipient=recipient,
+            reply=reply,
+            now=now,
+            thread=thread,
+            delivered=delivered,
+            edit_of=edit_of,
+        )
     )
     session.add(row)
     session.info.setdefault(ENQUEUED, []).append(row)
     return row
+
+
+def row_values(
+    *,
+    channel: str,
+    recipient: str,
+    reply: Reply,
+    now: datetime,
+    thread: str | None = None,
+    delivered: bool = False,
+    edit_of: int | None = None,
+) -> dict[str, Any]:
+    """The columns of a new outbox row (``enqueue`` explains ``delivered`` and ``edit_of``)."""
+    return {
+        "channel": channel,
+        "recipient": recipient,
+        "thread": thread,
+        "payload": reply_to_payload(reply),
+        "status": "sent" if delivered else "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "sent_at": now if delivered else None,
+        "edit_of": edit_of,
+    }
+
+
+async def insert_rows(db: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Writes outbox rows (``row_values``) on a connection, in order; returns their ids.
+
+    The dialogue's own replies take this way: a statement each, without the unit of work.
+    """
+    ids: list[int] = []
+    for values in rows:
+        ids.append(int((await db.execute(_INSERT_ROW, values)).scalar_one()))
+    return ids
+
+
+_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_INSERT_ROW = insert(_TABLE).returning(_TABLE.c.id)
 
 
 async def forget_before(session: AsyncSession, *, before: datetime) -> int:
@@ -163,6 +219,28 @@ async def forget_sent_in(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def first_of_kind(
+    session: AsyncSession, *, channel: str, recipient: str, thread: str, kind: str
+) -> int | None:
+    """The id of the first row sent (or to send) in ``thread`` whose reply is of ``kind``.
+
+    A petition's card opens its topic: it is among the topic's first rows, never an edit.
+    """
+    query = (
+        select(OutboxMessage.id, OutboxMessage.payload)
+        .where(OutboxMessage.channel == channel)
+        .where(OutboxMessage.recipient == recipient)
+        .where(OutboxMessage.thread == thread)
+        .where(OutboxMessage.edit_of.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(FIRST_ROWS)
+    )
+    for row_id, payload in (await session.execute(query)).all():
+        if isinstance(payload, dict) and payload.get("kind") == kind:
+            return int(row_id)
+    return None
+
+
 def enqueued(session: AsyncSession) -> list[OutboxMessage]:
     """The outbox rows ``enqueue`` added in this session (to deliver them after the commit)."""
     rows: list[OutboxMessage] = session.info.get(ENQUEUED, [])
@@ -196,8 +274,25 @@ DeadHook = Callable[[AsyncSession, Sequence[DeadRow], datetime], Awaitable[None]
 class Sender(Protocol):
     """A channel's way of delivering a reply to a recipient."""
 
-    async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
-        """Delivers the reply or raises ``RetryLater`` / ``Undeliverable``."""
+    async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> str | None:
+        """Delivers the reply or raises ``RetryLater`` / ``Undeliverable``.
+
+        Returns the platform's id of the message carrying the reply's buttons, when the
+        platform gives one (kept in the row, so a later edit can rewrite that message).
+        """
+
+
+@runtime_checkable
+class Editor(Protocol):
+    """A sender that can also rewrite a message it sent (Telegram's editMessageText)."""
+
+    async def edit(
+        self, recipient: str, message_ref: str, reply: Reply, *, thread: str | None = None
+    ) -> None:
+        """Rewrites the message ``message_ref`` with the reply's text and buttons.
+
+        Raises ``RetryLater``, or ``Undeliverable`` when that message cannot be edited.
+        """
 
 
 class NoticeSender(Protocol):
@@ -213,8 +308,8 @@ class NoticeSender(Protocol):
         """
 
 
-_Claimed = tuple[int, str, str, str | None, dict[str, Any], int, str | None]
-"""A claimed row: id, channel, recipient, thread, payload, attempts, via."""
+_Claimed = tuple[int, str, str, str | None, dict[str, Any], int, str | None, int | None]
+"""A claimed row: id, channel, recipient, thread, payload, attempts, via, edit_of."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -379,7 +474,7 @@ class Outbox:
         waiting: set[tuple[str, str]] = set()
         told: list[int] = []
         for index, row in enumerate(claimed):
-            row_id, channel, recipient, thread, payload, attempts, _via = row
+            row_id, channel, recipient, thread, payload, attempts, _via, edit_of = row
             keeping[:] = in_order[index:]  # the rows before this one are done with
             key = (channel, recipient)
             if key in gone:
@@ -387,6 +482,13 @@ class Outbox:
                 continue
             if key in stalled:
                 await self._release(row_id)
+                continue
+            if edit_of is not None:
+                done = await self._edit(row, edit_of)
+                if done == "retried":
+                    stalled.add(key)
+                sent, retried = sent + (done == "sent"), retried + (done == "retried")
+                dead += done == "dead"
                 continue
             if key in waiting or not await self._within_window(channel, recipient):
                 # Order is kept: nothing overtakes a held row of the same user.
@@ -402,7 +504,7 @@ class Outbox:
                 continue
             sender = self._senders[channel]
             try:
-                await sender.send(recipient, reply_from_payload(payload), thread=thread)
+                ref = await sender.send(recipient, reply_from_payload(payload), thread=thread)
             except Held as exc:
                 waiting.add(key)
                 held += await self._hold(
@@ -429,7 +531,7 @@ class Outbox:
                     gone.add(key)
                 dead += 1
             else:
-                await self._sent(row_id)
+                await self._sent(row_id, ref=ref)
                 sent += 1
         if told:
             # What the dead-letter hooks wrote goes out now (after this pass), not next tick.
@@ -437,6 +539,50 @@ class Outbox:
             sent, retried = sent + extra.sent, retried + extra.retried
             dead, held = dead + extra.dead, held + extra.held
         return DeliveryReport(sent, retried, dead, held)
+
+    async def _edit(self, row: _Claimed, edit_of: int) -> str:
+        """Rewrites the message an edit row names: "sent", "retried", "dead" or "skipped".
+
+        An edit that cannot be made is given up quietly (no dead-letter hook): the message
+        stays as it was, and the messages after it say what changed.
+        """
+        row_id, channel, recipient, thread, payload, attempts, _via, _edit_of = row
+        sender = self._senders[channel]
+        async with self._sessions() as session:
+            target = (
+                await session.execute(
+                    select(OutboxMessage.status, OutboxMessage.message_ref)
+                    .where(OutboxMessage.id == edit_of)
+                    .where(OutboxMessage.channel == channel)
+                    .where(OutboxMessage.recipient == recipient)
+                )
+            ).first()
+        if target is not None and target[0] in ("pending", HELD):
+            # The message is not out yet (a retry ahead of it): the edit waits its turn.
+            return await self._retry_or_die(row_id, attempts, "the message is not sent yet")
+        ref = target[1] if target is not None else None
+        if ref is None or not isinstance(sender, Editor):
+            # Sent before ids were kept, dead, forgotten, or a platform that cannot edit.
+            await self._sent(row_id, note=NOTHING_TO_EDIT)
+            return "skipped"
+        try:
+            await sender.edit(recipient, ref, reply_from_payload(payload), thread=thread)
+        except RetryLater as exc:
+            return await self._retry_or_die(row_id, attempts, exc.reason, exc.after)
+        except (Undeliverable, Held) as exc:
+            await self._dead(row_id, exc.reason)
+            return "dead"
+        await self._sent(row_id)
+        return "sent"
+
+    async def _retry_or_die(
+        self, row_id: int, attempts: int, reason: str, after: float | None = None
+    ) -> str:
+        if attempts + 1 >= self._max_attempts:
+            await self._dead(row_id, reason)
+            return "dead"
+        await self._retry(row_id, attempts + 1, reason, after)
+        return "retried"
 
     def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._write_lock if self._write_lock is not None else contextlib.nullcontext()
@@ -447,7 +593,7 @@ class Outbox:
         Not when the row has none, was announced already, or its user came back meanwhile
         (the row then goes in the chat). A fallback that cannot send leaves the row to wait.
         """
-        row_id, channel, recipient, _thread, payload, _attempts, via = row
+        row_id, channel, recipient, _thread, payload, _attempts, via, _edit_of = row
         fallback = self._fallbacks.get(channel)
         notice = notice_from_payload(payload)
         if fallback is None or notice is None or via is not None:
@@ -520,18 +666,34 @@ class Outbox:
                     OutboxMessage.payload,
                     OutboxMessage.attempts,
                     OutboxMessage.via,
+                    OutboxMessage.edit_of,
                 )
             )
             rows = sorted(result.all(), key=lambda r: r[0])
-        return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+        return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
-    async def _sent(self, row_id: int) -> None:
+    async def _sent(self, row_id: int, *, ref: str | None = None, note: str | None = None) -> None:
+        marked: dict[str, object] = {"message_ref": ref[:64]} if ref else {}
+        if note is not None:
+            marked["last_error"] = note
         async with self._sessions.begin() as session:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
-                .values(status="sent", sent_at=self._clock(), locked_until=None)
+                .values(status="sent", sent_at=self._clock(), locked_until=None, **marked)
             )
+
+    def may_hold(self, channel: str) -> bool:
+        """Whether a row of this channel can ever be held (waiting for the user to write).
+
+        Only a channel with a window, or whose sender may raise ``Held`` (a sender says it
+        never does with ``holds = False``), holds rows. The web chat is pulled, never sent:
+        its rows are never held, and its messages skip releasing them.
+        """
+        if channel in self._windows:
+            return True
+        sender = self._senders.get(channel)
+        return sender is not None and bool(getattr(sender, "holds", True))
 
     async def _within_window(self, channel: str, recipient: str) -> bool:
         window = self._windows.get(channel)

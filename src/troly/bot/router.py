@@ -21,6 +21,7 @@ from troly.bot.flows import (
     notice_phone,
     screening,
     smalltalk,
+    tiles,
     words,
 )
 from troly.bot.flows import petition as petition_flow
@@ -43,7 +44,7 @@ def _start(state: State, arg: str, ctx: Context) -> Outcome:
     if found:
         code = f"{found.group(1)}.{found.group(2)}"
         return ask_flow.show_procedure(state.idle(), code, Aspect.GENERAL, ctx)
-    return menu.welcome(state)
+    return menu.welcome(state, ctx.door)
 
 
 def _ask(state: State, arg: str, ctx: Context) -> Outcome:
@@ -64,7 +65,8 @@ def _look_up(state: State, arg: str, ctx: Context) -> Outcome:
     The same in the staff group, where the appliers show staff any code. A dossier's code
     (``000.00.25.H56-241105-0001``) is looked up as ``/hoso`` would.
     """
-    if not arg.strip() or normalise_code(arg, prefixes=("PA",)) is not None:
+    code, _phone = status_flow.split_phone(arg)
+    if not code.strip() or normalise_code(code, prefixes=("PA",)) is not None:
         return status_flow.lookup(state, arg, ctx)
     if dossier.is_dossier_code(arg):
         return dossier.start(state, arg, ctx)
@@ -76,8 +78,9 @@ def _status(state: State, arg: str, ctx: Context) -> Outcome:
     return _look_up(state, arg, ctx) if arg.strip() else status_flow.mine(state, arg, ctx)
 
 
-def _language(state: State, arg: str, _ctx: Context) -> Outcome:
-    return menu.set_language(state, arg.lower() or ("en" if state.locale == "vi" else "vi"))
+def _language(state: State, arg: str, ctx: Context) -> Outcome:
+    wanted = arg.lower() or ("en" if state.locale == "vi" else "vi")
+    return menu.set_language(state, wanted, ctx.door)
 
 
 COMMANDS: dict[str, Command] = {
@@ -85,13 +88,13 @@ COMMANDS: dict[str, Command] = {
     "cancel": lambda state, _arg, _ctx: menu.cancel(state),
     "start": _start,
     "menu": lambda state, _arg, _ctx: menu.main_menu(state),
-    "help": lambda state, _arg, _ctx: menu.help_text(state),
-    "trogiup": lambda state, _arg, _ctx: menu.help_text(state),
-    "huongdan": lambda state, _arg, _ctx: menu.help_text(state),
+    "help": lambda state, _arg, ctx: menu.help_text(state, ctx.door),
+    "trogiup": lambda state, _arg, ctx: menu.help_text(state, ctx.door),
+    "huongdan": lambda state, _arg, ctx: menu.help_text(state, ctx.door),
     "lang": _language,
     "ngonngu": _language,
-    "en": lambda state, _arg, _ctx: menu.set_language(state, "en"),
-    "vi": lambda state, _arg, _ctx: menu.set_language(state, "vi"),
+    "en": lambda state, _arg, ctx: menu.set_language(state, "en", ctx.door),
+    "vi": lambda state, _arg, ctx: menu.set_language(state, "vi", ctx.door),
     "hoi": _ask,
     "ask": _ask,
     "canbo": _person,
@@ -132,7 +135,7 @@ def _menu_choice(state: State, rest: str, ctx: Context) -> Outcome:
     if rest == "ask":
         return menu.prompt_question(state)
     if rest == "help":
-        return menu.help_text(state)
+        return menu.help_text(state, ctx.door)
     if rest == "booking":
         return booking.start(state)
     if rest == "human":
@@ -159,6 +162,18 @@ def _procedure_choice(kind: str) -> ChoiceHandler:
     return handle
 
 
+def _tile_choice(state: State, rest: str, ctx: Context) -> Outcome:
+    """A kiosk tile: its common question asked as if typed, or the job it opens."""
+    tile = tiles.find(rest)
+    if tile is None:
+        return menu.expired(state)
+    question = tile.question(state.locale)
+    if question is not None:
+        return ask_flow.ask(state.idle(), question, ctx)
+    kind, _, more = tile.action.partition(":")
+    return CHOICES[kind](state, more, ctx)
+
+
 def _section_choice(state: State, rest: str, ctx: Context) -> Outcome:
     """``sec:<code>:<docs|steps|legal>:<page>``: a page of a procedure's long section."""
     code, _, tail = rest.partition(":")
@@ -171,10 +186,11 @@ def _section_choice(state: State, rest: str, ctx: Context) -> Outcome:
 
 
 CHOICES: dict[str, ChoiceHandler] = {
-    "start": lambda state, _rest, _ctx: menu.welcome(state),
+    "start": lambda state, _rest, ctx: menu.welcome(state, ctx.door),
     "cancel": _cancel_choice,
     "forget": lambda state, _rest, _ctx: menu.forget(state),
-    "lang": lambda state, rest, _ctx: menu.set_language(state, rest),
+    "lang": lambda state, rest, ctx: menu.set_language(state, rest, ctx.door),
+    "tile": _tile_choice,
     "menu": _menu_choice,
     "human": _person,
     "pf": petition_flow.on_choice,
@@ -252,6 +268,7 @@ STAFF_COMMANDS: dict[str, Command] = {
     "huy": lambda state, _arg, _ctx: menu.staff_cancel(state),
     "cancel": lambda state, _arg, _ctx: menu.staff_cancel(state),
     "tracuu": _look_up,
+    "status": _look_up,
 }
 STAFF_CHOICES: dict[str, ChoiceHandler] = {
     "scr": screening.on_choice,
@@ -282,7 +299,7 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     if command is not None:
         name, arg = command
         found = COMMANDS.get(name)
-        return found(state, arg, ctx) if found is not None else menu.help_text(state)
+        return found(state, arg, ctx) if found is not None else menu.help_text(state, ctx.door)
     text = (incoming.text or "").strip()
     said = words.command_of_words(text) if text else None
     if said in (words.CANCEL, "menu") and state.flow is not None:
@@ -292,7 +309,7 @@ def route(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     if step is not None:
         return step(state, incoming, ctx)
     if not text and incoming.attachments:
-        return menu.help_text(state)
+        return menu.help_text(state, ctx.door)
     return _free_text(state, text, said, ctx)
 
 
@@ -306,13 +323,15 @@ def _free_text(state: State, text: str, said: str | None, ctx: Context) -> Outco
     if said is not None and said in COMMANDS:
         return COMMANDS[said](state, "", ctx)
     if (code := words.code_in(text)) is not None:
-        return _look_up(state, code, ctx)
+        # "tra cứu PA-7K3M9Q 0912345678": the phone the petition left comes along.
+        phone = status_flow.split_phone(text)[1]
+        return _look_up(state, f"{code} {phone}" if phone else code, ctx)
     if handoff.wants_person(text):
         return handoff.request(state, ctx)
     if (code := dossier.asked(text)) is not None:
         return dossier.start(state, code, ctx)
     if (chat := smalltalk.kind_of(text)) is not None:
-        return smalltalk.answer(state, chat)
+        return smalltalk.answer(state, chat, ctx.door)
     if status_flow.should_ask_open(state, ctx.open_petition, ctx):
         return status_flow.ask_open(state, str(ctx.open_petition), text)
     if words.is_complaint(text):

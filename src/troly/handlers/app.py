@@ -204,6 +204,23 @@ class Runtime:
         self.outbox.deliver_soon(handled.others)
 
 
+def _until_shutdown(job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """``job`` as a scheduler job that a shutdown may stop mid-way without a traceback.
+
+    APScheduler's shutdown cancels the jobs still running and logs their ``CancelledError``
+    as a failure. A tick stopped there loses nothing: its claims lapse and the next start's
+    sweep takes the rows again.
+    """
+
+    async def run() -> None:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            logger.info("a scheduled job was stopped by the shutdown; the next start sweeps again")
+
+    return run
+
+
 def _procedure_name(rt: Runtime, code: str) -> str | None:
     """The name of a procedure of the records in use, or None for an unknown code."""
     found = rt.index.kb.get(code.strip())
@@ -229,16 +246,6 @@ def build_runtime(
     dossiers = dossier_source(settings)
     knowledge = LiveIndex(index)
     reloader = KnowledgeReloader(live=knowledge, sessions=sessions, settings=settings)
-    dialogue = Dialogue(
-        sessions=sessions,
-        index=knowledge,
-        settings=settings,
-        clock=now,
-        write_lock=write_lock,
-        appliers=effect_appliers(settings, dossiers=dossiers),
-        open_petition=open_petition(),
-        prefetch=dialogue_prefetch(dossiers=dossiers),
-    )
     followups = Followups(
         sessions=sessions,
         handlers=followup_handlers(settings, dossiers=dossiers),
@@ -260,6 +267,17 @@ def build_runtime(
         windows={"zalo_oa": timedelta(days=settings.zalo_oa_window_days)},
         on_dead=dead_letter_hooks(settings),
         fallbacks=fallbacks,
+    )
+    dialogue = Dialogue(
+        sessions=sessions,
+        index=knowledge,
+        settings=settings,
+        clock=now,
+        write_lock=write_lock,
+        appliers=effect_appliers(settings, dossiers=dossiers),
+        open_petition=open_petition(),
+        prefetch=dialogue_prefetch(dossiers=dossiers),
+        may_hold=outbox.may_hold,
     )
     return Runtime(
         settings=settings,
@@ -356,7 +374,7 @@ def create_app(
         if scheduler:
             rt.scheduler = AsyncIOScheduler(timezone=settings.timezone)
             rt.scheduler.add_job(
-                rt.tick,
+                _until_shutdown(rt.tick),
                 "interval",
                 seconds=settings.outbox_tick_seconds,
                 max_instances=1,
@@ -364,7 +382,11 @@ def create_app(
             )
             if zalo_oa is not None:
                 rt.scheduler.add_job(
-                    zalo_oa.keep_token_fresh, "interval", minutes=10, max_instances=1, coalesce=True
+                    _until_shutdown(zalo_oa.keep_token_fresh),
+                    "interval",
+                    minutes=10,
+                    max_instances=1,
+                    coalesce=True,
                 )
             rt.scheduler.start()
         await rt.tick()

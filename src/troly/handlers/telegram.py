@@ -15,9 +15,9 @@ import html
 import logging
 import os
 import unicodedata
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -326,40 +326,84 @@ class TelegramSender:
     """Fetches files that live on another platform before they are uploaded."""
 
     _chat_locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
+    holds: ClassVar[bool] = False
+    """Telegram has no interaction window: this sender never raises ``Held``."""
 
-    async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> None:
+    async def send(self, recipient: str, reply: Reply, *, thread: str | None = None) -> str | None:
         """Sends the reply's pieces (and document) in order; the application's rate limiter
-        (``PacedRateLimiter``) paces each of them."""
+        (``PacedRateLimiter``) paces each of them. Returns the message_id of the last piece,
+        the one with the keyboard."""
         lock = self._chat_locks.setdefault(recipient, asyncio.Lock())
-        async with lock:
+        async with lock, self._errors_mapped(recipient):
             bot = self.application.bot
+            thread_id = await self._thread_id(recipient, thread)
+            last: str | None = None
+            for text, keyboard in render(reply):
+                message = await bot.send_message(
+                    chat_id=recipient,
+                    text=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                    message_thread_id=thread_id,
+                    disable_web_page_preview=True,
+                )
+                last = str(message.message_id)
+            if reply.document is not None:
+                await self._send_file(recipient, reply.document, thread_id)
+            return last
+        return None  # unreachable: the context manager re-raises every error
+
+    async def edit(
+        self, recipient: str, message_ref: str, reply: Reply, *, thread: str | None = None
+    ) -> None:
+        """Rewrites a message the bot sent: its text and keyboard (editMessageText), or only
+        its keyboard when the reply has no text (editMessageReplyMarkup).
+
+        A card longer than one message keeps its first pieces: the last one, which carries
+        the keyboard, is rewritten. Rewriting it to what it already says is not an error.
+        """
+        lock = self._chat_locks.setdefault(recipient, asyncio.Lock())
+        async with lock, self._errors_mapped(recipient):
+            bot = self.application.bot
+            message_id = int(message_ref)
             try:
-                thread_id = await self._thread_id(recipient, thread)
-                for text, keyboard in render(reply):
-                    await bot.send_message(
-                        chat_id=recipient,
-                        text=text,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=keyboard,
-                        message_thread_id=thread_id,
-                        disable_web_page_preview=True,
+                if not reply.text:
+                    await bot.edit_message_reply_markup(
+                        chat_id=recipient, message_id=message_id, reply_markup=keyboard_for(reply)
                     )
-                if reply.document is not None:
-                    await self._send_file(recipient, reply.document, thread_id)
-            except RetryAfter as exc:
-                # Expected now and then (the limits are not published): the row waits and
-                # goes again; a warning, not a traceback.
-                seconds = _seconds(exc.retry_after)
-                logger.warning("telegram 429 for chat %s: retry after %.0f s", recipient, seconds)
-                raise RetryLater("telegram flood control", after=seconds) from exc
-            except Forbidden as exc:
-                raise Undeliverable(f"telegram forbidden: {exc.message}", blocked=True) from exc
+                    return
+                text, keyboard = render(reply)[-1]
+                await bot.edit_message_text(
+                    chat_id=recipient,
+                    message_id=message_id,
+                    text=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                    disable_web_page_preview=True,
+                )
             except BadRequest as exc:
-                if "chat not found" in exc.message.lower():
-                    raise Undeliverable(f"telegram: {exc.message}", blocked=True) from exc
-                raise Undeliverable(f"telegram rejected the message: {exc.message}") from exc
-            except (TimedOut, NetworkError) as exc:
-                raise RetryLater(f"telegram network: {exc}") from exc
+                if "message is not modified" not in exc.message.lower():
+                    raise
+
+    @contextlib.asynccontextmanager
+    async def _errors_mapped(self, recipient: str) -> AsyncIterator[None]:
+        """Turns the Bot API's errors into the outbox's (retry later, or undeliverable)."""
+        try:
+            yield
+        except RetryAfter as exc:
+            # Expected now and then (the limits are not published): the row waits and goes
+            # again; a warning, not a traceback.
+            seconds = _seconds(exc.retry_after)
+            logger.warning("telegram 429 for chat %s: retry after %.0f s", recipient, seconds)
+            raise RetryLater("telegram flood control", after=seconds) from exc
+        except Forbidden as exc:
+            raise Undeliverable(f"telegram forbidden: {exc.message}", blocked=True) from exc
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise Undeliverable(f"telegram: {exc.message}", blocked=True) from exc
+            raise Undeliverable(f"telegram rejected the message: {exc.message}") from exc
+        except (TimedOut, NetworkError) as exc:
+            raise RetryLater(f"telegram network: {exc}") from exc
 
     async def _send_file(self, recipient: str, document: Document, thread_id: int | None) -> None:
         """Sends a file: by its file_id when it is already on Telegram, else uploaded (a photo

@@ -25,7 +25,7 @@ from starlette.templating import Jinja2Templates
 from troly.bot import localised
 from troly.bot.clean import clean_incoming, clean_text
 from troly.bot.limits import RateLimits
-from troly.bot.messages import Attachment, Button, Document, Incoming, Reply
+from troly.bot.messages import Attachment, Button, Document, Door, Incoming, Reply
 from troly.bot.settings import Settings
 from troly.handlers.json_body import TooDeep, parse_json
 from troly.handlers.web_upload import MB, UploadRefused, read_upload
@@ -268,6 +268,8 @@ def to_incoming(body: object, *, max_chars: int, attachment: bool = False) -> In
     if text and len(text) > max_chars:
         raise ChatError(413, "too_long", limit=max_chars)
     locale = body.get("locale")
+    # The kiosk page says it is the kiosk: its texts point at its buttons, not at commands.
+    door: Door | None = "kiosk" if body.get("door") == "kiosk" else None
     incoming = Incoming(
         channel="web",
         user_id=session,
@@ -275,6 +277,7 @@ def to_incoming(body: object, *, max_chars: int, attachment: bool = False) -> In
         choice=choice or None,
         locale=locale if locale in ("vi", "en") else None,
         event_id=mid,
+        door=door,
     )
     return clean_incoming(incoming)
 

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 class CandidateWhy:
     """One candidate: its score, its features, and what of the question it has.
 
-    fields: per field of the record (name, alias = results, field and everyday names, where =
-    agency and level), the question's words and word pairs found there; everyday: the record's
-    everyday names sharing words with the question, each with whether staff taught it.
+    fields: per field of the record (name, alias = results, field and everyday names,
+    situation = everyday situations, where = agency and level), the question's words and word
+    pairs found there; everyday: the record's everyday names sharing words with the question,
+    each with whether staff taught it.
     """
 
     match: Match

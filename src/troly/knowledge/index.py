@@ -189,9 +189,11 @@ ACTIONS = frozenset(
 # what the question means, not a word it left out.
 DEFAULT_ACTIONS = frozenset(["thanh_lap", "cap_moi", "lan_dau"])
 
-_FIELD_WEIGHTS = {"name": 1.0, "alias": 0.35, "where": 0.12}
+# A record's situations are a field of their own: they find candidates by themselves, and how
+# much of a question one of them says is a re-ranking feature.
+_FIELD_WEIGHTS = {"name": 1.0, "alias": 0.35, "situation": 0.35, "where": 0.12}
 _K1 = 1.2
-_B = {"name": 0.55, "alias": 0.4, "where": 0.3}
+_B = {"name": 0.55, "alias": 0.4, "situation": 0.4, "where": 0.3}
 _SYNONYM_WEIGHT = 1.0
 _RUN_CAP = 6
 
@@ -222,7 +224,9 @@ class Features(NamedTuple):
     0 when the record is for another legal form of business than the one the question names
     (household business, cooperative, cooperative group, enterprise), else 1; level: the same
     for the level of government (central, province, commune), as the record's name states it
-    or, when the name does not, as the record's levels list it.
+    or, when the name does not, as the record's levels list it; situation: the share of the
+    question's words (by IDF) that the best of the record's situations says, so a question
+    that describes its situation without naming the procedure still counts for the record.
     """
 
     lexical: float
@@ -235,30 +239,39 @@ class Features(NamedTuple):
     general: float
     form: float
     level: float
+    situation: float
+    english: float
 
 
 @dataclass(frozen=True, slots=True)
 class Weights:
     """How the re-ranking features add up (they sum to 1).
 
-    Fitted by bench/tune.py (listwise learning to rank over the development, held-out and both
-    training sets; its cross-validated accuracy is the honest estimate).
+    Fitted by bench/tune.py (listwise learning to rank over the development, held-out, training
+    and blind 15A/15C/15D sets; its cross-validated accuracy, and the sets it never saw, are the
+    honest estimates).
     """
 
-    lexical: float = 0.147
-    coverage: float = 0.171
-    pairs: float = 0.163
-    name: float = 0.150
-    shape: float = 0.084
-    action: float = 0.077
-    run: float = 0.060
-    general: float = 0.039
-    form: float = 0.045
-    level: float = 0.064
+    lexical: float = 0.145
+    coverage: float = 0.188
+    pairs: float = 0.129
+    name: float = 0.144
+    shape: float = 0.076
+    action: float = 0.069
+    run: float = 0.047
+    general: float = 0.035
+    form: float = 0.032
+    level: float = 0.051
+    situation: float = 0.084
+    english: float = 0.2
 
-    def combine(self, f: Features) -> float:
-        """The candidate's score: the weighted sum of its features."""
-        return (
+    def combine(self, f: Features, *, english: bool = False) -> float:
+        """The candidate's score: the weighted sum of its features.
+
+        For an English question the English feature is one more term, so the sum is scaled
+        back by it: a score means the same in both languages to the decision's thresholds.
+        """
+        total = (
             self.lexical * f.lexical
             + self.coverage * f.coverage
             + self.pairs * f.pairs
@@ -269,11 +282,20 @@ class Weights:
             + self.general * f.general
             + self.form * f.form
             + self.level * f.level
+            + self.situation * f.situation
+            + self.english * f.english
         )
+        return total / (1 + self.english) if english else total
 
 
 _RERANK_DEPTH = 30
 _ACTION_DEPTH = 10
+# The action agreement of a record that does what the question asks (perhaps among more).
+_DOES_ASKED = 0.75
+_SITUATION_DEPTH = 10
+# A question of fewer words than this names a procedure rather than describing a situation:
+# its situation evidence counts in proportion ("giải thể công ty" is not a fund manager's story).
+_SITUATION_WORDS = 5
 
 
 class Decision(StrEnum):
@@ -362,6 +384,32 @@ class _Doc:
     sectors: frozenset[str]
     forms: frozenset[str]
     levels: frozenset[str]
+    situations: tuple[frozenset[str], ...]
+    # Each situation's words weighed by IDF (set once the IDF is known).
+    situation_lengths: tuple[float, ...] = ()
+    # The record's English names as English word stems, each with its IDF weight.
+    english: tuple[frozenset[str], ...] = ()
+    english_lengths: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """What a question says, worked out once for all its candidates (``_coverage``)."""
+
+    weighted: tuple[tuple[str, float], ...]
+    """Its content words but the stopwords, in order, with their IDF."""
+    total: float
+    pairs: tuple[tuple[str, float], ...]
+    """Its word pairs that some record has, with their IDF."""
+    pair_total: float
+    unions: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+
+    def with_defaults(self, asked: frozenset[str], default: frozenset[str]) -> frozenset[str]:
+        """The asked terms and a name part's default ones (a few distinct sets per question)."""
+        found = self.unions.get(default)
+        if found is None:
+            found = self.unions[default] = asked | default
+        return found
 
 
 @dataclass(slots=True)
@@ -375,9 +423,15 @@ class _Query:
     rewrites: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)
     # The same, as said and as rewritten (for the explanation).
     synonyms: list[tuple[str, str]] = field(default_factory=list)
+    # An English question's own words, as stems (empty for a Vietnamese question).
+    english: frozenset[str] = frozenset()
 
 
 _PATTERNS = [(re.compile(pattern), expansion) for pattern, expansion in PATTERN_SYNONYMS]
+_SYNONYM_LIST = list(SYNONYMS.items())
+_SYNONYMS_BY_FIRST: dict[str, list[int]] = defaultdict(list)
+for _i, (_phrase, _) in enumerate(_SYNONYM_LIST):
+    _SYNONYMS_BY_FIRST[_phrase.split()[0]].append(_i)
 _PART_SPLIT = re.compile(r";|\.\s|\s-\s|\n")
 
 
@@ -411,10 +465,14 @@ def _longest_run(query: Sequence[str], name: dict[str, tuple[int, ...]]) -> int:
     best = 0
     previous: dict[int, int] = {}
     for q in query:
-        current = {j: previous.get(j - 1, 0) + 1 for j in name.get(q, ())}
-        if current:
-            best = max(best, *current.values())
-        previous = current
+        at = name.get(q)
+        if not at:
+            previous = {}
+            continue
+        previous = {j: previous.get(j - 1, 0) + 1 for j in at}
+        longest = max(previous.values())
+        if longest > best:
+            best = longest
     return best
 
 
@@ -452,6 +510,32 @@ _LEVEL_CODES = {"bo": "central", "tinh": "province", "xa": "commune"}
 def _record_levels(codes: Iterable[str]) -> frozenset[str]:
     """The levels of government a record is carried out at, when its name does not say."""
     return frozenset(_LEVEL_CODES[c] for c in codes if c in _LEVEL_CODES)
+
+
+_STEM_SUFFIXES = ("ing", "ed", "es", "s")
+# British spellings whose first six letters differ from the American ones.
+_BRITISH = {"licence": "license", "licences": "licenses", "licenced": "licensed"}
+
+
+def english_stem(word: str) -> str:
+    """A crude English stem: inflection off, then the first six letters.
+
+    "registered" and "registration" are both "regist", so a question's words meet the words
+    of the records' English names however each was inflected.
+    """
+    word = _BRITISH.get(word, word)
+    for suffix in _STEM_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def english_stems(words: Iterable[str]) -> frozenset[str]:
+    """The stems of the English words that are not function words."""
+    return frozenset(
+        english_stem(w) for w in words if w not in ENGLISH_STOPWORDS and not w.isdigit()
+    )
 
 
 def _pairs(words: Sequence[str]) -> list[str]:
@@ -627,6 +711,37 @@ class ProcedureIndex:
             if j % _STEP == 0:
                 yield
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        for doc in self._docs:
+            doc.situation_lengths = tuple(
+                sum(self._idf.get(w, self._max_idf) for w in line) for line in doc.situations
+            )
+            yield
+        # English names are matched as English too, stem by stem: an English question's words
+        # the glossary does not know ("remit", "consolidated") still meet a record's name.
+        english_df: Counter[str] = Counter()
+        for doc in self._docs:
+            english_df.update({w for line in doc.english for w in line})
+            yield
+        self._english_idf = {
+            w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in english_df.items()
+        }
+        yield
+        english_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, doc in enumerate(self._docs):
+            doc.english_lengths = tuple(
+                sum(self._english_idf[w] for w in line) for line in doc.english
+            )
+            for w in {w for line in doc.english for w in line}:
+                english_postings[w].append((i, self._english_idf[w]))
+            yield
+        self._english_terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for w, found in english_postings.items():
+            self._english_terms[w] = (
+                np.array([i for i, _ in found], dtype=np.int32),
+                np.array([v for _, v in found]),
+            )
+            yield
+        del english_postings
         # Each term's BM25F contribution to each record does not depend on the question, so
         # it is computed once: a question's score is then a few vector additions.
         self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -640,6 +755,22 @@ class ProcedureIndex:
             values = np.fromiter(per_doc.values(), dtype=np.float64, count=len(per_doc))
             self._contributions[term] = (ids, values)
             yield
+        # A situation's words alone also find candidates: a question describing a situation
+        # may share few words with the record's name, and so miss the lexical top.
+        self._situation_terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        b = _B["situation"]
+        for term, found_tf in postings["situation"].items():
+            idf = self._idf[term]
+            ids = np.array([i for i, _ in found_tf], dtype=np.int32)
+            values = np.array(
+                [
+                    idf * tf * (_K1 + 1) / (tf + _K1 * (1 - b + b * length / avg["situation"]))
+                    for i, tf in found_tf
+                    for length in (self._docs[i].lengths["situation"],)
+                ]
+            )
+            self._situation_terms[term] = (ids, values)
+            yield
         # Freed a few terms at a time: one large structure freed at once holds the interpreter.
         for field_postings in postings.values():
             yield from _emptied(field_postings)
@@ -647,6 +778,10 @@ class ProcedureIndex:
         self._names_folded = [d.name_folded for d in self._docs]
         self._prior_by_code = {d.procedure.code: d.prior for d in self._docs}
         yield
+        # A name part's words with their IDF, and its total, as the candidates need them.
+        self._share_totals: dict[tuple[str, ...], tuple[float, tuple[tuple[str, float], ...]]]
+        self._share_totals = {}
+        self._action_ids: dict[str, np.ndarray] = {}
         self._taught_by_folded: dict[str, TaughtPhrase] = {}
         yield from self._taught_questions(self.taught, self._taught_by_folded)
 
@@ -659,11 +794,19 @@ class ProcedureIndex:
         while self._docs:
             del self._docs[-_STEP // 8 :]
             yield
-        yield from _emptied(self._contributions)
-        yield from _emptied(self._idf)
-        yield from _emptied(self._word_rank)
+        for mapping in (
+            self._contributions,
+            self._situation_terms,
+            self._english_terms,
+            self._english_idf,
+            self._idf,
+            self._word_rank,
+            self._share_totals,
+        ):
+            yield from _emptied(mapping)
         self._vocab_by_len.clear()
         self._typo_cache.clear()
+        self._action_ids.clear()
         yield
 
     # Building -----------------------------------------------------------------------------
@@ -685,12 +828,12 @@ class ProcedureIndex:
             for words in (
                 *(fold(text) for text in (*p.results, p.field or "")),
                 *everyday,
-                *situations,
             )
             for w in (*words, "|")
         ]
+        situation = [w for words in situations for w in (*words, "|")]
         where = fold(" ".join(x for x in (p.agency, p.authority, " ".join(p.level_names)) if x))
-        fields = {"name": name, "alias": alias, "where": where}
+        fields = {"name": name, "alias": alias, "situation": situation, "where": where}
         terms: dict[str, Counter[str]] = {}
         lengths: dict[str, int] = {}
         for fname, words in fields.items():
@@ -704,7 +847,7 @@ class ProcedureIndex:
             procedure=p,
             terms=terms,
             lengths=lengths,
-            all_words=frozenset(name) | frozenset(alias),
+            all_words=frozenset(name) | frozenset(alias) | frozenset(situation),
             name_pairs=frozenset(_pairs(name)),
             name_folded=" ".join(name),
             part_contents=tuple(
@@ -724,10 +867,17 @@ class ProcedureIndex:
                 for part in name_parts_folded
             ),
             name_positions=word_positions(name),
-            text=" " + " ".join(w for w in (*name, *alias) if w != "|") + " ",
+            text=" " + " ".join(w for w in (*name, *alias, *situation) if w != "|") + " ",
             sectors=specialised_sectors(" ".join(name)),
             forms=business_forms(" ".join(name)),
             levels=government_levels(" ".join(name)) or _record_levels(p.levels),
+            # A record nobody wrote situations for is described by its name: it neither gains
+            # nor loses against the records that have them.
+            situations=tuple(
+                frozenset(w for w in words if w not in STOPWORDS)
+                for words in (situations or [name])
+            ),
+            english=tuple(english_stems(tokens(basic_fold(text))) for text in entry.english),
         )
 
     def _taught_questions(self, taught: Taught, found: dict[str, TaughtPhrase]) -> Iterator[None]:
@@ -792,7 +942,9 @@ class ProcedureIndex:
             weights[term] = 1.0
         padded = f" {rest} "
         rewrites = []
-        found = [(p, e) for p, e in SYNONYMS.items() if f" {p} " in padded]
+        # Only a phrase whose first word the question has can be in it (in the glossary's order).
+        maybe = sorted({i for w in set(content) for i in _SYNONYMS_BY_FIRST.get(w, ())})
+        found = [_SYNONYM_LIST[i] for i in maybe if f" {_SYNONYM_LIST[i][0]} " in padded]
         # A sentence shape stands for its first word ("chuyển ... thành" for "chuyển").
         for pattern, expansion in _PATTERNS:
             match = pattern.search(rest)
@@ -813,6 +965,7 @@ class ProcedureIndex:
             weights=weights,
             rewrites=rewrites,
             synonyms=found,
+            english=english_stems(original) if words is not original else frozenset(),
         )
 
     def _translate_english(self, words: list[str]) -> list[str]:
@@ -856,7 +1009,10 @@ class ProcedureIndex:
 
     def _evidence(self, query: _Query, candidates: list[tuple[_Doc, Features]]) -> list[float]:
         scored = sorted(
-            ((self.weights.combine(f) * d.prior, d, f) for d, f in candidates),
+            (
+                (self.weights.combine(f, english=bool(query.english)) * d.prior, d, f)
+                for d, f in candidates
+            ),
             key=lambda item: -item[0],
         )
         best, doc, f = scored[0]
@@ -899,15 +1055,21 @@ class ProcedureIndex:
         self_score = self._self_score(query)
         asked_actions = frozenset(t for t in query.weights if t in ACTIONS)
         top = self._with_action_candidates(top, raw, asked_actions)
+        top = self._with_situation_candidates(top, self._situation_scores(query))
+        if query.english:
+            top = self._with_situation_candidates(top, self._english_scores(query))
         asked_sectors = specialised_sectors(query.folded)
         asked_forms = business_forms(query.folded)
         asked_levels = government_levels(query.folded)
         asked = frozenset(query.weights)
+        said = self._said(query)
+        # The question's words with their IDF (as the situations weigh them).
+        words = dict(said.weighted)
         out = []
         for i in top:
             doc = self._docs[int(i)]
             coverage, pair_coverage, name_coverage = self._coverage(
-                query, doc, asked, defaults_meant=not asked_actions
+                query, doc, asked, defaults_meant=not asked_actions, said=said
             )
             features = Features(
                 lexical=min(float(raw[i]) / self_score, 1.0),
@@ -920,6 +1082,8 @@ class ProcedureIndex:
                 general=float(doc.sectors <= asked_sectors),
                 form=_form_agreement(asked_forms, doc.forms),
                 level=_form_agreement(asked_levels, doc.levels),
+                situation=self._situation(words, doc),
+                english=self._english(query.english, doc),
             )
             out.append((doc, features))
         return out
@@ -928,51 +1092,139 @@ class ProcedureIndex:
         self, top: np.ndarray, raw: np.ndarray, asked: frozenset[str]
     ) -> np.ndarray:
         """Adds the best records that do the asked action (a long question can bury them)."""
-        found = [self._contributions[a][0] for a in asked if a in self._contributions]
+        found = [self._doing(a) for a in asked if a in self._contributions]
         if not found:
             return top
-        ids = np.unique(np.concatenate(found))
+        ids = found[0] if len(found) == 1 else np.unique(np.concatenate(found))
         best = ids[np.argsort(-raw[ids], kind="stable")[:_ACTION_DEPTH]]
         return np.union1d(top, best[raw[best] > 0])
+
+    def _doing(self, action: str) -> np.ndarray:
+        """The records that have an action term, sorted (worked out once per term)."""
+        ids = self._action_ids.get(action)
+        if ids is None:
+            ids = self._action_ids[action] = np.unique(self._contributions[action][0])
+        return ids
+
+    def _situation_scores(self, query: _Query) -> np.ndarray:
+        """Each record's BM25 score over its situations alone."""
+        scores = np.zeros(len(self._docs), dtype=np.float64)
+        for term, qweight in query.weights.items():
+            found = self._situation_terms.get(term)
+            if found is not None:
+                ids, values = found
+                scores[ids] += qweight * values
+        return scores
+
+    def _english_scores(self, query: _Query) -> np.ndarray:
+        """Each record's English names' score for an English question's own words."""
+        scores = np.zeros(len(self._docs), dtype=np.float64)
+        for stem in query.english:
+            found = self._english_terms.get(stem)
+            if found is not None:
+                scores[found[0]] += found[1]
+        return scores
+
+    def _english(self, stems: frozenset[str], doc: _Doc) -> float:
+        """The F1 (by IDF) of an English question's words and the record's best English name."""
+        if not stems or not doc.english:
+            return 0.0
+        idf = self._english_idf
+        total = sum(idf.get(w, self._max_idf) for w in stems)
+        best = 0.0
+        for line, length in zip(doc.english, doc.english_lengths, strict=True):
+            shared = sum(idf[w] for w in stems & line)
+            if shared:
+                best = max(best, 2 * shared / (total + length))
+        return best
+
+    def _with_situation_candidates(self, top: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Adds the records whose situations say most of the question."""
+        depth = min(_SITUATION_DEPTH, int(np.count_nonzero(scores)))
+        if not depth:
+            return top
+        best = np.argpartition(-scores, depth - 1)[:depth]
+        return np.union1d(top, best)
 
     def _self_score(self, query: _Query) -> float:
         return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
 
+    def _said(self, query: _Query) -> _Said:
+        """The question's words and word pairs with their IDF, for all its candidates."""
+        idf = self._idf
+        weighted = tuple(
+            (w, idf.get(w, self._max_idf)) for w in query.content if w not in STOPWORDS
+        )
+        pairs = tuple((p, idf[p]) for p in _pairs(query.content) if p in idf)
+        return _Said(
+            weighted,
+            sum(x for _, x in weighted),
+            pairs,
+            sum(x for _, x in pairs),
+        )
+
     def _coverage(
-        self, query: _Query, doc: _Doc, asked: frozenset[str], *, defaults_meant: bool
+        self,
+        query: _Query,
+        doc: _Doc,
+        asked: frozenset[str],
+        *,
+        defaults_meant: bool,
+        said: _Said | None = None,
     ) -> tuple[float, float, float]:
         """How much of the question the record explains, of its word pairs, and of the name.
 
         ``asked``: the question's terms; ``defaults_meant``: it names no action, so a name's
-        "thành lập" / "cấp mới" / "lần đầu" count as asked.
+        "thành lập" / "cấp mới" / "lần đầu" count as asked; ``said``: ``_said(query)``,
+        worked out once for all the candidates.
         """
-        words = [w for w in query.content if w not in STOPWORDS]
-        idf = self._idf
-        total = sum(idf.get(w, self._max_idf) for w in words)
-        if not total:
+        said = said if said is not None else self._said(query)
+        if not said.total:
             return 0.0, 0.0, 0.0
-        explained = set(doc.all_words)
-        for said, meant in query.rewrites:
-            if meant <= doc.all_words:
-                explained |= said
-        covered = sum(idf.get(w, self._max_idf) for w in words if w in explained)
-        pairs = [p for p in _pairs(query.content) if p in idf]
-        pair_total = sum(idf[p] for p in pairs)
-        pair_cov = sum(idf[p] for p in pairs if p in doc.name_pairs) / pair_total if pairs else 0.0
+        explained = doc.all_words
+        grown = [words for words, meant in query.rewrites if meant <= doc.all_words]
+        if grown:
+            explained = explained.union(*grown)
+        covered = sum(x for w, x in said.weighted if w in explained)
+        pairs = said.pairs
+        pair_cov = (
+            sum(x for p, x in pairs if p in doc.name_pairs) / said.pair_total if pairs else 0.0
+        )
         # The best-said name part, or everyday name said in full: it names the record too.
         names = [
-            (part, asked | default if defaults_meant else asked)
+            (part, said.with_defaults(asked, default) if defaults_meant else asked)
             for part, default in zip(doc.part_contents, doc.part_defaults, strict=True)
         ]
         names += [(everyday, asked) for everyday in doc.alias_contents]
-        name_cov = max((self._share(name, said) for name, said in names), default=0.0)
-        return covered / total, pair_cov, name_cov
+        name_cov = max((self._share(name, terms) for name, terms in names), default=0.0)
+        return covered / said.total, pair_cov, name_cov
 
-    def _share(self, words: Sequence[str], said: frozenset[str]) -> float:
+    def _situation(self, words: dict[str, float], doc: _Doc) -> float:
+        """How well the best of the record's situations and the question say the same thing.
+
+        ``words``: the question's words with their IDF. The F1 of the words they share (by
+        IDF): a short question ("đăng ký hộ kinh doanh") that a long situation happens to
+        contain is not describing that situation, and a question of few words counts less
+        still (``_SITUATION_WORDS``).
+        """
+        total = sum(words.values())
+        if not total:
+            return 0.0
+        best = 0.0
+        for line, length in zip(doc.situations, doc.situation_lengths, strict=True):
+            shared = sum(v for w, v in words.items() if w in line)
+            if shared:
+                best = max(best, 2 * shared / (total + length))
+        return best * min(1.0, len(words) / _SITUATION_WORDS)
+
+    def _share(self, words: tuple[str, ...], said: frozenset[str]) -> float:
         """The share of ``words`` (by IDF) that are in ``said``."""
-        idf = self._idf
-        total = sum(idf.get(w, 0.0) for w in words) or 1.0
-        return sum(idf.get(w, 0.0) for w in words if w in said) / total
+        found = self._share_totals.get(words)
+        if found is None:
+            weighted = tuple((w, self._idf.get(w, 0.0)) for w in words)
+            found = self._share_totals[words] = (sum(x for _, x in weighted) or 1.0, weighted)
+        total, weighted = found
+        return sum(x for w, x in weighted if w in said) / total
 
     def search(self, question: str, *, k: int = 3) -> SearchResult:
         """Ranks procedures for a question and decides whether to answer, offer or decline."""
@@ -1006,7 +1258,23 @@ class ProcedureIndex:
         ranked, contradicted = self._by_action(query, candidates)
         evidence = self._evidence(query, candidates)
         ruled_out = self._ruled_out(candidates)
-        return self._decide(question, query, ranked, k, evidence, ruled_out, contradicted)
+        # A best record that does another action than the one asked is a choice, never the answer.
+        unmet = self._action_unmet(query, candidates, ranked[0])
+        return self._decide(
+            question, query, ranked, k, evidence, ruled_out, contradicted, action_unmet=unmet
+        )
+
+    @staticmethod
+    def _action_unmet(query: _Query, candidates: list[tuple[_Doc, Features]], best: Match) -> bool:
+        """Whether the best does none of the actions the question says, while another does.
+
+        Only actions said in so many words count ("giai the", "cap lai"), not those a synonym
+        read into the question: "bị mất" suggests a re-issue, it does not ask for one.
+        """
+        if not _actions(query.content):
+            return False
+        does = {doc.procedure.code: f.action for doc, f in candidates}
+        return does.get(best.code) == 0.0 and max(does.values()) >= _DOES_ASKED
 
     def _by_action(
         self, query: _Query, candidates: list[tuple[_Doc, Features]]
@@ -1018,10 +1286,10 @@ class ProcedureIndex:
         the rest and are not offered as choices while a record that dissolves is in the
         running. Returns the ranking and the codes of the records that do something else.
         """
-        ranked = self._order(candidates)
+        ranked = self._order(candidates, english=bool(query.english))
         if not any(t in ACTIONS for t in query.weights):
             return ranked, frozenset()
-        if not any(f.action == 1.0 for _, f in candidates):
+        if not any(f.action >= _DOES_ASKED for _, f in candidates):
             return ranked, frozenset()
         # A record naming no action at all is not contradicted: many say only their object.
         contradicted = frozenset(
@@ -1030,7 +1298,8 @@ class ProcedureIndex:
             if f.action == 0.0 and (any(doc.part_actions) or any(doc.part_defaults))
         )
         rest = [m for m in ranked if m.code not in contradicted]
-        return [*rest, *(m for m in ranked if m.code in contradicted)], contradicted
+        ranked = [*rest, *(m for m in ranked if m.code in contradicted)]
+        return ranked, contradicted
 
     def explain(self, question: str, *, k: int = 5) -> Explanation:
         """The decision on a question, its best candidates and why (the steps of ``search``)."""
@@ -1125,6 +1394,8 @@ class ProcedureIndex:
         evidence: list[float],
         ruled_out: frozenset[str] = frozenset(),
         contradicted: frozenset[str] = frozenset(),
+        *,
+        action_unmet: bool = False,
     ) -> SearchResult:
         t = self.thresholds
         best = ranked[0].score
@@ -1135,9 +1406,14 @@ class ProcedureIndex:
         choices: tuple[Match, ...] = ()
         if self.in_scope(evidence) < t.scope:
             decision = Decision.UNKNOWN
-        elif best >= t.answer and best - second >= t.margin * best and not evidence[_TOPIC]:
+        elif (
+            best >= t.answer
+            and best - second >= t.margin * best
+            and not evidence[_TOPIC]
+            and not action_unmet
+        ):
             # A question naming a topic of an uncovered ministry that the best record does
-            # not explain is at most offered as a choice, never answered outright.
+            # not explain, or an action it does not do, is at most offered as a choice.
             decision = Decision.ANSWER
         else:
             decision = Decision.CHOOSE
@@ -1155,16 +1431,23 @@ class ProcedureIndex:
             content=tuple(query.content),
         )
 
-    def _order(self, candidates: list[tuple[_Doc, Features]]) -> list[Match]:
+    def _order(
+        self, candidates: list[tuple[_Doc, Features]], *, english: bool = False
+    ) -> list[Match]:
         ranked = [
-            Match(doc.procedure, round(min(self.weights.combine(f) * doc.prior, 1.0), 4))
+            Match(
+                doc.procedure,
+                round(min(self.weights.combine(f, english=english) * doc.prior, 1.0), 4),
+            )
             for doc, f in candidates
         ]
         ranked.sort(key=lambda m: -m.score)
         return ranked
 
     def _rank(self, query: _Query, raw: np.ndarray) -> list[Match]:
-        return self._order(self._candidates(query, raw)) if raw.any() else []
+        if not raw.any():
+            return []
+        return self._order(self._candidates(query, raw), english=bool(query.english))
 
     def _nearest(self, query: _Query, k: int) -> tuple[Match, ...]:
         """The names closest in spelling, for a question with no known word (never answered)."""

@@ -31,7 +31,7 @@ from troly.bot.followups import FollowupHandler, FollowupRun, Prefetcher
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.outbox import enqueue
 from troly.bot.settings import Settings
-from troly.bot.texts import t
+from troly.bot.texts import at_door, t
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +258,8 @@ async def _list_followed(_effect: flow.ListFollowed, applied: Applied) -> Effect
             )
             buttons.append((look, render.unfollow_button(row.code, locale)))
         replies.append(Reply("\n".join(lines), tuple(buttons)))
-    replies.append(Reply(t("dossier.ask_code", locale), flow.cancel_row(locale)))
+    asked = t(at_door("dossier.ask_code", applied.incoming.door), locale)
+    replies.append(Reply(asked, flow.cancel_row(locale)))
     return EffectResult(tuple(replies), State(flow.FLOW, flow.Step.CODE.value, {}, locale))
 
 

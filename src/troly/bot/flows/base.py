@@ -16,6 +16,7 @@ from troly.bot.follow_up import picked_number
 from troly.bot.messages import Incoming, Reply
 from troly.bot.province.details import ProvinceDetails, details_from
 from troly.bot.settings import Settings
+from troly.bot.texts import at_door, t
 from troly.knowledge.folding import basic_fold
 from troly.knowledge.index import ProcedureIndex, SearchResult
 
@@ -71,6 +72,7 @@ DRAFT_TYPES: Mapping[str, tuple[type, ...]] = {
             "chat",
             "pending",
             "asked_open",
+            "door",
         ),
         _TEXT,
     ),
@@ -143,6 +145,12 @@ class Context:
     """The province's own details (service center, portal, local notes), when known."""
     open_petition: str | None = None
     """The code of the user's newest open petition, when the door's dialogue looks it up."""
+    door: str | None = None
+    """The door within the channel (``"kiosk"``), whose sentences may differ (``at_door``)."""
+
+    def say(self, key: str, locale: str, /, **values: Any) -> str:
+        """The sentence ``key`` as this door says it (its ``key@door`` variant, if any)."""
+        return t(at_door(key, self.door), locale, **values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,7 +162,7 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     text = (incoming.text or "").strip()
     if not text:
         return Outcome(
-            state, (Reply(t("dossier.ask_code", state.locale), cancel_row(state.locale)),)
+            state, (Reply(ctx.say("dossier.ask_code", state.locale), cancel_row(state.locale)),)
         )
     return _code_given(state, text, ctx)
 

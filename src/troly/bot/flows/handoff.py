@@ -104,7 +104,7 @@ def request(state: State, ctx: Context) -> Outcome:
     """The business asks for a person: a live chat when one is there, else a petition."""
     locale = state.locale
     if state.flow == FLOW:
-        return reminder(state)
+        return reminder(state, ctx)
     settings = ctx.settings
     s = ctx.support.in_locale(locale)
     if settings is None or settings.staff_chat_id is None or not hours_text(settings):
@@ -122,16 +122,16 @@ def request(state: State, ctx: Context) -> Outcome:
         questions.append(last[:MAX_QUESTION])
     waiting = State(FLOW, "waiting", _kept(state).draft, locale)
     leave = Button(t("handoff.leave", locale), choice="hb:leave")
-    text = t("handoff.waiting", locale, minutes=settings.handoff_wait_minutes, phone=s.phone)
+    text = ctx.say("handoff.waiting", locale, minutes=settings.handoff_wait_minutes, phone=s.phone)
     reply = Reply(text, ((leave,),), kind="handoff:waiting")
     return Outcome(waiting, (reply,), (OpenChat(tuple(questions)),))
 
 
-def reminder(state: State) -> Outcome:
+def reminder(state: State, ctx: Context) -> Outcome:
     """Said when the business presses an old button or a command during its chat."""
     key = "handoff.reminder_live" if state.step == "live" else "handoff.reminder_waiting"
     leave = Button(t("handoff.leave", state.locale), choice="hb:leave")
-    return Outcome(state, (Reply(t(key, state.locale), ((leave,),)),))
+    return Outcome(state, (Reply(ctx.say(key, state.locale), ((leave,),)),))
 
 
 _LEAVE_COMMANDS = {"huy", "cancel"}
@@ -147,10 +147,10 @@ def in_chat(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     if incoming.choice is not None:
         if incoming.choice in ("hb:leave", "cancel"):
             return _leave(state, code)
-        return reminder(state)
+        return reminder(state, ctx)
     command = command_of(incoming)
     if command is not None:
-        return _leave(state, code) if command[0] in _LEAVE_COMMANDS else reminder(state)
+        return _leave(state, code) if command[0] in _LEAVE_COMMANDS else reminder(state, ctx)
     text = (incoming.text or "").strip()
     if text.lower() in _LEAVE_WORDS:
         return _leave(state, code)

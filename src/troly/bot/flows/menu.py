@@ -5,32 +5,39 @@ from __future__ import annotations
 from dataclasses import replace
 
 from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.flows.tiles import tile_rows
 from troly.bot.messages import Button, Reply
-from troly.bot.texts import LOCALES, t
+from troly.bot.texts import LOCALES, at_door, t
 
 
 def menu_buttons(locale: str) -> tuple[tuple[Button, ...], ...]:
     """The main menu as buttons.
 
     Five: the Zalo OA shows up to five as buttons (more become numbered lines). Help is
-    ``/trogiup``, named in the welcome.
+    ``/trogiup`` and the other language ``/en`` (or the word "English"), named in the
+    welcome; the web page and the kiosk have their own language switch.
     """
     return (
         (Button(t("menu.ask", locale), choice="menu:ask"),),
+        (Button(t("menu.petition", locale), choice="menu:petition"),),
         (Button(t("menu.booking", locale), choice="menu:booking"),),
-        (Button(t("menu.dossier", locale), choice="menu:dossier"),),
         (
+            Button(t("menu.dossier", locale), choice="menu:dossier"),
             Button(t("menu.human", locale), choice="human"),
-            Button(t("menu.language", locale), choice="lang:en" if locale == "vi" else "lang:vi"),
         ),
     )
 
 
-def welcome(state: State) -> Outcome:
-    """Greets the user and shows the menu."""
-    return Outcome(
-        state.idle(), (Reply(t("menu.welcome", state.locale), menu_buttons(state.locale)),)
-    )
+def welcome(state: State, door: str | None = None) -> Outcome:
+    """Greets the user and shows the menu (the kiosk: its own words and its topic tiles)."""
+    text = t(at_door("menu.welcome", door), state.locale)
+    return Outcome(state.idle(), (Reply(text, start_buttons(state.locale, door)),))
+
+
+def start_buttons(locale: str, door: str | None) -> tuple[tuple[Button, ...], ...]:
+    """The menu, after the common topics as tiles on the kiosk (a tap instead of typing)."""
+    menu = menu_buttons(locale)
+    return (*tile_rows(locale), *menu) if door == "kiosk" else menu
 
 
 def main_menu(state: State) -> Outcome:
@@ -40,9 +47,10 @@ def main_menu(state: State) -> Outcome:
     )
 
 
-def help_text(state: State) -> Outcome:
-    """Says what the assistant can do and how."""
-    return Outcome(state, (Reply(t("menu.help_text", state.locale), menu_buttons(state.locale)),))
+def help_text(state: State, door: str | None = None) -> Outcome:
+    """Says what the assistant can do and how (the kiosk: by its buttons, not commands)."""
+    text = t(at_door("menu.help_text", door), state.locale)
+    return Outcome(state, (Reply(text, menu_buttons(state.locale)),))
 
 
 def prompt_question(state: State) -> Outcome:
@@ -52,12 +60,13 @@ def prompt_question(state: State) -> Outcome:
     return Outcome(replace(idle, draft=draft), (Reply(t("menu.ask_prompt", state.locale)),))
 
 
-def set_language(state: State, locale: str) -> Outcome:
-    """Switches the conversation's language."""
+def set_language(state: State, locale: str, door: str | None = None) -> Outcome:
+    """Switches the conversation's language (the kiosk's tiles come again, relabelled)."""
     if locale not in LOCALES:
         return Outcome(state, (Reply(t("menu.language_unknown", state.locale)),))
     new_state = replace(state, locale=locale)
-    return Outcome(new_state, (Reply(t("menu.language_set", locale), menu_buttons(locale)),))
+    buttons = start_buttons(locale, door)
+    return Outcome(new_state, (Reply(t("menu.language_set", locale), buttons),))
 
 
 _CANCELLED = {

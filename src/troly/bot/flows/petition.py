@@ -123,7 +123,7 @@ def start(
     new_state = State(FLOW, Step.TOPIC.value, draft, locale)
     key = "petition.intro_carried" if carried else "petition.intro"
     s = ctx.support.in_locale(locale)
-    intro = t(key, locale, question=carried, phone=s.phone, hours=s.hours)
+    intro = ctx.say(key, locale, question=carried, phone=s.phone, hours=s.hours)
     return Outcome(new_state, (Reply(intro, topic_buttons(f"{PREFIX}:topic:", locale)),))
 
 

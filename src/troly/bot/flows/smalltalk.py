@@ -47,9 +47,9 @@ def kind_of(text: str) -> str | None:
     return None
 
 
-def answer(state: State, kind: str) -> Outcome:
+def answer(state: State, kind: str, door: str | None = None) -> Outcome:
     """Greets back with the menu, or says "you're welcome" and what else it can do."""
     if kind == "greeting":
-        return menu.welcome(state)
+        return menu.welcome(state, door)
     key = "smalltalk.thanks" if kind == "thanks" else "smalltalk.ack"
     return Outcome(state, (Reply(t(key, state.locale), menu.menu_buttons(state.locale)),))

@@ -95,7 +95,7 @@ async def leave_chat(effect: LeaveChat, applied: Applied) -> EffectResult:
     return EffectResult(replies=(reply,), state=_released(applied.state))
 
 
-def _say(notice: service.Notice) -> EffectResult:
+def _say(notice: service.StaffOutcome) -> EffectResult:
     return EffectResult(replies=(Reply(notice.text(LO)),))
 
 
@@ -146,7 +146,7 @@ async def staff_action(effect: HandoffStaff, applied: Applied) -> EffectResult |
             session, effect.code, officer, topic=topic, now=now, settings=settings
         )
         return None if notice.ok else _say(notice)
-    return _say(service.Notice("handoff.staff_unknown", ok=False))
+    return _say(service.StaffOutcome("handoff.staff_unknown", ok=False))
 
 
 async def relay_from_topic(code: str, applied: Applied) -> EffectResult | None:

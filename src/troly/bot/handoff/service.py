@@ -7,7 +7,7 @@ Locking order, the same everywhere so that two transactions never deadlock: the 
 conversation row first, then the chat row. The business's own messages come with
 its conversation already locked (the dialogue holds it); an officer's action locks it here.
 
-An officer's action returns a ``Notice`` (a catalogue key and its values) for the door to
+An officer's action returns a ``StaffOutcome`` (a catalogue key and its values) for the door to
 show in the officer's language. Logs carry codes only, never a message.
 """
 
@@ -37,7 +37,7 @@ from troly.bot.petitions.model import Status as PetitionStatus
 from troly.bot.settings import Settings
 from troly.bot.staff_topics import open_topic
 from troly.bot.storage.models import Conversation
-from troly.bot.texts import t
+from troly.bot.texts import at_door, t
 from troly.bot.topics import TOPIC_KEYS, topic_buttons
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class Officer:
 
 
 @dataclass(frozen=True, slots=True)
-class Notice:
+class StaffOutcome:
     """What an officer's action tells them: a catalogue key and its values; ``ok`` if done."""
 
     key: str
@@ -73,8 +73,8 @@ class Notice:
         return t(self.key, locale, **self.values)
 
 
-def _refused(key: str, **values: Any) -> Notice:
-    return Notice(key, values, ok=False)
+def _refused(key: str, **values: Any) -> StaffOutcome:
+    return StaffOutcome(key, values, ok=False)
 
 
 def topic_key(code: str) -> str:
@@ -289,7 +289,7 @@ def _menu(locale: str) -> tuple[tuple[Button, ...], ...]:
 
 async def take(
     session: AsyncSession, code: str, officer: Officer, *, now: datetime, settings: Settings
-) -> Notice:
+) -> StaffOutcome:
     """The officer takes a waiting chat; of two at once, the second is told who has it."""
     chat, conversation = await _lock(session, code)
     if chat is None:
@@ -309,13 +309,14 @@ async def take(
     _set_step(conversation, chat, "live")
     taken = t("handoff.staff_taken", STAFF_LOCALE, code=chat.code, name=officer.name)
     await to_topic(session, chat, Reply(taken, live_buttons(chat.code)), now=now, settings=settings)
-    told = t("handoff.taken", chat.locale, name=officer.name)
+    door = (conversation.draft or {}).get("door") if conversation is not None else None
+    told = t(at_door("handoff.taken", door), chat.locale, name=officer.name)
     to_business(session, chat, Reply(told, kind="handoff:taken"), now=now)
     logger.info("live chat %s taken", chat.code)
-    return Notice("handoff.staff_you_took", {"code": chat.code})
+    return StaffOutcome("handoff.staff_you_took", {"code": chat.code})
 
 
-def _may_act(chat: LiveChat, officer: Officer) -> Notice | None:
+def _may_act(chat: LiveChat, officer: Officer) -> StaffOutcome | None:
     if chat.status == Status.WAITING:
         return _refused("handoff.staff_take_first", code=chat.code)
     if chat.status != Status.LIVE:
@@ -335,7 +336,7 @@ async def send(
     settings: Settings,
     files: Sequence[Mapping[str, Any]] = (),
     echo: bool = False,
-) -> Notice:
+) -> StaffOutcome:
     """The officer's message to the business: text, files, or both.
 
     ``files`` are ``{"kind", "ref", "name", "mime_type", "size"}`` on the officer's own
@@ -371,7 +372,7 @@ async def send(
     if echo and text:
         shown = t("handoff.staff_echo", STAFF_LOCALE, name=officer.name, text=text)
         await to_topic(session, chat, Reply(shown), now=now, settings=settings)
-    return Notice("handoff.staff_sent", {"code": chat.code})
+    return StaffOutcome("handoff.staff_sent", {"code": chat.code})
 
 
 MB = 1024 * 1024
@@ -379,7 +380,7 @@ MB = 1024 * 1024
 
 def _too_big(
     chat: LiveChat, files: Sequence[Mapping[str, Any]], *, source: str, settings: Settings
-) -> Notice | None:
+) -> StaffOutcome | None:
     """The refusal of a file the business's platform would have to download, when too big.
 
     On the officer's own platform a file is sent again by its reference, whatever its size.
@@ -430,7 +431,7 @@ async def end(
     *,
     now: datetime,
     settings: Settings,
-) -> Notice:
+) -> StaffOutcome:
     """The officer ends the chat with a short summary; the business is told and gets the bot."""
     summary = " ".join(summary.split())[:MAX_SUMMARY]
     chat, conversation = await _lock(session, code)
@@ -449,7 +450,7 @@ async def end(
     to_business(session, chat, Reply(told, _menu(chat.locale), kind="handoff:ended"), now=now)
     shown = t("handoff.staff_ended", STAFF_LOCALE, code=chat.code, name=officer.name)
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
-    return Notice("handoff.staff_ended_ok", {"code": chat.code})
+    return StaffOutcome("handoff.staff_ended_ok", {"code": chat.code})
 
 
 async def _watch(
@@ -525,7 +526,7 @@ async def to_petition(
     topic: str,
     now: datetime,
     settings: Settings,
-) -> Notice:
+) -> StaffOutcome:
     """Turns the chat into a petition the officer handles, carrying the conversation over.
 
     The description holds the conversation (cut to the petition's limit); every message is
@@ -592,7 +593,9 @@ async def to_petition(
     to_business(session, chat, Reply(told, buttons, kind="handoff:ended"), now=now)
     shown = t("handoff.staff_converted", STAFF_LOCALE, code=chat.code, petition=petition.code)
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
-    return Notice("handoff.staff_converted_ok", {"code": chat.code, "petition": petition.code})
+    return StaffOutcome(
+        "handoff.staff_converted_ok", {"code": chat.code, "petition": petition.code}
+    )
 
 
 async def leave(
@@ -681,7 +684,7 @@ async def _offer(
     await to_topic(session, chat, Reply(shown), now=now, settings=settings)
 
 
-async def check(session: AsyncSession, code: str, officer: Officer) -> Notice | None:
+async def check(session: AsyncSession, code: str, officer: Officer) -> StaffOutcome | None:
     """Why the officer may not act on this chat now (None when they may)."""
     chat = await by_code(session, code)
     if chat is None:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from troly.bot import followups
 from troly.bot.followups import schedule
 from troly.bot.petitions.model import Petition
 from troly.bot.petitions.service import work_calendar
 from troly.bot.settings import Settings
-from troly.bot.storage.models import Followup
 
 UNASSIGNED = "petition.unassigned"
 REMIND = "petition.remind"
@@ -37,21 +36,8 @@ async def cancel(
     kinds: tuple[str, ...] | list[str] | None = None,
     running: int | None = None,
 ) -> None:
-    """Cancels pending follow-ups of ``ref``, except the one running now (``running``).
-
-    A handler that cancelled its own row would lose its lease and roll its effects back.
-    """
-    statement = (
-        update(Followup)
-        .where(Followup.ref == ref)
-        .where(Followup.status == "pending")
-        .values(status="cancelled")
-    )
-    if kinds is not None:
-        statement = statement.where(Followup.kind.in_(list(kinds)))
-    if running is not None:
-        statement = statement.where(Followup.id != running)
-    await session.execute(statement)
+    """Cancels pending follow-ups of ``ref``, except the one running now (``running``)."""
+    await followups.cancel(session, ref=ref, kinds=kinds, running=running)
 
 
 def _key(petition: Petition, name: str) -> str:

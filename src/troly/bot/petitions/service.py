@@ -13,17 +13,17 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from troly.bot import localised
 from troly.bot.codes import new_code
 from troly.bot.console.accounts import CONSOLE_CHANNEL
 from troly.bot.messages import Reply
-from troly.bot.outbox import enqueue
+from troly.bot.outbox import enqueue, first_of_kind
 from troly.bot.petitions.model import OPEN_STATUSES, Petition, PetitionEvent, Status
 from troly.bot.settings import Settings
-from troly.bot.staff_topics import open_topic, preload_topics
+from troly.bot.staff_topics import THREAD_PREFIX, open_topic, preload_topics
 from troly.bot.topics import topic_label
 from troly.bot.workdays import WorkCalendar
 
@@ -93,17 +93,21 @@ async def by_code(session: AsyncSession, code: str, *, lock: bool = False) -> Pe
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def open_code(session: AsyncSession, channel: str, user_id: str) -> str | None:
-    """The code of this chat user's newest open petition (received to reopened), or None."""
-    query = (
+def open_code(channel: Any, user_id: Any) -> ScalarSelect[Any]:
+    """The query of a chat user's newest open petition code (received to reopened).
+
+    One value or NULL: the dialogue asks it with the conversation, in one statement (the
+    channel and user id are its bound parameters).
+    """
+    return (
         select(Petition.code)
         .where(Petition.channel == channel)
         .where(Petition.user_id == user_id)
         .where(Petition.status.in_(OPEN_STATUSES))
         .order_by(Petition.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def create(
@@ -223,6 +227,35 @@ async def to_staff(
     name = f"{petition.code} · {topic_label(petition.topic, 'vi')}"
     thread = await open_topic(session, key=topic_key(petition), chat_id=chat, name=name, now=now)
     enqueue(session, channel=STAFF_CHANNEL, recipient=chat, reply=reply, now=now, thread=thread)
+    return True
+
+
+async def edit_staff_card(
+    session: AsyncSession, petition: Petition, card: Reply, *, now: datetime, settings: Settings
+) -> bool:
+    """Queues the rewrite of the card that opened the petition's topic, with ``card``.
+
+    So the card itself says who took the petition and stops offering «Nhận xử lý». False
+    when there is no staff group or the card's row is gone (retention): nothing to edit.
+    """
+    if settings.staff_chat_id is None:
+        return False
+    chat = str(settings.staff_chat_id)
+    thread = THREAD_PREFIX + topic_key(petition)
+    first = await first_of_kind(
+        session, channel=STAFF_CHANNEL, recipient=chat, thread=thread, kind=card.kind or ""
+    )
+    if first is None:
+        return False
+    enqueue(
+        session,
+        channel=STAFF_CHANNEL,
+        recipient=chat,
+        reply=card,
+        now=now,
+        thread=thread,
+        edit_of=first,
+    )
     return True
 
 

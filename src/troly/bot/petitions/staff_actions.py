@@ -31,6 +31,7 @@ from troly.bot.petitions.model import Petition, Status
 from troly.bot.petitions.service import (
     by_code,
     day_text,
+    edit_staff_card,
     record,
     to_business,
     to_staff,
@@ -182,10 +183,13 @@ async def _assign(
         note=name,
     )
     await plan.cancel_unassigned(applied.session, p)
-    # The card above keeps its «Nhận xử lý»: this message under it carries the actions left.
+    # The card is rewritten (who has it, no «Nhận xử lý»); this message under it says so too
+    # and carries the actions left, for a group that scrolled past the card.
     text = t("staff.assigned", LO, code=p.code, name=name)
     taken = Reply(text, render.staff_buttons(p.code, taken=True))
     await to_staff(applied.session, p, taken, now=now, settings=settings)
+    card = render.staff_card(p, settings)
+    await edit_staff_card(applied.session, p, card, now=now, settings=settings)
     if kind == "claimed" and moving is not None:
         to_business(
             applied.session, p, Reply(t("petition.assigned", p.locale, code=p.code)), now=now

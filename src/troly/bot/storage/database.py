@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -41,7 +44,7 @@ def create_engine(url: str) -> AsyncEngine:
     if async_url.startswith("sqlite"):
         if ":memory:" in async_url or async_url.rstrip("/").endswith("sqlite+aiosqlite:"):
             kwargs["poolclass"] = StaticPool
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["async_creator"] = _inline_connect(async_url)
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(async_url, **kwargs)
@@ -53,10 +56,60 @@ def create_engine(url: str) -> AsyncEngine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    # Statements run on the event loop's thread and never wait there: a statement that
+    # meets another connection's lock is handed to the connection's thread, which waits.
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+SQLITE_BUSY = 5
+BUSY_WAIT_MS = 30_000
+"""How long a statement that met another connection's lock waits for it (off the loop)."""
+
+
+class _InlineConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose statements run on the event loop's thread.
+
+    A statement on a local SQLite file takes microseconds; handing each to aiosqlite's thread
+    and back costs more than the statement (a GIL handover each way, several per statement).
+    What could wait (another connection holding the write lock) is refused at once
+    (``busy_timeout`` 0) and retried in the connection's own thread with a real timeout, so
+    the loop never sleeps on a lock.
+    """
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != SQLITE_BUSY:
+                raise
+        return await super()._execute(self._waiting, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    def _waiting(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self._conn.execute(f"PRAGMA busy_timeout={BUSY_WAIT_MS}")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._conn.execute("PRAGMA busy_timeout=0")
+
+
+def _inline_connect(async_url: str) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    database = make_url(async_url).database or ":memory:"
+
+    async def connect() -> aiosqlite.Connection:
+        def connector() -> sqlite3.Connection:
+            # timeout 0: even the connection's first pragmas never sleep on the loop.
+            return sqlite3.connect(database, timeout=0, check_same_thread=False)
+
+        connection = _InlineConnection(connector, 64)
+        connection._thread.daemon = True
+        return await connection
+
+    return connect
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -97,6 +97,10 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     via: Mapped[str | None] = mapped_column(String(16))
     """How a row held outside its channel's window was announced meanwhile ("zns")."""
+    message_ref: Mapped[str | None] = mapped_column(String(64))
+    """The platform's id of the sent message that carries the buttons (Telegram's message_id)."""
+    edit_of: Mapped[int | None] = mapped_column(Integer)
+    """Set on an edit: the row whose sent message this one rewrites (text and buttons)."""
 
 
 class Followup(Base):

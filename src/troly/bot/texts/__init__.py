@@ -27,6 +27,21 @@ def normalise_locale(locale: str | None) -> str:
     return short if short in LOCALES else DEFAULT_LOCALE
 
 
+DOORS = ("kiosk",)
+"""The doors with sentences of their own (``key@kiosk``): a kiosk has buttons, no keyboard."""
+
+
+def at_door(key: str, door: str | None) -> str:
+    """The key of ``key``'s variant for ``door`` when the catalogue has one, else ``key``.
+
+    The kiosk's «petition.intro@kiosk» points at its «Làm lại từ đầu» button where the others
+    say "Gõ /huy".
+    """
+    if door in DOORS and f"{key}@{door}" in catalogue(DEFAULT_LOCALE):
+        return f"{key}@{door}"
+    return key
+
+
 def t(key: str, locale: str | None = None, /, **values: Any) -> str:
     """The sentence ``key`` in ``locale`` (falling back to Vietnamese), filled with ``values``."""
     lang = normalise_locale(locale)

@@ -156,6 +156,9 @@ class ZaloBotClient:
 class ZaloBotSender:
     """Delivers replies with sendMessage and records the numbered choices shown."""
 
+    holds = False
+    """The Zalo Bot API has no interaction window: this sender never raises ``Held``."""
+
     def __init__(self, *, client: ZaloBotClient, menus: ChoiceMenus, files: ZaloFiles) -> None:
         self._client = client
         self._menus = menus

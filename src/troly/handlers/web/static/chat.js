@@ -61,6 +61,8 @@
 
   const body = document.body;
   const kiosk = body.dataset.kiosk === "1";
+  // The kiosk says so with every message: the assistant then points at its buttons.
+  const door = kiosk ? { door: "kiosk" } : {};
   const idleSeconds = Number(body.dataset.idle) || 120;
   const maxChars = Number(body.dataset.maxChars) || 1000;
   const defaultLocale = body.dataset.locale === "en" ? "en" : "vi";
@@ -240,6 +242,10 @@
     if (buttons.length) {
       const group = document.createElement("div");
       group.className = "buttons";
+      // The kiosk's common topics come as tiles: a grid of big buttons above the others.
+      const tileGroup = document.createElement("div");
+      tileGroup.className = "tiles";
+      tileGroup.dataset.testid = "tiles";
       for (const spec of buttons) {
         if (spec.url) {
           const href = safeUrl(spec.url);
@@ -255,16 +261,18 @@
         } else if (spec.choice) {
           // One menu on the kiosk: its tiles, not the same choices again under a reply.
           if (kiosk && tiles.has(spec.choice)) continue;
+          const tile = spec.choice.startsWith("tile:");
           const button = document.createElement("button");
           button.type = "button";
-          button.className = "reply-button";
+          button.className = tile ? "reply-button tile" : "reply-button";
           button.textContent = spec.label;
           button.dataset.choice = spec.choice;
-          button.dataset.testid = "reply-button";
+          button.dataset.testid = tile ? "tile" : "reply-button";
           button.addEventListener("click", () => send({ choice: spec.choice }, spec.label));
-          group.append(button);
+          (tile ? tileGroup : group).append(button);
         }
       }
+      if (tileGroup.childElementCount) item.append(tileGroup);
       if (group.childElementCount) item.append(group);
     }
     showTopOf(item);
@@ -365,6 +373,7 @@
     form.append("session", session);
     form.append("locale", locale);
     form.append("mid", randomId(12));
+    if (kiosk) form.append("door", "kiosk");
     if (caption) form.append("text", caption);
     form.append("file", file, file.name);
     armed = true;
@@ -376,7 +385,7 @@
     if (echo) addBubble("user", echo);
     rememberProcedure(message.choice);
     // The same mid on a retry lets the server drop a message it already handled.
-    const payload = { session, locale, mid: randomId(12), ...message };
+    const payload = { session, locale, mid: randomId(12), ...door, ...message };
     if (echo) armed = true;
     lastActivity = Date.now();
     post(payload, session, typed || null);
@@ -403,7 +412,7 @@
 
   function tellServer(choice) {
     // Fire and forget, and kept alive while the page goes away (the person left the kiosk).
-    const payload = { session, locale, mid: randomId(12), choice };
+    const payload = { session, locale, mid: randomId(12), ...door, choice };
     fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
