@@ -105,6 +105,23 @@ def _cpu_seconds(pid: int) -> float:
     return sum(int(x) for x in fields[11:13]) / os.sysconf("SC_CLK_TCK")
 
 
+def _named(name: str) -> list[int]:
+    """The processes whose command is ``name`` (PostgreSQL's server and its backends)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+    return found
+
+
+def _machine_busy() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat: all but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def _tree(pid: int) -> list[int]:
     """A process and its descendants (uvicorn's supervisor and workers)."""
     out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True)
@@ -123,13 +140,15 @@ def _tree(pid: int) -> list[int]:
 class Cpu:
     """CPU seconds used by a process tree since the last ``take`` (processes may come and go)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int | None = None, *, name: str | None = None) -> None:
         self._pid = pid
+        self._name = name
         self._seen: dict[int, float] = {}
 
     def take(self) -> float:
         used = 0.0
-        for p in _tree(self._pid):
+        pids = _tree(self._pid) if self._pid is not None else _named(self._name or "")
+        for p in pids:
             with contextlib.suppress(OSError, IndexError):
                 now = _cpu_seconds(p)
                 used += now - self._seen.get(p, 0.0)
@@ -137,6 +156,7 @@ class Cpu:
         return used
 
     def worker_pids(self) -> list[int]:
+        assert self._pid is not None
         return [p for p in _tree(self._pid) if p != self._pid] or [self._pid]
 
 
@@ -255,7 +275,7 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def report(name: str, found: dict[str, Any], app_cpu: float) -> None:
+def report(name: str, found: dict[str, Any], app_cpu: float, db_cpu: float = 0.0) -> None:
     n = max(found["requests"], 1)
     seconds = found["requests"] / found["rate"] if found["rate"] else float("nan")
     print(f"\n== {name}")
@@ -269,16 +289,30 @@ def report(name: str, found: dict[str, Any], app_cpu: float) -> None:
         f"core); wrk {found['wrk_cpu'] / n * 1000:.2f} ms per message "
         f"({found['wrk_cpu'] / seconds:.0%}); load {_load()}"
     )
+    if "machine_busy" in found:
+        others = found["machine_busy"] - app_cpu - db_cpu - found["wrk_cpu"]
+        print(
+            f"     machine: {found['machine_busy'] / seconds:.2f} of {os.cpu_count()} cores busy, "
+            f"of which other work (not the app, wrk or PostgreSQL) {others / seconds:.2f}"
+        )
+    if db_cpu:
+        print(
+            f"     PostgreSQL (all its processes) {db_cpu / n * 1000:.2f} ms per message "
+            f"({db_cpu / seconds:.0%} of one core)"
+        )
     if found["requests"] == 0:
         print(found["raw"])
 
 
 def measured(
     port: int, pid: int, script: str, args: argparse.Namespace, spy_to: str | None = None
-) -> tuple[dict[str, Any], float]:
-    """One wrk run, with the CPU the server's processes used meanwhile (and py-spy, if asked)."""
-    cpu = Cpu(pid)
+) -> tuple[dict[str, Any], float, float]:
+    """One wrk run, with the CPU the server's processes and PostgreSQL's used meanwhile (and
+    py-spy's samples, if asked)."""
+    cpu, db = Cpu(pid), Cpu(name="postgres")
     cpu.take()
+    db.take()
+    busy = _machine_busy()
     spies = []
     if spy_to:
         for n, worker in enumerate(cpu.worker_pids()):
@@ -288,10 +322,11 @@ def measured(
                 subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             )
     found = run_wrk(port, script, users=args.users, seconds=args.seconds)
-    used = cpu.take()
+    used, db_used = cpu.take(), db.take()
+    found["machine_busy"] = _machine_busy() - busy
     for spy in spies:
         spy.wait()
-    return found, used
+    return found, used, db_used
 
 
 # --------------------------------------------------------------------------- order check
@@ -399,8 +434,8 @@ def bench_app(args: argparse.Namespace, questions: list[str], workers: int, tmp:
             # wrk leaves the warm-up's last messages in flight: they finish before the run.
             time.sleep(2)
             script = lua_script(questions, prefix="u", run="m")
-            found, cpu = measured(port, pid, script, args, args.spy)
-        report(f"app: troly serve --workers {workers}, {where}", found, cpu)
+            found, cpu, db_cpu = measured(port, pid, script, args, args.spy)
+        report(f"app: troly serve --workers {workers}, {where}", found, cpu, db_cpu)
         print("  " + asyncio.run(check_order(url, "m")))
     finally:
         if args.postgres:
@@ -411,7 +446,7 @@ def bench_bare(args: argparse.Namespace, questions: list[str]) -> None:
     with bare_serve() as (port, pid):
         script = lua_script(questions, prefix="u", run="b")
         run_wrk(port, script, users=args.users, seconds=2)
-        found, cpu = measured(port, pid, script, args)
+        found, cpu, _ = measured(port, pid, script, args)
     report("bare endpoint: Starlette on uvicorn, one process", found, cpu)
 
 
