@@ -57,7 +57,9 @@ async def test_a_new_question_where_the_petition_asks_its_topic_is_answered(
     assert description.kind != answer[0].kind
 
 
-@pytest.mark.parametrize(("locale", "asked"), [("vi", "Bạn viết giúp một câu"), ("en", "a sentence")])
+@pytest.mark.parametrize(
+    ("locale", "asked"), [("vi", "Bạn viết giúp một câu"), ("en", "a sentence")]
+)
 async def test_a_two_letter_description_is_refused_and_a_sentence_asked_for(
     chat: Chat, locale: str, asked: str
 ) -> None:
