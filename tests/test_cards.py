@@ -133,9 +133,26 @@ def test_long_sections_come_in_pages_of_readable_length(
     texts = [section_page(longest, section, n)[0] for n in range(pages)]
 
     assert pages > 1
-    assert max(len(x) for x in texts) <= 800
+    assert max(len(x) for x in texts) <= 950
     shown = "\n".join(texts)
     assert all(line in shown for line in section_lines(longest, section))
+
+
+def test_documents_come_several_a_page_grouped_by_case(kb: KnowledgeBase) -> None:
+    permit = kb.procedures["1.013225"]  # a building permit: 60 documents over its cases
+
+    _, pages = section_page(permit, Section.DOCUMENTS, 0)
+    texts = [section_page(permit, Section.DOCUMENTS, n)[0] for n in range(pages)]
+    documents = [sum(line[:1].isdigit() for line in text.splitlines()) for text in texts]
+    # Each case starts on a page of its own unless it is longer than one.
+    openings = [text.split("\n\n", 1)[1].startswith("Trường hợp") for text in texts]
+
+    assert pages <= 20
+    assert min(documents[:-1]) >= 2
+    assert all(500 <= len(text) <= 950 for text in texts[:-1])
+    assert openings.count(True) >= 4
+    # A long document is cut after a whole sentence, not in the middle of one.
+    assert "qua các thời kỳ. … — 1 bản chính" in texts[0]
 
 
 def test_a_page_with_more_after_it_has_a_more_button(kb: KnowledgeBase) -> None:

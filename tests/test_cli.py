@@ -191,7 +191,7 @@ def test_plain_mode_prints_the_card_and_numbered_buttons(
     code, out = run(["ask", "Thủ tục đăng ký thành lập hộ kinh doanh cần giấy tờ gì?"], capsys)
 
     assert code == 0
-    assert out.startswith("📑 Hồ sơ cần chuẩn bị (trang 1/7)\n📄 Đăng ký thành lập hộ kinh doanh\n")
+    assert out.startswith("📑 Hồ sơ cần chuẩn bị (trang 1/3)\n📄 Đăng ký thành lập hộ kinh doanh\n")
     assert "  [1] Xem tiếp ▶" in out
 
 

@@ -18,10 +18,11 @@ from troly.knowledge.aspects import Aspect
 from troly.knowledge.records import Procedure
 
 FIRST_CARD_CHARS = 700
-PAGE_CHARS = 520
+PAGE_CHARS = 760
+"""A page's lines, so that with its title a page reads as 600–900 characters."""
 NAME_CHARS = 150
 LINE_CHARS = 130
-ITEM_CHARS = 350
+ITEM_CHARS = 260
 SUMMARY_DOCUMENTS = 8
 
 
@@ -183,12 +184,14 @@ def section_lines(p: Procedure, section: Section, locale: str = "vi") -> list[st
                     else t("card.case_general", locale)
                 )
             for number, paper in enumerate(papers, start=1):
-                name = tidy.clip(paper.name, ITEM_CHARS)
+                name = tidy.clip_sentences(paper.name, ITEM_CHARS)
                 lines.append(
                     t("card.document_line", locale, number=number, name=name, copies=paper.copies)
                 )
     elif section is Section.STEPS:
-        lines = [f"{n}. {tidy.clip(s, ITEM_CHARS)}" for n, s in enumerate(tidy.steps(p), 1)]
+        lines = [
+            f"{n}. {tidy.clip_sentences(s, ITEM_CHARS)}" for n, s in enumerate(tidy.steps(p), 1)
+        ]
     else:
         lines = [f"• {line}" for line in tidy.legal_lines(p)]
     return lines or [t(_SECTION_MISSING[section], locale)]
@@ -197,7 +200,8 @@ def section_lines(p: Procedure, section: Section, locale: str = "vi") -> list[st
 def paginate(lines: list[str], limit: int = PAGE_CHARS) -> list[list[str]]:
     """Lines in pages of at most ``limit`` characters (a longer line has a page of its own).
 
-    A case heading stays on the page of the first document under it.
+    Several documents a page, grouped by case: a case heading stays on the page of the first
+    document under it, and a case that fits on one page starts a new page rather than be split.
     """
     units: list[list[str]] = []
     for line in lines:
@@ -207,14 +211,26 @@ def paginate(lines: list[str], limit: int = PAGE_CHARS) -> list[list[str]]:
             units.append([line])
     pages: list[list[str]] = [[]]
     size = 0
-    for unit in units:
+    for n, unit in enumerate(units):
         length = sum(len(line) + 1 for line in unit)
-        if pages[-1] and size + length > limit:
+        case = _case_length(units, n) if _is_heading(unit[0]) else 0
+        splits_case = size + case > limit and case <= limit
+        if pages[-1] and (size + length > limit or splits_case):
             pages.append([])
             size = 0
         pages[-1].extend(unit)
         size += length
     return pages
+
+
+def _case_length(units: list[list[str]], start: int) -> int:
+    """The characters of the case whose heading opens ``units[start]``, to its next heading."""
+    length = 0
+    for n, unit in enumerate(units[start:]):
+        if n and _is_heading(unit[0]):
+            break
+        length += sum(len(line) + 1 for line in unit)
+    return length
 
 
 def _is_heading(line: str) -> bool:

@@ -30,6 +30,7 @@ _CHANNELS = {
 }
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:đồng|đ\b|VNĐ|VND|USD|%)", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:tại|nộp|gửi)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.;](?=\s+[A-ZĐÀ-Ỹ(])")
 _STEP_TIME = re.compile(r"(\d+(?:[.,]\d+)?)\s*ngày làm việc", re.IGNORECASE)
 _CODE_IN_NAME = re.compile(
     r"\s*[(\[]?\s*(?:mã\s*(?:số|TTHC)?\s*:?\s*)?\d\.\d{6}\s*[)\]]?\s*[-–:]?\s*"
@@ -71,6 +72,20 @@ def clip(text: str, limit: int) -> str:
     if " " in cut[limit // 2 :]:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:-–(") + "…"
+
+
+def clip_sentences(text: str, limit: int) -> str:
+    """The text on one line, cut after its last whole sentence within ``limit`` characters.
+
+    Only when no sentence ends in the second two thirds of the limit is it cut at a word.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text[: limit - 1]) if m.end() >= limit // 3]
+    if ends:
+        return text[: ends[-1]].rstrip(" ;") + " …"
+    return clip(text, limit)
 
 
 def clip_keeping_amount(text: str, limit: int) -> str:
