@@ -261,9 +261,9 @@ def fit_answer_model(
     For each confidence it prints, over the labelled questions and out of fold, the share of
     in-scope questions answered outright and right and the share of all questions answered
     outright and wrong ("confidently wrong"), as the decision makes them (the in-scope cut
-    and the best-score floor of ``Thresholds`` applied).
+    and the best-score and lead floors of ``Thresholds`` applied).
     """
-    floor = Thresholds().answer
+    floor, lead = Thresholds().answer, Thresholds().margin
     rows = []
     for q in labelled:
         evidence = index.answer_evidence(str(q["question"]))
@@ -273,7 +273,7 @@ def fit_answer_model(
     usable = [i for i, (e, _, _) in enumerate(rows) if e is not None]
     x = np.array([rows[i][0] for i in usable])
     y = np.array([1.0 if rows[i][1] and rows[i][2] else 0.0 for i in usable])
-    allowed = np.array([x_[-3] >= cut and x_[0] >= floor for x_ in x])
+    allowed = np.array([x_[-3] >= cut and x_[0] >= floor and x_[2] >= lead for x_ in x])
     probs = np.zeros(len(y))
     position = {i: j for j, i in enumerate(usable)}
     for test in folds:
