@@ -1,8 +1,8 @@
 """The fuzzy procedure index and its decision: answer, offer choices, or say "I don't know".
 
-Lexical BM25F over syllables and syllable pairs of the folded name, results, field and agency;
-rapidfuzz repairs typos against the records' vocabulary and re-ranks the best candidates; the
-decision comes from how much of the question the best record explains, and by what margin.
+Lexical BM25F over syllables and syllable pairs of the folded name, results, field, situations
+and agency; rapidfuzz repairs typos against the records' vocabulary and re-ranks the best
+candidates; an in-scope model decides "I don't know", an answer model what is answered outright.
 """
 
 from __future__ import annotations
