@@ -2,7 +2,8 @@
 
 1. Over the development questions (the format of ../shared/data/dev_questions.jsonl): the
    length in characters of the reply a question gets when the assistant answers outright, and
-   of the first card of each expected procedure (target: p95 ≤ 700).
+   of the first card of each expected procedure (target: p95 ≤ 700); and of the «Ý bạn là…»
+   lists (the question and its buttons' labels: what a phone must show at once).
 2. Over a small set of two-message conversations (tests/data/follow_up_questions.jsonl: a
    question naming a procedure, then a short follow-up such as "thế còn lệ phí?"): the share
    of follow-ups answered about the first procedure, leading with the asked aspect.
@@ -67,6 +68,27 @@ def lengths(index: ProcedureIndex, path: Path) -> None:
             f"{name:28s} n={len(values):3d} median {percentile(values, 0.5)} "
             f"p95 {percentile(values, 0.95)} max {max(values)} "
             f"over 700: {sum(v > 700 for v in values)}"
+        )
+    choice_lists(index, questions)
+
+
+def choice_lists(index: ProcedureIndex, questions: list[dict[str, object]]) -> None:
+    """Prints how much of a phone a «Ý bạn là…» list takes: its text and its buttons' labels."""
+    shown: list[int] = []
+    labels: list[int] = []
+    for q in questions:
+        result = index.search(str(q["question"]))
+        if result.decision is not Decision.CHOOSE or not result.choices:
+            continue
+        reply = reply_for(result, "vi")
+        own = [len(b.label) for b in reply.all_buttons()]
+        shown.append(len(reply.text) + sum(own))
+        labels.extend(own)
+    if shown:
+        print(
+            f"{'choice lists (text+labels)':28s} n={len(shown):3d} median "
+            f"{percentile(shown, 0.5)} p95 {percentile(shown, 0.95)} max {max(shown)}; "
+            f"longest label {max(labels)}"
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -237,4 +238,6 @@ class World:
         await self.press("pf:public:0", user=user)
         await self.press("pf:consent:0", user=user)
         [filed] = await self.press("pf:submit", user=user)
-        return filed.text.split("Mã theo dõi: ")[1].split()[0]
+        found = re.search(r"\bPA-[0-9A-Z]{6}\b", filed.text)  # "Mã theo dõi:", "Tracking code:"
+        assert found is not None, filed.text
+        return found.group(0)

@@ -59,14 +59,15 @@ async def test_the_real_owner_who_comes_later_can_ask_an_officer_with_a_note(
 ) -> None:
     tax_code = next(tax_codes())
     await _book(web, "impostor", tax_code)
-    # Without a live handoff (no hours set), «Gặp cán bộ» opens the petition form.
+    # Without a live handoff (no hours set), «Gặp cán bộ» says so, then opens the petition form.
     settings = session_settings(handoff_hours="")
     web = Chat(dialogue_for(sessions, index, settings, Clock(OPENING)), "web")
 
     await _start(web, "owner")
     [taken] = await web.say("owner", tax_code)
     assert "human" in choices(taken)
-    [intro] = await web.press("owner", "human")
+    [why, intro] = await web.press("owner", "human")
+    assert why.kind == "handoff:not_here"
     # The petition starts from a note saying what happened, with the tax code typed.
     assert "chuyển câu hỏi của bạn đến cán bộ" in intro.text
     assert f"Mã số thuế {tax_code} của doanh nghiệp tôi đã được đăng ký" in intro.text

@@ -245,3 +245,42 @@ def test_the_kiosk_start_screen_offers_common_topics_as_big_tiles_at_1366x768(
         expect(messages.locator(".bubble").last).to_contain_text(restart)
         expect(messages).not_to_contain_text("/huy")
         context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (768, 1024)])
+def test_the_kiosk_on_a_portrait_screen_fits_its_width_and_shows_the_latest_reply(
+    chromium: Any, tmp_path: Path, width: int, height: int
+) -> None:
+    from playwright.sync_api import expect
+
+    settings = Settings(environment="test", database_url=f"sqlite:///{tmp_path / 'p.db'}")
+    app, _ = create_app(settings, scheduler=False)
+    with serve(app, lifespan="on") as base_url:
+        context = chromium.new_context(
+            locale="vi-VN", viewport={"width": width, "height": height}, has_touch=True
+        )
+        page = context.new_page()
+        page.goto(base_url + "/?kiosk=1")
+        messages = page.get_by_test_id("messages")
+        expect(messages).to_contain_text("Tôi là Trợ lý Doanh nghiệp")
+        # Nothing wider than the screen: no sideways scrolling, the province is not cut.
+        overflow = page.evaluate(
+            "[document.documentElement.scrollWidth, (e => e.scrollWidth - e.clientWidth)"
+            "(document.querySelector('[data-testid=province]'))]"
+        )
+        assert overflow == [width, 0]
+        for testid in ["kiosk-restart", "kiosk-erase", "menu-help", "input", "send", "kiosk-qr"]:
+            expect(page.get_by_test_id(testid)).to_be_in_viewport(ratio=1)
+        expect(page.get_by_test_id("tile").first).to_be_in_viewport(ratio=1)
+        page.get_by_test_id("input").fill("đăng ký thành lập hộ kinh doanh")
+        page.get_by_test_id("send").click()
+        expect(messages.locator(".bubble").last).to_contain_text("📄 Đăng ký thành lập")
+        page.screenshot(path=f"/tmp/web-kiosk-portrait-{width}x{height}.png")
+        # The latest reply starts inside the conversation, above the input bar, with room to read.
+        reply = messages.locator(".message").last.bounding_box()
+        conversation = page.locator("#conversation").bounding_box()
+        assert reply is not None and conversation is not None
+        bottom = conversation["y"] + conversation["height"]
+        assert (conversation["y"] <= reply["y"], reply["y"] + 200 <= bottom) == (True, True)
+        assert page.evaluate("document.documentElement.scrollWidth") == width
+        context.close()

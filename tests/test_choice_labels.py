@@ -14,6 +14,7 @@ from troly.bot.answers import reply_for
 from troly.bot.choice_labels import MAX_LABEL, short_labels
 from troly.bot.dialogue import Dialogue
 from troly.bot.settings import Settings
+from troly.handlers.terminal import render_terminal
 from troly.handlers.zalo import bot as zalo_bot
 from troly.knowledge.index import Decision, ProcedureIndex
 
@@ -120,3 +121,11 @@ def test_the_zalo_bot_numbers_the_choices_once(index: ProcedureIndex) -> None:
         "1. … cổ phần",
         "2. … hợp danh",
     ]
+
+
+def test_the_terminal_numbers_the_choices_once(index: ProcedureIndex) -> None:
+    offer = reply_for(index.search("thành lập công ty"), "vi")
+
+    text, _buttons = render_terminal(offer)
+
+    assert text.splitlines()[1:3] == ["  [1] … cổ phần", "  [2] … hợp danh"]

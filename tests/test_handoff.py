@@ -16,7 +16,7 @@ from troly.bot.dialogue import Dialogue
 from troly.bot.flows.handoff import wants_person
 from troly.bot.handoff import service
 from troly.bot.handoff.model import LiveChat
-from troly.bot.messages import Attachment, Incoming
+from troly.bot.messages import Attachment, Channel, Door, Incoming
 from troly.bot.petitions.model import Petition, PetitionEvent
 from troly.bot.settings import Settings
 from troly.bot.staff import add_staff
@@ -406,12 +406,31 @@ async def test_the_console_api_takes_talks_and_ends_through_the_same_service(
     assert card.kind != "handoff:waiting"
 
 
-async def test_without_a_staff_group_the_button_opens_the_petition_form(
-    sessions: async_sessionmaker[AsyncSession], index: ProcedureIndex
+@pytest.mark.parametrize(
+    ("channel", "door", "locale", "why", "field"),
+    [
+        ("telegram", None, "vi", "chưa có cán bộ trò chuyện trực tiếp", "lĩnh vực nào"),
+        ("web", "kiosk", "vi", "chưa có cán bộ trò chuyện trực tiếp", "lĩnh vực nào"),
+        ("web", None, "en", "No officer chats live here", "What is it about"),
+    ],
+)
+async def test_without_a_staff_group_the_button_says_why_then_opens_the_petition_form(
+    sessions: async_sessionmaker[AsyncSession],
+    index: ProcedureIndex,
+    channel: Channel,
+    door: Door | None,
+    locale: str,
+    why: str,
+    field: str,
 ) -> None:
-    world = World(sessions, index, Clock(MONDAY_9), settings=Settings(environment="test"))
-    [intro] = await world.press("human")
-    assert "lĩnh vực nào" in intro.text
+    settings = Settings(environment="test")
+    world = World(sessions, index, Clock(MONDAY_9), settings=settings, channel=channel, door=door)
+    if locale == "en":
+        await world.press("lang:en")
+    [unavailable, intro] = await world.press("human")
+    assert unavailable.kind == "handoff:not_here"
+    assert (why in unavailable.text, settings.support_phone in unavailable.text) == (True, True)
+    assert field in intro.text
 
 
 @pytest.mark.postgres

@@ -167,6 +167,38 @@ async def test_after_a_refused_date_the_corrected_one_is_taken_not_relayed(
     assert "thứ hai tuần sau" not in to_business[0]
 
 
+async def test_an_english_reading_officer_gets_the_refused_date_in_english_and_it_is_kept(
+    world: World,
+) -> None:
+    await world.roster()
+    async with world.sessions.begin() as session:
+        await add_staff(
+            session,
+            channel="telegram",
+            user_id=COLLEAGUE,
+            name="Hoa",
+            role="agent",
+            now=FILED,
+            locale="en",
+        )
+    code = await world.file()
+    thread = await world.topic_thread(code)
+    await world.staff_press(COLLEAGUE, f"ps:claim:{code}", thread=thread)
+    world.clock.now = datetime(2026, 12, 10, 9, 0, tzinfo=VN)
+    await world.sent()
+    await world.staff_press(COLLEAGUE, f"ps:date:{code}", thread=thread)
+
+    [weekend] = await world.staff_say(
+        COLLEAGUE, "12/12/2026 waiting for the department", thread=thread
+    )
+    taken = await world.staff_say(COLLEAGUE, "14/12/2026 waiting for the department", thread=thread)
+
+    assert weekend.text.startswith("12/12/2026 is a day off")
+    assert taken == []
+    to_business = [s.reply.text for s in await world.sent() if s.recipient == BUSINESS]
+    assert len(to_business) == 1 and "14/12/2026" in to_business[0]
+
+
 async def test_after_a_claim_the_topic_says_who_took_it_without_a_claim_button(
     world: World,
 ) -> None:

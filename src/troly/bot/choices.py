@@ -24,6 +24,14 @@ from troly.bot.texts import t
 _NUMBERED = re.compile(r"^\d+\. ")
 
 
+def unnumbered(label: str) -> str:
+    """A button's label without the number it carries for the buttons ("2. … hợp danh").
+
+    A door that numbers its choices itself (Zalo Bot, the terminal) gives its own.
+    """
+    return _NUMBERED.sub("", label)
+
+
 def numbered_hint(count: int, locale: str, *, start: int = 1) -> str:
     """The line that says how to answer: "Trả lời 1, 2 hoặc 3." (or "Trả lời 1." for one)."""
     last = start + count - 1
@@ -46,7 +54,7 @@ def numbered_lines(
         if button.choice is not None:
             choices.append(button.choice)
             # A label numbered for the buttons ("2. … hợp danh") takes this list's number.
-            label = _NUMBERED.sub("", button.label)
+            label = unnumbered(button.label)
             lines.append(f"{start + len(choices) - 1}. {label}")
     for button in buttons:
         if button.url is not None:

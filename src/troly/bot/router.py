@@ -65,7 +65,8 @@ def _look_up(state: State, arg: str, ctx: Context) -> Outcome:
     The same in the staff group, where the appliers show staff any code. A dossier's code
     (``000.00.25.H56-241105-0001``) is looked up as ``/hoso`` would.
     """
-    if not arg.strip() or normalise_code(arg, prefixes=("PA",)) is not None:
+    code, _phone = status_flow.split_phone(arg)
+    if not code.strip() or normalise_code(code, prefixes=("PA",)) is not None:
         return status_flow.lookup(state, arg, ctx)
     if dossier.is_dossier_code(arg):
         return dossier.start(state, arg, ctx)
@@ -322,7 +323,9 @@ def _free_text(state: State, text: str, said: str | None, ctx: Context) -> Outco
     if said is not None and said in COMMANDS:
         return COMMANDS[said](state, "", ctx)
     if (code := words.code_in(text)) is not None:
-        return _look_up(state, code, ctx)
+        # "tra cứu PA-7K3M9Q 0912345678": the phone the petition left comes along.
+        phone = status_flow.split_phone(text)[1]
+        return _look_up(state, f"{code} {phone}" if phone else code, ctx)
     if handoff.wants_person(text):
         return handoff.request(state, ctx)
     if (code := dossier.asked(text)) is not None:

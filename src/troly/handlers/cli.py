@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -168,6 +168,15 @@ async def _serve(settings: Settings) -> int:
     # lifespan shutdown (scheduler, Telegram, engine).
     await server.serve()
     return 0
+
+
+def _fast_loop() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when installed (as uvicorn's workers use), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _serve_workers(settings: Settings, workers: int) -> int:
@@ -359,7 +368,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.workers > 1:
             return _serve_workers(settings, args.workers)
         try:
-            return asyncio.run(_serve(settings))
+            with asyncio.Runner(loop_factory=_fast_loop()) as runner:
+                return runner.run(_serve(settings))
         except KeyboardInterrupt:
             # uvicorn re-raises the signal after a clean shutdown; nothing is left half-done.
             return 0

@@ -6,6 +6,7 @@ import asyncio
 import secrets
 from typing import TextIO
 
+from troly.bot.choices import unnumbered
 from troly.bot.clean import clean_incoming, clean_text
 from troly.bot.dialogue import Dialogue
 from troly.bot.messages import Button, Incoming, Reply
@@ -17,7 +18,7 @@ def render_terminal(reply: Reply, start: int = 1) -> tuple[str, list[Button]]:
     lines = [reply.text]
     for number, button in enumerate(buttons, start=start):
         suffix = f" → {button.url}" if button.url else ""
-        lines.append(f"  [{number}] {button.label}{suffix}")
+        lines.append(f"  [{number}] {unnumbered(button.label)}{suffix}")
     return "\n".join(lines), buttons
 
 

@@ -7,15 +7,16 @@ candidates; an in-scope model decides "I don't know", an answer model what is an
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -35,6 +36,7 @@ from troly.knowledge.explain import CandidateWhy, Explanation
 from troly.knowledge.folding import Folder, basic_fold, marked_syllables, tokens
 from troly.knowledge.glossary import ENGLISH, ENGLISH_STOPWORDS, PATTERN_SYNONYMS, SYNONYMS
 from troly.knowledge.records import KnowledgeBase, Procedure
+from troly.knowledge.steps import Steps
 from troly.knowledge.taught import Taught, TaughtPhrase, with_taught
 
 _CODE = re.compile(r"(?<![\d.])([1-3])[._ ]?(\d{6})(?![\d])")
@@ -410,6 +412,26 @@ class _Doc:
     english_lengths: tuple[float, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """What a question says, worked out once for all its candidates (``_coverage``)."""
+
+    weighted: tuple[tuple[str, float], ...]
+    """Its content words but the stopwords, in order, with their IDF."""
+    total: float
+    pairs: tuple[tuple[str, float], ...]
+    """Its word pairs that some record has, with their IDF."""
+    pair_total: float
+    unions: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
+
+    def with_defaults(self, asked: frozenset[str], default: frozenset[str]) -> frozenset[str]:
+        """The asked terms and a name part's default ones (a few distinct sets per question)."""
+        found = self.unions.get(default)
+        if found is None:
+            found = self.unions[default] = asked | default
+        return found
+
+
 @dataclass(slots=True)
 class _Query:
     folded: str
@@ -426,6 +448,10 @@ class _Query:
 
 
 _PATTERNS = [(re.compile(pattern), expansion) for pattern, expansion in PATTERN_SYNONYMS]
+_SYNONYM_LIST = list(SYNONYMS.items())
+_SYNONYMS_BY_FIRST: dict[str, list[int]] = defaultdict(list)
+for _i, (_phrase, _) in enumerate(_SYNONYM_LIST):
+    _SYNONYMS_BY_FIRST[_phrase.split()[0]].append(_i)
 _PART_SPLIT = re.compile(r";|\.\s|\s-\s|\n")
 
 
@@ -459,10 +485,14 @@ def _longest_run(query: Sequence[str], name: dict[str, tuple[int, ...]]) -> int:
     best = 0
     previous: dict[int, int] = {}
     for q in query:
-        current = {j: previous.get(j - 1, 0) + 1 for j in name.get(q, ())}
-        if current:
-            best = max(best, *current.values())
-        previous = current
+        at = name.get(q)
+        if not at:
+            previous = {}
+            continue
+        previous = {j: previous.get(j - 1, 0) + 1 for j in at}
+        longest = max(previous.values())
+        if longest > best:
+            best = longest
     return best
 
 
@@ -544,8 +574,59 @@ def _second(ranked: Sequence[Match], ruled_out: frozenset[str]) -> float:
     return rivals[0].score if rivals else 0.0
 
 
-def _no_pause() -> None:
-    return None
+_STEP = 256
+"""How many small items (words, terms) one step of building or freeing the index handles."""
+
+
+def _vocabulary(procedures: Iterable[Procedure], counts: Counter[str]) -> Iterator[None]:
+    """Counts the words matching knows, with how many records use each, into ``counts``.
+
+    The records' names, fields, agencies and results, the words of the glossary on both
+    sides and of the uncovered topics: an everyday word the synonyms know ("tiem" for a
+    shop) or a topic the records lack ("ca nhac") is a word, not a typo to correct into a
+    record's word one edit away ("tem", "tim", "ca nhan"). Numbers are not words.
+    """
+    for p in procedures:
+        words: set[str] = set()
+        for text in (p.name, p.field or "", p.agency or "", *p.results):
+            words.update(tokens(basic_fold(text)))
+        counts.update(words)
+        yield
+    for phrase in (*SYNONYMS, *SYNONYMS.values(), *ENGLISH.values(), *lexicon_words()):
+        counts.update(dict.fromkeys(phrase.split(), 0))
+    yield
+    for word in [w for w in counts if w.isdigit()]:
+        del counts[word]
+    yield
+
+
+def _sorted_in_steps(
+    items: Iterable[str], *, key: Callable[[str], tuple[int, str]], out: list[str]
+) -> Iterator[None]:
+    """Sorts ``items`` by ``key`` into ``out``: runs sorted one at a time, then merged."""
+    runs: list[list[tuple[tuple[int, str], str]]] = []
+    run: list[tuple[tuple[int, str], str]] = []
+    for item in items:
+        run.append((key(item), item))
+        if len(run) == _STEP * 4:
+            run.sort()
+            runs.append(run)
+            run = []
+            yield
+    run.sort()
+    runs.append(run)
+    for i, (_, item) in enumerate(heapq.merge(*runs)):
+        out.append(item)
+        if i % _STEP == 0:
+            yield
+
+
+def _emptied(mapping: dict[Any, Any]) -> Iterator[None]:
+    """Empties a dictionary a few entries at a time."""
+    while mapping:
+        for _ in range(min(_STEP, len(mapping))):
+            mapping.popitem()
+        yield
 
 
 class ProcedureIndex:
@@ -559,14 +640,39 @@ class ProcedureIndex:
         weights: Weights | None = None,
         everyday: Mapping[str, Everyday] | None = None,
         taught: Taught | None = None,
-        pause: Callable[[], None] | None = None,
     ) -> None:
-        """Builds the index (seconds of CPU).
+        """Builds the index (seconds of CPU)."""
+        for _ in self._build(kb, thresholds, weights=weights, everyday=everyday, taught=taught):
+            pass
 
-        ``pause`` is called between pieces of the work: a rebuild in a worker's thread sleeps
-        there now and then, so the worker's event loop keeps answering meanwhile.
+    @classmethod
+    def in_steps(
+        cls,
+        kb: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        *,
+        everyday: Mapping[str, Everyday] | None = None,
+        taught: Taught | None = None,
+    ) -> Steps[ProcedureIndex]:
+        """Builds the same index a small step at a time; the generator returns it.
+
+        Each step takes well under a millisecond, so a worker can build a new index on its
+        event loop between questions (``ProcedureIndex(...)`` runs the same steps at once).
         """
-        pause = pause or _no_pause
+        index = cls.__new__(cls)
+        yield from index._build(kb, thresholds, everyday=everyday, taught=taught)
+        return index
+
+    def _build(
+        self,
+        kb: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        *,
+        weights: Weights | None = None,
+        everyday: Mapping[str, Everyday] | None = None,
+        taught: Taught | None = None,
+    ) -> Iterator[None]:
+        """The steps of building the index; each ``yield`` ends a step of well under 1 ms."""
         self.kb = kb
         # What people call each record (knowledge/data/everyday.tsv unless given), and what
         # staff taught on top of it: a taught question is one more everyday name of its record.
@@ -575,15 +681,21 @@ class ProcedureIndex:
         self._everyday = with_taught(base, self.taught) if self.taught.phrases else base
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or Weights()
-        counts = self._vocabulary(kb.procedures.values())
+        counts: Counter[str] = Counter()
+        yield from _vocabulary(kb.procedures.values(), counts)
         vocabulary = frozenset(counts)
+        yield
         # A typo one edit from several words is read as the commonest of them (then the first
         # alphabetically): never as whichever a set's hash order puts first.
         self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
-        ordered = sorted(vocabulary, key=lambda w: (-counts[w], w))
-        self._word_rank = {w: i for i, w in enumerate(ordered)}
-        for word in ordered:
+        ordered: list[str] = []
+        yield from _sorted_in_steps(vocabulary, key=lambda w: (-counts[w], w), out=ordered)
+        self._word_rank: dict[str, int] = {}
+        for i, word in enumerate(ordered):
+            self._word_rank[word] = i
             self._vocab_by_len[len(word)].append(word)
+            if i % _STEP == 0:
+                yield
         self._typo_cache: dict[str, str | None] = {}
         english_words = {w for phrase in ENGLISH for w in phrase.split()} | ENGLISH_STOPWORDS
         self._english_words = frozenset(english_words)
@@ -595,6 +707,7 @@ class ProcedureIndex:
         for phrase, vietnamese in sorted(ENGLISH.items(), key=lambda item: -len(item[0].split())):
             words = tuple(phrase.split())
             self._english_phrases[words[0]].append((words, vietnamese.split()))
+        yield
         # The folder reaches the index's typo repair through a weak reference: a bound method
         # would make a reference cycle, and an index replaced by a reload must be freed by
         # reference counting alone (the worker keeps its index out of the cyclic collector).
@@ -605,36 +718,43 @@ class ProcedureIndex:
         self._docs: list[_Doc] = []
         for p in kb.procedures.values():
             self._docs.append(self._doc(p))
-            pause()
+            yield
         postings: dict[str, dict[str, list[tuple[int, int]]]] = {
             name: defaultdict(list) for name in _FIELD_WEIGHTS
         }
         totals = dict.fromkeys(_FIELD_WEIGHTS, 0)
+        df: Counter[str] = Counter()
         for i, doc in enumerate(self._docs):
-            pause()
             for fname, counter in doc.terms.items():
                 totals[fname] += doc.lengths[fname]
                 for term, tf in counter.items():
                     postings[fname][term].append((i, tf))
+            yield
+            df.update({t for counter in doc.terms.values() for t in counter})
+            yield
         n = max(len(self._docs), 1)
         avg = {f: max(totals[f] / n, 1.0) for f in _FIELD_WEIGHTS}
-        df: Counter[str] = Counter()
-        for doc in self._docs:
-            df.update({t for counter in doc.terms.values() for t in counter})
-        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self._idf: dict[str, float] = {}
+        for j, (t, d) in enumerate(df.items()):
+            self._idf[t] = math.log(1 + (n - d + 0.5) / (d + 0.5))
+            if j % _STEP == 0:
+                yield
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         for doc in self._docs:
             doc.situation_lengths = tuple(
                 sum(self._idf.get(w, self._max_idf) for w in line) for line in doc.situations
             )
+            yield
         # English names are matched as English too, stem by stem: an English question's words
         # the glossary does not know ("remit", "consolidated") still meet a record's name.
         english_df: Counter[str] = Counter()
         for doc in self._docs:
             english_df.update({w for line in doc.english for w in line})
+            yield
         self._english_idf = {
             w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in english_df.items()
         }
+        yield
         english_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, doc in enumerate(self._docs):
             doc.english_lengths = tuple(
@@ -642,18 +762,19 @@ class ProcedureIndex:
             )
             for w in {w for line in doc.english for w in line}:
                 english_postings[w].append((i, self._english_idf[w]))
-        self._english_terms = {
-            w: (
+            yield
+        self._english_terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for w, found in english_postings.items():
+            self._english_terms[w] = (
                 np.array([i for i, _ in found], dtype=np.int32),
                 np.array([v for _, v in found]),
             )
-            for w, found in english_postings.items()
-        }
+            yield
+        del english_postings
         # Each term's BM25F contribution to each record does not depend on the question, so
         # it is computed once: a question's score is then a few vector additions.
         self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, idf in self._idf.items():
-            pause()
             per_doc: dict[int, float] = defaultdict(float)
             for fname, fweight in _FIELD_WEIGHTS.items():
                 for i, tf in postings[fname].get(term, ()):
@@ -662,49 +783,62 @@ class ProcedureIndex:
             ids = np.fromiter(per_doc.keys(), dtype=np.int32, count=len(per_doc))
             values = np.fromiter(per_doc.values(), dtype=np.float64, count=len(per_doc))
             self._contributions[term] = (ids, values)
+            yield
         # A situation's words alone also find candidates: a question describing a situation
         # may share few words with the record's name, and so miss the lexical top.
         self._situation_terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         b = _B["situation"]
-        for term, found in postings["situation"].items():
+        for term, found_tf in postings["situation"].items():
             idf = self._idf[term]
-            ids = np.array([i for i, _ in found], dtype=np.int32)
+            ids = np.array([i for i, _ in found_tf], dtype=np.int32)
             values = np.array(
                 [
                     idf * tf * (_K1 + 1) / (tf + _K1 * (1 - b + b * length / avg["situation"]))
-                    for i, tf in found
+                    for i, tf in found_tf
                     for length in (self._docs[i].lengths["situation"],)
                 ]
             )
             self._situation_terms[term] = (ids, values)
-        # Freed a field at a time: one large structure freed at once holds the interpreter.
-        for fname in list(postings):
-            del postings[fname]
-            pause()
+            yield
+        # Freed a few terms at a time: one large structure freed at once holds the interpreter.
+        for field_postings in postings.values():
+            yield from _emptied(field_postings)
+        del postings, df
         self._names_folded = [d.name_folded for d in self._docs]
         self._prior_by_code = {d.procedure.code: d.prior for d in self._docs}
-        self._taught_by_folded = self._taught_questions(self.taught)
+        yield
+        # A name part's words with their IDF, and its total, as the candidates need them.
+        self._share_totals: dict[tuple[str, ...], tuple[float, tuple[tuple[str, float], ...]]]
+        self._share_totals = {}
+        self._action_ids: dict[str, np.ndarray] = {}
+        self._taught_by_folded: dict[str, TaughtPhrase] = {}
+        yield from self._taught_questions(self.taught, self._taught_by_folded)
+
+    def dismantled(self) -> Steps[None]:
+        """Empties the index a small step at a time, so that freeing it never holds a worker.
+
+        Only for an index nobody uses any more (a worker's replaced index); it answers nothing
+        afterwards.
+        """
+        while self._docs:
+            del self._docs[-_STEP // 8 :]
+            yield
+        for mapping in (
+            self._contributions,
+            self._situation_terms,
+            self._english_terms,
+            self._english_idf,
+            self._idf,
+            self._word_rank,
+            self._share_totals,
+        ):
+            yield from _emptied(mapping)
+        self._vocab_by_len.clear()
+        self._typo_cache.clear()
+        self._action_ids.clear()
+        yield
 
     # Building -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _vocabulary(procedures: Iterable[Procedure]) -> Counter[str]:
-        """The words matching knows, with how many records use each.
-
-        The records' names, fields, agencies and results, the words of the glossary on both
-        sides and of the uncovered topics: an everyday word the synonyms know ("tiem" for a
-        shop) or a topic the records lack ("ca nhac") is a word, not a typo to correct into a
-        record's word one edit away ("tem", "tim", "ca nhan").
-        """
-        counts: Counter[str] = Counter()
-        for p in procedures:
-            words: set[str] = set()
-            for text in (p.name, p.field or "", p.agency or "", *p.results):
-                words.update(tokens(basic_fold(text)))
-            counts.update(words)
-        for phrase in (*SYNONYMS, *SYNONYMS.values(), *ENGLISH.values(), *lexicon_words()):
-            counts.update(dict.fromkeys(phrase.split(), 0))
-        return Counter({w: n for w, n in counts.items() if not w.isdigit()})
 
     def _doc(self, p: Procedure) -> _Doc:
         fold = self._record_folder.fold_tokens
@@ -775,18 +909,17 @@ class ProcedureIndex:
             english=tuple(english_stems(tokens(basic_fold(text))) for text in entry.english),
         )
 
-    def _taught_questions(self, taught: Taught) -> dict[str, TaughtPhrase]:
+    def _taught_questions(self, taught: Taught, found: dict[str, TaughtPhrase]) -> Iterator[None]:
         """Each taught question by the way it is understood, typed with and without marks.
 
         A question taught for a record that is no longer in the knowledge base is left out.
         """
-        found: dict[str, TaughtPhrase] = {}
         for phrase in taught.phrases:
             if phrase.code is not None and self.kb.get(phrase.code) is None:
                 continue
             for text in (phrase.question, basic_fold(phrase.question)):
                 found[self.understand(text).folded] = phrase
-        return found
+            yield
 
     def taught_for(self, question: str) -> TaughtPhrase | None:
         """The taught question this question says again, if any."""
@@ -838,7 +971,9 @@ class ProcedureIndex:
             weights[term] = 1.0
         padded = f" {rest} "
         rewrites = []
-        found = [(p, e) for p, e in SYNONYMS.items() if f" {p} " in padded]
+        # Only a phrase whose first word the question has can be in it (in the glossary's order).
+        maybe = sorted({i for w in set(content) for i in _SYNONYMS_BY_FIRST.get(w, ())})
+        found = [_SYNONYM_LIST[i] for i in maybe if f" {_SYNONYM_LIST[i][0]} " in padded]
         # A sentence shape stands for its first word ("chuyển ... thành" for "chuyển").
         for pattern, expansion in _PATTERNS:
             match = pattern.search(rest)
@@ -956,12 +1091,14 @@ class ProcedureIndex:
         asked_forms = business_forms(query.folded)
         asked_levels = government_levels(query.folded)
         asked = frozenset(query.weights)
-        said = {w: self._idf.get(w, self._max_idf) for w in query.content if w not in STOPWORDS}
+        said = self._said(query)
+        # The question's words with their IDF (as the situations weigh them).
+        words = dict(said.weighted)
         out = []
         for i in top:
             doc = self._docs[int(i)]
             coverage, pair_coverage, name_coverage = self._coverage(
-                query, doc, asked, defaults_meant=not asked_actions
+                query, doc, asked, defaults_meant=not asked_actions, said=said
             )
             features = Features(
                 lexical=min(float(raw[i]) / self_score, 1.0),
@@ -974,7 +1111,7 @@ class ProcedureIndex:
                 general=float(doc.sectors <= asked_sectors),
                 form=_form_agreement(asked_forms, doc.forms),
                 level=_form_agreement(asked_levels, doc.levels),
-                situation=self._situation(said, doc),
+                situation=self._situation(words, doc),
                 english=self._english(query.english, doc),
             )
             out.append((doc, features))
@@ -984,12 +1121,19 @@ class ProcedureIndex:
         self, top: np.ndarray, raw: np.ndarray, asked: frozenset[str]
     ) -> np.ndarray:
         """Adds the best records that do the asked action (a long question can bury them)."""
-        found = [self._contributions[a][0] for a in asked if a in self._contributions]
+        found = [self._doing(a) for a in asked if a in self._contributions]
         if not found:
             return top
-        ids = np.unique(np.concatenate(found))
+        ids = found[0] if len(found) == 1 else np.unique(np.concatenate(found))
         best = ids[np.argsort(-raw[ids], kind="stable")[:_ACTION_DEPTH]]
         return np.union1d(top, best[raw[best] > 0])
+
+    def _doing(self, action: str) -> np.ndarray:
+        """The records that have an action term, sorted (worked out once per term)."""
+        ids = self._action_ids.get(action)
+        if ids is None:
+            ids = self._action_ids[action] = np.unique(self._contributions[action][0])
+        return ids
 
     def _situation_scores(self, query: _Query) -> np.ndarray:
         """Each record's BM25 score over its situations alone."""
@@ -1034,35 +1178,55 @@ class ProcedureIndex:
     def _self_score(self, query: _Query) -> float:
         return sum(w * self._idf.get(t, self._max_idf) for t, w in query.weights.items()) or 1.0
 
+    def _said(self, query: _Query) -> _Said:
+        """The question's words and word pairs with their IDF, for all its candidates."""
+        idf = self._idf
+        weighted = tuple(
+            (w, idf.get(w, self._max_idf)) for w in query.content if w not in STOPWORDS
+        )
+        pairs = tuple((p, idf[p]) for p in _pairs(query.content) if p in idf)
+        return _Said(
+            weighted,
+            sum(x for _, x in weighted),
+            pairs,
+            sum(x for _, x in pairs),
+        )
+
     def _coverage(
-        self, query: _Query, doc: _Doc, asked: frozenset[str], *, defaults_meant: bool
+        self,
+        query: _Query,
+        doc: _Doc,
+        asked: frozenset[str],
+        *,
+        defaults_meant: bool,
+        said: _Said | None = None,
     ) -> tuple[float, float, float]:
         """How much of the question the record explains, of its word pairs, and of the name.
 
         ``asked``: the question's terms; ``defaults_meant``: it names no action, so a name's
-        "thành lập" / "cấp mới" / "lần đầu" count as asked.
+        "thành lập" / "cấp mới" / "lần đầu" count as asked; ``said``: ``_said(query)``,
+        worked out once for all the candidates.
         """
-        words = [w for w in query.content if w not in STOPWORDS]
-        idf = self._idf
-        total = sum(idf.get(w, self._max_idf) for w in words)
-        if not total:
+        said = said if said is not None else self._said(query)
+        if not said.total:
             return 0.0, 0.0, 0.0
-        explained = set(doc.all_words)
-        for said, meant in query.rewrites:
-            if meant <= doc.all_words:
-                explained |= said
-        covered = sum(idf.get(w, self._max_idf) for w in words if w in explained)
-        pairs = [p for p in _pairs(query.content) if p in idf]
-        pair_total = sum(idf[p] for p in pairs)
-        pair_cov = sum(idf[p] for p in pairs if p in doc.name_pairs) / pair_total if pairs else 0.0
+        explained = doc.all_words
+        grown = [words for words, meant in query.rewrites if meant <= doc.all_words]
+        if grown:
+            explained = explained.union(*grown)
+        covered = sum(x for w, x in said.weighted if w in explained)
+        pairs = said.pairs
+        pair_cov = (
+            sum(x for p, x in pairs if p in doc.name_pairs) / said.pair_total if pairs else 0.0
+        )
         # The best-said name part, or everyday name said in full: it names the record too.
         names = [
-            (part, asked | default if defaults_meant else asked)
+            (part, said.with_defaults(asked, default) if defaults_meant else asked)
             for part, default in zip(doc.part_contents, doc.part_defaults, strict=True)
         ]
         names += [(everyday, asked) for everyday in doc.alias_contents]
-        name_cov = max((self._share(name, said) for name, said in names), default=0.0)
-        return covered / total, pair_cov, name_cov
+        name_cov = max((self._share(name, terms) for name, terms in names), default=0.0)
+        return covered / said.total, pair_cov, name_cov
 
     def _situation(self, words: dict[str, float], doc: _Doc) -> float:
         """How well the best of the record's situations and the question say the same thing.
@@ -1082,11 +1246,14 @@ class ProcedureIndex:
                 best = max(best, 2 * shared / (total + length))
         return best * min(1.0, len(words) / _SITUATION_WORDS)
 
-    def _share(self, words: Sequence[str], said: frozenset[str]) -> float:
+    def _share(self, words: tuple[str, ...], said: frozenset[str]) -> float:
         """The share of ``words`` (by IDF) that are in ``said``."""
-        idf = self._idf
-        total = sum(idf.get(w, 0.0) for w in words) or 1.0
-        return sum(idf.get(w, 0.0) for w in words if w in said) / total
+        found = self._share_totals.get(words)
+        if found is None:
+            weighted = tuple((w, self._idf.get(w, 0.0)) for w in words)
+            found = self._share_totals[words] = (sum(x for _, x in weighted) or 1.0, weighted)
+        total, weighted = found
+        return sum(x for w, x in weighted if w in said) / total
 
     def search(self, question: str, *, k: int = 3) -> SearchResult:
         """Ranks procedures for a question and decides whether to answer, offer or decline."""

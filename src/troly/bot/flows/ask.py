@@ -12,7 +12,7 @@ from troly.bot.cards import Section
 from troly.bot.flows.base import Context, LogQuestion, Outcome, State, picked_from_choices
 from troly.bot.flows.handoff import remember_question
 from troly.bot.follow_up import follow_up_aspect, picked_number
-from troly.bot.messages import Reply
+from troly.bot.messages import Button, Reply
 from troly.bot.province.center import center_reply
 from troly.bot.province.details import details_from
 from troly.bot.texts import t
@@ -20,6 +20,7 @@ from troly.knowledge.aspects import Aspect
 from troly.knowledge.center_questions import CenterQuestion, center_question
 from troly.knowledge.folding import basic_fold
 from troly.knowledge.index import Decision
+from troly.knowledge.private_matters import PrivateMatter, private_matter
 
 
 def ask(state: State, text: str, ctx: Context) -> Outcome:
@@ -45,6 +46,10 @@ def ask(state: State, text: str, ctx: Context) -> Outcome:
     asked = follow_up_aspect(text)
     if about_center is not None and (about_center.named or not isinstance(last_code, str)):
         return _center(state, about_center, ctx)
+    # "thủ tục ly hôn" is a family's matter, not a business's: where to go, not a card.
+    matter = private_matter(basic_fold(text))
+    if matter is not None:
+        return _private(state, matter, ctx)
     # A short follow-up ("thế còn lệ phí?") is about the procedure just shown.
     if isinstance(last_code, str) and asked is not None:
         return show_procedure(state, last_code, asked, ctx)
@@ -92,6 +97,23 @@ def _center(state: State, question: CenterQuestion, ctx: Context) -> Outcome:
     support = ctx.support.in_locale(state.locale)
     reply = center_reply(question, details, state.locale, phone=support.phone, hours=support.hours)
     draft = {k: v for k, v in state.draft.items() if k not in _CONTEXT_KEYS}
+    return Outcome(replace(state, draft=draft), (reply,))
+
+
+def _private(state: State, matter: PrivateMatter, ctx: Context) -> Outcome:
+    """Says politely that a personal matter is not a business's, and where to go.
+
+    The record a person may still want to read is a button. The talk about a procedure ends.
+    """
+    locale = state.locale
+    text = t("remit.private", locale, where=t(f"remit.{matter.key}", locale))
+    rows: list[tuple[Button, ...]] = []
+    if matter.show is not None and ctx.index.kb.get(matter.show) is not None:
+        shown = Button(t("remit.show_record", locale), choice=f"proc:{matter.show}:general")
+        rows.append((shown,))
+    rows.append((Button(t("menu.ask", locale), choice="menu:ask"),))
+    draft = {k: v for k, v in state.draft.items() if k not in _CONTEXT_KEYS}
+    reply = Reply(text, buttons=tuple(rows), kind="private")
     return Outcome(replace(state, draft=draft), (reply,))
 
 

@@ -108,8 +108,11 @@ def request(state: State, ctx: Context) -> Outcome:
     settings = ctx.settings
     s = ctx.support.in_locale(locale)
     if settings is None or settings.staff_chat_id is None or not hours_text(settings):
-        # No live handoff here: the petition form, as before, with the hotline in its intro.
-        return petition_flow.start_from_draft(state, ctx)
+        # No live handoff here: say so (and the hotline) before the petition form.
+        unavailable = t("handoff.not_here", locale, phone=s.phone, hours=s.hours)
+        return petition_flow.start_from_draft(state, ctx).after(
+            Reply(unavailable, kind="handoff:not_here")
+        )
     if not staffed(ctx.now, settings):
         closed = t("handoff.closed", locale, hours=hours_text(settings), phone=s.phone)
         return petition_flow.start_from_draft(_kept(state), ctx).after(

@@ -28,11 +28,14 @@ from troly.bot.province.details import commune_examples
 from troly.bot.settings import Settings
 from troly.bot.texts import t
 from troly.bot.topics import TOPIC_KEYS, topic_buttons, topic_label
+from troly.knowledge.index import Decision
 
 FLOW = "petition"
 PREFIX = "pf"
 DEFAULT_MAX_CHARS = 2000
 DEFAULT_MAX_FILES = 5
+MIN_DESCRIPTION = 10
+"""Characters a description needs at least: "ab" says nothing an officer could act on."""
 FILELESS_CHANNELS = frozenset({"cli"})
 """Doors through which a user cannot send a file: there the flow neither asks nor invites one."""
 CARRIED = "carried_files"
@@ -239,6 +242,8 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
             key = prompt_key("petition.too_long", ctx)
             message = t(key, locale, length=len(text), limit=max_chars)
             return Outcome(state, (Reply(message),))
+        if len(text) < MIN_DESCRIPTION:
+            return Outcome(state, (Reply(t("petition.too_short", locale)),))
         return _after(state.with_draft(description=text), Step.DESCRIPTION, ctx)
     if step == Step.COMMUNE:
         return _commune(state, text, ctx)
@@ -262,7 +267,26 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
     pressed = typed_button(text, _ask(state, ctx))
     if pressed is not None and pressed.startswith(f"{PREFIX}:"):
         return on_choice(state, pressed.removeprefix(f"{PREFIX}:"), ctx)
+    if step == Step.TOPIC and _new_question(text, ctx):
+        return _answer_instead(state, text, ctx)
     return _ask(state, ctx, reminder=True)
+
+
+def _new_question(text: str, ctx: Context) -> bool:
+    """Whether text typed where a topic is asked is a procedure question of its own."""
+    return len(text) >= 4 and ctx.index.search(text).decision != Decision.UNKNOWN
+
+
+def _answer_instead(state: State, text: str, ctx: Context) -> Outcome:
+    """Leaves the petition (it had only its topic to ask) and answers the new question.
+
+    "giấy phép" typed after «Không phải các thủ tục trên» is a question, not a topic.
+    """
+    # Imported here: the ask flow offers a person, whose flow starts a petition (a cycle).
+    from troly.bot.flows import ask as ask_flow
+
+    answered = ask_flow.ask(state.idle(), text, ctx)
+    return answered.after(Reply(t("petition.left_for_question", state.locale)))
 
 
 def _identity_given(state: State, following: Step, ctx: Context) -> Outcome:

@@ -5,11 +5,13 @@ Pure: lookups and changes are effects; the appliers check that the petition is t
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from troly.bot.flows import ask as ask_flow
 from troly.bot.flows import menu, my_data
 from troly.bot.flows.base import Context, Outcome, State
+from troly.bot.flows.identity import check_phone
 from troly.bot.flows.petition import prompt_key, takes_files
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.effects import (
@@ -39,12 +41,26 @@ class Step(StrEnum):
     COMMENT = "comment"
 
 
+# A phone number written beside a code: "PA-7K3M9Q 0912 345 678", "+84912345678".
+_PHONE_IN = re.compile(r"(?<![\w-])(?:\+84|84|0)(?:[ .\-]?\d){8,10}(?![\w-])")
+
+
+def split_phone(text: str) -> tuple[str, str | None]:
+    """The text without the phone number written in it, and that number (``0912345678``)."""
+    for found in _PHONE_IN.finditer(text):
+        phone, _ = check_phone(found.group(0), "vi")
+        if phone is not None:
+            rest = text[: found.start()] + " " + text[found.end() :]
+            return " ".join(rest.split()), phone
+    return text, None
+
+
 def lookup(state: State, arg: str, _ctx: Context) -> Outcome:
-    """``/tracuu <code>``: asks for the code when it is missing."""
-    code = arg.strip()
+    """``/tracuu <code> [phone]``: asks for the code when it is missing."""
+    code, phone = split_phone(arg.strip())
     if not code:
         return Outcome(state, (Reply(t("petition.lookup_usage", state.locale)),))
-    return Outcome(state, (), (LookupPetition(code),))
+    return Outcome(state, (), (LookupPetition(code, phone),))
 
 
 def mine(state: State, _arg: str, _ctx: Context) -> Outcome:

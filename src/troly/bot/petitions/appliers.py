@@ -63,7 +63,7 @@ async def submit(effect: SubmitPetition, applied: Applied) -> EffectResult:
     for file in render.business_files(petition, petition.attachments):
         await to_staff(applied.session, petition, file, now=now, settings=settings)
     await plan.schedule_open(applied.session, petition, start=now, now=now, settings=settings)
-    return EffectResult(replies=(render.filed_reply(petition, settings),))
+    return EffectResult(replies=(render.filed_reply(petition, settings, door=inc.door),))
 
 
 async def _own(applied: Applied, raw_code: str, *, staff_may: bool = False) -> Petition | None:
@@ -86,13 +86,28 @@ def _not_found(applied: Applied) -> EffectResult:
     return EffectResult(replies=(Reply(t("petition.lookup_none", applied.state.locale)),))
 
 
+async def _with_phone(applied: Applied, raw_code: str, phone: str) -> Petition | None:
+    """The petition ``raw_code`` when it left ``phone`` (filed on the kiosk, followed elsewhere)."""
+    code = normalise_code(raw_code, prefixes={"PA"})
+    petition = await by_code(applied.session, code) if code is not None else None
+    return petition if petition is not None and petition.phone == phone else None
+
+
 async def lookup(effect: LookupPetition, applied: Applied) -> EffectResult:
-    """``/tracuu``: the status to the owner or staff; to anyone else, nothing."""
+    """``/tracuu``: the status to the owner or staff, or to whoever gives the petition's phone.
+
+    To anyone else, nothing. Given by its phone, the status carries no button: adding to the
+    petition stays with the conversation that filed it.
+    """
+    locale = applied.state.locale
     petition = await _own(applied, effect.code, staff_may=True)
+    owner = petition is not None
+    if petition is None and effect.phone:
+        petition = await _with_phone(applied, effect.code, effect.phone)
     if petition is None:
         return _not_found(applied)
     events = await events_of(applied.session, petition)
-    reply = render.status_reply(petition, events, applied.settings, applied.state.locale)
+    reply = render.status_reply(petition, events, applied.settings, locale, buttons=owner)
     return EffectResult(replies=(reply,))
 
 

@@ -19,9 +19,14 @@ class SubmitPetition:
 
 @dataclass(frozen=True, slots=True)
 class LookupPetition:
-    """Show one petition's status, history and answer, to its owner or to staff only."""
+    """Show one petition's status, history and answer, to its owner or to staff only.
+
+    With ``phone``, also to whoever gives the code with the phone the petition left (a petition
+    filed on the kiosk, followed later from a phone).
+    """
 
     code: str
+    phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

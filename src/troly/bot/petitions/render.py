@@ -13,7 +13,7 @@ from troly.bot.messages import Button, Document, Reply
 from troly.bot.petitions.model import Petition, PetitionEvent
 from troly.bot.petitions.service import day_text, time_text
 from troly.bot.settings import Settings
-from troly.bot.texts import t
+from troly.bot.texts import at_door, t
 from troly.bot.topics import topic_label
 
 STAFF_LOCALE = "vi"
@@ -129,15 +129,23 @@ def business_files(
     return replies
 
 
-def filed_reply(petition: Petition, settings: Settings) -> Reply:
-    """The business's receipt: the tracking code and the deadline."""
+def filed_reply(petition: Petition, settings: Settings, *, door: str | None = None) -> Reply:
+    """The business's receipt: the tracking code and the deadline.
+
+    On the kiosk, whose conversation is gone once the person leaves, it says how to follow the
+    petition from elsewhere: the code with the phone it left, or the code at the counter.
+    """
+    locale = petition.locale
     text = t(
-        "petition.filed",
-        petition.locale,
+        at_door("petition.filed", door),
+        locale,
         code=petition.code,
-        deadline=day_text(petition.deadline, settings, petition.locale),
+        deadline=day_text(petition.deadline, settings, locale),
         days=f"{settings.petition_answer_days:g}",
     )
+    if door == "kiosk":
+        track = "petition.track_by_phone" if petition.phone else "petition.track_at_counter"
+        text += "\n" + t(track, locale, code=petition.code)
     return Reply(text, kind="petition:filed")
 
 
@@ -157,9 +165,14 @@ def rating_buttons(petition: Petition) -> tuple[tuple[Button, ...], ...]:
 
 
 def status_reply(
-    petition: Petition, events: list[PetitionEvent], settings: Settings, locale: str
+    petition: Petition,
+    events: list[PetitionEvent],
+    settings: Settings,
+    locale: str,
+    *,
+    buttons: bool = True,
 ) -> Reply:
-    """``/tracuu``: status, deadline, history and the answer."""
+    """``/tracuu``: status, deadline, history and the answer (and, to the owner, its buttons)."""
     lines = [
         t("petition.lookup_title", locale, code=petition.code),
         t("petition.lookup_topic", locale, topic=topic_label(petition.topic, locale)),
@@ -183,8 +196,8 @@ def status_reply(
         )
     if petition.answer:
         lines += ["", t("petition.lookup_answer", locale, answer=petition.answer)]
-    buttons = business_buttons(petition) if petition.is_open else ()
-    return Reply("\n".join(lines), buttons, kind="petition:status")
+    shown = business_buttons(petition) if petition.is_open and buttons else ()
+    return Reply("\n".join(lines), shown, kind="petition:status")
 
 
 def mine_reply(petitions: list[Petition], settings: Settings, locale: str) -> Reply:
