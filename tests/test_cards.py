@@ -263,7 +263,7 @@ QUESTIONS_BY_DECISION = {
         "Thủ tục đăng ký thành lập hộ kinh doanh cần giấy tờ gì?",
         "thủ tục 2.002011",
     ],
-    Decision.CHOOSE: ["giải thể doanh nghiệp", "đăng ký ở đâu"],
+    Decision.CHOOSE: ["thành lập công ty", "đăng ký ở đâu"],
     Decision.UNKNOWN: ["hello", "cho tôi công thức làm bánh mì"],
 }
 
@@ -302,14 +302,16 @@ def test_an_answer_gives_the_card_and_the_aspect_buttons(index: ProcedureIndex) 
 
 
 def test_a_choice_offers_each_candidate_and_a_way_out(index: ProcedureIndex) -> None:
-    result = index.search("giải thể doanh nghiệp")
+    # Four kinds of company, and the question names none: each is a choice, none the answer.
+    result = index.search("thành lập công ty")
     assert result.decision == Decision.CHOOSE
 
     reply = reply_for(result, "vi")
 
     expected = [f"proc:{m.code}:{result.aspect.value}" for m in result.choices] + ["human"]
     assert [b.choice for b in reply.all_buttons()] == expected
-    assert reply.text.splitlines()[0] == t("ask.choose", "vi")
+    lead = "Đăng ký thành lập công ty"
+    assert reply.text.splitlines()[0] == t("ask.choose_lead", "vi", lead=lead)
     assert all(len(b.label) <= 64 for b in reply.all_buttons())
 
 

@@ -197,9 +197,9 @@ def test_plain_mode_prints_the_card_and_numbered_buttons(
 
 @pytest.mark.usefixtures("database")
 def test_plain_mode_offers_choices(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out = run(["ask", "giải thể doanh nghiệp"], capsys)
+    _, out = run(["ask", "thành lập công ty"], capsys)
 
-    assert out.splitlines()[0] == t("ask.choose", "vi")
+    assert out.splitlines()[0] == t("ask.choose_lead", "vi", lead="Đăng ký thành lập công ty")
     assert "Không phải các thủ tục trên" in out
 
 

@@ -3,6 +3,7 @@ answered by the other after its next knowledge check, an undo takes it back."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from support import Chat, Clock
+from troly.bot.knowledge.live import LET_GO_POLL_SECONDS
 from troly.bot.knowledge.taught import TeachProblem, taught_questions, teach, untaught
 from troly.bot.settings import Settings
 from troly.bot.storage.database import upgrade
@@ -156,11 +158,38 @@ async def test_an_index_replaced_by_a_reload_is_freed_though_the_worker_froze_it
     try:
         await _teach_on(one, "mở tiệm bán rượu", code=MEANT)
         assert await other.reloader.check() is True
+        await other.reloader.settled()
         gc.collect()
         assert replaced() is None
         assert gc.get_freeze_count() > 0  # the new index is frozen in its turn
     finally:
         gc.unfreeze()
+
+
+async def test_a_replaced_index_still_answers_whoever_holds_it_and_is_freed_after(
+    workers: list[Runtime],
+) -> None:
+    # A question (or a teach's check) that took the index before the swap finishes with it:
+    # the replaced index is emptied only once nothing but the reloader holds it.
+    one, other = workers
+    await _teach_on(one, QUESTION, code=MEANT)
+    assert await other.reloader.check() is True
+    held = other.knowledge.current  # built by the reloader, held as a question would
+    await _teach_on(one, "mở tiệm bán rượu", code=MEANT)
+    assert await other.reloader.check() is True
+    await other.reloader.settled()
+
+    assert held.search("giay phep xay dungg").folded == "giay phep xay dung"
+    assert held.search("mở tiệm bán rượu").taught is False
+    assert other.knowledge.current.search("mở tiệm bán rượu").taught is True
+    gone = weakref.ref(held)
+    del held
+    # The reloader looks again every LET_GO_POLL_SECONDS, then empties it in slices.
+    for _ in range(200):
+        if gone() is None:
+            break
+        await asyncio.sleep(LET_GO_POLL_SECONDS)
+    assert gone() is None
 
 
 def test_an_index_is_freed_by_reference_counting_alone(index: ProcedureIndex) -> None:

@@ -154,18 +154,20 @@ class Dialogue:
         """
         # The doors clean what they receive; this keeps a door that forgot from storing it.
         incoming = clean_incoming(incoming)
-        async with self._lock((incoming.channel, incoming.conversation_key)):
-            fetched = await self._prefetch(incoming) if self._prefetch is not None else {}
-            for attempt in range(3):
-                try:
-                    return await self._handle_once(incoming, in_response, fetched)
-                except IntegrityError:
-                    if await self._already_processed(incoming):
-                        logger.info("duplicate %s event dropped", incoming.channel)
-                        return Handled((), (), duplicate=True)
-                    if attempt == 2:
-                        raise
-            raise AssertionError("unreachable")
+        # A knowledge rebuild on this worker gives way while a message is being handled.
+        with self._knowledge.answering():
+            async with self._lock((incoming.channel, incoming.conversation_key)):
+                fetched = await self._prefetch(incoming) if self._prefetch is not None else {}
+                for attempt in range(3):
+                    try:
+                        return await self._handle_once(incoming, in_response, fetched)
+                    except IntegrityError:
+                        if await self._already_processed(incoming):
+                            logger.info("duplicate %s event dropped", incoming.channel)
+                            return Handled((), (), duplicate=True)
+                        if attempt == 2:
+                            raise
+                raise AssertionError("unreachable")
 
     async def _already_processed(self, incoming: Incoming) -> bool:
         if incoming.event_id is None:

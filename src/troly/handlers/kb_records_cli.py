@@ -2,8 +2,8 @@
 from the terminal (the console's province page keeps the notes too).
 
 ``import`` reads a newer export of the national portal, prints what it changes, stores it and
-makes every running worker switch to it (they rebuild in a thread and swap, answering
-meanwhile); ``rollback`` goes back to the set before.
+makes every running worker switch to it (they rebuild between their questions and swap,
+answering meanwhile); ``rollback`` goes back to the set before.
 """
 
 from __future__ import annotations
@@ -118,22 +118,20 @@ async def _import(
     if not len(checked.kb):
         out.write("Không có thủ tục nào dùng được: không nhập / no usable record: not imported\n")
         return 2
-    current = await imports.active_import(session)
-    if current is not None and current.sha256 == checked.sha256:
+    plan = await imports.plan_import(session, checked, await Records(settings).load(session))
+    if plan.same_as is not None:
         out.write(
-            f"Giống hệt lần nhập #{current.id} đang dùng / the same as import #{current.id}\n"
+            f"Giống hệt lần nhập #{plan.same_as} đang dùng / the same as import #{plan.same_as}\n"
         )
         return 0
-    in_use = await Records(settings).load(session)
-    diff = diff_records(in_use, checked.kb)
     where = (
-        f"lần nhập #{current.id} / import #{current.id}" if current else "bản đóng gói / bundled"
+        f"lần nhập #{plan.base} / import #{plan.base}" if plan.base else "bản đóng gói / bundled"
     )
     out.write(f"So với bộ đang dùng ({where}) / against the set in use:\n")
-    _write_diff(diff, out)
-    for left in await imports.left_behind(session, diff):
+    _write_diff(plan.diff, out)
+    for left in plan.left:
         _write_left(left, out)
-    if len(diff.removed) * 2 > len(in_use) and not args.force:
+    if plan.too_many_removed and not args.force:
         out.write(
             "Tệp bỏ hơn một nửa số thủ tục: có thể bị cắt cụt; không nhập (dùng --force nếu "
             "đúng) / it removes more than half the records, perhaps a truncated file: not "
@@ -144,7 +142,7 @@ async def _import(
         out.write("Chạy thử: chưa lưu gì / dry run: nothing stored\n")
         return 0
     row = await imports.store_import(
-        session, checked, diff, filename=Path(args.file).name, by=_who(args.by), now=now
+        session, checked, plan.diff, filename=Path(args.file).name, by=_who(args.by), now=now
     )
     out.write(
         f"Đã lưu lần nhập #{row.id}; mọi tiến trình chuyển sang bộ mới trong "

@@ -1,21 +1,22 @@
 """The fuzzy procedure index and its decision: answer, offer choices, or say "I don't know".
 
-Lexical BM25F over syllables and syllable pairs of the folded name, results, field and agency;
-rapidfuzz repairs typos against the records' vocabulary and re-ranks the best candidates; the
-decision comes from how much of the question the best record explains, and by what margin.
+Lexical BM25F over syllables and syllable pairs of the folded name, results, field, situations
+and agency; rapidfuzz repairs typos against the records' vocabulary and re-ranks the best
+candidates; an in-scope model decides "I don't know", an answer model what is answered outright.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -35,6 +36,7 @@ from troly.knowledge.explain import CandidateWhy, Explanation
 from troly.knowledge.folding import Folder, basic_fold, marked_syllables, tokens
 from troly.knowledge.glossary import ENGLISH, ENGLISH_STOPWORDS, PATTERN_SYNONYMS, SYNONYMS
 from troly.knowledge.records import KnowledgeBase, Procedure
+from troly.knowledge.steps import Steps
 from troly.knowledge.taught import Taught, TaughtPhrase, with_taught
 
 _CODE = re.compile(r"(?<![\d.])([1-3])[._ ]?(\d{6})(?![\d])")
@@ -209,6 +211,22 @@ SCOPE_MODEL: tuple[tuple[float, ...], float] = (
 )
 
 
+# Logistic model of "the best match is the right procedure" over ``answer_evidence`` (the best
+# score, its lead, the best's features, the in-scope evidence): a question is answered outright
+# only when it is sure enough (``Thresholds.confidence``). Fitted by bench/tune.py on training
+# sets 1, 2 and 4, held-out, dev and blind sets 15A, 15C and 15D. Cross-validated with a lead
+# of 2 %, confidence 0.75 is the lowest whose confidently wrong stays under issue 15's 0.03:
+# outright and right 0.737 of in-scope questions, confidently wrong 0.026 of all.
+ANSWER_MODEL: tuple[tuple[float, ...], float] = (
+    (
+        4.2039, 4.0468, -2.0772, 0.9792, 5.2421, 0.8952, 3.0404, 2.2208, -0.9491, -1.7296,
+        -0.3957, 0.0000, 7.2438, 0.3882, -0.0193, -0.2139, 18.7822, -2.2296, -0.6169, -2.9798,
+        1.1604, -1.9814, 1.2256, -4.4381, 1.1968, 0.5944, 0.0348, 0.0312,
+    ),
+    -15.0857,
+)  # fmt: skip
+
+
 class Features(NamedTuple):
     """What the re-ranking knows of one candidate, each in [0, 1].
 
@@ -310,12 +328,16 @@ class Thresholds:
 
     scope: the in-scope probability below which the answer is "I don't know"; answer: the best
     score needed to answer outright; margin: how far ahead of the second it must be (as a
-    share of the best); max_choices: how many candidates "Ý bạn là…" offers.
+    share of the best: close variants within it are offered as choices, labelled by the
+    detail they differ in, never answered at random; the answer model weighs the lead too);
+    confidence: the answer model's probability that the best is right, needed to answer
+    outright; max_choices: how many candidates "Ý bạn là…" offers.
     """
 
     scope: float = 0.60
     answer: float = 0.55
-    margin: float = 0.10
+    margin: float = 0.02
+    confidence: float = 0.75
     max_choices: int = 4
 
 
@@ -543,8 +565,68 @@ def _pairs(words: Sequence[str]) -> list[str]:
 _NO_EVERYDAY = Everyday()
 
 
-def _no_pause() -> None:
-    return None
+def _second(ranked: Sequence[Match], ruled_out: frozenset[str]) -> float:
+    """The score of the best rival still in the running (all rivals when the best is out)."""
+    if ranked[0].code in ruled_out:
+        rivals = list(ranked[1:])
+    else:
+        rivals = [m for m in ranked[1:] if m.code not in ruled_out]
+    return rivals[0].score if rivals else 0.0
+
+
+_STEP = 256
+"""How many small items (words, terms) one step of building or freeing the index handles."""
+
+
+def _vocabulary(procedures: Iterable[Procedure], counts: Counter[str]) -> Iterator[None]:
+    """Counts the words matching knows, with how many records use each, into ``counts``.
+
+    The records' names, fields, agencies and results, the words of the glossary on both
+    sides and of the uncovered topics: an everyday word the synonyms know ("tiem" for a
+    shop) or a topic the records lack ("ca nhac") is a word, not a typo to correct into a
+    record's word one edit away ("tem", "tim", "ca nhan"). Numbers are not words.
+    """
+    for p in procedures:
+        words: set[str] = set()
+        for text in (p.name, p.field or "", p.agency or "", *p.results):
+            words.update(tokens(basic_fold(text)))
+        counts.update(words)
+        yield
+    for phrase in (*SYNONYMS, *SYNONYMS.values(), *ENGLISH.values(), *lexicon_words()):
+        counts.update(dict.fromkeys(phrase.split(), 0))
+    yield
+    for word in [w for w in counts if w.isdigit()]:
+        del counts[word]
+    yield
+
+
+def _sorted_in_steps(
+    items: Iterable[str], *, key: Callable[[str], tuple[int, str]], out: list[str]
+) -> Iterator[None]:
+    """Sorts ``items`` by ``key`` into ``out``: runs sorted one at a time, then merged."""
+    runs: list[list[tuple[tuple[int, str], str]]] = []
+    run: list[tuple[tuple[int, str], str]] = []
+    for item in items:
+        run.append((key(item), item))
+        if len(run) == _STEP * 4:
+            run.sort()
+            runs.append(run)
+            run = []
+            yield
+    run.sort()
+    runs.append(run)
+    for i, (_, item) in enumerate(heapq.merge(*runs)):
+        out.append(item)
+        if i % _STEP == 0:
+            yield
+
+
+def _emptied(mapping: dict[Any, Any]) -> Iterator[None]:
+    """Empties a dictionary a few entries at a time."""
+    while mapping:
+        for _ in range(min(_STEP, len(mapping))):
+            mapping.popitem()
+        yield
 
 
 class ProcedureIndex:
@@ -558,14 +640,39 @@ class ProcedureIndex:
         weights: Weights | None = None,
         everyday: Mapping[str, Everyday] | None = None,
         taught: Taught | None = None,
-        pause: Callable[[], None] | None = None,
     ) -> None:
-        """Builds the index (seconds of CPU).
+        """Builds the index (seconds of CPU)."""
+        for _ in self._build(kb, thresholds, weights=weights, everyday=everyday, taught=taught):
+            pass
 
-        ``pause`` is called between pieces of the work: a rebuild in a worker's thread sleeps
-        there now and then, so the worker's event loop keeps answering meanwhile.
+    @classmethod
+    def in_steps(
+        cls,
+        kb: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        *,
+        everyday: Mapping[str, Everyday] | None = None,
+        taught: Taught | None = None,
+    ) -> Steps[ProcedureIndex]:
+        """Builds the same index a small step at a time; the generator returns it.
+
+        Each step takes well under a millisecond, so a worker can build a new index on its
+        event loop between questions (``ProcedureIndex(...)`` runs the same steps at once).
         """
-        pause = pause or _no_pause
+        index = cls.__new__(cls)
+        yield from index._build(kb, thresholds, everyday=everyday, taught=taught)
+        return index
+
+    def _build(
+        self,
+        kb: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        *,
+        weights: Weights | None = None,
+        everyday: Mapping[str, Everyday] | None = None,
+        taught: Taught | None = None,
+    ) -> Iterator[None]:
+        """The steps of building the index; each ``yield`` ends a step of well under 1 ms."""
         self.kb = kb
         # What people call each record (knowledge/data/everyday.tsv unless given), and what
         # staff taught on top of it: a taught question is one more everyday name of its record.
@@ -574,15 +681,21 @@ class ProcedureIndex:
         self._everyday = with_taught(base, self.taught) if self.taught.phrases else base
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or Weights()
-        counts = self._vocabulary(kb.procedures.values())
+        counts: Counter[str] = Counter()
+        yield from _vocabulary(kb.procedures.values(), counts)
         vocabulary = frozenset(counts)
+        yield
         # A typo one edit from several words is read as the commonest of them (then the first
         # alphabetically): never as whichever a set's hash order puts first.
         self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
-        ordered = sorted(vocabulary, key=lambda w: (-counts[w], w))
-        self._word_rank = {w: i for i, w in enumerate(ordered)}
-        for word in ordered:
+        ordered: list[str] = []
+        yield from _sorted_in_steps(vocabulary, key=lambda w: (-counts[w], w), out=ordered)
+        self._word_rank: dict[str, int] = {}
+        for i, word in enumerate(ordered):
+            self._word_rank[word] = i
             self._vocab_by_len[len(word)].append(word)
+            if i % _STEP == 0:
+                yield
         self._typo_cache: dict[str, str | None] = {}
         english_words = {w for phrase in ENGLISH for w in phrase.split()} | ENGLISH_STOPWORDS
         self._english_words = frozenset(english_words)
@@ -594,6 +707,7 @@ class ProcedureIndex:
         for phrase, vietnamese in sorted(ENGLISH.items(), key=lambda item: -len(item[0].split())):
             words = tuple(phrase.split())
             self._english_phrases[words[0]].append((words, vietnamese.split()))
+        yield
         # The folder reaches the index's typo repair through a weak reference: a bound method
         # would make a reference cycle, and an index replaced by a reload must be freed by
         # reference counting alone (the worker keeps its index out of the cyclic collector).
@@ -604,36 +718,43 @@ class ProcedureIndex:
         self._docs: list[_Doc] = []
         for p in kb.procedures.values():
             self._docs.append(self._doc(p))
-            pause()
+            yield
         postings: dict[str, dict[str, list[tuple[int, int]]]] = {
             name: defaultdict(list) for name in _FIELD_WEIGHTS
         }
         totals = dict.fromkeys(_FIELD_WEIGHTS, 0)
+        df: Counter[str] = Counter()
         for i, doc in enumerate(self._docs):
-            pause()
             for fname, counter in doc.terms.items():
                 totals[fname] += doc.lengths[fname]
                 for term, tf in counter.items():
                     postings[fname][term].append((i, tf))
+            yield
+            df.update({t for counter in doc.terms.values() for t in counter})
+            yield
         n = max(len(self._docs), 1)
         avg = {f: max(totals[f] / n, 1.0) for f in _FIELD_WEIGHTS}
-        df: Counter[str] = Counter()
-        for doc in self._docs:
-            df.update({t for counter in doc.terms.values() for t in counter})
-        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self._idf: dict[str, float] = {}
+        for j, (t, d) in enumerate(df.items()):
+            self._idf[t] = math.log(1 + (n - d + 0.5) / (d + 0.5))
+            if j % _STEP == 0:
+                yield
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         for doc in self._docs:
             doc.situation_lengths = tuple(
                 sum(self._idf.get(w, self._max_idf) for w in line) for line in doc.situations
             )
+            yield
         # English names are matched as English too, stem by stem: an English question's words
         # the glossary does not know ("remit", "consolidated") still meet a record's name.
         english_df: Counter[str] = Counter()
         for doc in self._docs:
             english_df.update({w for line in doc.english for w in line})
+            yield
         self._english_idf = {
             w: math.log(1 + (n - d + 0.5) / (d + 0.5)) for w, d in english_df.items()
         }
+        yield
         english_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, doc in enumerate(self._docs):
             doc.english_lengths = tuple(
@@ -641,18 +762,19 @@ class ProcedureIndex:
             )
             for w in {w for line in doc.english for w in line}:
                 english_postings[w].append((i, self._english_idf[w]))
-        self._english_terms = {
-            w: (
+            yield
+        self._english_terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for w, found in english_postings.items():
+            self._english_terms[w] = (
                 np.array([i for i, _ in found], dtype=np.int32),
                 np.array([v for _, v in found]),
             )
-            for w, found in english_postings.items()
-        }
+            yield
+        del english_postings
         # Each term's BM25F contribution to each record does not depend on the question, so
         # it is computed once: a question's score is then a few vector additions.
         self._contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, idf in self._idf.items():
-            pause()
             per_doc: dict[int, float] = defaultdict(float)
             for fname, fweight in _FIELD_WEIGHTS.items():
                 for i, tf in postings[fname].get(term, ()):
@@ -661,53 +783,62 @@ class ProcedureIndex:
             ids = np.fromiter(per_doc.keys(), dtype=np.int32, count=len(per_doc))
             values = np.fromiter(per_doc.values(), dtype=np.float64, count=len(per_doc))
             self._contributions[term] = (ids, values)
+            yield
         # A situation's words alone also find candidates: a question describing a situation
         # may share few words with the record's name, and so miss the lexical top.
         self._situation_terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         b = _B["situation"]
-        for term, found in postings["situation"].items():
+        for term, found_tf in postings["situation"].items():
             idf = self._idf[term]
-            ids = np.array([i for i, _ in found], dtype=np.int32)
+            ids = np.array([i for i, _ in found_tf], dtype=np.int32)
             values = np.array(
                 [
                     idf * tf * (_K1 + 1) / (tf + _K1 * (1 - b + b * length / avg["situation"]))
-                    for i, tf in found
+                    for i, tf in found_tf
                     for length in (self._docs[i].lengths["situation"],)
                 ]
             )
             self._situation_terms[term] = (ids, values)
-        # Freed a field at a time: one large structure freed at once holds the interpreter.
-        for fname in list(postings):
-            del postings[fname]
-            pause()
+            yield
+        # Freed a few terms at a time: one large structure freed at once holds the interpreter.
+        for field_postings in postings.values():
+            yield from _emptied(field_postings)
+        del postings, df
         self._names_folded = [d.name_folded for d in self._docs]
         self._prior_by_code = {d.procedure.code: d.prior for d in self._docs}
+        yield
         # A name part's words with their IDF, and its total, as the candidates need them.
         self._share_totals: dict[tuple[str, ...], tuple[float, tuple[tuple[str, float], ...]]]
         self._share_totals = {}
         self._action_ids: dict[str, np.ndarray] = {}
-        self._taught_by_folded = self._taught_questions(self.taught)
+        self._taught_by_folded: dict[str, TaughtPhrase] = {}
+        yield from self._taught_questions(self.taught, self._taught_by_folded)
+
+    def dismantled(self) -> Steps[None]:
+        """Empties the index a small step at a time, so that freeing it never holds a worker.
+
+        Only for an index nobody uses any more (a worker's replaced index); it answers nothing
+        afterwards.
+        """
+        while self._docs:
+            del self._docs[-_STEP // 8 :]
+            yield
+        for mapping in (
+            self._contributions,
+            self._situation_terms,
+            self._english_terms,
+            self._english_idf,
+            self._idf,
+            self._word_rank,
+            self._share_totals,
+        ):
+            yield from _emptied(mapping)
+        self._vocab_by_len.clear()
+        self._typo_cache.clear()
+        self._action_ids.clear()
+        yield
 
     # Building -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _vocabulary(procedures: Iterable[Procedure]) -> Counter[str]:
-        """The words matching knows, with how many records use each.
-
-        The records' names, fields, agencies and results, the words of the glossary on both
-        sides and of the uncovered topics: an everyday word the synonyms know ("tiem" for a
-        shop) or a topic the records lack ("ca nhac") is a word, not a typo to correct into a
-        record's word one edit away ("tem", "tim", "ca nhan").
-        """
-        counts: Counter[str] = Counter()
-        for p in procedures:
-            words: set[str] = set()
-            for text in (p.name, p.field or "", p.agency or "", *p.results):
-                words.update(tokens(basic_fold(text)))
-            counts.update(words)
-        for phrase in (*SYNONYMS, *SYNONYMS.values(), *ENGLISH.values(), *lexicon_words()):
-            counts.update(dict.fromkeys(phrase.split(), 0))
-        return Counter({w: n for w, n in counts.items() if not w.isdigit()})
 
     def _doc(self, p: Procedure) -> _Doc:
         fold = self._record_folder.fold_tokens
@@ -778,18 +909,17 @@ class ProcedureIndex:
             english=tuple(english_stems(tokens(basic_fold(text))) for text in entry.english),
         )
 
-    def _taught_questions(self, taught: Taught) -> dict[str, TaughtPhrase]:
+    def _taught_questions(self, taught: Taught, found: dict[str, TaughtPhrase]) -> Iterator[None]:
         """Each taught question by the way it is understood, typed with and without marks.
 
         A question taught for a record that is no longer in the knowledge base is left out.
         """
-        found: dict[str, TaughtPhrase] = {}
         for phrase in taught.phrases:
             if phrase.code is not None and self.kb.get(phrase.code) is None:
                 continue
             for text in (phrase.question, basic_fold(phrase.question)):
                 found[self.understand(text).folded] = phrase
-        return found
+            yield
 
     def taught_for(self, question: str) -> TaughtPhrase | None:
         """The taught question this question says again, if any."""
@@ -1159,9 +1289,56 @@ class ProcedureIndex:
         ruled_out = self._ruled_out(candidates)
         # A best record that does another action than the one asked is a choice, never the answer.
         unmet = self._action_unmet(query, candidates, ranked[0])
+        features = next(f for doc, f in candidates if doc.procedure.code == ranked[0].code)
         return self._decide(
-            question, query, ranked, k, evidence, ruled_out, contradicted, action_unmet=unmet
+            question,
+            query,
+            ranked,
+            k,
+            evidence,
+            ruled_out,
+            contradicted,
+            action_unmet=unmet,
+            features=features,
         )
+
+    def answer_evidence(self, question: str) -> list[float] | None:
+        """What says the best match is the right one (for fitting the answer model), if any."""
+        query = self.understand(question)
+        raw = self._scores(query)
+        if not raw.any():
+            return None
+        candidates = self._candidates(query, raw)
+        ranked, _ = self._by_action(query, candidates)
+        features = next(f for doc, f in candidates if doc.procedure.code == ranked[0].code)
+        evidence = self._evidence(query, candidates)
+        second = _second(ranked, self._ruled_out(candidates))
+        return self._answer_evidence(query, ranked[0].score, second, features, evidence)
+
+    def _answer_evidence(
+        self,
+        query: _Query,
+        best: float,
+        second: float,
+        features: Features,
+        evidence: Sequence[float],
+    ) -> list[float]:
+        return [
+            best,
+            best - second,
+            (best - second) / best if best else 0.0,
+            *features,
+            *evidence,
+            self.in_scope(evidence),
+            float(bool(query.english)),
+            float(len(query.content)),
+        ]
+
+    def confidence(self, answer_evidence: Sequence[float]) -> float:
+        """The probability that the best match is the right procedure (``ANSWER_MODEL``)."""
+        coef, intercept = ANSWER_MODEL
+        z = intercept + sum(c * x for c, x in zip(coef, answer_evidence, strict=True))
+        return 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
 
     @staticmethod
     def _action_unmet(query: _Query, candidates: list[tuple[_Doc, Features]], best: Match) -> bool:
@@ -1183,19 +1360,28 @@ class ProcedureIndex:
         "giai the cong ty tnhh" names dissolution: "Đăng ký thành lập công ty TNHH" and
         "Chuyển đổi công ty TNHH…" share more words but do something else, so they come after
         the rest and are not offered as choices while a record that dissolves is in the
-        running. Returns the ranking and the codes of the records that do something else.
+        running; so does a record for another legal form than the one the question names.
+        Returns the ranking and the codes of the records that do something else.
         """
         ranked = self._order(candidates, english=bool(query.english))
-        if not any(t in ACTIONS for t in query.weights):
-            return ranked, frozenset()
-        if not any(f.action >= _DOES_ASKED for _, f in candidates):
-            return ranked, frozenset()
-        # A record naming no action at all is not contradicted: many say only their object.
+        # A record for another legal form than the one the question names ("TNHH 2 thành
+        # viên" against "TNHH một thành viên") is contradicted too, while one of that form runs.
         contradicted = frozenset(
             doc.procedure.code
             for doc, f in candidates
-            if f.action == 0.0 and (any(doc.part_actions) or any(doc.part_defaults))
+            if f.form == 0.0 and any(g.form == 1.0 for _, g in candidates)
         )
+        if any(t in ACTIONS for t in query.weights) and any(
+            f.action >= _DOES_ASKED for _, f in candidates
+        ):
+            # A record naming no action at all is not contradicted: many say only their object.
+            contradicted |= frozenset(
+                doc.procedure.code
+                for doc, f in candidates
+                if f.action == 0.0 and (any(doc.part_actions) or any(doc.part_defaults))
+            )
+        if not contradicted:
+            return ranked, frozenset()
         rest = [m for m in ranked if m.code not in contradicted]
         ranked = [*rest, *(m for m in ranked if m.code in contradicted)]
         return ranked, contradicted
@@ -1295,18 +1481,21 @@ class ProcedureIndex:
         contradicted: frozenset[str] = frozenset(),
         *,
         action_unmet: bool = False,
+        features: Features | None = None,
     ) -> SearchResult:
         t = self.thresholds
         best = ranked[0].score
-        rivals = [m for m in ranked[1:] if m.code not in ruled_out]
-        if ranked[0].code in ruled_out:
-            rivals = ranked[1:]
-        second = rivals[0].score if rivals else 0.0
+        second = _second(ranked, ruled_out)
         choices: tuple[Match, ...] = ()
+        sure = features is not None and (
+            self.confidence(self._answer_evidence(query, best, second, features, evidence))
+            >= t.confidence
+        )
         if self.in_scope(evidence) < t.scope:
             decision = Decision.UNKNOWN
         elif (
-            best >= t.answer
+            sure
+            and best >= t.answer
             and best - second >= t.margin * best
             and not evidence[_TOPIC]
             and not action_unmet

@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from troly.knowledge.steps import Steps
+
 logger = logging.getLogger(__name__)
 
 BUNDLED = "data/procedures.jsonl.gz"
@@ -181,7 +183,21 @@ def export_text(data: bytes) -> str:
 def parse_lines(lines: Iterable[str]) -> KnowledgeBase:
     """Parses JSON lines into a knowledge base, skipping and reporting malformed records."""
     kb = KnowledgeBase()
+    for _ in _parse_into(kb, lines):
+        pass
+    return kb
+
+
+def parse_in_steps(lines: Iterable[str]) -> Steps[KnowledgeBase]:
+    """``parse_lines`` a record at a time (a worker reads an import between its questions)."""
+    kb = KnowledgeBase()
+    yield from _parse_into(kb, lines)
+    return kb
+
+
+def _parse_into(kb: KnowledgeBase, lines: Iterable[str]) -> Iterator[None]:
     for number, line in enumerate(lines, start=1):
+        yield
         if not line.strip():
             continue
         try:
@@ -207,7 +223,6 @@ def parse_lines(lines: Iterable[str]) -> KnowledgeBase:
             problem.field,
             problem.message,
         )
-    return kb
 
 
 def parse_record(raw: Any) -> Procedure:

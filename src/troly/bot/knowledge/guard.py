@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from troly.bot.knowledge.live import KnowledgeReloader, LiveIndex
 from troly.bot.knowledge.model import TaughtQuestion
+from troly.bot.knowledge.source import Records
 from troly.knowledge.index import ProcedureIndex
 from troly.knowledge.questions import (
     LabelledQuestion,
@@ -109,6 +110,11 @@ class TeachGuard:
     def live(self) -> LiveIndex:
         """The worker's index in use."""
         return self._reloader.live
+
+    @property
+    def records(self) -> Records:
+        """The worker's procedure records (each set read once)."""
+        return self._reloader.records
 
     def reload_soon(self) -> None:
         """Rebuilds this worker's index in the background now (after an undo)."""

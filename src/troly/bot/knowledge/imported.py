@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any, Final
 
@@ -19,11 +18,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from troly.bot.storage.models import Base
 from troly.bot.storage.types import UTCDateTime
-from troly.knowledge.records import KnowledgeBase, parse_lines
+from troly.knowledge.records import KnowledgeBase, parse_in_steps
+from troly.knowledge.steps import Steps, finished
 
 ACTIVE: Final = "active"
 REPLACED: Final = "replaced"
 ROLLED_BACK: Final = "rolled_back"
+CHECKED: Final = "checked"
+"""Checked in the console and waiting for an admin's confirmation: not in the history."""
 
 
 class KnowledgeImport(Base):
@@ -62,21 +64,18 @@ async def stored_text(session: AsyncSession, import_id: int) -> bytes:
     return bytes(found or b"")
 
 
-def records_of(content: bytes, *, pause: Callable[[], None] | None = None) -> KnowledgeBase:
-    """The records of a stored import (CPU: run it in a thread).
+def records_of(content: bytes) -> KnowledgeBase:
+    """The records of a stored import (CPU: the command line's)."""
+    return finished(records_in_steps(content))
 
-    Read a line at a time: decoding the whole text in one call would hold the interpreter
-    for ~100 ms, and a worker's questions wait on it while it rebuilds.
+
+def records_in_steps(content: bytes) -> Steps[KnowledgeBase]:
+    """The records of a stored import, read a line at a time (see ``in_slices``).
+
+    Decoding the whole text in one call would hold a worker's event loop for ~100 ms.
     """
     with (
         gzip.GzipFile(fileobj=io.BytesIO(content)) as raw,
         io.TextIOWrapper(raw, encoding="utf-8") as text,
     ):
-        return parse_lines(_paced(text, pause))
-
-
-def _paced(lines: Iterable[str], pause: Callable[[], None] | None) -> Iterator[str]:
-    for line in lines:
-        if pause is not None:
-            pause()
-        yield line.rstrip("\r\n")
+        return (yield from parse_in_steps(line.rstrip("\r\n") for line in text))

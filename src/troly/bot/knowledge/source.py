@@ -2,14 +2,13 @@
 
 The procedure records (the import in use, else the bundled export or ``TROLY_KNOWLEDGE_PATH``),
 the bundled everyday vocabulary and the layer staff taught, read with the knowledge generation
-they belong to. Every rebuild goes through ``load_source`` then ``build_from``. Must not import
-handlers.
+they belong to. Every rebuild goes through ``load_source`` then ``build_from`` (or, in a worker,
+``build_in_steps``). Must not import handlers.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +16,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from troly.bot.knowledge.imported import active_import_id, records_of, stored_text
+from troly.bot.knowledge.imported import active_import_id, records_in_steps, stored_text
 from troly.bot.knowledge.model import KnowledgeState, TaughtQuestion
+from troly.bot.knowledge.slices import in_slices
 from troly.bot.settings import Settings
 from troly.knowledge.aliases import EVERYDAY, Everyday
 from troly.knowledge.index import ProcedureIndex, Thresholds
 from troly.knowledge.records import KnowledgeBase, load_knowledge
+from troly.knowledge.steps import Steps, finished
 from troly.knowledge.taught import Taught, TaughtPhrase
 
 
@@ -32,6 +33,7 @@ def thresholds(settings: Settings) -> Thresholds:
         scope=settings.scope_threshold,
         answer=settings.answer_threshold,
         margin=settings.answer_margin,
+        confidence=settings.answer_confidence,
         max_choices=settings.max_choices,
     )
 
@@ -51,24 +53,8 @@ class KnowledgeSource:
     taught: Taught
 
 
-class Pacer:
-    """Paces work done in a thread beside a worker's event loop (a rebuild, reading an import).
-
-    Called between pieces of the work: after ``work`` seconds of it, sleeps ``rest`` seconds,
-    which gives the interpreter to the event loop for certain (thread switches alone left its
-    questions behind a rebuild for hundreds of milliseconds).
-    """
-
-    def __init__(self, *, work: float = 0.004, rest: float = 0.002) -> None:
-        self._work, self._rest = work, rest
-        self._since = time.perf_counter()
-
-    def __call__(self) -> None:
-        """Rests if the work has gone on for ``work`` seconds since the last rest."""
-        now = time.perf_counter()
-        if now - self._since >= self._work:
-            time.sleep(self._rest)
-            self._since = time.perf_counter()
+def _idle() -> bool:
+    return False
 
 
 class Records:
@@ -83,14 +69,19 @@ class Records:
         self._imported: tuple[int, KnowledgeBase] | None = None
         self._lock = asyncio.Lock()
 
-    async def load(self, session: AsyncSession) -> KnowledgeBase:
-        """The records in use, as ``session`` (the database) says which set that is."""
+    async def load(
+        self, session: AsyncSession, *, busy: Callable[[], bool] | None = None
+    ) -> KnowledgeBase:
+        """The records in use, as ``session`` (the database) says which set that is.
+
+        ``busy``: whether the worker is answering now (reading an import gives way to it).
+        """
         active = await active_import_id(session)
         async with self._lock:
             if active is not None:
                 if self._imported is None or self._imported[0] != active:
                     content = await stored_text(session, active)
-                    read = await asyncio.to_thread(records_of, content, pause=Pacer())
+                    read = await in_slices(records_in_steps(content), busy=busy or _idle)
                     self._imported = (active, read)
                 return self._imported[1]
             if self._kb is None:
@@ -123,24 +114,25 @@ async def taught_layer(session: AsyncSession) -> Taught:
     )
 
 
-async def load_source(session: AsyncSession, records: Records) -> KnowledgeSource:
+async def load_source(
+    session: AsyncSession, records: Records, *, busy: Callable[[], bool] | None = None
+) -> KnowledgeSource:
     """Reads everything an index is built from, as of one generation (one transaction)."""
     generation = await read_generation(session)
     taught = await taught_layer(session)
-    kb = await records.load(session)
+    kb = await records.load(session, busy=busy)
     return KnowledgeSource(generation=generation, kb=kb, everyday=EVERYDAY, taught=taught)
 
 
-def build_from(
-    source: KnowledgeSource, settings: Settings, *, pause: Callable[[], None] | None = None
-) -> ProcedureIndex:
+def build_from(source: KnowledgeSource, settings: Settings) -> ProcedureIndex:
     """Builds the index from a knowledge source (seconds of CPU: run it in a thread)."""
-    return ProcedureIndex(
-        source.kb,
-        thresholds(settings),
-        everyday=source.everyday,
-        taught=source.taught,
-        pause=pause,
+    return finished(build_in_steps(source, settings))
+
+
+def build_in_steps(source: KnowledgeSource, settings: Settings) -> Steps[ProcedureIndex]:
+    """The same build a small step at a time (a worker runs it between its questions)."""
+    return ProcedureIndex.in_steps(
+        source.kb, thresholds(settings), everyday=source.everyday, taught=source.taught
     )
 
 

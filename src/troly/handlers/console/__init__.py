@@ -19,6 +19,7 @@ from troly.bot.knowledge.guard import TeachGuard
 from troly.bot.outbox import Queued
 from troly.bot.settings import Settings
 from troly.handlers.console.guard import ASSETS, Endpoint, Gate
+from troly.handlers.console.imports import ImportPages
 from troly.handlers.console.knowledge import KnowledgePages
 from troly.handlers.console.live import LivePages
 from troly.handlers.console.pages import Pages
@@ -69,6 +70,7 @@ def console_routes(
     )
     reports = ReportPages(gate)
     knowledge = KnowledgePages(gate, guard)
+    records = ImportPages(gate, guard)
 
     def gated(path: str, name: str, endpoint: Endpoint, method: str) -> Route:
         # One name for the route and for its check: the access table cannot be bypassed.
@@ -125,6 +127,13 @@ def console_routes(
         gated("/knowledge/taught/rows", "knowledge_taught_rows", knowledge.taught_rows, "GET"),
         gated("/knowledge/taught/{id}/undo", "knowledge_undo", knowledge.undo, "POST"),
         gated("/knowledge/test", "knowledge_test", knowledge.test, "GET"),
+        gated("/knowledge/imports", "knowledge_imports", records.page, "GET"),
+        gated("/knowledge/imports", "knowledge_import_check", records.check, "POST"),
+        gated("/knowledge/imports/rollback", "knowledge_rollback_ask", records.rollback_ask, "GET"),
+        gated("/knowledge/imports/rollback", "knowledge_rollback", records.rollback, "POST"),
+        gated(
+            "/knowledge/imports/{id}/confirm", "knowledge_import_confirm", records.confirm, "POST"
+        ),
         Mount("/static", app=StaticFiles(directory=ASSETS / "static"), name="static"),
     ]
     return Mount("/console", routes=routes, name="console")

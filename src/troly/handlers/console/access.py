@@ -66,6 +66,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "console:knowledge_records": LEADERS,
     "console:knowledge_teach": LEADERS,
     "console:knowledge_undo": LEADERS,
+    # Importing the procedure records, or rolling one back, changes every answer: admins only.
+    "console:knowledge_imports": ADMINS,
+    "console:knowledge_import_check": ADMINS,
+    "console:knowledge_import_confirm": ADMINS,
+    "console:knowledge_rollback_ask": ADMINS,
+    "console:knowledge_rollback": ADMINS,
     "console:audit": ADMINS,
     "console:accounts": ADMINS,
 }

@@ -195,6 +195,13 @@ class Gate:
         """Wraps an endpoint: signed in, CSRF on state changes, the route's roles."""
 
         async def gated(request: Request) -> Response:
+            try:
+                return await checked(request)
+            finally:
+                # An uploaded file (spooled to disk) is closed however the request ended.
+                await request.close()
+
+        async def checked(request: Request) -> Response:
             token = self.session_token(request)
             ctx = await self.signed_in(request, token) if token else None
             if ctx is None:
