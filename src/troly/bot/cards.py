@@ -23,6 +23,7 @@ PAGE_CHARS = 760
 NAME_CHARS = 150
 LINE_CHARS = 130
 ITEM_CHARS = 260
+FEE_NOTE_CHARS = 320
 SUMMARY_DOCUMENTS = 8
 
 
@@ -95,7 +96,7 @@ def first_card(p: Procedure, locale: str = "vi", *, details: ProvinceDetails | N
     facts = [tidy.clip_keeping_amount(line, LINE_CHARS + 40) for line in facts]
     facts.extend(_note(p, locale, details))
     head = [
-        f"📄 {tidy.clip(tidy.display_name(p), NAME_CHARS)}",
+        f"📄 {tidy.clip_name(tidy.display_name(p), NAME_CHARS)}",
         t("card.code", locale, code=p.code),
     ]
     online = t("card.short_online_yes" if _online(p) else "card.short_online_no", locale)
@@ -122,7 +123,7 @@ def aspect_text(
 ) -> str:
     """One aspect of a procedure (time, fee, where, agency, online, conditions) in a few lines."""
     missing = t("card.missing_value", locale)
-    lines = [f"📄 {tidy.clip(tidy.display_name(p), 100)}"]
+    lines = [f"📄 {tidy.clip_name(tidy.display_name(p), 100)}"]
     agency = tidy.agency(p)
     place = where(p, locale, details)
     if aspect is Aspect.TIME:
@@ -137,6 +138,10 @@ def aspect_text(
             if groups
             else [t("card.fee_missing", locale)]
         )
+        shared = tidy.shared_fee_note(p)
+        if groups and shared:
+            note = tidy.fee_note_text(shared, FEE_NOTE_CHARS)
+            lines.append(t("card.fee_note", locale, note=note))
         lines.extend(_note(p, locale, details))
     elif aspect in (Aspect.WHERE, Aspect.AGENCY):
         where_line = t("card.short_where", locale, value=tidy.clip(place, 300)) if place else ""
@@ -246,7 +251,7 @@ def section_page(
     title = t(_SECTION_TITLES[section], locale)
     if len(pages) > 1:
         title = f"{title} {t('card.page', locale, page=page + 1, pages=len(pages))}"
-    body = [title, f"📄 {tidy.clip(tidy.display_name(p), 100)}", "", *pages[page]]
+    body = [title, f"📄 {tidy.clip_name(tidy.display_name(p), 100)}", "", *pages[page]]
     if page + 1 < len(pages):
         body.append(t("card.page_more", locale))
     return "\n".join(body), len(pages)
