@@ -232,6 +232,25 @@ def test_the_card_is_in_english_in_english(kb: KnowledgeBase) -> None:
     ]
 
 
+def test_an_english_card_glosses_the_vietnamese_name_where_an_english_name_exists(
+    kb: KnowledgeBase,
+) -> None:
+    p = procedure(kb, HOUSEHOLD_BUSINESS)
+    unnamed = parse_record(
+        {"ma_thu_tuc": "9.000003", "ten_thu_tuc": "Thủ tục chưa có tên tiếng Anh"}
+    )
+
+    english = first_card(p, "en").splitlines()
+    vietnamese = first_card(p, "vi").splitlines()
+
+    # The record's name as it is, then what it is in English; the Vietnamese card is unchanged.
+    assert english[0] == vietnamese[0]
+    assert english[1] == "(In English: register a household business)"
+    assert not any(line.startswith("(") for line in vietnamese[:2])
+    assert len("\n".join(english)) <= 700
+    assert "In English" not in first_card(unnamed, "en")
+
+
 def test_the_english_card_says_missing_values_in_english() -> None:
     p = parse_record({"ma_thu_tuc": "9.000002", "ten_thu_tuc": "Thủ tục không có dữ liệu"})
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from troly.bot import tidy
 from troly.bot.province.details import ProvinceDetails
 from troly.bot.texts import t
+from troly.knowledge.aliases import EVERYDAY
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.records import Procedure
 
@@ -99,6 +100,9 @@ def first_card(p: Procedure, locale: str = "vi", *, details: ProvinceDetails | N
         f"📄 {tidy.clip_name(tidy.display_name(p), NAME_CHARS)}",
         t("card.code", locale, code=p.code),
     ]
+    gloss = english_gloss(p) if locale == "en" else None
+    if gloss is not None:
+        head.insert(1, t("card.gloss", locale, name=gloss))
     online = t("card.short_online_yes" if _online(p) else "card.short_online_no", locale)
     tail = [online, t("card.next", locale)]
 
@@ -112,6 +116,15 @@ def first_card(p: Procedure, locale: str = "vi", *, details: ProvinceDetails | N
             break
         facts[longest] = tidy.clip(facts[longest], len(facts[longest]) - 20)
     return text()
+
+
+def english_gloss(p: Procedure) -> str | None:
+    """The record's English name from the everyday names, if it has one.
+
+    The name stays Vietnamese, as the records have it; this says what it is in English.
+    """
+    entry = EVERYDAY.get(p.code)
+    return entry.english[0] if entry is not None and entry.english else None
 
 
 def _online(p: Procedure) -> bool:
