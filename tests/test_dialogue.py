@@ -279,6 +279,20 @@ async def test_thanks_and_ok_get_a_short_polite_answer(chat: Chat, text: str, st
     assert "menu:ask" in choices(reply)
 
 
+@pytest.mark.parametrize("text", ["👍", "🙂🙂🙂", "❤️ !"])
+async def test_an_emoji_only_message_gets_a_friendly_line_and_the_menu(
+    chat: Chat, text: str
+) -> None:
+    [reply] = await chat.say("an", text)
+    await chat.say("an", "/en")
+    [english] = await chat.say("an", text)
+
+    assert reply.text.startswith("🙂 Tôi giúp được bạn")
+    assert "chưa tìm thấy" not in reply.text
+    assert english.text.startswith("🙂 I can help you")
+    assert ("menu:ask" in choices(reply), "menu:ask" in choices(english)) == (True, True)
+
+
 async def test_a_question_that_starts_like_a_greeting_is_still_a_question(chat: Chat) -> None:
     [reply] = await chat.say("an", "chào bán chứng quyền có bảo đảm")
     assert not reply.text.startswith("Xin chào")
