@@ -9,9 +9,11 @@ L2-regularised logistic model of "the question is in scope" over the best candid
 evidence. Both are measured by k-fold cross-validation over all the sets given together
 (folds by question), so the printed accuracy is on questions the fit did not see; then both
 are refitted on everything and printed as the constants to paste into
-``troly.knowledge.index`` (Weights defaults and SCOPE_MODEL). With ``--keep-weights`` the
-in-scope model is fitted under the current weights instead (when a refit of the ranking
-gains nothing in cross-validation, or breaks the golden questions of tests/test_golden.py).
+``troly.knowledge.index`` (Weights defaults and SCOPE_MODEL); last the answer model (is the
+best match right?) is cross-validated per confidence and printed as ANSWER_MODEL. With
+``--keep-weights`` the in-scope model is fitted under the current weights instead (when a
+refit of the ranking gains nothing in cross-validation, or breaks the golden questions of
+tests/test_golden.py).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from troly.knowledge.index import SCOPE_MODEL, ProcedureIndex, Weights
+from troly.knowledge.index import SCOPE_MODEL, ProcedureIndex, Thresholds, Weights
 from troly.knowledge.records import load_knowledge
 
 Row = tuple[set[str], list[str], np.ndarray, np.ndarray]
@@ -248,6 +250,48 @@ def main() -> None:
         )
     coef, intercept = fit_logistic(x, y, l2=args.scope_l2)
     print("SCOPE_MODEL = ((", ", ".join(f"{c:.4f}" for c in coef), f"), {intercept:.4f})")
+    fit_answer_model(tuned, labelled, folds, cut=args.cut)
+
+
+def fit_answer_model(
+    index: ProcedureIndex, labelled: list[dict[str, Any]], folds: list[list[int]], *, cut: float
+) -> None:
+    """The answer model: is the best match the right procedure? Cross-validated, then refitted.
+
+    For each confidence it prints, over the labelled questions and out of fold, the share of
+    in-scope questions answered outright and right and the share of all questions answered
+    outright and wrong ("confidently wrong"), as the decision makes them (the in-scope cut
+    and the best-score and lead floors of ``Thresholds`` applied).
+    """
+    floor, lead = Thresholds().answer, Thresholds().margin
+    rows = []
+    for q in labelled:
+        evidence = index.answer_evidence(str(q["question"]))
+        top = index.search(str(q["question"]), k=1).matches
+        right = bool(top) and top[0].code in set(q["expected"])
+        rows.append((evidence, right, bool(q["expected"])))
+    usable = [i for i, (e, _, _) in enumerate(rows) if e is not None]
+    x = np.array([rows[i][0] for i in usable])
+    y = np.array([1.0 if rows[i][1] and rows[i][2] else 0.0 for i in usable])
+    allowed = np.array([x_[-3] >= cut and x_[0] >= floor and x_[2] >= lead for x_ in x])
+    probs = np.zeros(len(y))
+    position = {i: j for j, i in enumerate(usable)}
+    for test in folds:
+        held = [position[i] for i in test if i in position]
+        train = sorted(set(range(len(y))) - set(held))
+        coef, intercept = fit_logistic(x[train], y[train], l2=2.0)
+        probs[held] = 1 / (1 + np.exp(-(x[held] @ coef + intercept)))
+    in_scope = sum(1 for _, _, scoped in rows if scoped)
+    wrong = np.array([not rows[i][1] for i in usable])
+    for confidence in (0.7, 0.75, 0.8, 0.85, 0.9):
+        answered = allowed & (probs >= confidence)
+        print(
+            f"answer model, cross-validated, confidence {confidence}: outright and right "
+            f"{(answered & (y == 1)).sum() / in_scope:.3f} of in-scope, confidently wrong "
+            f"{(answered & wrong).sum() / len(rows):.3f} of all"
+        )
+    coef, intercept = fit_logistic(x, y, l2=2.0)
+    print("ANSWER_MODEL = ((", ", ".join(f"{c:.4f}" for c in coef), f"), {intercept:.4f})")
 
 
 if __name__ == "__main__":

@@ -39,10 +39,10 @@ def test_a_business_owner_asks_presses_a_button_and_sees_the_card(
         page.get_by_test_id("send").click()
         expect(messages).to_contain_text("📄 Khôi phục mã số thuế")
         expect(messages.locator(".bubble").last).to_contain_text(
-            "📑 Hồ sơ cần chuẩn bị (trang 1/4)"
+            "📑 Hồ sơ cần chuẩn bị (trang 1/2)"
         )
         page.get_by_role("button", name="Xem tiếp ▶").last.click()
-        expect(messages.locator(".bubble").last).to_contain_text("(trang 2/4)")
+        expect(messages.locator(".bubble").last).to_contain_text("(trang 2/2)")
         page.get_by_test_id("input").fill("nấu canh chua thế nào")
         page.get_by_test_id("send").click()
         expect(messages).to_contain_text("chưa tìm thấy thủ tục")

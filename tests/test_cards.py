@@ -133,9 +133,26 @@ def test_long_sections_come_in_pages_of_readable_length(
     texts = [section_page(longest, section, n)[0] for n in range(pages)]
 
     assert pages > 1
-    assert max(len(x) for x in texts) <= 800
+    assert max(len(x) for x in texts) <= 950
     shown = "\n".join(texts)
     assert all(line in shown for line in section_lines(longest, section))
+
+
+def test_documents_come_several_a_page_grouped_by_case(kb: KnowledgeBase) -> None:
+    permit = kb.procedures["1.013225"]  # a building permit: 60 documents over its cases
+
+    _, pages = section_page(permit, Section.DOCUMENTS, 0)
+    texts = [section_page(permit, Section.DOCUMENTS, n)[0] for n in range(pages)]
+    documents = [sum(line[:1].isdigit() for line in text.splitlines()) for text in texts]
+    # Each case starts on a page of its own unless it is longer than one.
+    openings = [text.split("\n\n", 1)[1].startswith("Trường hợp") for text in texts]
+
+    assert pages <= 20
+    assert min(documents[:-1]) >= 2
+    assert all(500 <= len(text) <= 950 for text in texts[:-1])
+    assert openings.count(True) >= 4
+    # A long document is cut after a whole sentence, not in the middle of one.
+    assert "qua các thời kỳ. … — 1 bản chính" in texts[0]
 
 
 def test_a_page_with_more_after_it_has_a_more_button(kb: KnowledgeBase) -> None:
@@ -215,6 +232,25 @@ def test_the_card_is_in_english_in_english(kb: KnowledgeBase) -> None:
     ]
 
 
+def test_an_english_card_glosses_the_vietnamese_name_where_an_english_name_exists(
+    kb: KnowledgeBase,
+) -> None:
+    p = procedure(kb, HOUSEHOLD_BUSINESS)
+    unnamed = parse_record(
+        {"ma_thu_tuc": "9.000003", "ten_thu_tuc": "Thủ tục chưa có tên tiếng Anh"}
+    )
+
+    english = first_card(p, "en").splitlines()
+    vietnamese = first_card(p, "vi").splitlines()
+
+    # The record's name as it is, then what it is in English; the Vietnamese card is unchanged.
+    assert english[0] == vietnamese[0]
+    assert english[1] == "(In English: register a household business)"
+    assert not any(line.startswith("(") for line in vietnamese[:2])
+    assert len("\n".join(english)) <= 700
+    assert "In English" not in first_card(unnamed, "en")
+
+
 def test_the_english_card_says_missing_values_in_english() -> None:
     p = parse_record({"ma_thu_tuc": "9.000002", "ten_thu_tuc": "Thủ tục không có dữ liệu"})
 
@@ -246,7 +282,7 @@ QUESTIONS_BY_DECISION = {
         "Thủ tục đăng ký thành lập hộ kinh doanh cần giấy tờ gì?",
         "thủ tục 2.002011",
     ],
-    Decision.CHOOSE: ["giải thể doanh nghiệp", "đăng ký ở đâu"],
+    Decision.CHOOSE: ["thành lập công ty", "đăng ký ở đâu"],
     Decision.UNKNOWN: ["hello", "cho tôi công thức làm bánh mì"],
 }
 
@@ -285,14 +321,16 @@ def test_an_answer_gives_the_card_and_the_aspect_buttons(index: ProcedureIndex) 
 
 
 def test_a_choice_offers_each_candidate_and_a_way_out(index: ProcedureIndex) -> None:
-    result = index.search("giải thể doanh nghiệp")
+    # Four kinds of company, and the question names none: each is a choice, none the answer.
+    result = index.search("thành lập công ty")
     assert result.decision == Decision.CHOOSE
 
     reply = reply_for(result, "vi")
 
     expected = [f"proc:{m.code}:{result.aspect.value}" for m in result.choices] + ["human"]
     assert [b.choice for b in reply.all_buttons()] == expected
-    assert reply.text.splitlines()[0] == t("ask.choose", "vi")
+    lead = "Đăng ký thành lập công ty"
+    assert reply.text.splitlines()[0] == t("ask.choose_lead", "vi", lead=lead)
     assert all(len(b.label) <= 64 for b in reply.all_buttons())
 
 

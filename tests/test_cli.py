@@ -191,15 +191,15 @@ def test_plain_mode_prints_the_card_and_numbered_buttons(
     code, out = run(["ask", "Thủ tục đăng ký thành lập hộ kinh doanh cần giấy tờ gì?"], capsys)
 
     assert code == 0
-    assert out.startswith("📑 Hồ sơ cần chuẩn bị (trang 1/7)\n📄 Đăng ký thành lập hộ kinh doanh\n")
+    assert out.startswith("📑 Hồ sơ cần chuẩn bị (trang 1/3)\n📄 Đăng ký thành lập hộ kinh doanh\n")
     assert "  [1] Xem tiếp ▶" in out
 
 
 @pytest.mark.usefixtures("database")
 def test_plain_mode_offers_choices(capsys: pytest.CaptureFixture[str]) -> None:
-    _, out = run(["ask", "giải thể doanh nghiệp"], capsys)
+    _, out = run(["ask", "thành lập công ty"], capsys)
 
-    assert out.splitlines()[0] == t("ask.choose", "vi")
+    assert out.splitlines()[0] == t("ask.choose_lead", "vi", lead="Đăng ký thành lập công ty")
     assert "Không phải các thủ tục trên" in out
 
 

@@ -66,15 +66,13 @@ async def test_a_documents_question_gets_the_documents_page_by_page(chat: Chat) 
     [reply] = await chat.say("an", "thủ tục khôi phục mã số thuế cần giấy tờ gì")
     assert reply.kind == "procedure:1.008510"
     assert reply.text.splitlines()[:2] == [
-        "📑 Hồ sơ cần chuẩn bị (trang 1/4)",
+        "📑 Hồ sơ cần chuẩn bị (trang 1/2)",
         "📄 Khôi phục mã số thuế",
     ]
     [more] = [c for c in choices(reply) if c.endswith(":docs:1")]
     [page_two] = await chat.press("an", more)
-    assert page_two.text.startswith("📑 Hồ sơ cần chuẩn bị (trang 2/4)")
-    [last] = await chat.press("an", "sec:1.008510:docs:3")
-    assert last.text.startswith("📑 Hồ sơ cần chuẩn bị (trang 4/4)")
-    assert not [c for c in choices(last) if c.endswith(":docs:4")]
+    assert page_two.text.startswith("📑 Hồ sơ cần chuẩn bị (trang 2/2)")
+    assert not [c for c in choices(page_two) if c.endswith(":docs:2")]
 
 
 async def test_a_follow_up_aspect_question_answers_for_the_procedure_just_shown(chat: Chat) -> None:
@@ -279,6 +277,20 @@ async def test_thanks_and_ok_get_a_short_polite_answer(chat: Chat, text: str, st
     [reply] = await chat.say("an", text)
     assert reply.text.startswith(start)
     assert "menu:ask" in choices(reply)
+
+
+@pytest.mark.parametrize("text", ["👍", "🙂🙂🙂", "❤️ !"])
+async def test_an_emoji_only_message_gets_a_friendly_line_and_the_menu(
+    chat: Chat, text: str
+) -> None:
+    [reply] = await chat.say("an", text)
+    await chat.say("an", "/en")
+    [english] = await chat.say("an", text)
+
+    assert reply.text.startswith("🙂 Tôi giúp được bạn")
+    assert "chưa tìm thấy" not in reply.text
+    assert english.text.startswith("🙂 I can help you")
+    assert ("menu:ask" in choices(reply), "menu:ask" in choices(english)) == (True, True)
 
 
 async def test_a_question_that_starts_like_a_greeting_is_still_a_question(chat: Chat) -> None:

@@ -146,7 +146,7 @@ async def test_a_long_document_list_comes_in_pages_with_a_more_button(tmp_path: 
             await fake.user_presses(USER, int(first_page["message_id"]), more)
             second_page = (await fake.wait_for_messages(USER, 3))[2]
             assert "(trang 2/" in second_page["text"]
-        assert [len(m["text"]) <= 800 for m in fake.sent_to(USER)] == [True] * 3
+        assert [len(m["text"]) <= 950 for m in fake.sent_to(USER)] == [True] * 3
         assert fake.unanswered_callbacks() == []
         assert fake.errors == []
 

@@ -257,3 +257,23 @@ async def test_the_commune_is_chosen_by_taps_first_letter_then_name(
     assert (len(names), all(n.split(" ", 1)[1].startswith("T") for n in names)) == (10, True)
     assert "pf:letter:T:3" in choices(second_page)
     assert sorted(choices(public)) == ["pf:public:0", "pf:public:1"]
+
+
+async def test_communes_under_a_letter_come_in_vietnamese_alphabetical_order(chat: Chat) -> None:
+    await describe_petition(
+        chat, "an", topic="datdai", description="Chờ cấp giấy chứng nhận quyền sử dụng đất lâu"
+    )
+    await chat.press("an", "pf:done")
+    pages = [await chat.press("an", f"pf:letter:T:{n}") for n in (1, 2, 3)]
+    names = [
+        b.label.split(" ", 1)[1]
+        for [page] in pages
+        for b in page.all_buttons()
+        if (b.choice or "").startswith("pf:commune")
+    ]
+    shown = [n for n in names if n.startswith(("Thạch", "Thăng", "Thắng", "Tân", "Thanh", "Thành"))]
+    # a < ă < â letter by letter, then the tones: Thạch < Thăng < Thắng, Thắng Lộc < Thắng Lợi.
+    assert shown.index("Thạch Bình") < shown.index("Thăng Bình") < shown.index("Thắng Lộc")
+    assert shown.index("Thắng Lộc") < shown.index("Thắng Lợi")
+    assert shown.index("Tân Dân") < shown.index("Thạch Bình")
+    assert shown.index("Thanh Quân") < shown.index("Thành Vinh") < shown.index("Thăng Bình")

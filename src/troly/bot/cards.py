@@ -14,14 +14,17 @@ from enum import StrEnum
 from troly.bot import tidy
 from troly.bot.province.details import ProvinceDetails
 from troly.bot.texts import t
+from troly.knowledge.aliases import EVERYDAY
 from troly.knowledge.aspects import Aspect
 from troly.knowledge.records import Procedure
 
 FIRST_CARD_CHARS = 700
-PAGE_CHARS = 520
+PAGE_CHARS = 760
+"""A page's lines, so that with its title a page reads as 600–900 characters."""
 NAME_CHARS = 150
 LINE_CHARS = 130
-ITEM_CHARS = 350
+ITEM_CHARS = 260
+FEE_NOTE_CHARS = 320
 SUMMARY_DOCUMENTS = 8
 
 
@@ -94,9 +97,12 @@ def first_card(p: Procedure, locale: str = "vi", *, details: ProvinceDetails | N
     facts = [tidy.clip_keeping_amount(line, LINE_CHARS + 40) for line in facts]
     facts.extend(_note(p, locale, details))
     head = [
-        f"📄 {tidy.clip(tidy.display_name(p), NAME_CHARS)}",
+        f"📄 {tidy.clip_name(tidy.display_name(p), NAME_CHARS)}",
         t("card.code", locale, code=p.code),
     ]
+    gloss = english_gloss(p) if locale == "en" else None
+    if gloss is not None:
+        head.insert(1, t("card.gloss", locale, name=gloss))
     online = t("card.short_online_yes" if _online(p) else "card.short_online_no", locale)
     tail = [online, t("card.next", locale)]
 
@@ -112,6 +118,15 @@ def first_card(p: Procedure, locale: str = "vi", *, details: ProvinceDetails | N
     return text()
 
 
+def english_gloss(p: Procedure) -> str | None:
+    """The record's English name from the everyday names, if it has one.
+
+    The name stays Vietnamese, as the records have it; this says what it is in English.
+    """
+    entry = EVERYDAY.get(p.code)
+    return entry.english[0] if entry is not None and entry.english else None
+
+
 def _online(p: Procedure) -> bool:
     return p.online and bool(p.source_url)
 
@@ -121,7 +136,7 @@ def aspect_text(
 ) -> str:
     """One aspect of a procedure (time, fee, where, agency, online, conditions) in a few lines."""
     missing = t("card.missing_value", locale)
-    lines = [f"📄 {tidy.clip(tidy.display_name(p), 100)}"]
+    lines = [f"📄 {tidy.clip_name(tidy.display_name(p), 100)}"]
     agency = tidy.agency(p)
     place = where(p, locale, details)
     if aspect is Aspect.TIME:
@@ -136,6 +151,10 @@ def aspect_text(
             if groups
             else [t("card.fee_missing", locale)]
         )
+        shared = tidy.shared_fee_note(p)
+        if groups and shared:
+            note = tidy.fee_note_text(shared, FEE_NOTE_CHARS)
+            lines.append(t("card.fee_note", locale, note=note))
         lines.extend(_note(p, locale, details))
     elif aspect in (Aspect.WHERE, Aspect.AGENCY):
         where_line = t("card.short_where", locale, value=tidy.clip(place, 300)) if place else ""
@@ -183,12 +202,14 @@ def section_lines(p: Procedure, section: Section, locale: str = "vi") -> list[st
                     else t("card.case_general", locale)
                 )
             for number, paper in enumerate(papers, start=1):
-                name = tidy.clip(paper.name, ITEM_CHARS)
+                name = tidy.clip_sentences(paper.name, ITEM_CHARS)
                 lines.append(
                     t("card.document_line", locale, number=number, name=name, copies=paper.copies)
                 )
     elif section is Section.STEPS:
-        lines = [f"{n}. {tidy.clip(s, ITEM_CHARS)}" for n, s in enumerate(tidy.steps(p), 1)]
+        lines = [
+            f"{n}. {tidy.clip_sentences(s, ITEM_CHARS)}" for n, s in enumerate(tidy.steps(p), 1)
+        ]
     else:
         lines = [f"• {line}" for line in tidy.legal_lines(p)]
     return lines or [t(_SECTION_MISSING[section], locale)]
@@ -197,7 +218,8 @@ def section_lines(p: Procedure, section: Section, locale: str = "vi") -> list[st
 def paginate(lines: list[str], limit: int = PAGE_CHARS) -> list[list[str]]:
     """Lines in pages of at most ``limit`` characters (a longer line has a page of its own).
 
-    A case heading stays on the page of the first document under it.
+    Several documents a page, grouped by case: a case heading stays on the page of the first
+    document under it, and a case that fits on one page starts a new page rather than be split.
     """
     units: list[list[str]] = []
     for line in lines:
@@ -207,14 +229,26 @@ def paginate(lines: list[str], limit: int = PAGE_CHARS) -> list[list[str]]:
             units.append([line])
     pages: list[list[str]] = [[]]
     size = 0
-    for unit in units:
+    for n, unit in enumerate(units):
         length = sum(len(line) + 1 for line in unit)
-        if pages[-1] and size + length > limit:
+        case = _case_length(units, n) if _is_heading(unit[0]) else 0
+        splits_case = size + case > limit and case <= limit
+        if pages[-1] and (size + length > limit or splits_case):
             pages.append([])
             size = 0
         pages[-1].extend(unit)
         size += length
     return pages
+
+
+def _case_length(units: list[list[str]], start: int) -> int:
+    """The characters of the case whose heading opens ``units[start]``, to its next heading."""
+    length = 0
+    for n, unit in enumerate(units[start:]):
+        if n and _is_heading(unit[0]):
+            break
+        length += sum(len(line) + 1 for line in unit)
+    return length
 
 
 def _is_heading(line: str) -> bool:
@@ -230,7 +264,7 @@ def section_page(
     title = t(_SECTION_TITLES[section], locale)
     if len(pages) > 1:
         title = f"{title} {t('card.page', locale, page=page + 1, pages=len(pages))}"
-    body = [title, f"📄 {tidy.clip(tidy.display_name(p), 100)}", "", *pages[page]]
+    body = [title, f"📄 {tidy.clip_name(tidy.display_name(p), 100)}", "", *pages[page]]
     if page + 1 < len(pages):
         body.append(t("card.page_more", locale))
     return "\n".join(body), len(pages)

@@ -58,7 +58,9 @@ class Settings(BaseSettings):
     knowledge_path: Path | None = None
     scope_threshold: float = Field(0.60, ge=0, le=1)
     answer_threshold: float = Field(0.55, ge=0, le=1)
-    answer_margin: float = Field(0.10, ge=0, le=1)
+    answer_margin: float = Field(0.02, ge=0, le=1)
+    # The answer model's probability that the best match is right, needed to answer outright.
+    answer_confidence: float = Field(0.75, ge=0, le=1)
     max_choices: int = Field(4, ge=2, le=4)
     max_question_chars: int = Field(1000, ge=50)
     # Personal data law (Luật 91/2025/QH15): the question log (phones, tax codes and e-mails

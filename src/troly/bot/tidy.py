@@ -30,6 +30,7 @@ _CHANNELS = {
 }
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:đồng|đ\b|VNĐ|VND|USD|%)", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:tại|nộp|gửi)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.;](?=\s+[A-ZĐÀ-Ỹ(])")
 _STEP_TIME = re.compile(r"(\d+(?:[.,]\d+)?)\s*ngày làm việc", re.IGNORECASE)
 _CODE_IN_NAME = re.compile(
     r"\s*[(\[]?\s*(?:mã\s*(?:số|TTHC)?\s*:?\s*)?\d\.\d{6}\s*[)\]]?\s*[-–:]?\s*"
@@ -71,6 +72,54 @@ def clip(text: str, limit: int) -> str:
     if " " in cut[limit // 2 :]:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:-–(") + "…"
+
+
+def clip_name(name: str, limit: int) -> str:
+    """A procedure's name within ``limit`` characters, its middle elided, never its end.
+
+    "… cấp III, cấp IV (Công trình không theo tuyến/…) và nhà ở riêng lẻ": the end often tells
+    twin records apart, so a bracketed list in the middle gives way first, then the middle.
+    """
+    name = " ".join(name.split())
+    if len(name) <= limit:
+        return name
+    opened, closed = name.find("("), name.rfind(")")
+    if 0 < opened < closed:
+        before, inner, after = name[: opened + 1], name[opened + 1 : closed], name[closed:]
+        room = limit - len(before) - len(after) - 1
+        if room >= 0:
+            kept = _words_within(inner, room)
+            return f"{before}{kept}…{after}"
+    head = _words_within(name, limit * 3 // 5 - 2)
+    start = len(name) - (limit - len(head) - 3)
+    tail = name[start:]
+    if name[start - 1] != " " and " " in tail:
+        tail = tail.split(" ", 1)[1]  # no half word after the "…"
+    return f"{head} … {tail}"
+
+
+def _words_within(text: str, limit: int) -> str:
+    """The words from the start of ``text`` that fit ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit, 0)]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-–/(")
+
+
+def clip_sentences(text: str, limit: int) -> str:
+    """The text on one line, cut after its last whole sentence within ``limit`` characters.
+
+    Only when no sentence ends in the second two thirds of the limit is it cut at a word.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text[: limit - 1]) if m.end() >= limit // 3]
+    if ends:
+        return text[: ends[-1]].rstrip(" ;") + " …"
+    return clip(text, limit)
 
 
 def clip_keeping_amount(text: str, limit: int) -> str:
@@ -174,12 +223,40 @@ def fee_short(fee: Fee, channel: SubmissionChannel, locale: str, *, limit: int =
 
 
 def fee_long(fee: Fee, channel: SubmissionChannel, locale: str, *, limit: int = 260) -> str:
-    """A fee with the record's note beside its amount."""
+    """A fee with the record's note beside its amount (cut after a whole sentence)."""
     if fee.free or fee.amount_vnd is None:
         return fee_short(fee, channel, locale, limit=limit)
     short = fee_short(fee, channel, locale)
-    note = (fee.note or "").lstrip("-– ")
-    return f"{short} — {clip(note, limit)}" if note else short
+    note = fee_note_text(fee.note or "", limit)
+    return f"{short} — {note}" if note else short
+
+
+_NOTE_ITEM = re.compile(r"(?:^|\s)[-–]\s+(?=[A-ZĐÀ-Ỹ(])")
+
+
+def fee_note_text(note: str, limit: int) -> str:
+    """A fee's note within ``limit`` characters: its first whole items or sentences."""
+    items = [" ".join(x.split()) for x in _NOTE_ITEM.split(note) if x.strip(" -–")]
+    kept: list[str] = []
+    for item in items:
+        if sum(len(x) + 1 for x in [*kept, item]) > limit:
+            break
+        kept.append(item)
+    if not kept:
+        return clip_sentences(items[0], limit) if items else ""
+    return " ".join(kept) + (" …" if len(kept) < len(items) else "")
+
+
+def shared_fee_note(p: Procedure) -> str | None:
+    """The note every priced fee of the procedure carries alike, if they all share one."""
+    notes = {
+        " ".join((f.note or "").split())
+        for channel in p.channels
+        for f in channel.fees
+        if f.known and not f.free and f.amount_vnd is not None
+    }
+    found = notes.pop() if len(notes) == 1 else None
+    return found or None
 
 
 _AFTER_UNIT = frozenset(
@@ -221,7 +298,11 @@ def _per_unit(note: str) -> str:
 
 
 def fees(p: Procedure, locale: str, *, long: bool = False) -> list[tuple[str, str]]:
-    """The fees per channel, channels with the same fee together."""
+    """The fees per channel, channels with the same fee together.
+
+    Long, each fee has its note beside it, unless one note is shared by all (said once apart).
+    """
+    long = long and shared_fee_note(p) is None
     by_fee: dict[str, list[str]] = {}
     for channel in p.channels:
         shown = [

@@ -33,6 +33,32 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Vietnamese alphabetical order (with f, j, w, z of foreign words in their Latin places); the
+# tones come second, in the dictionaries' order: level, huyền, hỏi, ngã, sắc, nặng.
+_ALPHABET = {letter: n for n, letter in enumerate("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")}
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vietnamese_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A sort key in Vietnamese order: letters first (a < ă < â, d < đ), tones second.
+
+    "Thạch" < "Thăng" < "Thắng", "Thắng Lộc" < "Thắng Lợi". A space sorts before any letter,
+    so names compare word by word; other characters after the letters, by code point.
+    """
+    letters: list[int] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFC", text.lower()):
+        parts = unicodedata.normalize("NFD", char)
+        tone = next((_TONES[m] for m in parts if m in _TONES), 0)
+        letter = unicodedata.normalize("NFC", "".join(m for m in parts if m not in _TONES))
+        if letter.isspace():
+            letters.append(-1)
+        else:
+            letters.append(_ALPHABET.get(letter, len(_ALPHABET) + ord(letter[:1] or " ")))
+        tones.append(tone)
+    return tuple(letters), tuple(tones)
+
+
 def tokens(text: str) -> list[str]:
     """Splits already-lowered, diacritic-free text into word tokens."""
     return _TOKEN.findall(text)

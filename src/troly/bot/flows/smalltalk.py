@@ -33,7 +33,12 @@ def _core(folded: str) -> str:
 
 
 def kind_of(text: str) -> str | None:
-    """The kind of small talk ("greeting", "thanks", "ack"), or None for a question."""
+    """The kind of small talk ("greeting", "thanks", "ack", "emoji"), or None for a question.
+
+    A message of emoji and marks only ("👍", "🙂🙂🙂") has no question in it: "emoji".
+    """
+    if text.strip() and not any(char.isalnum() for char in text):
+        return "emoji"
     folded = basic_fold(text)
     if not folded or len(folded) > 40:
         return None
@@ -51,5 +56,5 @@ def answer(state: State, kind: str, door: str | None = None) -> Outcome:
     """Greets back with the menu, or says "you're welcome" and what else it can do."""
     if kind == "greeting":
         return menu.welcome(state, door)
-    key = "smalltalk.thanks" if kind == "thanks" else "smalltalk.ack"
+    key = {"thanks": "smalltalk.thanks", "emoji": "smalltalk.emoji"}.get(kind, "smalltalk.ack")
     return Outcome(state, (Reply(t(key, state.locale), menu.menu_buttons(state.locale)),))

@@ -33,6 +33,7 @@ def thresholds(settings: Settings) -> Thresholds:
         scope=settings.scope_threshold,
         answer=settings.answer_threshold,
         margin=settings.answer_margin,
+        confidence=settings.answer_confidence,
         max_choices=settings.max_choices,
     )
 

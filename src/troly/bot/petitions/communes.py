@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from troly.knowledge.admin_units import AdminUnits, Commune, bundled_admin_units
+from troly.knowledge.folding import vietnamese_key
 
 
 def admin_units() -> AdminUnits:
@@ -36,7 +37,7 @@ def communes_of(province: str) -> list[Commune]:
     found = units.province(province)
     if found is None:
         return []
-    return sorted(units.communes_of(found.code), key=lambda c: c.name)
+    return sorted(units.communes_of(found.code), key=lambda c: vietnamese_key(c.name))
 
 
 _KINDS = ("Phường ", "Xã ", "Thị trấn ", "Đặc khu ")
@@ -61,10 +62,10 @@ def initial(commune: Commune) -> str:
 def initials(province: str) -> list[str]:
     """The first letters of the province's communes, in Vietnamese order (Đ after D)."""
     letters = {initial(c) for c in communes_of(province)}
-    return sorted(letters, key=lambda letter: "D" + "~" if letter == "Đ" else letter)
+    return sorted(letters, key=vietnamese_key)
 
 
 def with_initial(province: str, letter: str) -> list[Commune]:
     """The province's communes whose name starts with ``letter``, by their bare name."""
     found = [c for c in communes_of(province) if initial(c) == letter]
-    return sorted(found, key=lambda c: unicodedata.normalize("NFD", bare_name(c)))
+    return sorted(found, key=lambda c: vietnamese_key(bare_name(c)))

@@ -65,8 +65,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 SQLITE_BUSY = 5
-BUSY_WAIT_MS = 30_000
-"""How long a statement that met another connection's lock waits for it (off the loop)."""
+WAIT_FOR_LOCKS = "PRAGMA busy_timeout=30000"
+"""A statement that met another connection's lock waits for it up to 30 s (off the loop)."""
 
 
 class _InlineConnection(aiosqlite.Connection):
@@ -90,7 +90,7 @@ class _InlineConnection(aiosqlite.Connection):
         return await super()._execute(self._waiting, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
     def _waiting(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        self._conn.execute(f"PRAGMA busy_timeout={BUSY_WAIT_MS}")
+        self._conn.execute(WAIT_FOR_LOCKS)
         try:
             return fn(*args, **kwargs)
         finally:
