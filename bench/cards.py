@@ -8,8 +8,11 @@
    question naming a procedure, then a short follow-up such as "thế còn lệ phí?"): the share
    of follow-ups answered about the first procedure, leading with the asked aspect.
 
-    python3 bench/cards.py [DEV.jsonl] [FOLLOW_UPS.jsonl]
+    python3 bench/cards.py [--database-url URL] [DEV.jsonl] [FOLLOW_UPS.jsonl]
     (defaults: ../shared/data/dev_questions.jsonl, tests/data/follow_up_questions.jsonl)
+
+With a database URL (or ``TROLY_DATABASE_URL``) it measures the knowledge the database holds
+(the imported records in use and the taught layer), else the bundled one.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from knowledge_index import bench_index, database_url
 from troly.bot.answers import card_reply, reply_for
 from troly.bot.cards import first_card
 from troly.bot.flows.ask import ask
 from troly.bot.flows.base import Context, State, Support
-from troly.bot.knowledge import build_index
 from troly.bot.settings import Settings
 from troly.bot.texts import t
 from troly.knowledge.aspects import Aspect
@@ -127,10 +130,11 @@ def follow_ups(index: ProcedureIndex, path: Path) -> None:
     print(f"follow-ups answered in context: {in_context}/{len(rows)} ({share:.2f})")
 
 
-def main(args: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    url, args = database_url(argv)
     dev = Path(args[0] if args else "../shared/data/dev_questions.jsonl")
     sets = Path(args[1] if len(args) > 1 else "tests/data/follow_up_questions.jsonl")
-    index = build_index(Settings())
+    index = bench_index(url)
     lengths(index, dev)
     follow_ups(index, sets)
     return 0

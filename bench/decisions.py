@@ -5,7 +5,10 @@ in-scope questions, the share answered outright and the share of those answers t
 expected procedure; of the ones offered choices ("Ý bạn là…"), the share whose choices hold
 it; and how many were declined. Ranking accuracy is bench/retrieval.py's.
 
-    python3 bench/decisions.py ../shared/data/dev_questions.jsonl [MORE.jsonl ...]
+    python3 bench/decisions.py [--database-url URL] ../shared/data/dev_questions.jsonl [MORE …]
+
+With a database URL (or ``TROLY_DATABASE_URL``) it measures the knowledge the database holds
+(the imported records in use and the taught layer), else the bundled one.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ import json
 import sys
 from pathlib import Path
 
-from troly.bot.knowledge import build_index
-from troly.bot.settings import Settings
+from knowledge_index import bench_index, database_url
 from troly.knowledge.index import Decision
 
 
-def main(paths: list[str]) -> int:
-    index = build_index(Settings())
-    for path in paths:
+def main(argv: list[str]) -> int:
+    url, paths = database_url(argv)
+    index = bench_index(url)
+    for path in paths or ["../shared/data/dev_questions.jsonl"]:
         questions = [json.loads(line) for line in Path(path).read_text("utf-8").splitlines()]
         answered = answered_right = offered = offered_right = declined = in_scope = 0
         for q in questions:
@@ -48,4 +51,4 @@ def main(paths: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["../shared/data/dev_questions.jsonl"]))
+    sys.exit(main(sys.argv[1:]))

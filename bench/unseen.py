@@ -8,7 +8,10 @@ answered outright with a procedure not expected, as a share of all questions. Th
 style. Latency p50/p99 per question and the process's peak RSS close the report. It asserts
 nothing.
 
-    python3 bench/unseen.py SET.jsonl [MORE.jsonl ...]
+    python3 bench/unseen.py [--database-url URL] SET.jsonl [MORE.jsonl ...]
+
+With a database URL (or ``TROLY_DATABASE_URL``) it measures the knowledge the database holds
+(the imported records in use and the taught layer), else the bundled one.
 """
 
 from __future__ import annotations
@@ -21,8 +24,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from troly.bot.knowledge import build_index
-from troly.bot.settings import Settings
+from knowledge_index import bench_index, database_url
 from troly.knowledge.index import Decision
 
 
@@ -70,8 +72,10 @@ def report(path: str, index: object) -> list[float]:
     return times
 
 
-def main(paths: list[str]) -> int:
-    index = build_index(Settings())
+def main(argv: list[str]) -> int:
+    url, paths = database_url(argv)
+    paths = paths or ["../shared/data/dev_questions.jsonl"]
+    index = bench_index(url)
     times: list[float] = []
     for path in paths:
         times += report(path, index)
@@ -86,4 +90,4 @@ def main(paths: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["../shared/data/dev_questions.jsonl"]))
+    sys.exit(main(sys.argv[1:]))

@@ -3,6 +3,7 @@ undo and the guard's warning, and "Test a question" — with each role's rights.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from httpx import Response
 
 from console_support import Console, console_app
 from support import Clock
+from troly.bot.knowledge.export import procedure_lines
+from troly.bot.knowledge.taught import taught_questions
 from troly.knowledge.index import ProcedureIndex
 
 QUESTION = "giấy phép bán rượu"
@@ -139,3 +142,76 @@ def test_test_a_question_shows_the_decision_candidates_and_repaired_typos(
     assert "<code>doah</code> → <code>doanh</code>" in page.text
     assert 'data-testid="candidate-1.001612"' in page.text
     assert "Tên thủ tục:" in page.text
+
+
+def test_a_question_taught_from_the_console_keeps_the_diacritics_it_was_typed_with(
+    console: Console,
+) -> None:
+    console.chat(text="Giấy phép bán rượu")
+    page = get(console, "supervisor", "/console/knowledge")
+    # The log keeps the folded question only: the form starts from it and asks for the marks.
+    found = re.search(r'name="question" value="([^"]*)"', page.text)
+    assert found is not None and found.group(1) == "giay phep ban ruou"
+    assert 'data-testid="teach-question-1"' in page.text
+
+    done = post(
+        console,
+        "supervisor",
+        "/console/knowledge/teach",
+        question="Giấy phép bán rượu",
+        group="ban giay phep ruou",
+        answer=f"code:{STAMPS}",
+    )
+    assert done.status_code == 303
+    console.run(console.runtime.guard.wait)
+
+    async def exported() -> list[str]:
+        async with console.runtime.sessions() as session:
+            return procedure_lines(await taught_questions(session))
+
+    assert f"{STAMPS}\tname\tGiấy phép bán rượu" in console.run(exported)
+    # Matching still uses the folded form: typed without marks, it is the taught record.
+    assert console.chat(text="giay phep ban ruou")[0].startswith("📄 Hồ sơ mua tem điện tử")
+    assert 'data-testid="empty"' in get(console, "supervisor", "/console/knowledge").text
+
+
+def test_a_refused_teach_keeps_the_question_as_typed_in_its_group(console: Console) -> None:
+    console.chat(text="giay phep ban ruou")
+    refused = post(
+        console,
+        "supervisor",
+        "/console/knowledge/teach",
+        question="Giấy phép bán rượu",
+        group="ban giay phep ruou",
+        answer="code:9.999999",
+    )
+
+    assert refused.status_code == 409
+    assert 'value="Giấy phép bán rượu"' in refused.text
+
+
+def test_an_undo_is_checked_like_a_teach_and_warned_about_when_it_breaks_a_golden_question(
+    console: Console,
+) -> None:
+    # The first teach makes the golden «giấy phép bán lẻ rượu» answered; the second puts it
+    # right again; undoing the second breaks it once more.
+    for question, answer in (
+        ("giấy phép bán rượu", f"code:{STAMPS}"),
+        ("giấy phép bán lẻ rượu", "kind:out_of_remit"),
+    ):
+        done = post(
+            console, "supervisor", "/console/knowledge/teach", question=question, answer=answer
+        )
+        assert done.status_code == 303
+        console.run(console.runtime.guard.wait)
+
+    undone = post(console, "supervisor", "/console/knowledge/taught/2/undo")
+    assert undone.status_code == 303
+    console.run(console.runtime.guard.wait)
+
+    listed = get(console, "supervisor", "/console/knowledge/taught?all=1")
+    row = listed.text.split('data-testid="taught-2"')[1].split("</tr>")[0]
+    assert 'data-testid="undo-warning"' in row
+    assert "Sau khi bỏ câu đã dạy, 1 câu hỏi mẫu bị sai" in row
+    assert "«giấy phép bán lẻ rượu»" in row
+    assert 'data-testid="checking"' not in listed.text

@@ -52,7 +52,9 @@ def test_a_taught_question_is_answered_with_its_record_until_it_is_undone(
     assert listed.startswith("#1  thủ tục mở tiệm bán rượu  →  1.013479  · an ")
 
     code, out = run(["kb", "untaught", "1"], capsys)
-    assert (code, out) == (0, "Đã bỏ câu đã dạy #1. / Teach #1 undone.\n")
+    assert code == 0
+    assert out.splitlines()[0] == "Đã bỏ câu đã dạy #1. / Teach #1 undone."
+    assert "Kiểm tra: câu hỏi mẫu đúng" in out  # an undo is checked like a teach
     assert ask("thủ tục mở tiệm bán rượu", capsys)["decision"] != "answer"
     assert run(["kb", "taught"], capsys) == (0, "")
     assert run(["kb", "untaught", "1"], capsys)[0] == 1
@@ -71,6 +73,20 @@ def test_a_teach_that_makes_a_golden_question_wrong_is_warned_about(
         assert "Bộ câu hỏi phát triển: đúng" in out
     _, listed = run(["kb", "taught", "--json"], capsys)
     assert json.loads(listed)["golden_broken"] == 1
+
+
+def test_an_undo_that_makes_a_golden_question_wrong_is_warned_about(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The first teach makes the golden «giấy phép bán lẻ rượu» answered; the second puts it
+    # right (not a procedure of the province); undoing the second makes it wrong again.
+    run(["kb", "teach", "giấy phép bán rượu", "1.013479"], capsys)
+    run(["kb", "teach", "giấy phép bán lẻ rượu", "--not-procedure=out_of_remit"], capsys)
+
+    code, out = run(["kb", "untaught", "2"], capsys)
+
+    assert code == 0
+    assert "⚠ Câu hỏi mẫu bị sai sau khi bỏ câu đã dạy: «giấy phép bán lẻ rượu»" in out
 
 
 def test_a_not_procedure_teach_gets_the_standard_reply_and_both_exports_read_back(

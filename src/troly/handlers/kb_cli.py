@@ -83,13 +83,9 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         now = datetime.now(ZoneInfo(settings.timezone))
         if args.kb_command == "teach":
             return await _teach(args, settings, sessions, out, now)
+        if args.kb_command == "untaught":
+            return await _untaught(args, settings, sessions, out, now)
         async with sessions.begin() as session:
-            if args.kb_command == "untaught":
-                if not await untaught(session, args.id, by=_who(args.by), now=now):
-                    _say(out, "kb.cli_no_such_teach", id=args.id)
-                    return 1
-                _say(out, "kb.cli_untaught", id=args.id)
-                return 0
             if args.kb_command == "taught":
                 rows = await taught_questions(session, with_undone=args.all)
                 for row in rows:
@@ -170,7 +166,28 @@ async def _teach(
     return 0
 
 
-def write_check(out: TextIO, check: dict[str, Any]) -> None:
+async def _untaught(
+    args: argparse.Namespace, settings: Settings, sessions: Any, out: TextIO, now: datetime
+) -> int:
+    """Undoes a teach, then checks the golden questions and the dev set as a teach does."""
+    before, _generation = await index_from_database(sessions, settings)
+    async with sessions.begin() as session:
+        done = await untaught(session, args.id, by=_who(args.by), now=now)
+    if not done:
+        _say(out, "kb.cli_no_such_teach", id=args.id)
+        return 1
+    _say(out, "kb.cli_untaught", id=args.id)
+    after, _generation = await index_from_database(sessions, settings)
+    sets = QuestionSets.load(settings.dev_questions_path)
+    check = await asyncio.to_thread(compare, before, after, sets)
+    await keep_check(sessions, args.id, check, undo=True)
+    write_check(out, check, broken_key="kb.cli_undo_golden_broken")
+    return 0
+
+
+def write_check(
+    out: TextIO, check: dict[str, Any], *, broken_key: str = "kb.cli_golden_broken"
+) -> None:
     """The guard's finding, as the CLI prints it."""
     _say(
         out,
@@ -189,7 +206,7 @@ def write_check(out: TextIO, check: dict[str, Any]) -> None:
     for broken in check["golden_broken"]:
         _say(
             out,
-            "kb.cli_golden_broken",
+            broken_key,
             question=broken["question"],
             expected=", ".join(broken["expected"]) or "—",
             got=", ".join(broken["got"]),

@@ -15,8 +15,7 @@ from troly.knowledge.aliases import MAX_WORDS
 
 PROCEDURE_HEADER = (
     "# Taught everyday names: code<TAB>kind<TAB>text, the format of knowledge/data/everyday.tsv.",
-    "# Exported by `troly kb export-taught`; questions taught from the console are folded (no",
-    "# diacritics): restore them before adding the lines upstream.",
+    "# Exported by `troly kb export-taught`, as staff typed them (with their diacritics).",
 )
 NOT_PROCEDURE_HEADER = (
     "# Taught phrases that are not procedure questions: reply_kind<TAB>phrase, reply_kind one",

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -77,18 +77,26 @@ def compare(before: ProcedureIndex, after: ProcedureIndex, sets: QuestionSets) -
 
 
 def warns(check: dict[str, Any] | None) -> bool:
-    """Whether a teach's check found a golden question it made wrong."""
+    """Whether a teach's (or an undo's) check found a golden question it made wrong."""
     return bool(check and check.get("golden_broken"))
 
 
+UNDO: Final = "undo"
+"""Where an undo's check is kept in the taught row's ``check_result`` (None: still running)."""
+
+
 async def keep_check(
-    sessions: async_sessionmaker[AsyncSession], taught_id: int, check: dict[str, Any]
+    sessions: async_sessionmaker[AsyncSession],
+    taught_id: int,
+    check: dict[str, Any],
+    *,
+    undo: bool = False,
 ) -> None:
-    """Stores a check's result on the taught row."""
+    """Stores a check's result on the taught row (an undo's beside the teach's)."""
     async with sessions.begin() as session:
         row = await session.get(TaughtQuestion, taught_id)
         if row is not None:
-            row.check_result = check
+            row.check_result = {**(row.check_result or {}), UNDO: check} if undo else check
 
 
 class TeachGuard:
@@ -117,7 +125,7 @@ class TeachGuard:
         return self._reloader.records
 
     def reload_soon(self) -> None:
-        """Rebuilds this worker's index in the background now (after an undo)."""
+        """Rebuilds this worker's index in the background now (after an import or rollback)."""
         self._start(self._reload())
 
     async def _reload(self) -> dict[str, Any] | None:
@@ -141,13 +149,24 @@ class TeachGuard:
         """Starts the check of a committed teach: this worker reloads, then compares."""
         return self._start(self.check(taught_id, before=before))
 
-    async def check(self, taught_id: int, *, before: ProcedureIndex) -> dict[str, Any] | None:
-        """Reloads this worker's index (the teach is in use here at once) and compares."""
+    def after_undo(
+        self, taught_id: int, *, before: ProcedureIndex
+    ) -> asyncio.Task[dict[str, Any] | None]:
+        """Starts the check of a committed undo, as of a teach.
+
+        An undo can break a golden question too: one the teach had put right.
+        """
+        return self._start(self.check(taught_id, before=before, undo=True))
+
+    async def check(
+        self, taught_id: int, *, before: ProcedureIndex, undo: bool = False
+    ) -> dict[str, Any] | None:
+        """Reloads this worker's index (the change is in use here at once) and compares."""
         try:
             await self._reloader.check()
             after = self._reloader.live.current
             result = await asyncio.to_thread(compare, before, after, self._sets)
-            await keep_check(self._sessions, taught_id, result)
+            await keep_check(self._sessions, taught_id, result, undo=undo)
         except Exception:
             logger.exception("the check of teach %s failed", taught_id)
             return None

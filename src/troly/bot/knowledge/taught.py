@@ -83,6 +83,8 @@ async def untaught(session: AsyncSession, taught_id: int, *, by: str, now: datet
     if row is None or row.undone_at is not None:
         return False
     row.undone_at, row.undone_by = now, by
+    # The undo's own check (the guard's) is pending until it is kept here.
+    row.check_result = {**(row.check_result or {}), "undo": None}
     await bump_generation(session, now=now)
     return True
 

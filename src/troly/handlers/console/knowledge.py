@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from troly.bot.console.audit import audit
-from troly.bot.knowledge.guard import TeachGuard, warns
+from troly.bot.knowledge.guard import UNDO, TeachGuard, warns
+from troly.bot.knowledge.model import TaughtQuestion
 from troly.bot.knowledge.taught import (
     MAX_QUESTION,
     REPLY_KINDS,
@@ -38,6 +39,14 @@ def _days(request: Request) -> int:
 
 def _who(ctx: Ctx) -> str:
     return (ctx.member.email or ctx.member.name)[:254]
+
+
+def _checking(row: TaughtQuestion) -> bool:
+    """Whether the guard's check of a teach, or of its undo, is still running."""
+    check = row.check_result
+    if row.undone_at is None:
+        return check is None
+    return check is not None and UNDO in check and check[UNDO] is None
 
 
 class KnowledgePages:
@@ -100,6 +109,7 @@ class KnowledgePages:
         form = await request.form()
         question = str(form.get("question") or "")[: MAX_QUESTION * 2]
         answer = str(form.get("answer") or "")
+        group = str(form.get("group") or "")[:1000]
         kind, _, value = answer.partition(":")
         before = self._index
         now = self.gate.clock()
@@ -125,7 +135,7 @@ class KnowledgePages:
                 taught_id = row.id
         except TeachProblem as problem:
             message = t(problem.key, ctx.locale, **problem.values)
-            typed = {"question": question, "answer": answer}
+            typed = {"question": question, "answer": answer, "group": group}
             return await self.unanswered(request, ctx, error=message, typed=typed, status=409)
         # This worker uses the teach at once; the others within a knowledge check.
         self.guard.after_teach(taught_id, before=before)
@@ -153,7 +163,7 @@ class KnowledgePages:
             "all": with_undone,
             "record": self._index.kb.get,
             "warns": warns,
-            "checking": any(r.check_result is None and r.undone_at is None for r in rows),
+            "checking": any(_checking(r) for r in rows),
             "done": int(done) if done.isdigit() else None,
             "undone": request.query_params.get("undone", ""),
             "missing": request.query_params.get("missing", "")[:12],
@@ -164,6 +174,7 @@ class KnowledgePages:
         """Undoes one teach."""
         raw = str(request.path_params["id"])
         taught_id = int(raw) if raw.isdigit() else 0
+        before = self._index
         now = self.gate.clock()
         async with self.gate.tx() as session:
             done = await untaught(session, taught_id, by=_who(ctx), now=now)
@@ -180,7 +191,8 @@ class KnowledgePages:
             # Undone meanwhile by a colleague, or never taught: the list says so.
             where = f"/console/knowledge/taught?missing={taught_id}"
             return RedirectResponse(where, status_code=303)
-        self.guard.reload_soon()
+        # Guarded like a teach: this worker swaps at once, then both sets are compared.
+        self.guard.after_undo(taught_id, before=before)
         return RedirectResponse(f"/console/knowledge/taught?undone={taught_id}", status_code=303)
 
     async def test(self, request: Request, ctx: Ctx) -> Response:
