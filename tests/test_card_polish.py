@@ -59,3 +59,20 @@ async def test_a_long_procedure_name_is_shortened_in_the_middle_keeping_its_end(
     assert [title.startswith("📄 Cấp giấy phép xây dựng mới") for title in titles] == [True] * 3
     assert [len(title) <= 152 for title in titles] == [True] * 3
     assert "…" in titles[1]
+
+
+async def test_a_card_drops_another_provinces_name_and_the_steps_dumped_where_to_submit(
+    chat: Chat,
+) -> None:
+    # The record, from Hà Nội's portal, names «Sở Nông nghiệp và Môi trường Thành phố Hà Nội» and
+    # puts "* Cách thực hiện: Nộp hồ sơ về … * Thời hạn giải quyết: …" in its in-person channel.
+    [card] = await chat.press("an", "proc:1.014262")
+
+    lines = card.text.splitlines()
+    assert "🏢 Cơ quan giải quyết: Sở Nông nghiệp và Môi trường" in lines
+    assert "Hà Nội" not in card.text
+    [where] = [line for line in lines if line.startswith("📍 Nơi nộp: ")]
+    assert where == (
+        "📍 Nơi nộp: Nộp hồ sơ về cơ quan tiếp nhận hồ sơ giải quyết thủ tục hành chính do Chủ"
+        " tịch Ủy ban nhân dân cấp tỉnh phân công."
+    )

@@ -57,6 +57,18 @@ async def test_a_new_question_where_the_petition_asks_its_topic_is_answered(
     assert description.kind != answer[0].kind
 
 
+async def test_a_complaint_typed_where_the_topic_is_asked_stays_in_the_petition(
+    chat: Chat,
+) -> None:
+    await chat.say("an", "/phananh")
+    replies = await chat.say(
+        "an", "Hồ sơ cấp phép xây dựng của tôi quá hạn 20 ngày chưa có kết quả"
+    )
+
+    assert [r.kind.startswith(("procedure:", "choose")) for r in replies] == [False] * len(replies)
+    assert "lĩnh vực nào" in replies[-1].text
+
+
 @pytest.mark.parametrize(
     ("locale", "asked"), [("vi", "Bạn viết giúp một câu"), ("en", "a sentence")]
 )

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 from troly.bot.texts import t
+from troly.knowledge.admin_units import bundled_admin_units
 from troly.knowledge.records import DocumentItem, Fee, LegalBasis, Procedure, SubmissionChannel
 
 _NO_INFO = {"không có thông tin", "không quy định", ""}
@@ -30,6 +32,8 @@ _CHANNELS = {
 }
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:đồng|đ\b|VNĐ|VND|USD|%)", re.IGNORECASE)
 _PLACE = re.compile(r"\b(?:tại|nộp|gửi)\b", re.IGNORECASE)
+_SECTION_MARK = re.compile(r"\s*\n\s*\*|\s\*\s")
+_HOW_LABEL = re.compile(r"^\*?\s*Cách thực hiện\s*:\s*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.;](?=\s+[A-ZĐÀ-Ỹ(])")
 _STEP_TIME = re.compile(r"(\d+(?:[.,]\d+)?)\s*ngày làm việc", re.IGNORECASE)
 _CODE_IN_NAME = re.compile(
@@ -322,8 +326,19 @@ def fees(p: Procedure, locale: str, *, long: bool = False) -> list[tuple[str, st
 
 
 def agency(p: Procedure) -> str | None:
-    """The agency that carries the procedure out, wherever the record names it."""
-    return p.agency or p.authority or p.agency_listed
+    """The agency that carries the procedure out, wherever the record names it.
+
+    Records taken from another province's portal name its department ("Sở Tư pháp Thành phố
+    Hà Nội"): the province's name is dropped, the department's kind is what holds here.
+    """
+    found = p.agency or p.authority or p.agency_listed
+    return _other_province().sub("", found).strip(" ,") if found else found
+
+
+@cache
+def _other_province() -> re.Pattern[str]:
+    names = sorted((u.name for u in bundled_admin_units().provinces), key=len, reverse=True)
+    return re.compile(r"\s+(?:" + "|".join(re.escape(n) for n in names) + r")\b(?=\s*(?:,|$))")
 
 
 def where(p: Procedure) -> str | None:
@@ -338,6 +353,10 @@ def where(p: Procedure) -> str | None:
                 text = text[len(note) + 2 :].strip(" .)-")
             # Some records put a fee where the description belongs ("125 VNĐ(- Lệ phí …").
             fee_here = _MONEY.match(text) or "VNĐ(" in text or "Đồng(" in text
+            # Some put the whole procedure there: "* Cách thực hiện: Nộp hồ sơ về … * Thời hạn
+            # giải quyết: …"; only the how-to part says where.
+            text = _SECTION_MARK.split(text)[0]
+            text = _HOW_LABEL.sub("", text).strip()
             if text and not fee_here and _PLACE.search(text):
                 return text[0].upper() + text[1:]
     return None

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from troly.bot import localised
-from troly.bot.flows import identity, menu
+from troly.bot.flows import identity, menu, words
 from troly.bot.flows.base import Context, Outcome, State, typed_button
 from troly.bot.messages import Button, Incoming, Reply
 from troly.bot.petitions.communes import (
@@ -273,8 +273,14 @@ def on_text(state: State, incoming: Incoming, ctx: Context) -> Outcome:
 
 
 def _new_question(text: str, ctx: Context) -> bool:
-    """Whether text typed where a topic is asked is a procedure question of its own."""
-    return len(text) >= 4 and ctx.index.search(text).decision != Decision.UNKNOWN
+    """Whether text typed where a topic is asked is a procedure question of its own.
+
+    A complaint ("hồ sơ cấp phép xây dựng quá hạn 20 ngày") names procedures too, but it is
+    what the petition is for: it stays.
+    """
+    if len(text) < 4 or words.is_complaint(text):
+        return False
+    return ctx.index.search(text).decision != Decision.UNKNOWN
 
 
 def _answer_instead(state: State, text: str, ctx: Context) -> Outcome:
