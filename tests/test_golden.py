@@ -16,7 +16,7 @@ import pytest
 from troly.knowledge.index import Decision, ProcedureIndex
 from troly.knowledge.questions import golden_questions
 
-DEV_QUESTIONS = Path("/work/shared/data/dev_questions.jsonl")
+DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_questions.jsonl"
 
 
 GOLDEN = golden_questions()

@@ -12,7 +12,7 @@ from troly.knowledge.questions import golden_questions, read_questions
 from troly.knowledge.records import KnowledgeBase
 from troly.knowledge.taught import Taught, TaughtPhrase
 
-DEV_QUESTIONS = Path("/work/shared/data/dev_questions.jsonl")
+DEV_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_questions.jsonl"
 TAUGHT = Taught(
     (
         TaughtPhrase("giấy phép bán rượu", code="1.013479", reply_kind=None),

@@ -11,7 +11,7 @@ import pytest
 from troly.handlers.cli import main
 from troly.knowledge.aliases import parse_everyday
 
-DEV = Path("/work/shared/data/dev_questions.jsonl")
+DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_questions.jsonl"
 
 
 @pytest.fixture(autouse=True)
