@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from troly.knowledge.vocabulary import VocabularyError, data_text
+from troly.knowledge.vocabulary import VocabularyError, data_text, kind_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,27 +41,17 @@ def parse_topics(text: str, *, source: str) -> tuple[Topic, ...]:
     ministry = ""
     current: dict[str, list[str]] | None = None
     name = ""
-    started = 0
+    started = source
 
     def close() -> None:
         if current is None:
             return
         if not current["term"]:
-            raise VocabularyError(f"{source}:{started}: topic {name!r} has no term line")
+            raise VocabularyError(f"{started}: topic {name!r} has no term line")
         topics.append(Topic(name, tuple(current["term"]), tuple(current["context"]), ministry))
 
     seen: set[str] = set()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\r")
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        where = f"{source}:{number}"
-        parts = line.split("\t")
-        if len(parts) != 2 or not parts[1].strip():
-            raise VocabularyError(f"{where}: expected kind<TAB>text, the text non-empty")
-        kind, phrase = parts[0].strip(), " ".join(parts[1].split())
-        if kind not in TOPIC_KINDS:
-            raise VocabularyError(f"{where}: kind {kind!r} is not one of {', '.join(TOPIC_KINDS)}")
+    for where, kind, phrase in kind_lines(text, source=source, kinds=TOPIC_KINDS):
         if kind in ("ministry", "topic"):
             close()
             current = None
@@ -71,7 +61,7 @@ def parse_topics(text: str, *, source: str) -> tuple[Topic, ...]:
             if phrase in seen:
                 raise VocabularyError(f"{where}: topic {phrase!r} appears twice")
             seen.add(phrase)
-            current, name, started = {"term": [], "context": []}, phrase, number
+            current, name, started = {"term": [], "context": []}, phrase, where
             continue
         if current is None:
             raise VocabularyError(f"{where}: a {kind} line before any topic line")

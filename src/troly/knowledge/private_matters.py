@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from troly.knowledge.vocabulary import VocabularyError, data_text
+from troly.knowledge.vocabulary import VocabularyError, data_text, kind_lines
 
 KINDS: Final = ("matter", "term", "need", "show", "business")
 
@@ -45,34 +45,24 @@ def parse_private_matters(
     business: list[str] = []
     current: dict[str, list[str]] | None = None
     key = ""
-    started = 0
+    started = source
 
     def close() -> None:
         if current is None:
             return
         if not current["term"]:
-            raise VocabularyError(f"{source}:{started}: matter {key!r} has no term line")
+            raise VocabularyError(f"{started}: matter {key!r} has no term line")
         if len(current["show"]) > 1:
-            raise VocabularyError(f"{source}:{started}: matter {key!r} has two show lines")
+            raise VocabularyError(f"{started}: matter {key!r} has two show lines")
         show = current["show"][0] if current["show"] else None
         matters.append(PrivateMatter(key, tuple(current["term"]), tuple(current["need"]), show))
 
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\r")
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        where = f"{source}:{number}"
-        parts = line.split("\t")
-        if len(parts) != 2 or not parts[1].strip():
-            raise VocabularyError(f"{where}: expected kind<TAB>text, the text non-empty")
-        kind, phrase = parts[0].strip(), " ".join(parts[1].split())
-        if kind not in KINDS:
-            raise VocabularyError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    for where, kind, phrase in kind_lines(text, source=source, kinds=KINDS):
         if kind == "matter":
             close()
             if not re.fullmatch(r"[a-z_]+", phrase) or any(m.key == phrase for m in matters):
                 raise VocabularyError(f"{where}: matter key {phrase!r} is not new or not a_key")
-            current, key, started = {"term": [], "need": [], "show": []}, phrase, number
+            current, key, started = {"term": [], "need": [], "show": []}, phrase, where
             continue
         if kind != "show" and (phrase != phrase.lower() or not phrase.isascii()):
             raise VocabularyError(f"{where}: {phrase!r} is not folded (lower case, no marks)")

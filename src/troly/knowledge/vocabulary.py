@@ -5,11 +5,32 @@ A civil servant can review and diff them; a bad line stops the load with its fil
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import resources
 
 
 class VocabularyError(ValueError):
     """A line of a vocabulary file that cannot be used, named by file and line."""
+
+
+def kind_lines(text: str, *, source: str, kinds: tuple[str, ...]) -> Iterator[tuple[str, str, str]]:
+    """The ``kind<TAB>text`` lines of a file as (where, kind, text), the text's spaces tidied.
+
+    ``#`` comments and blank lines are skipped; a line of another shape, or of a kind not in
+    ``kinds``, is refused with its file and line (``where`` is ``source:line``).
+    """
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        where = f"{source}:{number}"
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[1].strip():
+            raise VocabularyError(f"{where}: expected kind<TAB>text, the text non-empty")
+        kind, phrase = parts[0].strip(), " ".join(parts[1].split())
+        if kind not in kinds:
+            raise VocabularyError(f"{where}: kind {kind!r} is not one of {', '.join(kinds)}")
+        yield where, kind, phrase
 
 
 def data_text(name: str) -> str:
