@@ -1016,9 +1016,15 @@ class ProcedureIndex:
         return out
 
     def _scores(self, query: _Query) -> np.ndarray:
+        return self._summed(query, self._contributions)
+
+    def _summed(
+        self, query: _Query, postings: dict[str, tuple[np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
+        """Each record's sum, over the question's weighted terms, of weight × its value."""
         scores = np.zeros(len(self._docs), dtype=np.float64)
         for term, qweight in query.weights.items():
-            found = self._contributions.get(term)
+            found = postings.get(term)
             if found is not None:
                 ids, values = found
                 scores[ids] += qweight * values
@@ -1137,13 +1143,7 @@ class ProcedureIndex:
 
     def _situation_scores(self, query: _Query) -> np.ndarray:
         """Each record's BM25 score over its situations alone."""
-        scores = np.zeros(len(self._docs), dtype=np.float64)
-        for term, qweight in query.weights.items():
-            found = self._situation_terms.get(term)
-            if found is not None:
-                ids, values = found
-                scores[ids] += qweight * values
-        return scores
+        return self._summed(query, self._situation_terms)
 
     def _english_scores(self, query: _Query) -> np.ndarray:
         """Each record's English names' score for an English question's own words."""
