@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from support import Chat, Clock
-from troly.bot.knowledge.live import LET_GO_POLL_SECONDS
+from troly.bot.knowledge.live import LET_GO_POLL_SECONDS, KnowledgeReloader
 from troly.bot.knowledge.taught import TeachProblem, taught_questions, teach, untaught
 from troly.bot.settings import Settings
 from troly.bot.storage.database import upgrade
@@ -148,20 +148,30 @@ async def test_a_taught_question_keeps_no_phone_number(workers: list[Runtime]) -
 async def test_an_index_replaced_by_a_reload_is_freed_though_the_worker_froze_it(
     workers: list[Runtime],
 ) -> None:
-    # A worker freezes its index at start so the collector never walks it: a replaced index
-    # must be freed by reference counting alone, and the new one is frozen in its turn.
+    # A worker freezes its index at start so the collector never walks it, and tells its
+    # reloader so: each new index is frozen in its turn, and a replaced one must be freed by
+    # reference counting alone. A worker given its index (tests, the command line) is not told
+    # and never freezes, whatever else in the process froze objects.
     one, other = workers
-    await _teach_on(one, QUESTION, code=MEANT)
-    assert await other.reloader.check() is True
-    replaced = weakref.ref(other.knowledge.current)
+    frozen = KnowledgeReloader(
+        live=other.knowledge, sessions=other.sessions, settings=other.settings, freeze=True
+    )
     gc.freeze()
     try:
-        await _teach_on(one, "mở tiệm bán rượu", code=MEANT)
+        before = gc.get_freeze_count()
+        await _teach_on(one, QUESTION, code=MEANT)
         assert await other.reloader.check() is True
-        await other.reloader.settled()
+        assert gc.get_freeze_count() <= before  # frozen objects only leave (freed), none joined
+        gc.freeze()  # the index in use, frozen as a worker's is
+        replaced = weakref.ref(other.knowledge.current)
+        before = gc.get_freeze_count()
+        await _teach_on(one, "mở tiệm bán rượu", code=MEANT)
+        assert await frozen.check() is True
+        await frozen.settled()
         gc.collect()
         assert replaced() is None
-        assert gc.get_freeze_count() > 0  # the new index is frozen in its turn
+        assert gc.get_freeze_count() > before  # the new index is frozen in its turn
+        assert other.index.search("mở tiệm bán rượu").taught is True
     finally:
         gc.unfreeze()
 

@@ -238,14 +238,18 @@ def build_runtime(
     now = clock or (lambda: datetime.now(zone))
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
+    frozen = index is None
     if index is None:
         index = build_index(settings)
-        # The index is built once and never freed: keep the collector from walking it.
+        # The collector never walks the index: it is frozen here, and each index a reload
+        # builds is frozen in its turn (a replaced one is freed by reference counting).
         gc.freeze()
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     dossiers = dossier_source(settings)
     knowledge = LiveIndex(index)
-    reloader = KnowledgeReloader(live=knowledge, sessions=sessions, settings=settings)
+    reloader = KnowledgeReloader(
+        live=knowledge, sessions=sessions, settings=settings, freeze=frozen
+    )
     followups = Followups(
         sessions=sessions,
         handlers=followup_handlers(settings, dossiers=dossiers),
