@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from troly.knowledge.folding import basic_fold
 
@@ -34,7 +35,11 @@ class Labels:
     labels: tuple[str, ...]
 
 
+@lru_cache(maxsize=8192)
 def _key(word: str) -> str:
+    """A name's word as compared (folded, punctuation aside); the words of the names are few
+    and come back with every choice, so each is folded once.
+    """
     return basic_fold(word).strip(_EDGES)
 
 

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import compress
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -390,9 +391,13 @@ class SearchResult:
 class _Named(NamedTuple):
     """A name part or everyday name of a record, as the name coverage weighs it."""
 
-    weighted: tuple[tuple[str, float], ...]
+    order: tuple[str, ...]
+    """Its words, in order."""
+    idf: tuple[float, ...]
+    """Their IDF."""
     total: float
     defaults: frozenset[str]
+    words: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -435,6 +440,11 @@ class _Said:
     pairs: tuple[tuple[str, float], ...]
     """Its word pairs that some record has, with their IDF."""
     pair_total: float
+    words: tuple[str, ...] = ()
+    """``weighted``'s words, and their IDF (``idf``): as ``compress`` takes them."""
+    idf: tuple[float, ...] = ()
+    pair_terms: tuple[str, ...] = ()
+    pair_idf: tuple[float, ...] = ()
 
 
 @dataclass(slots=True)
@@ -489,10 +499,12 @@ def _longest_run(query: Sequence[str], name: dict[str, tuple[int, ...]]) -> int:
     """The longest run of words the question shares in order with a name (by word positions)."""
     best = 0
     previous: dict[int, int] = {}
+    get = name.get
     for q in query:
-        at = name.get(q)
+        at = get(q)
         if at is None:
-            previous = {}
+            if previous:
+                previous = {}
             continue
         if len(at) == 1:
             j = at[0]
@@ -513,13 +525,16 @@ def _coverage(
     doc: _Doc,
     *,
     defaults_meant: bool,
+    unions: dict[frozenset[str], frozenset[str]],
 ) -> tuple[float, float, float]:
     """How much of the question the record explains, of its word pairs, and of the name.
 
     ``said``: the question's words and pairs with their IDF; ``rewrites``: its everyday phrases
     and what they mean (a record with the meaning explains the phrase); ``asked``: its terms;
     ``defaults_meant``: it names no action, so a name's "thành lập" / "cấp mới" / "lần đầu"
-    count as asked. Sums are added in the question's (the name's) order, as ``sum`` would.
+    count as asked; ``unions``: the asked terms with a name part's defaults, kept for the
+    question's other candidates. Each share is ``sum`` of the IDF of the words found, in order
+    (``compress`` picks them: the same additions as a loop, without the interpreter's).
     """
     if not said.total:
         return 0.0, 0.0, 0.0
@@ -527,45 +542,41 @@ def _coverage(
     grown = [words for words, meant in rewrites if meant <= explained]
     if grown:
         explained = explained.union(*grown)
-    covered = 0.0
-    for w, x in said.weighted:
-        if w in explained:
-            covered += x
+    covered = sum(compress(said.idf, map(explained.__contains__, said.words)))
     pair_coverage = 0.0
     if said.pairs:
-        name_pairs = doc.name_pairs
-        for p, x in said.pairs:
-            if p in name_pairs:
-                pair_coverage += x
-        pair_coverage /= said.pair_total
+        found = sum(compress(said.pair_idf, map(doc.name_pairs.__contains__, said.pair_terms)))
+        pair_coverage = found / said.pair_total
     # The best-said name part, or everyday name said in full: it names the record too.
     name_coverage = 0.0
     for named in doc.names:
-        defaults = named.defaults if defaults_meant else _NO_ACTION
-        found = 0.0
-        for w, x in named.weighted:
-            if w in asked or w in defaults:
-                found += x
-        share = found / named.total
+        terms = asked
+        if defaults_meant and named.defaults:
+            terms = unions.get(named.defaults) or unions.setdefault(
+                named.defaults, asked | named.defaults
+            )
+        if named.words.isdisjoint(terms):
+            continue  # its share is 0
+        share = sum(compress(named.idf, map(terms.__contains__, named.order))) / named.total
         if share > name_coverage:
             name_coverage = share
     return covered / said.total, pair_coverage, name_coverage
 
 
-def _situation(words: Sequence[tuple[str, float]], total: float, doc: _Doc) -> float:
+def _situation(words: _Said, total: float, doc: _Doc) -> float:
     """How well the best of the record's situations and the question say the same thing.
 
-    ``words``: the question's words with their IDF, ``total`` their sum. The F1 of the words
-    they share (by IDF): a short question ("đăng ký hộ kinh doanh") that a long situation
-    happens to contain is not describing that situation, and a question of few words counts
-    less still (the caller's ``_SITUATION_WORDS`` share).
+    ``words``: the question's distinct words with their IDF (``words`` and ``idf``), ``total``
+    the sum of their IDF. The F1 of the words they share (by IDF): a short question ("đăng ký
+    hộ kinh doanh") that a long situation happens to contain is not describing that
+    situation, and a question of few words counts less still (the caller's
+    ``_SITUATION_WORDS`` share).
     """
     best = 0.0
     for line, length in zip(doc.situations, doc.situation_lengths, strict=True):
-        shared = 0.0
-        for w, v in words:
-            if w in line:
-                shared += v
+        if line.isdisjoint(words.words):
+            continue
+        shared = sum(compress(words.idf, map(line.__contains__, words.words)))
         if shared:
             best = max(best, 2 * shared / (total + length))
     return best
@@ -993,8 +1004,8 @@ class ProcedureIndex:
         ]
         out = []
         for words, defaults in named:
-            weighted = tuple((w, idf.get(w, 0.0)) for w in words)
-            out.append(_Named(weighted, sum(x for _, x in weighted) or 1.0, defaults))
+            weights = tuple(idf.get(w, 0.0) for w in words)
+            out.append(_Named(words, weights, sum(weights) or 1.0, defaults, frozenset(words)))
         return tuple(out)
 
     def _taught_questions(self, taught: Taught, found: dict[str, TaughtPhrase]) -> Iterator[None]:
@@ -1208,14 +1219,16 @@ class ProcedureIndex:
             dtype=np.float64,
         )[0]
         shape = (shapes / 100).tolist()
-        # The question's words with their IDF (as the situations weigh them), worked out once.
-        words = tuple(dict(said.weighted).items())
-        words_total = sum(x for _, x in words)
-        words_share = min(1.0, len(words) / _SITUATION_WORDS)
+        # The question's distinct words with their IDF (as the situations weigh them).
+        distinct = dict(said.weighted)
+        words = _Said((), 0.0, (), 0.0, tuple(distinct), tuple(distinct.values()))
+        words_total = sum(distinct.values())
+        words_share = min(1.0, len(distinct) / _SITUATION_WORDS)
+        unions: dict[frozenset[str], frozenset[str]] = {}
         out = []
         for doc, lex, shaped in zip(docs, lexical, shape, strict=True):
             coverage, pair_coverage, name_coverage = _coverage(
-                said, query.rewrites, asked, doc, defaults_meant=defaults_meant
+                said, query.rewrites, asked, doc, defaults_meant=defaults_meant, unions=unions
             )
             if asked_actions:
                 action = max(_agreement(asked_actions, done) for done in doc.part_actions)
@@ -1306,6 +1319,10 @@ class ProcedureIndex:
             sum(x for _, x in weighted),
             pairs,
             sum(x for _, x in pairs),
+            tuple(w for w, _ in weighted),
+            tuple(x for _, x in weighted),
+            tuple(p for p, _ in pairs),
+            tuple(x for _, x in pairs),
         )
 
     def search(self, question: str, *, k: int = 3) -> SearchResult:
