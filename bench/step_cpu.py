@@ -13,7 +13,7 @@ of it sorted into where they went (the matcher, SQLAlchemy, SQLite itself, the H
 JSON, the flows and effects, the rest). py-spy samples the stack 100 times a second without
 stopping the process. Prints numbers, asserts nothing.
 
-    python bench/step_cpu.py [--users 20] [--seconds 15]
+    python bench/step_cpu.py [--users 20] [--seconds 15] [--only question] [--samples PREFIX]
 """
 
 from __future__ import annotations
@@ -149,7 +149,10 @@ def measure(port: int, pid: int, kind: str, args: argparse.Namespace, questions:
     used = cpu.take()
     spy.wait()
     counts = read_samples(samples)
-    os.unlink(samples)
+    if args.samples:
+        shutil.move(samples, f"{args.samples}.{kind}.txt")
+    else:
+        os.unlink(samples)
     total = sum(counts.values()) or 1
     per = used / max(done, 1) * 1000
     print(
@@ -167,6 +170,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--only", choices=["question", "petition", "booking"])
+    parser.add_argument(
+        "--samples", metavar="PREFIX", help="keep py-spy's raw stacks in PREFIX.KIND.txt"
+    )
     args = parser.parse_args()
     if shutil.which("py-spy") is None:
         raise SystemExit("py-spy is not installed (pip install py-spy)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import operator
 import re
 import weakref
 from collections import Counter, defaultdict
@@ -386,6 +387,14 @@ class SearchResult:
         return self.matches[0].score if self.matches else 0.0
 
 
+class _Named(NamedTuple):
+    """A name part or everyday name of a record, as the name coverage weighs it."""
+
+    weighted: tuple[tuple[str, float], ...]
+    total: float
+    defaults: frozenset[str]
+
+
 @dataclass(slots=True)
 class _Doc:
     procedure: Procedure
@@ -410,6 +419,10 @@ class _Doc:
     # The record's English names as English word stems, each with its IDF weight.
     english: tuple[frozenset[str], ...] = ()
     english_lengths: tuple[float, ...] = ()
+    # The name parts, then the everyday names, each as its words with their IDF, the total (1
+    # when none) and the words a question naming no action means too (set once the IDF is
+    # known; ``_coverage``).
+    names: tuple[_Named, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,14 +435,6 @@ class _Said:
     pairs: tuple[tuple[str, float], ...]
     """Its word pairs that some record has, with their IDF."""
     pair_total: float
-    unions: dict[frozenset[str], frozenset[str]] = field(default_factory=dict)
-
-    def with_defaults(self, asked: frozenset[str], default: frozenset[str]) -> frozenset[str]:
-        """The asked terms and a name part's default ones (a few distinct sets per question)."""
-        found = self.unions.get(default)
-        if found is None:
-            found = self.unions[default] = asked | default
-        return found
 
 
 @dataclass(slots=True)
@@ -486,14 +491,87 @@ def _longest_run(query: Sequence[str], name: dict[str, tuple[int, ...]]) -> int:
     previous: dict[int, int] = {}
     for q in query:
         at = name.get(q)
-        if not at:
+        if at is None:
             previous = {}
             continue
-        previous = {j: previous.get(j - 1, 0) + 1 for j in at}
-        longest = max(previous.values())
-        if longest > best:
-            best = longest
+        if len(at) == 1:
+            j = at[0]
+            run = previous.get(j - 1, 0) + 1
+            previous = {j: run}
+        else:
+            previous = {j: previous.get(j - 1, 0) + 1 for j in at}
+            run = max(previous.values())
+        if run > best:
+            best = run
     return best
+
+
+def _coverage(
+    said: _Said,
+    rewrites: Sequence[tuple[frozenset[str], frozenset[str]]],
+    asked: frozenset[str],
+    doc: _Doc,
+    *,
+    defaults_meant: bool,
+) -> tuple[float, float, float]:
+    """How much of the question the record explains, of its word pairs, and of the name.
+
+    ``said``: the question's words and pairs with their IDF; ``rewrites``: its everyday phrases
+    and what they mean (a record with the meaning explains the phrase); ``asked``: its terms;
+    ``defaults_meant``: it names no action, so a name's "thành lập" / "cấp mới" / "lần đầu"
+    count as asked. Sums are added in the question's (the name's) order, as ``sum`` would.
+    """
+    if not said.total:
+        return 0.0, 0.0, 0.0
+    explained = doc.all_words
+    grown = [words for words, meant in rewrites if meant <= explained]
+    if grown:
+        explained = explained.union(*grown)
+    covered = 0.0
+    for w, x in said.weighted:
+        if w in explained:
+            covered += x
+    pair_coverage = 0.0
+    if said.pairs:
+        name_pairs = doc.name_pairs
+        for p, x in said.pairs:
+            if p in name_pairs:
+                pair_coverage += x
+        pair_coverage /= said.pair_total
+    # The best-said name part, or everyday name said in full: it names the record too.
+    name_coverage = 0.0
+    for named in doc.names:
+        defaults = named.defaults if defaults_meant else _NO_ACTION
+        found = 0.0
+        for w, x in named.weighted:
+            if w in asked or w in defaults:
+                found += x
+        share = found / named.total
+        if share > name_coverage:
+            name_coverage = share
+    return covered / said.total, pair_coverage, name_coverage
+
+
+def _situation(words: Sequence[tuple[str, float]], total: float, doc: _Doc) -> float:
+    """How well the best of the record's situations and the question say the same thing.
+
+    ``words``: the question's words with their IDF, ``total`` their sum. The F1 of the words
+    they share (by IDF): a short question ("đăng ký hộ kinh doanh") that a long situation
+    happens to contain is not describing that situation, and a question of few words counts
+    less still (the caller's ``_SITUATION_WORDS`` share).
+    """
+    best = 0.0
+    for line, length in zip(doc.situations, doc.situation_lengths, strict=True):
+        shared = 0.0
+        for w, v in words:
+            if w in line:
+                shared += v
+        if shared:
+            best = max(best, 2 * shared / (total + length))
+    return best
+
+
+_NO_ACTION: frozenset[str] = frozenset()
 
 
 def _actions(words: Sequence[str]) -> frozenset[str]:
@@ -744,6 +822,7 @@ class ProcedureIndex:
             doc.situation_lengths = tuple(
                 sum(self._idf.get(w, self._max_idf) for w in line) for line in doc.situations
             )
+            doc.names = self._named(doc)
             yield
         # English names are matched as English too, stem by stem: an English question's words
         # the glossary does not know ("remit", "consolidated") still meet a record's name.
@@ -807,9 +886,6 @@ class ProcedureIndex:
         self._names_folded = [d.name_folded for d in self._docs]
         self._prior_by_code = {d.procedure.code: d.prior for d in self._docs}
         yield
-        # A name part's words with their IDF, and its total, as the candidates need them.
-        self._share_totals: dict[tuple[str, ...], tuple[float, tuple[tuple[str, float], ...]]]
-        self._share_totals = {}
         self._action_ids: dict[str, np.ndarray] = {}
         self._taught_by_folded: dict[str, TaughtPhrase] = {}
         yield from self._taught_questions(self.taught, self._taught_by_folded)
@@ -830,7 +906,6 @@ class ProcedureIndex:
             self._english_idf,
             self._idf,
             self._word_rank,
-            self._share_totals,
         ):
             yield from _emptied(mapping)
         self._vocab_by_len.clear()
@@ -908,6 +983,19 @@ class ProcedureIndex:
             ),
             english=tuple(english_stems(tokens(basic_fold(text))) for text in entry.english),
         )
+
+    def _named(self, doc: _Doc) -> tuple[_Named, ...]:
+        """The record's name parts, then its everyday names, weighed for the name coverage."""
+        idf = self._idf
+        named = [
+            *zip(doc.part_contents, doc.part_defaults, strict=True),
+            *((words, _NO_ACTION) for words in doc.alias_contents),
+        ]
+        out = []
+        for words, defaults in named:
+            weighted = tuple((w, idf.get(w, 0.0)) for w in words)
+            out.append(_Named(weighted, sum(x for _, x in weighted) or 1.0, defaults))
+        return tuple(out)
 
     def _taught_questions(self, taught: Taught, found: dict[str, TaughtPhrase]) -> Iterator[None]:
         """Each taught question by the way it is understood, typed with and without marks.
@@ -1021,14 +1109,21 @@ class ProcedureIndex:
     def _summed(
         self, query: _Query, postings: dict[str, tuple[np.ndarray, np.ndarray]]
     ) -> np.ndarray:
-        """Each record's sum, over the question's weighted terms, of weight × its value."""
-        scores = np.zeros(len(self._docs), dtype=np.float64)
-        for term, qweight in query.weights.items():
-            found = postings.get(term)
-            if found is not None:
-                ids, values = found
-                scores[ids] += qweight * values
-        return scores
+        """Each record's sum, over the question's weighted terms, of weight × its value.
+
+        One ``bincount`` adds the terms' values record by record in the terms' order: the same
+        sums, to the bit, as adding one term's vector after the other.
+        """
+        found = [
+            (qweight, postings[term]) for term, qweight in query.weights.items() if term in postings
+        ]
+        if not found:
+            return np.zeros(len(self._docs), dtype=np.float64)
+        ids = np.concatenate([ids for _, (ids, _) in found])
+        values = np.concatenate(
+            [values if qweight == 1.0 else qweight * values for qweight, (_, values) in found]
+        )
+        return np.bincount(ids, weights=values, minlength=len(self._docs))
 
     def prior(self, code: str) -> float:
         """The small preference for province and commune procedures (and business ones)."""
@@ -1042,16 +1137,20 @@ class ProcedureIndex:
             return [0.0] * EVIDENCE_SIZE
         return self._evidence(query, self._candidates(query, raw))
 
-    def _evidence(self, query: _Query, candidates: list[tuple[_Doc, Features]]) -> list[float]:
-        scored = sorted(
-            (
-                (self.weights.combine(f, english=bool(query.english)) * d.prior, d, f)
-                for d, f in candidates
-            ),
-            key=lambda item: -item[0],
-        )
-        best, doc, f = scored[0]
-        second = scored[1][0] if len(scored) > 1 else 0.0
+    def _evidence(
+        self,
+        query: _Query,
+        candidates: list[tuple[_Doc, Features]],
+        combined: list[float] | None = None,
+    ) -> list[float]:
+        """The in-scope evidence (``combined``: ``_combined(candidates)``, if worked out)."""
+        if combined is None:
+            combined = self._combined(candidates, english=bool(query.english))
+        # The first of the best, and the best of the others.
+        at = max(range(len(combined)), key=combined.__getitem__)
+        best = combined[at]
+        doc, f = candidates[at]
+        second = max((c for j, c in enumerate(combined) if j != at), default=0.0)
         words = [w for w in query.content if w not in STOPWORDS]
         uncovered = [self._idf.get(w, self._max_idf) for w in words if w not in doc.all_words]
         pairs = [p for p in _pairs(query.content) if not any(w in STOPWORDS for w in p.split("_"))]
@@ -1098,27 +1197,44 @@ class ProcedureIndex:
         asked_levels = government_levels(query.folded)
         asked = frozenset(query.weights)
         said = self._said(query)
-        # The question's words with their IDF (as the situations weigh them).
-        words = dict(said.weighted)
+        defaults_meant = not asked_actions
+        docs = [self._docs[i] for i in top.tolist()]
+        # What is one vector operation for all the candidates (the same numbers as one by one).
+        lexical = np.minimum(raw[top] / self_score, 1.0).tolist()
+        shapes = process.cdist(
+            [query.folded],
+            [doc.name_folded for doc in docs],
+            scorer=fuzz.token_set_ratio,
+            dtype=np.float64,
+        )[0]
+        shape = (shapes / 100).tolist()
+        # The question's words with their IDF (as the situations weigh them), worked out once.
+        words = tuple(dict(said.weighted).items())
+        words_total = sum(x for _, x in words)
+        words_share = min(1.0, len(words) / _SITUATION_WORDS)
         out = []
-        for i in top:
-            doc = self._docs[int(i)]
-            coverage, pair_coverage, name_coverage = self._coverage(
-                query, doc, asked, defaults_meant=not asked_actions, said=said
+        for doc, lex, shaped in zip(docs, lexical, shape, strict=True):
+            coverage, pair_coverage, name_coverage = _coverage(
+                said, query.rewrites, asked, doc, defaults_meant=defaults_meant
             )
+            if asked_actions:
+                action = max(_agreement(asked_actions, done) for done in doc.part_actions)
+            else:
+                # Nothing asked agrees with a name part that does nothing, and only with it.
+                action = 1.0 if _NO_ACTION in doc.part_actions else 0.0
             features = Features(
-                lexical=min(float(raw[i]) / self_score, 1.0),
-                coverage=coverage,
-                pairs=pair_coverage,
-                name=name_coverage,
-                shape=fuzz.token_set_ratio(query.folded, doc.name_folded) / 100,
-                action=max(_agreement(asked_actions, done) for done in doc.part_actions),
-                run=min(_longest_run(query.content, doc.name_positions), _RUN_CAP) / _RUN_CAP,
-                general=float(doc.sectors <= asked_sectors),
-                form=_form_agreement(asked_forms, doc.forms),
-                level=_form_agreement(asked_levels, doc.levels),
-                situation=self._situation(words, doc),
-                english=self._english(query.english, doc),
+                lex,
+                coverage,
+                pair_coverage,
+                name_coverage,
+                shaped,
+                action,
+                min(_longest_run(query.content, doc.name_positions), _RUN_CAP) / _RUN_CAP,
+                float(doc.sectors <= asked_sectors),
+                _form_agreement(asked_forms, doc.forms) if asked_forms else 1.0,
+                _form_agreement(asked_levels, doc.levels) if asked_levels else 1.0,
+                _situation(words, words_total, doc) * words_share if words_total else 0.0,
+                self._english(query.english, doc) if query.english else 0.0,
             )
             out.append((doc, features))
         return out
@@ -1192,69 +1308,6 @@ class ProcedureIndex:
             sum(x for _, x in pairs),
         )
 
-    def _coverage(
-        self,
-        query: _Query,
-        doc: _Doc,
-        asked: frozenset[str],
-        *,
-        defaults_meant: bool,
-        said: _Said | None = None,
-    ) -> tuple[float, float, float]:
-        """How much of the question the record explains, of its word pairs, and of the name.
-
-        ``asked``: the question's terms; ``defaults_meant``: it names no action, so a name's
-        "thành lập" / "cấp mới" / "lần đầu" count as asked; ``said``: ``_said(query)``,
-        worked out once for all the candidates.
-        """
-        said = said if said is not None else self._said(query)
-        if not said.total:
-            return 0.0, 0.0, 0.0
-        explained = doc.all_words
-        grown = [words for words, meant in query.rewrites if meant <= doc.all_words]
-        if grown:
-            explained = explained.union(*grown)
-        covered = sum(x for w, x in said.weighted if w in explained)
-        pairs = said.pairs
-        pair_cov = (
-            sum(x for p, x in pairs if p in doc.name_pairs) / said.pair_total if pairs else 0.0
-        )
-        # The best-said name part, or everyday name said in full: it names the record too.
-        names = [
-            (part, said.with_defaults(asked, default) if defaults_meant else asked)
-            for part, default in zip(doc.part_contents, doc.part_defaults, strict=True)
-        ]
-        names += [(everyday, asked) for everyday in doc.alias_contents]
-        name_cov = max((self._share(name, terms) for name, terms in names), default=0.0)
-        return covered / said.total, pair_cov, name_cov
-
-    def _situation(self, words: dict[str, float], doc: _Doc) -> float:
-        """How well the best of the record's situations and the question say the same thing.
-
-        ``words``: the question's words with their IDF. The F1 of the words they share (by
-        IDF): a short question ("đăng ký hộ kinh doanh") that a long situation happens to
-        contain is not describing that situation, and a question of few words counts less
-        still (``_SITUATION_WORDS``).
-        """
-        total = sum(words.values())
-        if not total:
-            return 0.0
-        best = 0.0
-        for line, length in zip(doc.situations, doc.situation_lengths, strict=True):
-            shared = sum(v for w, v in words.items() if w in line)
-            if shared:
-                best = max(best, 2 * shared / (total + length))
-        return best * min(1.0, len(words) / _SITUATION_WORDS)
-
-    def _share(self, words: tuple[str, ...], said: frozenset[str]) -> float:
-        """The share of ``words`` (by IDF) that are in ``said``."""
-        found = self._share_totals.get(words)
-        if found is None:
-            weighted = tuple((w, self._idf.get(w, 0.0)) for w in words)
-            found = self._share_totals[words] = (sum(x for _, x in weighted) or 1.0, weighted)
-        total, weighted = found
-        return sum(x for w, x in weighted if w in said) / total
-
     def search(self, question: str, *, k: int = 3) -> SearchResult:
         """Ranks procedures for a question and decides whether to answer, offer or decline."""
         code_hit = self._by_code(question)
@@ -1284,8 +1337,9 @@ class ProcedureIndex:
                 content=tuple(query.content),
             )
         candidates = self._candidates(query, raw)
-        ranked, contradicted = self._by_action(query, candidates)
-        evidence = self._evidence(query, candidates)
+        combined = self._combined(candidates, english=bool(query.english))
+        ranked, contradicted = self._by_action(query, candidates, combined)
+        evidence = self._evidence(query, candidates, combined)
         ruled_out = self._ruled_out(candidates)
         # A best record that does another action than the one asked is a choice, never the answer.
         unmet = self._action_unmet(query, candidates, ranked[0])
@@ -1353,7 +1407,10 @@ class ProcedureIndex:
         return does.get(best.code) == 0.0 and max(does.values()) >= _DOES_ASKED
 
     def _by_action(
-        self, query: _Query, candidates: list[tuple[_Doc, Features]]
+        self,
+        query: _Query,
+        candidates: list[tuple[_Doc, Features]],
+        combined: list[float] | None = None,
     ) -> tuple[list[Match], frozenset[str]]:
         """The ranking, with the records that do another action than the one asked last.
 
@@ -1363,13 +1420,13 @@ class ProcedureIndex:
         running; so does a record for another legal form than the one the question names.
         Returns the ranking and the codes of the records that do something else.
         """
-        ranked = self._order(candidates, english=bool(query.english))
+        ranked = self._order(candidates, english=bool(query.english), combined=combined)
         # A record for another legal form than the one the question names ("TNHH 2 thành
         # viên" against "TNHH một thành viên") is contradicted too, while one of that form runs.
-        contradicted = frozenset(
-            doc.procedure.code
-            for doc, f in candidates
-            if f.form == 0.0 and any(g.form == 1.0 for _, g in candidates)
+        contradicted = (
+            frozenset(doc.procedure.code for doc, f in candidates if f.form == 0.0)
+            if any(g.form == 1.0 for _, g in candidates)
+            else frozenset()
         )
         if any(t in ACTIONS for t in query.weights) and any(
             f.action >= _DOES_ASKED for _, f in candidates
@@ -1520,17 +1577,38 @@ class ProcedureIndex:
         )
 
     def _order(
-        self, candidates: list[tuple[_Doc, Features]], *, english: bool = False
+        self,
+        candidates: list[tuple[_Doc, Features]],
+        *,
+        english: bool = False,
+        combined: list[float] | None = None,
     ) -> list[Match]:
+        if combined is None:
+            combined = self._combined(candidates, english=english)
         ranked = [
-            Match(
-                doc.procedure,
-                round(min(self.weights.combine(f, english=english) * doc.prior, 1.0), 4),
-            )
-            for doc, f in candidates
+            Match(doc.procedure, round(min(score, 1.0), 4))
+            for (doc, _), score in zip(candidates, combined, strict=True)
         ]
         ranked.sort(key=lambda m: -m.score)
         return ranked
+
+    def _combined(
+        self, candidates: list[tuple[_Doc, Features]], *, english: bool = False
+    ) -> list[float]:
+        """Each candidate's score before rounding: ``Weights.combine`` × the record's prior.
+
+        The same sum, term by term in the features' order, as ``combine`` (to the bit).
+        """
+        weights = self.weights
+        coefficients = tuple(getattr(weights, name) for name in Features._fields)
+        scale = 1 + weights.english
+        out = []
+        for doc, f in candidates:
+            total = sum(map(operator.mul, coefficients, f))
+            if english:
+                total = total / scale
+            out.append(total * doc.prior)
+        return out
 
     def _rank(self, query: _Query, raw: np.ndarray) -> list[Match]:
         if not raw.any():
