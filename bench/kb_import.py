@@ -87,7 +87,7 @@ async def _user(
         at += every
 
 
-async def main(rate: float, users: int, seconds: float, gap: float = 1.0) -> None:
+async def main(rate: float, users: int, seconds: float, gap: float = 0.0) -> None:
     from troly.bot.knowledge import imports
     from troly.bot.settings import Settings
     from troly.bot.storage.database import upgrade
@@ -131,10 +131,9 @@ async def main(rate: float, users: int, seconds: float, gap: float = 1.0) -> Non
             )
         t3 = time.perf_counter()
         store_to = time.monotonic()
-        # The store's write transaction holds SQLite's single writer: the questions asked
-        # meanwhile wait for it and are answered in a burst once it commits. A worker notices
-        # the import at its next knowledge check (0-15 s later), not at once: the swap is
-        # measured from ``--gap`` seconds after the commit, and the store on its own line.
+        # The questions asked during the store are on their own line. A worker notices an
+        # import at its next knowledge check (0-15 s later; at once where the console's page
+        # confirmed it): ``--gap`` seconds after the commit (default 0: at once).
         await asyncio.sleep(gap)
         swap_from = time.monotonic()
         swapped = await runtime.reloader.check()
@@ -189,7 +188,7 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each period")
     parser.add_argument(
-        "--gap", type=float, default=1.0, help="seconds from the import's commit to the reload"
+        "--gap", type=float, default=0.0, help="seconds from the import's commit to the reload"
     )
     parser.add_argument("--switch-interval", type=float, help="sys.setswitchinterval (s)")
     parser.add_argument(

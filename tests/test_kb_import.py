@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 
 from support import Chat, Clock
+from troly.bot.knowledge.imports import gzipped
 from troly.bot.knowledge.taught import teach
 from troly.bot.settings import Settings
 from troly.bot.storage.database import upgrade
@@ -159,6 +160,16 @@ async def test_a_file_that_is_not_an_export_or_cuts_the_set_is_refused(
     assert bad.startswith("Tệp không phải bản xuất JSON lines / not a JSON-lines export: ")
     assert "có thể bị cắt cụt" in cut.splitlines()[-1]
     assert (await kb(worker, "history"))[1].startswith("Chưa nhập lần nào")
+
+
+def test_an_export_is_stored_as_one_gzip_member_compressed_a_piece_at_a_time() -> None:
+    # Compressed in pieces (in a thread, so a worker's loop goes on answering): the stored
+    # bytes are one ordinary gzip member, and a piece ends between characters, not bytes.
+    text = "Thủ tục đăng ký hộ kinh doanh — ".join(str(i) for i in range(60_000))
+    assert len(text) > 1_500_000  # more than one piece
+    stored = gzipped(text)
+    assert stored[:2] == b"\x1f\x8b"
+    assert gzip.decompress(stored).decode("utf-8") == text
 
 
 async def test_rollback_returns_to_the_previous_set_and_history_lists_both(
