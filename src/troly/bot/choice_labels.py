@@ -37,9 +37,7 @@ class Labels:
 
 @lru_cache(maxsize=8192)
 def _key(word: str) -> str:
-    """A name's word as compared (folded, punctuation aside); the words of the names are few
-    and come back with every choice, so each is folded once.
-    """
+    """A name's word as compared: folded, punctuation aside (each word folded once)."""
     return basic_fold(word).strip(_EDGES)
 
 
